@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kv.h"
+
+#define V2_ONLY_ROOT "fs/cgroup"
+#define V1_MEMORY_ROOT "fs/cgroup/memory"
+#define HYBRID_V2_ROOT "fs/cgroup/unified"
+
+static bool exists_at(int dirfd, const char *rel)
+{
+    return faccessat(dirfd, rel, F_OK, 0) == 0;
+}
+
+static bool has_token(const char *list, size_t len, const char *tok)
+{
+    size_t tlen = strlen(tok);
+    const char *p = list, *end = list + len;
+
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *e = comma ? comma : end;
+        if ((size_t)(e - p) == tlen && memcmp(p, tok, tlen) == 0)
+            return true;
+        p = e + 1;
+    }
+    return false;
+}
+
+static bool path_is_sane(const char *p, size_t len)
+{
+    if (len == 0 || p[0] != '/')
+        return false;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (p[i] == '.' && p[i + 1] == '.' && (i == 0 || p[i - 1] == '/') &&
+            (i + 2 == len || p[i + 2] == '/'))
+            return false;
+    return true;
+}
+
+int sg_parse_proc_cgroup(const char *buf, const char *base, const char *rel,
+                         struct sg_proc_cgroup *out, struct sg_error *err)
+{
+    unsigned lineno = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (const char *line = buf; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        const char *end = eol ? eol : line + strlen(line);
+        const char *c1 = memchr(line, ':', (size_t)(end - line));
+        const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+        const char *start = line, *path;
+        size_t plen;
+
+        lineno++;
+        line = eol ? eol + 1 : NULL;
+        if (end == start)
+            continue;
+        if (!c1 || !c2 || c1 == start) {
+            sg_error_set(err, base, rel, lineno, "expected 'ID:CONTROLLERS:PATH'");
+            return -EINVAL;
+        }
+        path = c2 + 1;
+        plen = (size_t)(end - path);
+        if (!path_is_sane(path, plen) || plen >= PATH_MAX) {
+            sg_error_set(err, base, rel, lineno, "cgroup path is not an absolute path");
+            return -EINVAL;
+        }
+        if (c1 == start + 1 && start[0] == '0' && c2 == c1 + 1) {
+            out->has_v2 = true;
+            memcpy(out->v2, path, plen);
+            out->v2[plen] = '\0';
+        } else if (has_token(c1 + 1, (size_t)(c2 - c1 - 1), "memory")) {
+            out->has_v1_memory = true;
+            memcpy(out->v1_memory, path, plen);
+            out->v1_memory[plen] = '\0';
+        }
+    }
+    return 0;
+}
+
+enum sg_cgroup_layout sg_cgroup_detect_layout(const struct sg_fs *fs)
+{
+    if (exists_at(fs->sys_fd, V2_ONLY_ROOT "/cgroup.controllers"))
+        return SG_CGROUP_V2;
+    if (exists_at(fs->sys_fd, V1_MEMORY_ROOT "/memory.stat") ||
+        exists_at(fs->sys_fd, V1_MEMORY_ROOT "/memory.usage_in_bytes")) {
+        if (exists_at(fs->sys_fd, HYBRID_V2_ROOT "/cgroup.controllers"))
+            return SG_CGROUP_HYBRID;
+        return SG_CGROUP_V1;
+    }
+    return SG_CGROUP_NONE;
+}
+
+const char *sg_cgroup_layout_name(enum sg_cgroup_layout l)
+{
+    static const char *const names[] = {
+        [SG_CGROUP_NONE] = "none",
+        [SG_CGROUP_V1] = "v1",
+        [SG_CGROUP_V2] = "v2",
+        [SG_CGROUP_HYBRID] = "hybrid",
+    };
+    return (size_t)l < SG_ELEMENTSOF(names) ? names[l] : "none";
+}
+
+/*
+ * Walks up from cgroup path `path` under hierarchy `root` to the first
+ * non-root group holding `file`. On success copies the cgroup path into
+ * found (and returns true).
+ */
+static bool walk_up(int sys_fd, const char *root, const char *path, const char *file,
+                    char found[PATH_MAX])
+{
+    char cur[PATH_MAX];
+
+    snprintf(cur, sizeof(cur), "%s", path);
+    for (;;) {
+        char rel[PATH_MAX * 2];
+        char *slash;
+        size_t len = strlen(cur);
+
+        while (len > 1 && cur[len - 1] == '/')
+            cur[--len] = '\0';
+        if (strcmp(cur, "/") == 0 || len == 0)
+            return false;
+        snprintf(rel, sizeof(rel), "%s%s/%s", root, cur, file);
+        if (exists_at(sys_fd, rel)) {
+            snprintf(found, PATH_MAX, "%s", cur);
+            return true;
+        }
+        slash = strrchr(cur, '/');
+        if (!slash || slash == cur)
+            return false;
+        *slash = '\0';
+    }
+}
+
+/* Is a equal to b, or an ancestor or descendant of it (as cgroup paths)? */
+static bool related(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    const char *shorter = la <= lb ? a : b, *longer = la <= lb ? b : a;
+    size_t ls = la <= lb ? la : lb;
+
+    return strncmp(shorter, longer, ls) == 0 && (longer[ls] == '\0' || longer[ls] == '/');
+}
+
+int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
+                     struct sg_error *err)
+{
+    struct sg_proc_cgroup pc;
+    char rel[64], buf[8192], found[PATH_MAX];
+    const char *mem_root = NULL, *v2_root = NULL, *mem_path = NULL;
+    ssize_t n;
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
+    n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
+    if (n < 0) {
+        sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
+        return n == -ENOENT || n == -ESRCH ? -ESRCH : (int)n;
+    }
+    r = sg_parse_proc_cgroup(buf, fs->proc_path, rel, &pc, err);
+    if (r < 0)
+        return r;
+
+    out->layout = sg_cgroup_detect_layout(fs);
+    switch (out->layout) {
+    case SG_CGROUP_V2:
+        mem_root = V2_ONLY_ROOT;
+        v2_root = V2_ONLY_ROOT;
+        mem_path = pc.has_v2 ? pc.v2 : NULL;
+        out->memory_version = 2;
+        break;
+    case SG_CGROUP_HYBRID:
+        v2_root = HYBRID_V2_ROOT;
+        /* fall through */
+    case SG_CGROUP_V1:
+        mem_root = V1_MEMORY_ROOT;
+        mem_path = pc.has_v1_memory ? pc.v1_memory : NULL;
+        out->memory_version = 1;
+        break;
+    case SG_CGROUP_NONE:
+        break;
+    }
+
+    if (!mem_path || !walk_up(fs->sys_fd, mem_root, mem_path, "memory.stat", found)) {
+        out->memory_version = 0;
+    } else {
+        snprintf(out->memory_path, sizeof(out->memory_path), "%s", found);
+        snprintf(out->memory_dir, sizeof(out->memory_dir), "%s%s", mem_root, found);
+    }
+
+    if (!v2_root || !pc.has_v2) {
+        snprintf(out->psi_missing, sizeof(out->psi_missing), "no cgroup v2 hierarchy");
+    } else if (out->layout == SG_CGROUP_V2 && out->memory_version == 2) {
+        /* The domain-level memory cgroup: PSI there covers the emulator and vCPU threads. */
+        out->has_psi = walk_up(fs->sys_fd, v2_root, out->memory_path, "memory.pressure", found);
+    } else if (!walk_up(fs->sys_fd, v2_root, pc.v2, "memory.pressure", found)) {
+        snprintf(out->psi_missing, sizeof(out->psi_missing),
+                 "the process sits at the cgroup v2 root (host-wide PSI only)");
+    } else if (out->memory_version && !related(found, out->memory_path)) {
+        snprintf(out->psi_missing, sizeof(out->psi_missing),
+                 "its cgroup v2 group is not the domain's own");
+    } else {
+        out->has_psi = true;
+    }
+    if (out->has_psi)
+        snprintf(out->psi_dir, sizeof(out->psi_dir), "%s%s", v2_root, found);
+    else if (!out->psi_missing[0])
+        snprintf(out->psi_missing, sizeof(out->psi_missing), "no memory.pressure file");
+    return 0;
+}
+
+/* Reads a one-value cgroup file: a number, or "max" (v2). SG_NONE when the file is absent. */
+static int read_value(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
+                      struct sg_error *err)
+{
+    char rel[PATH_MAX + 64], buf[64];
+    ssize_t n;
+    size_t len;
+
+    snprintf(rel, sizeof(rel), "%s/%s", dir, file);
+    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
+    if (n == -ENOENT) {
+        *v = SG_NONE;
+        return 0;
+    }
+    if (n < 0) {
+        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+        return (int)n;
+    }
+    len = (size_t)n;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        len--;
+    if (len == 3 && memcmp(buf, "max", 3) == 0) {
+        *v = SG_UNLIMITED;
+        return 0;
+    }
+    if (sg_parse_u64(buf, len, v) < 0) {
+        sg_error_set(err, fs->sys_path, rel, 1, "expected a number or 'max', got '%.*s'",
+                     (int)(len > 32 ? 32 : len), buf);
+        return -EINVAL;
+    }
+    /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
+    if (*v >= 0x7FFFFFFFFFFFF000ULL)
+        *v = SG_UNLIMITED;
+    return 0;
+}
+
+struct memstat {
+    uint64_t swap, total_swap, pgmajfault, total_pgmajfault;
+};
+#define MEMSTAT(k, m) { k, offsetof(struct memstat, m), SG_KV_PLAIN }
+static const struct sg_kv_field memstat_fields[] = {
+    MEMSTAT("swap", swap),
+    MEMSTAT("total_swap", total_swap),
+    MEMSTAT("pgmajfault", pgmajfault),
+    MEMSTAT("total_pgmajfault", total_pgmajfault),
+};
+
+int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
+                   struct sg_cgroup_stats *out, struct sg_error *err)
+{
+    char rel[PATH_MAX + 64], buf[16384];
+    struct memstat ms;
+    ssize_t n;
+    int r;
+
+    out->swap_bytes = out->pgmajfault = out->usage_bytes = SG_NONE;
+    out->limit_bytes = out->swap_max_bytes = out->memsw_limit_bytes = SG_NONE;
+    out->has_psi = false;
+
+    if (cg->memory_version) {
+        snprintf(rel, sizeof(rel), "%s/memory.stat", cg->memory_dir);
+        n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
+        if (n < 0) {
+            sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+            return (int)n;
+        }
+        r = sg_parse_kv(buf, fs->sys_path, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields),
+                        &ms, err);
+        if (r < 0)
+            return r;
+        if (cg->memory_version == 1) {
+            /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
+            out->pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
+            out->swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
+            if ((r = read_value(fs, cg->memory_dir, "memory.usage_in_bytes", &out->usage_bytes, err)) < 0 ||
+                (r = read_value(fs, cg->memory_dir, "memory.limit_in_bytes", &out->limit_bytes, err)) < 0 ||
+                (r = read_value(fs, cg->memory_dir, "memory.memsw.limit_in_bytes",
+                                &out->memsw_limit_bytes, err)) < 0)
+                return r;
+        } else {
+            out->pgmajfault = ms.pgmajfault;
+            if ((r = read_value(fs, cg->memory_dir, "memory.swap.current", &out->swap_bytes, err)) < 0 ||
+                (r = read_value(fs, cg->memory_dir, "memory.current", &out->usage_bytes, err)) < 0 ||
+                (r = read_value(fs, cg->memory_dir, "memory.max", &out->limit_bytes, err)) < 0 ||
+                (r = read_value(fs, cg->memory_dir, "memory.swap.max", &out->swap_max_bytes, err)) < 0)
+                return r;
+        }
+    }
+    if (cg->has_psi) {
+        snprintf(rel, sizeof(rel), "%s/memory.pressure", cg->psi_dir);
+        n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
+        if (n < 0) {
+            sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+            return (int)n;
+        }
+        r = sg_parse_psi(buf, fs->sys_path, rel, &out->psi, err);
+        if (r < 0)
+            return r;
+        out->has_psi = true;
+    }
+    return 0;
+}

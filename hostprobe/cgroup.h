@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A process's memory cgroup, found from /proc/PID/cgroup (never from a
+ * domain name), on cgroup v1, v2 or hybrid hosts.
+ *
+ * Layouts, relative to --sys-root:
+ *   v2:     sys/fs/cgroup is the cgroup2 root (it has cgroup.controllers);
+ *   v1:     sys/fs/cgroup/memory is the v1 memory hierarchy;
+ *   hybrid: v1 memory as above plus sys/fs/cgroup/unified (cgroup2, PSI only).
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "procfs.h"
+#include "sg-util.h"
+
+/* The lines of /proc/PID/cgroup that matter. Paths are as the kernel prints them. */
+struct sg_proc_cgroup {
+    bool has_v1_memory;
+    char v1_memory[PATH_MAX]; /* "N:...memory...:PATH" */
+    bool has_v2;
+    char v2[PATH_MAX];        /* "0::PATH" */
+};
+
+/* Parses /proc/PID/cgroup. -EINVAL (err located) on a malformed line or a path
+ * that is not absolute or holds "..". */
+int sg_parse_proc_cgroup(const char *buf, const char *base, const char *rel,
+                         struct sg_proc_cgroup *out, struct sg_error *err);
+
+enum sg_cgroup_layout {
+    SG_CGROUP_NONE = 0,
+    SG_CGROUP_V1,     /* v1 memory controller, no cgroup2 */
+    SG_CGROUP_V2,     /* unified only */
+    SG_CGROUP_HYBRID, /* v1 memory + cgroup2 at fs/cgroup/unified */
+};
+
+/* Which layout the sys tree has (see the header comment). */
+enum sg_cgroup_layout sg_cgroup_detect_layout(const struct sg_fs *fs);
+const char *sg_cgroup_layout_name(enum sg_cgroup_layout l);
+
+/* Where a process's memory figures and PSI live. */
+struct sg_cgroup {
+    enum sg_cgroup_layout layout;
+    int memory_version;         /* 1 or 2; 0: the process has no memory cgroup of its own */
+    char memory_path[PATH_MAX]; /* cgroup path of the memory cgroup, e.g. "/machine/qemu-1-a.libvirt-qemu" */
+    char memory_dir[PATH_MAX + 32];  /* its directory relative to sys root: "fs/cgroup/memory/machine/..." */
+    bool has_psi;               /* a v2 group of this domain with memory.pressure */
+    char psi_dir[PATH_MAX + 32];    /* relative to sys root */
+    char psi_missing[128];      /* why has_psi is false */
+};
+
+/*
+ * Locates pid's memory cgroup: reads /proc/PID/cgroup, then walks up from
+ * the process's group to the first directory holding memory.stat (libvirt
+ * puts QEMU in .../emulator under v2; the memory files are on the domain's
+ * group). The hierarchy root does not count: a process at the root has no
+ * memory cgroup of its own (memory_version 0).
+ * PSI: the nearest v2 group with memory.pressure that is not the v2 root and
+ * is the memory cgroup itself or its ancestor/descendant (hybrid hosts without
+ * systemd leave QEMU at the v2 root: no per-domain PSI there).
+ * Returns 0, -ESRCH when the process is gone, -EINVAL (err located).
+ */
+int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
+                     struct sg_error *err);
+
+/* Figures of one memory cgroup. Bytes unless named otherwise; SG_NONE when
+ * the kernel does not provide it, SG_UNLIMITED for an unset limit. */
+struct sg_cgroup_stats {
+    uint64_t swap_bytes;        /* v2 memory.swap.current; v1 memory.stat total_swap (swap accounting on) */
+    uint64_t pgmajfault;        /* v2 memory.stat pgmajfault; v1 memory.stat total_pgmajfault: counts async-PF swap-ins */
+    uint64_t usage_bytes;       /* v2 memory.current; v1 memory.usage_in_bytes */
+    uint64_t limit_bytes;       /* v2 memory.max; v1 memory.limit_in_bytes */
+    uint64_t swap_max_bytes;    /* v2 memory.swap.max (swap alone); SG_NONE on v1 */
+    uint64_t memsw_limit_bytes; /* v1 memory.memsw.limit_in_bytes (memory + swap); SG_NONE on v2 */
+    bool has_psi;
+    struct sg_psi psi;          /* memory.pressure of psi_dir */
+};
+
+/* Reads the figures of cg. Returns 0, -ENOENT when the group vanished (domain
+ * stopped), -EACCES, -EINVAL (err located). */
+int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
+                   struct sg_cgroup_stats *out, struct sg_error *err);

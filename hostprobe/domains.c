@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "domains.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "procfs.h"
+
+const char *sg_domain_state_name(int state)
+{
+    static const char *const names[] = {
+        [VIR_DOMAIN_NOSTATE] = "no state",
+        [VIR_DOMAIN_RUNNING] = "running",
+        [VIR_DOMAIN_BLOCKED] = "idle",
+        [VIR_DOMAIN_PAUSED] = "paused",
+        [VIR_DOMAIN_SHUTDOWN] = "in shutdown",
+        [VIR_DOMAIN_SHUTOFF] = "shut off",
+        [VIR_DOMAIN_CRASHED] = "crashed",
+        [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
+    };
+    if (state < 0 || (size_t)state >= SG_ELEMENTSOF(names) || !names[state])
+        return "unknown";
+    return names[state];
+}
+
+static int libvirt_error(struct sg_error *err, const char *what)
+{
+    sg_error_set(err, NULL, NULL, 0, "%s: %s", what, virGetLastErrorMessage());
+    return -EIO;
+}
+
+static int fill(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
+{
+    virDomainInfo info;
+    const char *name;
+    unsigned int id;
+
+    memset(out, 0, sizeof(*out));
+    name = virDomainGetName(dom);
+    if (!name || virDomainGetUUIDString(dom, out->uuid) < 0 || virDomainGetInfo(dom, &info) < 0)
+        return libvirt_error(err, "cannot read domain information");
+    out->name = strdup(name);
+    if (!out->name)
+        return -ENOMEM;
+    id = virDomainGetID(dom);
+    out->id = id == (unsigned int)-1 ? -1 : (int)id;
+    out->state = info.state;
+    out->memory_kib = info.memory;
+    out->max_memory_kib = info.maxMem;
+    return 0;
+}
+
+static int dom_cmp(const void *a, const void *b)
+{
+    const struct sg_domain *x = a, *y = b;
+    if ((x->id >= 0) != (y->id >= 0))
+        return x->id >= 0 ? -1 : 1;
+    if (x->id >= 0)
+        return (x->id > y->id) - (x->id < y->id);
+    return strcmp(x->name, y->name);
+}
+
+int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
+{
+    virDomainPtr *list = NULL;
+    struct sg_domain *v;
+    int n, r = 0;
+
+    n = virConnectListAllDomains(conn, &list, all ? 0 : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    if (n < 0)
+        return libvirt_error(err, "cannot list domains");
+    v = calloc((size_t)n + 1, sizeof(*v));
+    if (!v)
+        r = -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        if (r == 0)
+            r = fill(list[i], &v[i], err);
+        virDomainFree(list[i]);
+    }
+    free(list);
+    if (r < 0) {
+        sg_domains_free(v, (size_t)n);
+        return r;
+    }
+    qsort(v, (size_t)n, sizeof(*v), dom_cmp);
+    *out = v;
+    return n;
+}
+
+int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
+                     struct sg_error *err)
+{
+    virDomainPtr dom;
+    uint64_t id;
+    int r;
+
+    dom = virDomainLookupByName(conn, ref);
+    if (!dom && strlen(ref) == VIR_UUID_STRING_BUFLEN - 1)
+        dom = virDomainLookupByUUIDString(conn, ref);
+    if (!dom && sg_parse_u64(ref, strlen(ref), &id) == 0 && id <= INT32_MAX)
+        dom = virDomainLookupByID(conn, (int)id);
+    if (!dom) {
+        virErrorPtr e = virGetLastError();
+        if (!e || e->code == VIR_ERR_NO_DOMAIN || e->code == VIR_ERR_INVALID_ARG) {
+            sg_error_set(err, NULL, NULL, 0, "no domain with a matching name, UUID or id: '%s'",
+                         ref);
+            return -ENOENT;
+        }
+        return libvirt_error(err, "cannot look up domain");
+    }
+    r = fill(dom, out, err);
+    virDomainFree(dom);
+    return r;
+}
+
+int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t n)
+{
+    _cleanup_free_ const char **uuids = calloc(n + 1, sizeof(char *));
+    _cleanup_free_ pid_t *pids = calloc(n + 1, sizeof(pid_t));
+    int r;
+
+    if (!uuids || !pids)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        uuids[i] = doms[i].id >= 0 ? doms[i].uuid : NULL;
+    r = sg_find_qemu_pids(fs, uuids, n, pids);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        char rel[PATH_MAX], buf[32];
+        uint64_t v;
+        ssize_t len;
+
+        doms[i].pid = pids[i];
+        doms[i].pidfile_pid = 0;
+        if (fs->run_fd < 0 || doms[i].id < 0 || strchr(doms[i].name, '/'))
+            continue;
+        snprintf(rel, sizeof(rel), "libvirt/qemu/%s.pid", doms[i].name);
+        len = sg_read_at(fs->run_fd, rel, buf, sizeof(buf));
+        if (len <= 0)
+            continue;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+            buf[--len] = '\0';
+        if (sg_parse_u64(buf, (size_t)len, &v) == 0 && v > 0 && v <= INT32_MAX)
+            doms[i].pidfile_pid = (pid_t)v;
+    }
+    return 0;
+}
+
+void sg_domain_clear(struct sg_domain *d)
+{
+    free(d->name);
+    d->name = NULL;
+}
+
+void sg_domains_free(struct sg_domain *doms, size_t n)
+{
+    if (!doms)
+        return;
+    for (size_t i = 0; i < n; i++)
+        sg_domain_clear(&doms[i]);
+    free(doms);
+}

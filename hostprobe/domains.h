@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libvirt domains and the QEMU process behind each. */
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <sys/types.h>
+
+#include "sg-util.h"
+
+struct sg_domain {
+    char *name;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    int id;                  /* -1 when inactive (virDomainGetID) */
+    int state;               /* virDomainState (virDomainGetInfo) */
+    uint64_t memory_kib;     /* current memory, KiB (virDomainGetInfo memory) */
+    uint64_t max_memory_kib; /* maximum memory = guest RAM size, KiB (virDomainGetInfo maxMem) */
+    pid_t pid;               /* QEMU pid, 0 when not running or not found */
+    pid_t pidfile_pid;       /* /run/libvirt/qemu/NAME.pid when readable, else 0 */
+};
+
+/* "running", "shut off", ... as virsh prints them. */
+const char *sg_domain_state_name(int state);
+
+/*
+ * Lists domains (virConnectListAllDomains, active only unless all), sorted
+ * active first by id, then inactive by name. Returns the count, or -EIO
+ * with err->msg holding libvirt's message, -ENOMEM.
+ */
+int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
+
+/*
+ * Finds one domain by name, then UUID, then numeric id (as virsh does).
+ * Returns 0, -ENOENT when none matches (err names it), -EIO on libvirt errors.
+ */
+int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
+                     struct sg_error *err);
+
+/*
+ * Fills pid of every active domain: one scan of /proc/NUMBER/cmdline for
+ * "-uuid UUID" (works for every libvirt layout), and pidfile_pid from
+ * <proc-root>/run/libvirt/qemu/NAME.pid when readable, for a cross-check.
+ * Returns 0 or -errno of opening /proc.
+ */
+int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t n);
+
+void sg_domain_clear(struct sg_domain *d);
+void sg_domains_free(struct sg_domain *doms, size_t n);

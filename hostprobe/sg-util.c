@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sg-util.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+static void join_path(char *out, size_t size, const char *base, const char *rel)
+{
+    if (!base || !*base)
+        snprintf(out, size, "%s", rel ? rel : "");
+    else if (!rel || !*rel)
+        snprintf(out, size, "%s", base);
+    else
+        snprintf(out, size, "%s%s%s", base,
+                 base[strlen(base) - 1] == '/' ? "" : "/", rel);
+}
+
+void sg_error_set(struct sg_error *err, const char *base, const char *rel,
+                  unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return;
+    join_path(err->file, sizeof(err->file), base, rel);
+    err->line = line;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+const char *sg_error_format(const struct sg_error *err, char *buf, size_t size)
+{
+    if (err->line)
+        snprintf(buf, size, "%s:%u: %s", err->file, err->line, err->msg);
+    else if (err->file[0])
+        snprintf(buf, size, "%s: %s", err->file, err->msg);
+    else
+        snprintf(buf, size, "%s", err->msg);
+    return buf;
+}
+
+static int open_root(const char *root, const char *sub, char *path, size_t size,
+                     bool optional, int *fd_out, struct sg_error *err)
+{
+    char full[PATH_MAX];
+    int fd;
+
+    join_path(full, sizeof(full), root && *root ? root : "/", sub);
+    /* Display "/proc", not "//proc". */
+    snprintf(path, size, "%s", full[0] == '/' && full[1] == '/' ? full + 1 : full);
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int r = -errno;
+        if (optional) {
+            *fd_out = -1;
+            return 0;
+        }
+        sg_error_set(err, path, NULL, 0, "cannot open directory: %s", strerror(-r));
+        return r;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+int sg_fs_open(struct sg_fs *fs, const char *proc_root, const char *sys_root,
+               struct sg_error *err)
+{
+    int r;
+
+    fs->proc_fd = fs->sys_fd = fs->run_fd = -1;
+    r = open_root(proc_root, "proc", fs->proc_path, sizeof(fs->proc_path), false,
+                  &fs->proc_fd, err);
+    if (r < 0)
+        return r;
+    r = open_root(sys_root, "sys", fs->sys_path, sizeof(fs->sys_path), false,
+                  &fs->sys_fd, err);
+    if (r < 0) {
+        sg_fs_close(fs);
+        return r;
+    }
+    return open_root(proc_root, "run", fs->run_path, sizeof(fs->run_path), true,
+                     &fs->run_fd, err);
+}
+
+void sg_fs_close(struct sg_fs *fs)
+{
+    sg_closep(&fs->proc_fd);
+    sg_closep(&fs->sys_fd);
+    sg_closep(&fs->run_fd);
+    fs->proc_fd = fs->sys_fd = fs->run_fd = -1;
+}
+
+ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size)
+{
+    _cleanup_close_ int fd = -1;
+    size_t len = 0;
+
+    if (size == 0)
+        return -EINVAL;
+    fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        ssize_t n;
+
+        if (len >= size - 1) {
+            char extra;
+            /* Full buffer: is there more? */
+            n = read(fd, &extra, 1);
+            if (n < 0)
+                return errno == EINTR ? -EINTR : -errno;
+            if (n > 0)
+                return -EFBIG;
+            break;
+        }
+        n = read(fd, buf + len, size - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out)
+{
+    _cleanup_close_ int fd = -1;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        ssize_t n;
+
+        if (len + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            char *nbuf;
+
+            if (cap >= max + 1)
+                return -EFBIG;
+            if (ncap > max + 1)
+                ncap = max + 1;
+            nbuf = realloc(buf, ncap);
+            if (!nbuf)
+                return -ENOMEM;
+            buf = nbuf;
+            cap = ncap;
+        }
+        n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max)
+            return -EFBIG;
+    }
+    buf[len] = '\0';
+    *out = TAKE_PTR(buf);
+    return (ssize_t)len;
+}
+
+int sg_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (len == 0)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d;
+
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -ERANGE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+double sg_timespec_diff_s(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
