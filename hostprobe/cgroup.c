@@ -202,6 +202,12 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     } else if (out->layout == SG_CGROUP_V2 && out->memory_version == 2) {
         /* The domain-level memory cgroup: PSI there covers the emulator and vCPU threads. */
         out->has_psi = walk_up(fs->sys_fd, v2_root, out->memory_path, "memory.pressure", found);
+    } else if (out->memory_version &&
+               walk_up(fs->sys_fd, v2_root, out->memory_path, "memory.pressure", found) &&
+               strcmp(found, out->memory_path) == 0) {
+        /* Hybrid with libvirt's layout: the domain's group has the same path in v2 as in the
+         * v1 memory hierarchy, and its PSI covers the emulator and vCPU threads below it. */
+        out->has_psi = true;
     } else if (!walk_up(fs->sys_fd, v2_root, pc.v2, "memory.pressure", found)) {
         snprintf(out->psi_missing, sizeof(out->psi_missing),
                  "the process sits at the cgroup v2 root (host-wide PSI only)");

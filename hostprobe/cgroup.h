@@ -56,9 +56,11 @@ struct sg_cgroup {
  * puts QEMU in .../emulator under v2; the memory files are on the domain's
  * group). The hierarchy root does not count: a process at the root has no
  * memory cgroup of its own (memory_version 0).
- * PSI: the nearest v2 group with memory.pressure that is not the v2 root and
- * is the memory cgroup itself or its ancestor/descendant (hybrid hosts without
- * systemd leave QEMU at the v2 root: no per-domain PSI there).
+ * PSI: on v2, the memory cgroup's memory.pressure. On hybrid hosts, the v2
+ * group at the memory cgroup's path when it exists (libvirt mirrors its
+ * layout there), else the nearest v2 group of the process with
+ * memory.pressure that is not the v2 root and is the memory cgroup's
+ * ancestor or descendant; a process at the v2 root has no per-domain PSI.
  * Returns 0, -ESRCH when the process is gone, -EINVAL (err located).
  */
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,

@@ -10,7 +10,7 @@
 
 struct vma {
     uint64_t start, end;
-    bool writable, shared;
+    bool writable, executable, shared;
     char path[256];
     uint64_t size, rss, swap, shared_hugetlb, private_hugetlb, kps;
 };
@@ -37,6 +37,7 @@ static int parse_header(const char *line, struct vma *v)
     v->start = start;
     v->end = end;
     v->writable = perms[1] == 'w';
+    v->executable = perms[2] == 'x';
     v->shared = perms[3] == 's';
     snprintf(v->path, sizeof(v->path), "%s", line + off);
     v->path[strcspn(v->path, "\n")] = '\0';
@@ -58,7 +59,8 @@ static const char *backing_of(const struct vma *v)
 
 static bool take(const struct vma *v, uint64_t guest_kib)
 {
-    return v->writable && v->size != SG_NONE && v->size == guest_kib;
+    /* Not executable: TCG's code buffer is an anonymous rwx VMA that can have the guest's size. */
+    return v->writable && !v->executable && v->size != SG_NONE && v->size == guest_kib;
 }
 
 static void choose(struct sg_guest_ram *out, const struct vma *v)

@@ -25,9 +25,10 @@ struct sg_guest_ram {
 };
 
 /*
- * Parses smaps from f and picks the guest-RAM VMA: the first writable
- * mapping whose Size equals guest_kib (the domain's memory; QEMU maps the
- * RAM block whole, with a separate guard page). Returns 0 (out->found false
+ * Parses smaps from f and picks the guest-RAM VMA: the first writable,
+ * non-executable mapping whose Size equals guest_kib (the domain's memory;
+ * QEMU maps the RAM block whole, with a separate guard page; TCG's code
+ * buffer is rwx and may have the same size). Returns 0 (out->found false
  * when no VMA matches) or -EINVAL (err located at the line), -ENOMEM.
  */
 int sg_parse_guest_ram(FILE *f, const char *base, const char *rel, uint64_t guest_kib,
