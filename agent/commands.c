@@ -921,7 +921,7 @@ int sg_cmd_parse(const struct sg_cmd_def *def, int argc, char **argv, struct sg_
 
     optind = 0; /* glibc: full re-initialisation */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, &idx)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         if (c == 'h') {
             sg_print_cmd_help(stdout, def);
             return 1;

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command table's self-check, like virsh's vshCmddefCheckInternals. */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <string.h>
+
+#include "agent/cli.h"
+
+Test(cli_table, every_command_and_option_has_help)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    cr_assert_eq(sg_cmd_table_check(f), 0);
+    fclose(f);
+    cr_assert_eq(len, 0, "table check complained: %s", buf);
+    free(buf);
+}
+
+Test(cli_table, the_issue_commands_exist)
+{
+    static const char *const names[] = { "list", "domswap", "hoststats", "help", "version" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        cr_assert_not_null(sg_cmd_find(names[i]), "command %s", names[i]);
+    cr_assert_null(sg_cmd_find("nosuch"));
+}
+
+Test(cli_table, parse_rejects_unknown_option_and_missing_argument)
+{
+    const struct sg_cmd_def *d = sg_cmd_find("domswap");
+    struct sg_cmd_args a;
+    char *bad[] = { "domswap", "--bogus", "x", NULL };
+    char *none[] = { "domswap", NULL };
+    char *ok[] = { "domswap", "dom", "--interval", "0.5", NULL };
+
+    cr_redirect_stderr();
+    cr_assert_eq(sg_cmd_parse(d, 3, bad, &a), -EINVAL);
+    cr_assert_eq(sg_cmd_parse(d, 1, none, &a), -EINVAL);
+    cr_assert_eq(sg_cmd_parse(d, 4, ok, &a), 0);
+    cr_assert_eq(a.argc, 1);
+    cr_assert_str_eq(a.argv[0], "dom");
+}

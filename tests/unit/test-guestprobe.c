@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#include "guestprobe/agent-channel.h"
+
+/* Hand-written: malformed XML and a domain without channels. Real domain XML
+ * with an agent channel is in tests/data (test-fixtures.c). */
+Test(agent_channel, malformed_xml)
+{
+    cr_assert_eq(gp_agent_channel_state("<domain><devices>"), -EINVAL);
+    cr_assert_eq(gp_agent_channel_state("<notadomain/>"), -EINVAL);
+    cr_assert_eq(gp_agent_channel_state(""), -EINVAL);
+}
+
+Test(agent_channel, no_channel)
+{
+    cr_assert_eq(gp_agent_channel_state("<domain type='qemu'><devices/></domain>"),
+                 GP_AGENT_NOT_CONFIGURED);
+}
+
+Test(agent_channel, entity_expansion_is_not_network)
+{
+    /* XML_PARSE_NONET: an external entity must not be fetched or expanded into a state. */
+    const char *xml = "<?xml version='1.0'?><!DOCTYPE d [<!ENTITY e SYSTEM 'http://127.0.0.1:1/x'>]>"
+                      "<domain><devices><channel type='unix'><target type='virtio' "
+                      "name='org.qemu.guest_agent.0' state='&e;'/></channel></devices></domain>";
+    int r = gp_agent_channel_state(xml);
+    cr_assert(r == GP_AGENT_DISCONNECTED || r == -EINVAL, "got %d", r);
+}

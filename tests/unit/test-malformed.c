@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Malformed and hostile inputs for every parser. These inputs are written by
+ * hand on purpose: they express what a real kernel does not print (or prints
+ * only when something is broken). Well-formed inputs come from the captured
+ * trees under tests/data (see test-fixtures.c).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "hostprobe/cgroup.h"
+#include "hostprobe/hostmem.h"
+#include "hostprobe/kv.h"
+#include "hostprobe/procfs.h"
+#include "hostprobe/smaps.h"
+
+static struct sg_error err;
+
+Test(status, bad_number_names_file_line_and_key)
+{
+    struct sg_proc_status st;
+    const char *buf = "Name:\tqemu\nVmRSS:\t  100 kB\nVmSwap:\t  12x4 kB\n";
+
+    cr_assert_eq(sg_parse_proc_status(buf, "/proc", "42/status", &st, &err), -EINVAL);
+    cr_assert_str_eq(err.file, "/proc/42/status");
+    cr_assert_eq(err.line, 3);
+    cr_assert(strstr(err.msg, "VmSwap"), "message names the key: %s", err.msg);
+}
+
+Test(status, missing_kb_unit)
+{
+    struct sg_proc_status st;
+    cr_assert_eq(sg_parse_proc_status("VmRSS:\t100\n", "/proc", "1/status", &st, &err), -EINVAL);
+    cr_assert_eq(err.line, 1);
+}
+
+Test(status, trailing_garbage_after_unit)
+{
+    struct sg_proc_status st;
+    cr_assert_eq(sg_parse_proc_status("VmRSS:\t100 kB extra\n", "/p", "s", &st, &err), -EINVAL);
+}
+
+Test(status, no_vmrss_is_not_a_process_status)
+{
+    struct sg_proc_status st;
+    cr_assert_eq(sg_parse_proc_status("Name:\tkthreadd\nState:\tS\n", "/p", "2/status", &st, &err),
+                 -EINVAL);
+}
+
+Test(status, overflowing_number)
+{
+    struct sg_proc_status st;
+    cr_assert_eq(sg_parse_proc_status("VmRSS:\t99999999999999999999999 kB\n", "/p", "s", &st, &err),
+                 -EINVAL);
+}
+
+Test(stat, comm_with_parens_and_spaces)
+{
+    struct sg_proc_stat s;
+    /* comm is task-controlled: ") S 1 2" inside it must not shift the fields. */
+    const char *buf = "77 (evil) S 1 2 (x) R 1 77 77 0 -1 4194560 55 0 66 0 1 2 0 0 20 0 1 0\n";
+
+    cr_assert_eq(sg_parse_proc_stat(buf, "/proc", "77/stat", &s, &err), 0);
+    cr_assert_str_eq(s.comm, "evil) S 1 2 (x");
+    cr_assert_eq(s.state, 'R');
+    cr_assert_eq(s.minflt, 55);
+    cr_assert_eq(s.majflt, 66);
+}
+
+Test(stat, truncated)
+{
+    struct sg_proc_stat s;
+    cr_assert_eq(sg_parse_proc_stat("12 (qemu) S 1 2 3\n", "/proc", "12/stat", &s, &err), -EINVAL);
+    cr_assert_str_eq(err.file, "/proc/12/stat");
+    cr_assert_eq(err.line, 1);
+}
+
+Test(stat, no_comm)
+{
+    struct sg_proc_stat s;
+    cr_assert_eq(sg_parse_proc_stat("garbage", "/proc", "1/stat", &s, &err), -EINVAL);
+}
+
+Test(stat, non_numeric_majflt)
+{
+    struct sg_proc_stat s;
+    cr_assert_eq(sg_parse_proc_stat("1 (a) S 0 1 1 0 -1 0 5 0 zz 0\n", "/p", "1/stat", &s, &err),
+                 -EINVAL);
+    cr_assert(strstr(err.msg, "majflt"), "%s", err.msg);
+}
+
+Test(cgroup_file, relative_path_rejected)
+{
+    struct sg_proc_cgroup pc;
+    cr_assert_eq(sg_parse_proc_cgroup("4:memory:machine/x\n", "/proc", "9/cgroup", &pc, &err),
+                 -EINVAL);
+    cr_assert_eq(err.line, 1);
+}
+
+Test(cgroup_file, dotdot_rejected)
+{
+    struct sg_proc_cgroup pc;
+    cr_assert_eq(sg_parse_proc_cgroup("0::/a/../../etc\n", "/proc", "9/cgroup", &pc, &err), -EINVAL);
+}
+
+Test(cgroup_file, missing_fields)
+{
+    struct sg_proc_cgroup pc;
+    cr_assert_eq(sg_parse_proc_cgroup("1:cpu:/\nbroken\n", "/proc", "9/cgroup", &pc, &err), -EINVAL);
+    cr_assert_eq(err.line, 2);
+}
+
+Test(cgroup_file, combined_v1_controllers)
+{
+    struct sg_proc_cgroup pc;
+    cr_assert_eq(sg_parse_proc_cgroup("3:cpu,memory:/m/q\n0::/s\n", "/p", "c", &pc, &err), 0);
+    cr_assert(pc.has_v1_memory);
+    cr_assert_str_eq(pc.v1_memory, "/m/q");
+    cr_assert(pc.has_v2);
+    cr_assert_str_eq(pc.v2, "/s");
+}
+
+Test(psi, garbage_line)
+{
+    struct sg_psi p;
+    cr_assert_eq(sg_parse_psi("some avg10=0.00 avg60=x avg300=0.00 total=0\n", "/proc",
+                              "pressure/memory", &p, &err),
+                 -EINVAL);
+    cr_assert_eq(err.line, 1);
+    cr_assert_eq(sg_parse_psi("medium avg10=1\n", "/p", "m", &p, &err), -EINVAL);
+    cr_assert_eq(sg_parse_psi("", "/p", "m", &p, &err), -EINVAL);
+}
+
+Test(swaps, bad_header_and_line)
+{
+    struct sg_swap_device *d = NULL;
+    cr_assert_eq(sg_parse_swaps("nonsense\n", "/proc", "swaps", &d, &err), -EINVAL);
+    cr_assert_eq(sg_parse_swaps("Filename\tType\tSize\tUsed\tPriority\n/swap file x 0 -2\n",
+                                "/proc", "swaps", &d, &err),
+                 -EINVAL);
+    cr_assert_eq(err.line, 2);
+}
+
+Test(swaps, escaped_filename_decoded)
+{
+    struct sg_swap_device *d = NULL;
+    int n = sg_parse_swaps("Filename\tType\tSize\tUsed\tPriority\n/var/a\\040b file 1024 0 -2\n",
+                           "/proc", "swaps", &d, &err);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(d[0].filename, "/var/a b");
+    free(d);
+}
+
+Test(meminfo, missing_required)
+{
+    struct sg_meminfo m;
+    cr_assert_eq(sg_parse_meminfo("MemTotal: 100 kB\n", "/proc", "meminfo", &m, &err), -EINVAL);
+}
+
+Test(smaps, bad_header)
+{
+    struct sg_guest_ram ram;
+    const char *txt = "Size: 4 kB\n";
+    FILE *f = fmemopen((void *)txt, strlen(txt), "r");
+    cr_assert_eq(sg_parse_guest_ram(f, "/proc", "1/smaps", 4, &ram, &err), -EINVAL);
+    cr_assert_eq(err.line, 1);
+    fclose(f);
+}
+
+Test(smaps, bad_value)
+{
+    struct sg_guest_ram ram;
+    const char *txt = "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \nSize:  four kB\n";
+    FILE *f = fmemopen((void *)txt, strlen(txt), "r");
+    cr_assert_eq(sg_parse_guest_ram(f, "/proc", "1/smaps", 4, &ram, &err), -EINVAL);
+    cr_assert_eq(err.line, 2);
+    fclose(f);
+}
+
+Test(vcpu_comm, names)
+{
+    int n;
+    char accel[8];
+    cr_assert(sg_parse_vcpu_comm("CPU 0/KVM", &n, accel));
+    cr_assert_eq(n, 0);
+    cr_assert_str_eq(accel, "KVM");
+    cr_assert(sg_parse_vcpu_comm("CPU 15/TCG", &n, accel));
+    cr_assert_eq(n, 15);
+    cr_assert_not(sg_parse_vcpu_comm("CPU /KVM", &n, accel));
+    cr_assert_not(sg_parse_vcpu_comm("qemu-system-x86", &n, accel));
+    cr_assert_not(sg_parse_vcpu_comm("CPU 1/KVM/x", &n, accel));
+    cr_assert_not(sg_parse_vcpu_comm("CPU 1", &n, accel));
+}
+
+Test(cmdline, uuid_match_is_exact_argument)
+{
+    const char cmd[] = "qemu\0-name\0guest=x\0-uuid\0aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\0-m\0256";
+    cr_assert(sg_cmdline_has_uuid(cmd, sizeof(cmd), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
+    cr_assert(sg_cmdline_has_uuid(cmd, sizeof(cmd), "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"));
+    cr_assert_not(sg_cmdline_has_uuid(cmd, sizeof(cmd), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeef"));
+    /* The UUID as some other option's value does not count. */
+    const char other[] = "qemu\0-name\0aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    cr_assert_not(sg_cmdline_has_uuid(other, sizeof(other), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
+    /* Not NUL-terminated at the end (truncated read). */
+    const char trunc[] = { '-', 'u', 'u', 'i', 'd', '\0', 'a', 'b' };
+    cr_assert_not(sg_cmdline_has_uuid(trunc, sizeof(trunc), "ab0"));
+}
