@@ -257,12 +257,15 @@ static void domain_figs(const struct sg_ctx *ctx, const struct dom_entry *x, str
         const struct sg_psi *p = &s->cg.psi;
         sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", psi ? p->some.avg10 : NAN, "some avg10");
         sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", psi ? p->some.avg60 : NAN, "some avg60");
+        sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", psi ? p->some.avg300 : NAN, "some avg300");
         sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", psi ? p->some.total_us : none,
                     "some total, microseconds");
         sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10", psi && p->has_full ? p->full.avg10 : NAN,
                        "full avg10");
         sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60", psi && p->has_full ? p->full.avg60 : NAN,
                        "full avg60");
+        sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300", psi && p->has_full ? p->full.avg300 : NAN,
+                       "full avg300");
         sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us",
                     psi && p->has_full ? p->full.total_us : none, "full total, microseconds");
     }

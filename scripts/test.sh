@@ -8,23 +8,12 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
-build_deps=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
-            libjson-c-dev libcriterion-dev)
+# shellcheck source=scripts/lib.sh
+source "$top/scripts/lib.sh"
 
 install_deps() {
-    local missing=()
-    for p in "${build_deps[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-        if [[ $(id -u) -ne 0 ]]; then
-            echo "test.sh: missing packages (${missing[*]}); run as root to install them" >&2
-            exit 1
-        fi
-        apt-get update -q
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-    fi
-    # The integration test's real guest: libvirt daemon, QEMU, qemu-ga, kernel, busybox.
+    sg_install_build_deps
+    # The integration test's real guest: libvirt daemon, QEMU, qemu-ga, kernel, busybox, jq.
     if [[ $(id -u) -eq 0 ]]; then
         "$top/scripts/harness.sh" deps
     fi
@@ -46,16 +35,13 @@ count() {
 install_deps
 
 status=0
-rm -rf build-test build-asan
-meson setup build-test -Dwerror=true >/dev/null
-ninja -C build-test
+sg_build build-test
 meson test -C build-test --print-errorlogs --num-processes 1 || status=1
 read -r p1 f1 s1 < <(count build-test)
 
 echo
 echo "== unit tests again, built with -Db_sanitize=address,undefined =="
-meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-ninja -C build-asan
+sg_build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     meson test -C build-asan --suite unit --print-errorlogs || status=1
 read -r p2 f2 s2 < <(count build-asan)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# README command 1, the demo: on a fresh Debian 12 machine, as root, install
+# what is needed, build swapguard, start libvirtd if none runs, boot two small
+# real guests, push one guest's RAM into host swap, and show what swapguard
+# sees. Everything the demo created (guests, the swapfile it made, the
+# libvirtd it started) is removed at the end.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+# shellcheck source=scripts/lib.sh
+source "$top/scripts/lib.sh"
+harness="$top/scripts/harness.sh"
+export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/swapguard-demo}
+guest="sg-demo"
+other="sg demo idle"
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "demo.sh: run as root (it starts libvirtd and guests, and may enable a swapfile)" >&2
+    exit 1
+fi
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Installing packages and building swapguard"
+sg_install_build_deps
+"$harness" deps
+sg_build build-demo >/dev/null
+sg="$top/build-demo/agent/swapguard"
+
+trap '"$harness" cleanup' EXIT
+
+step "Starting libvirtd (if none runs), host swap (if none), and two 256 MiB guests"
+"$harness" libvirtd-up
+"$harness" swap-up 1024
+"$harness" build
+"$harness" start "$guest" 256 >/dev/null
+"$harness" start "$other" 256 >/dev/null
+
+step "Filling 140 MiB of $guest's RAM, then 'virsh memtune --hard-limit 120 MiB': the host swaps it out"
+"$harness" fill "$guest" 140 2>/dev/null
+"$harness" squeeze "$guest" 120
+
+step "swapguard list   (the guest rereads its data meanwhile, so its swapped pages fault back in)"
+"$harness" reread-bg "$guest" >/dev/null
+"$sg" list --all
+
+step "swapguard domswap $guest   (during another reread)"
+"$harness" reread-bg "$guest" >/dev/null
+"$sg" domswap "$guest"
+
+step "swapguard hoststats"
+"$sg" hoststats
+
+step "Cleaning up"
