@@ -65,7 +65,8 @@ int sg_cmd_run(struct sg_ctx *ctx, int argc, char **argv);
 void sg_print_usage(FILE *f);
 void sg_print_cmd_help(FILE *f, const struct sg_cmd_def *def);
 
-/* Prints "swapguard: MSG" on stderr: the one message at the top. */
+/* Prints "swapguard: MSG" on stderr: the one message at the top. Control and
+ * non-ASCII bytes of MSG are printed as \xNN (it carries operator input). */
 void sg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sg_log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

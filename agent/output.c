@@ -6,10 +6,24 @@
 
 #include "cli.h"
 
+/*
+ * Messages carry operator and guest input (domain names, URIs, file contents):
+ * control and non-ASCII bytes are printed as \xNN, so that a message stays one
+ * line and cannot drive the terminal. Backslashes stay as they are (cgroup
+ * paths such as machine-qemu\x2d1 are printed as the kernel names them).
+ */
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
+    char msg[8192];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
     fputc('\n', stderr);
 }
 
