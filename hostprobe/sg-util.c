@@ -146,8 +146,19 @@ ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out)
             size_t ncap = cap ? cap * 2 : 4096;
             char *nbuf;
 
-            if (cap >= max + 1)
-                return -EFBIG;
+            if (cap >= max + 1) {
+                char extra;
+                /* max bytes read: a file of exactly max bytes is fine, one more is not. */
+                n = read(fd, &extra, 1);
+                if (n < 0) {
+                    if (errno == EINTR)
+                        continue;
+                    return -errno;
+                }
+                if (n > 0)
+                    return -EFBIG;
+                break;
+            }
             if (ncap > max + 1)
                 ncap = max + 1;
             nbuf = realloc(buf, ncap);

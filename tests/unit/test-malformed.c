@@ -6,6 +6,7 @@
  * trees under tests/data (see test-fixtures.c).
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "hostprobe/cgroup.h"
@@ -204,4 +205,34 @@ Test(cmdline, uuid_match_is_exact_argument)
     /* Not NUL-terminated at the end (truncated read). */
     const char trunc[] = { '-', 'u', 'u', 'i', 'd', '\0', 'a', 'b' };
     cr_assert_not(sg_cmdline_has_uuid(trunc, sizeof(trunc), "ab0"));
+}
+
+Test(read_at_alloc, cap_is_inclusive)
+{
+    /* A file of exactly max bytes is read whole; one byte more is -EFBIG. */
+    char dir[] = "/tmp/sg-readcap-XXXXXX", path[64];
+    char *buf = NULL;
+    FILE *f;
+    int dfd;
+
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/f", dir);
+    f = fopen(path, "we");
+    cr_assert(f);
+    for (int i = 0; i < 5000; i++)
+        fputc('a', f);
+    fclose(f);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cr_assert_geq(dfd, 0);
+    cr_assert_eq(sg_read_at_alloc(dfd, "f", 5000, &buf), 5000);
+    cr_assert_eq(strlen(buf), 5000);
+    free(buf);
+    buf = NULL;
+    cr_assert_eq(sg_read_at_alloc(dfd, "f", 4999, &buf), -EFBIG);
+    cr_assert_null(buf);
+    cr_assert_eq(sg_read_at_alloc(dfd, "f", 1 << 20, &buf), 5000);
+    free(buf);
+    close(dfd);
+    unlink(path);
+    rmdir(dir);
 }
