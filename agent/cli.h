@@ -81,5 +81,7 @@ const char *sg_fmt_kib(uint64_t kib, char *buf, size_t size);
 const char *sg_fmt_bytes(uint64_t bytes, char *buf, size_t size);
 const char *sg_fmt_rate(double v, char *buf, size_t size);
 const char *sg_fmt_u64(uint64_t v, char *buf, size_t size);
-/* Copies s into buf with control and non-ASCII bytes as \xNN: safe for a terminal. */
+/* Copies s into buf with control and non-ASCII bytes as \xNN: safe for a terminal.
+ * Backslashes are copied as they are, so cgroup paths with systemd's escapes
+ * (machine-qemu\x2d1\x2dname.scope) print as the kernel names them. */
 const char *sg_fmt_safe(const char *s, char *buf, size_t size);

@@ -133,7 +133,8 @@ const char *sg_fmt_safe(const char *s, char *buf, size_t size)
     if (size == 0)
         return buf;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+        /* Backslashes stay: systemd-escaped cgroup paths (machine-qemu\x2d1...) print as named. */
+        if (*p >= 0x20 && *p < 0x7f) {
             if (w + 1 >= size)
                 break;
             buf[w++] = (char)*p;

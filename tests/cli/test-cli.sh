@@ -244,6 +244,14 @@ check "list --json (v2): pid by -uuid, cgroup v2 path walked up from emulator, P
           field_eq "$json" ".domains[0].cgroup_usage_bytes" "$(fact v2 V2_CGROUP_CURRENT_BYTES)" &&
           field_eq "$json" ".domains[0].psi_some_avg10" "$(fact v2 V2_PSI_SOME_AVG10)"'
 
+text=$(sgt v2 domswap --interval 0 sg-v2 2>&1)
+if grep -qF "  cgroup_memory_path             $(fact v2 V2_CGROUP_PATH) " <<<"$text" &&
+   grep -qF "/sys/fs/cgroup$(fact v2 V2_CGROUP_PATH))" <<<"$text"; then
+    ok "domswap (text, v2): systemd-escaped cgroup path printed as the kernel names it"
+else
+    not_ok "domswap (text, v2): systemd-escaped cgroup path printed as the kernel names it" "$text"
+fi
+
 # ---------------------------------------------------------------- help
 help=$("$sg" help 2>&1)
 missing=""

@@ -41,3 +41,18 @@ Test(cli_table, parse_rejects_unknown_option_and_missing_argument)
     cr_assert_eq(a.argc, 1);
     cr_assert_str_eq(a.argv[0], "dom");
 }
+
+Test(fmt_safe, escapes_controls_and_non_ascii_but_not_backslashes)
+{
+    char buf[64];
+
+    cr_assert_str_eq(sg_fmt_safe("ctl\ttab", buf, sizeof(buf)), "ctl\\x09tab");
+    cr_assert_str_eq(sg_fmt_safe("csi\xc2\x9b[31m", buf, sizeof(buf)), "csi\\xc2\\x9b[31m");
+    cr_assert_str_eq(sg_fmt_safe("a\x1b" "b\x7f", buf, sizeof(buf)), "a\\x1bb\\x7f");
+    /* systemd's escapes in v2 cgroup paths stay readable (and usable as paths). */
+    cr_assert_str_eq(sg_fmt_safe("/machine.slice/machine-qemu\\x2d7\\x2dsg.scope", buf, sizeof(buf)),
+                     "/machine.slice/machine-qemu\\x2d7\\x2dsg.scope");
+    /* Truncation never cuts an escape in half. */
+    cr_assert_str_eq(sg_fmt_safe("ab\n", buf, 6), "ab");
+    cr_assert_str_eq(sg_fmt_safe(NULL, buf, sizeof(buf)), "");
+}
