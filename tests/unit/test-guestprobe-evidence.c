@@ -266,3 +266,24 @@ Test(hostile_evidence, memory_files)
     cr_assert_eq(gp_parse_guest_mem_file("pressure/memory", "bogus\n", 6, &m, why, sizeof(why)), -EBADMSG);
     cr_assert_eq(gp_parse_guest_mem_file("vmstat", "pswpin 1\0", 9, &m, why, sizeof(why)), -EBADMSG);
 }
+
+/* Hand-written: libvirt balloon stats as struct literals. */
+#include "guestprobe/balloon.h"
+
+Test(balloon, tags_mapped_absent_none)
+{
+    virDomainMemoryStatStruct s[] = {
+        { .tag = VIR_DOMAIN_MEMORY_STAT_SWAP_IN, .val = 12 },
+        { .tag = VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, .val = 345 },
+        { .tag = VIR_DOMAIN_MEMORY_STAT_RSS, .val = 999 },
+        { .tag = VIR_DOMAIN_MEMORY_STAT_USABLE, .val = 200000 },
+    };
+    struct gp_balloon b;
+
+    gp_balloon_from_stats(s, 4, &b);
+    cr_assert_eq(b.swap_in_kib, 12);
+    cr_assert_eq(b.major_fault, 345);
+    cr_assert_eq(b.usable_kib, 200000);
+    cr_assert_eq(b.swap_out_kib, UINT64_MAX);
+    cr_assert_eq(b.last_update, UINT64_MAX);
+}
