@@ -14,10 +14,13 @@
  */
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
-    char msg[8192];
+    char *msg = NULL;
 
-    vsnprintf(msg, sizeof(msg), fmt, ap);
     fputs(prefix, stderr);
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        fputs("(out of memory formatting this message)\n", stderr);
+        return;
+    }
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
         if (*p < 0x20 || *p >= 0x7f)
             fprintf(stderr, "\\x%02x", *p);
@@ -25,6 +28,7 @@ static void log_line(const char *prefix, const char *fmt, va_list ap)
             fputc(*p, stderr);
     }
     fputc('\n', stderr);
+    free(msg);
 }
 
 void sg_log_error(const char *fmt, ...)
