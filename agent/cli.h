@@ -10,12 +10,13 @@
 /* Global state of one invocation (the only global state lives in agent/). */
 struct sg_ctx {
     const char *uri;       /* -c/--connect; NULL: qemu:///system */
-    bool readonly;         /* -r: all current commands only read and always connect read-only */
+    bool readonly;         /* -r: refuse commands that need a read-write connection */
     bool json;             /* --json */
     const char *proc_root; /* --proc-root, default "/" */
     const char *sys_root;  /* --sys-root, default "/" */
     struct sg_fs fs;
-    virConnectPtr conn;    /* opened on first use */
+    virConnectPtr conn;    /* opened on first use (sg_ctx_connect) */
+    bool conn_rw;          /* conn is read-write */
     FILE *out;
 };
 
@@ -64,6 +65,19 @@ int sg_cmd_run(struct sg_ctx *ctx, int argc, char **argv);
 
 void sg_print_usage(FILE *f);
 void sg_print_cmd_help(FILE *f, const struct sg_cmd_def *def);
+
+/* Opens ctx->fs from --proc-root/--sys-root once. Logs and returns -errno on failure. */
+int sg_ctx_fs(struct sg_ctx *ctx);
+
+/*
+ * Opens the libvirt connection once: read-only unless write (guest agent
+ * commands need read-write; refused with -EPERM under -r). Logs one line
+ * naming the URI and how to start libvirtd, and returns -EIO, on failure.
+ */
+int sg_ctx_connect(struct sg_ctx *ctx, bool write);
+
+/* Logs err (or strerror(-r)) as the one message of a failed command; returns exit code 1. */
+int sg_report(int r, const struct sg_error *err);
 
 /* Prints "swapguard: MSG" on stderr: the one message at the top. Control and
  * non-ASCII bytes of MSG are printed as \xNN (it carries operator input). */

@@ -20,7 +20,7 @@
 
 /* ---- shared plumbing ---------------------------------------------------- */
 
-static int ctx_fs(struct sg_ctx *ctx)
+int sg_ctx_fs(struct sg_ctx *ctx)
 {
     struct sg_error err = {0};
     char msg[PATH_MAX + 512];
@@ -34,24 +34,32 @@ static int ctx_fs(struct sg_ctx *ctx)
     return r;
 }
 
-static int ctx_connect(struct sg_ctx *ctx)
+int sg_ctx_connect(struct sg_ctx *ctx, bool write)
 {
     const char *uri = ctx->uri ? ctx->uri : DEFAULT_URI;
 
-    if (ctx->conn)
+    if (ctx->conn && (ctx->conn_rw || !write))
         return 0;
-    /* Every command so far only reads: always ask libvirt for a read-only connection. */
-    ctx->conn = virConnectOpenReadOnly(uri);
+    if (write && ctx->readonly) {
+        sg_log_error("this command needs a read-write libvirt connection; drop -r/--readonly");
+        return -EPERM;
+    }
+    if (ctx->conn) {
+        virConnectClose(ctx->conn);
+        ctx->conn = NULL;
+    }
+    ctx->conn = write ? virConnectOpen(uri) : virConnectOpenReadOnly(uri);
     if (!ctx->conn) {
         sg_log_error("cannot connect to libvirt at '%s': %s; is libvirtd running? "
                      "Start it ('systemctl start libvirtd', or 'libvirtd -d') or pass -c URI",
                      uri, virGetLastErrorMessage());
         return -EIO;
     }
+    ctx->conn_rw = write;
     return 0;
 }
 
-static int report(int r, const struct sg_error *err)
+int sg_report(int r, const struct sg_error *err)
 {
     char msg[PATH_MAX + 512];
 
@@ -139,12 +147,12 @@ static int sample_entries(struct sg_ctx *ctx, struct dom_entry *e, size_t n, dou
         if (r == -ESRCH)
             continue;
         if (r < 0)
-            return report(r, &err), r;
+            return sg_report(r, &err), r;
         r = sg_dom_sample_read(&ctx->fs, x->d.pid, &x->cg, with_vcpus, &x->s0, &err);
         if (r == -ESRCH)
             continue;
         if (r < 0)
-            return report(r, &err), r;
+            return sg_report(r, &err), r;
         x->running = true;
     }
     if (interval <= 0)
@@ -161,7 +169,7 @@ static int sample_entries(struct sg_ctx *ctx, struct dom_entry *e, size_t n, dou
             continue;
         }
         if (r < 0)
-            return report(r, &err), r;
+            return sg_report(r, &err), r;
         x->has_rate = true;
     }
     return 0;
@@ -330,11 +338,11 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     if (a->set[LIST_OPT_JSON])
         ctx->json = true;
-    if (ctx_fs(ctx) < 0 || ctx_connect(ctx) < 0)
+    if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
         return 1;
     n = sg_domains_list(ctx->conn, a->set[LIST_OPT_ALL], &doms, &err);
     if (n < 0)
-        return report(n, &err);
+        return sg_report(n, &err);
     /* One scan of /proc for all domains. */
     r = sg_domains_find_pids(&ctx->fs, doms, (size_t)n);
     if (r < 0) {
@@ -345,7 +353,7 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     e = calloc((size_t)n + 1, sizeof(*e));
     if (!e) {
         sg_domains_free(doms, (size_t)n);
-        return report(-ENOMEM, &err);
+        return sg_report(-ENOMEM, &err);
     }
     for (int i = 0; i < n; i++)
         e[i].d = doms[i];
@@ -466,11 +474,11 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     if (a->set[DOMSWAP_OPT_JSON])
         ctx->json = true;
-    if (ctx_fs(ctx) < 0 || ctx_connect(ctx) < 0)
+    if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
         return 1;
     r = sg_domain_lookup(ctx->conn, a->argv[0], &x.d, &err);
     if (r < 0)
-        return report(r, &err);
+        return sg_report(r, &err);
     sg_fmt_safe(x.d.name, name, sizeof(name));
     if (x.d.id < 0) {
         sg_log_error("domain '%s' is not running: there is no QEMU process to measure", name);
@@ -497,7 +505,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         if (r == 0)
             r = sg_smaps_rollup_swap(&ctx->fs, x.d.pid, &rollup_swap, &err);
         if (r < 0)
-            report(r, &err);
+            sg_report(r, &err);
     }
     if (r < 0) {
         sg_domain_clear(&x.d);
@@ -637,17 +645,17 @@ static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     if (a->set[HOST_OPT_JSON])
         ctx->json = true;
-    if (ctx_fs(ctx) < 0)
+    if (sg_ctx_fs(ctx) < 0)
         return 1;
     r = sg_host_read(&ctx->fs, true, &h0, &err);
     if (r < 0)
-        return report(r, &err);
+        return sg_report(r, &err);
     if (interval > 0) {
         sleep_s(interval);
         r = sg_host_read(&ctx->fs, false, &h1, &err);
         if (r < 0) {
             sg_host_sample_clear(&h0);
-            return report(r, &err);
+            return sg_report(r, &err);
         }
     }
     host_figs(ctx, &h0, interval > 0 ? &h1 : NULL, &f);
@@ -867,7 +875,7 @@ void sg_print_usage(FILE *f)
             "\n"
             "Options:\n"
             "  -c, --connect URI   libvirt URI (default %s)\n"
-            "  -r, --readonly      connect read-only (every command does so today)\n"
+            "  -r, --readonly      refuse commands that need a read-write connection\n"
             "      --json          print one JSON document\n"
             "      --proc-root DIR read DIR/proc and DIR/run instead of /proc and /run\n"
             "      --sys-root DIR  read DIR/sys instead of /sys\n"
