@@ -161,11 +161,9 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
 
     memset(out, 0, sizeof(*out));
     snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
-    n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
-    if (n < 0) {
-        sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
-        return n == -ENOENT || n == -ESRCH ? -ESRCH : (int)n;
-    }
+    n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
+    if (n < 0)
+        return sg_proc_gone((int)n);
     r = sg_parse_proc_cgroup(buf, fs->proc_path, rel, &pc, err);
     if (r < 0)
         return r;
@@ -285,11 +283,9 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
 
     if (cg->memory_version) {
         snprintf(rel, sizeof(rel), "%s/memory.stat", cg->memory_dir);
-        n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
-        if (n < 0) {
-            sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+        n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
+        if (n < 0)
             return (int)n;
-        }
         r = sg_parse_kv(buf, fs->sys_path, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields),
                         &ms, err);
         if (r < 0)
@@ -314,11 +310,9 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
     }
     if (cg->has_psi) {
         snprintf(rel, sizeof(rel), "%s/memory.pressure", cg->psi_dir);
-        n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
-        if (n < 0) {
-            sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+        n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
+        if (n < 0)
             return (int)n;
-        }
         r = sg_parse_psi(buf, fs->sys_path, rel, &out->psi, err);
         if (r < 0)
             return r;

@@ -63,9 +63,7 @@ int sg_parse_vmstat(const char *buf, const char *base, const char *rel, struct s
 static int read_proc(const struct sg_fs *fs, const char *rel, char *buf, size_t size,
                      struct sg_error *err)
 {
-    ssize_t n = sg_read_at(fs->proc_fd, rel, buf, size);
-    if (n < 0)
-        sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
+    ssize_t n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, size, err);
     return n < 0 ? (int)n : 0;
 }
 
@@ -82,13 +80,11 @@ static int read_pool_value(const struct sg_fs *fs, const char *rel, uint64_t *v,
                            struct sg_error *err)
 {
     char buf[32];
-    ssize_t n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
+    ssize_t n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
     size_t len;
 
-    if (n < 0) {
-        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+    if (n < 0)
         return (int)n;
-    }
     len = (size_t)n;
     while (len && buf[len - 1] == '\n')
         len--;

@@ -88,9 +88,6 @@ int sg_parse_proc_stat(const char *buf, const char *base, const char *rel,
     return 0;
 }
 
-/* procfs answers ENOENT for a pid that is gone and ESRCH for one that went mid-read. */
-static int gone(int r) { return r == -ENOENT || r == -ESRCH ? -ESRCH : r; }
-
 int sg_proc_read(const struct sg_fs *fs, pid_t pid, struct sg_proc_status *status,
                  struct sg_proc_stat *stat, struct sg_error *err)
 {
@@ -100,24 +97,18 @@ int sg_proc_read(const struct sg_fs *fs, pid_t pid, struct sg_proc_status *statu
 
     if (status) {
         snprintf(rel, sizeof(rel), "%d/status", (int)pid);
-        n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
-        if (n < 0) {
-            sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
-            return gone((int)n);
-        }
-        r = sg_parse_proc_status(buf, fs->proc_path, rel, status, err);
-        if (r < 0)
+        n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
+        if (n < 0)
+            return sg_proc_gone((int)n);
+        if ((r = sg_parse_proc_status(buf, fs->proc_path, rel, status, err)) < 0)
             return r;
     }
     if (stat) {
         snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
-        n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
-        if (n < 0) {
-            sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
-            return gone((int)n);
-        }
-        r = sg_parse_proc_stat(buf, fs->proc_path, rel, stat, err);
-        if (r < 0)
+        n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
+        if (n < 0)
+            return sg_proc_gone((int)n);
+        if ((r = sg_parse_proc_stat(buf, fs->proc_path, rel, stat, err)) < 0)
             return r;
     }
     return 0;
@@ -173,7 +164,7 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
     if (fd < 0) {
         int r = -errno;
         sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror(-r));
-        return gone(r);
+        return sg_proc_gone(r);
     }
     d = fdopendir(fd);
     if (!d) {
@@ -190,11 +181,10 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
         if (sg_parse_u64(de->d_name, strlen(de->d_name), &tid) < 0 || tid == 0 || tid > INT32_MAX)
             continue;
         snprintf(path, sizeof(path), "%d/task/%s/comm", (int)pid, de->d_name);
-        len = sg_read_at(fs->proc_fd, path, comm, sizeof(comm));
+        len = sg_read_file(fs->proc_fd, fs->proc_path, path, comm, sizeof(comm), err);
         if (len < 0) {
-            if (gone((int)len) == -ESRCH)
+            if (sg_proc_gone((int)len) == -ESRCH)
                 continue; /* the thread exited after the listing */
-            sg_error_set(err, fs->proc_path, path, 0, "%s", strerror((int)-len));
             return (int)len;
         }
         if (len > 0 && comm[len - 1] == '\n')
@@ -204,11 +194,10 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
         snprintf(path, sizeof(path), "%d/task/%s/stat", (int)pid, de->d_name);
         {
             char buf[4096];
-            len = sg_read_at(fs->proc_fd, path, buf, sizeof(buf));
+            len = sg_read_file(fs->proc_fd, fs->proc_path, path, buf, sizeof(buf), err);
             if (len < 0) {
-                if (gone((int)len) == -ESRCH)
+                if (sg_proc_gone((int)len) == -ESRCH)
                     continue;
-                sg_error_set(err, fs->proc_path, path, 0, "%s", strerror((int)-len));
                 return (int)len;
             }
             r = sg_parse_proc_stat(buf, fs->proc_path, path, &t.stat, err);

@@ -9,6 +9,13 @@
 
 #include "sg-util.h"
 
+/* procfs answers ENOENT for a pid that is gone and ESRCH for one that went mid-read:
+ * both mean the process (a domain's QEMU) has exited. */
+static inline int sg_proc_gone(int r)
+{
+    return r == -ENOENT || r == -ESRCH ? -ESRCH : r;
+}
+
 /* /proc/PID/status memory lines, all in KiB; SG_NONE when the kernel did not print the line. */
 struct sg_proc_status {
     uint64_t vm_rss_kib;        /* VmRSS */

@@ -93,30 +93,13 @@ void sg_fs_close(struct sg_fs *fs)
     fs->proc_fd = fs->sys_fd = fs->run_fd = -1;
 }
 
-ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size)
+/* Reads until EOF or size bytes, retrying on EINTR. Returns the bytes read or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t size)
 {
-    _cleanup_close_ int fd = -1;
     size_t len = 0;
 
-    if (size == 0)
-        return -EINVAL;
-    fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    for (;;) {
-        ssize_t n;
-
-        if (len >= size - 1) {
-            char extra;
-            /* Full buffer: is there more? */
-            n = read(fd, &extra, 1);
-            if (n < 0)
-                return errno == EINTR ? -EINTR : -errno;
-            if (n > 0)
-                return -EFBIG;
-            break;
-        }
-        n = read(fd, buf + len, size - 1 - len);
+    while (len < size) {
+        ssize_t n = read(fd, buf + len, size - len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -126,8 +109,31 @@ ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size)
             break;
         len += (size_t)n;
     }
-    buf[len] = '\0';
     return (ssize_t)len;
+}
+
+ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size)
+{
+    _cleanup_close_ int fd = -1;
+    ssize_t n, more;
+    char extra;
+
+    if (size == 0)
+        return -EINVAL;
+    fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    n = read_full(fd, buf, size - 1);
+    if (n < 0)
+        return n;
+    if ((size_t)n == size - 1) {
+        /* Full buffer: fine only at EOF. */
+        more = read_full(fd, &extra, 1);
+        if (more != 0)
+            return more < 0 ? more : -EFBIG;
+    }
+    buf[n] = '\0';
+    return n;
 }
 
 ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out)
@@ -140,48 +146,41 @@ ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out)
     if (fd < 0)
         return -errno;
     for (;;) {
+        /* Room for max bytes, one more to detect a larger file, and the NUL. */
+        size_t ncap = cap ? cap * 2 : 4096;
+        char *nbuf;
         ssize_t n;
 
-        if (len + 1 >= cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            char *nbuf;
-
-            if (cap >= max + 1) {
-                char extra;
-                /* max bytes read: a file of exactly max bytes is fine, one more is not. */
-                n = read(fd, &extra, 1);
-                if (n < 0) {
-                    if (errno == EINTR)
-                        continue;
-                    return -errno;
-                }
-                if (n > 0)
-                    return -EFBIG;
-                break;
-            }
-            if (ncap > max + 1)
-                ncap = max + 1;
-            nbuf = realloc(buf, ncap);
-            if (!nbuf)
-                return -ENOMEM;
-            buf = nbuf;
-            cap = ncap;
-        }
-        n = read(fd, buf + len, cap - 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0)
-            break;
+        if (ncap > max + 2)
+            ncap = max + 2;
+        nbuf = realloc(buf, ncap);
+        if (!nbuf)
+            return -ENOMEM;
+        buf = nbuf;
+        cap = ncap;
+        n = read_full(fd, buf + len, cap - 1 - len);
+        if (n < 0)
+            return n;
         len += (size_t)n;
         if (len > max)
             return -EFBIG;
+        if (len < cap - 1)
+            break; /* EOF before the buffer filled */
     }
     buf[len] = '\0';
     *out = TAKE_PTR(buf);
     return (ssize_t)len;
+}
+
+ssize_t sg_read_file(int dirfd, const char *base, const char *rel, char *buf, size_t size,
+                     struct sg_error *err)
+{
+    ssize_t n = sg_read_at(dirfd, rel, buf, size);
+
+    if (n < 0)
+        sg_error_set(err, base, rel, 0, "%s", n == -EFBIG ? "file larger than expected"
+                                                          : strerror((int)-n));
+    return n;
 }
 
 int sg_parse_u64(const char *s, size_t len, uint64_t *out)

@@ -104,6 +104,10 @@ void sg_fs_close(struct sg_fs *fs);
  */
 ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size);
 
+/* sg_read_at that also fills err with base/rel and the reason when it fails. */
+ssize_t sg_read_file(int dirfd, const char *base, const char *rel, char *buf, size_t size,
+                     struct sg_error *err);
+
 /* Like sg_read_at but allocates; caps at max bytes (-EFBIG beyond). */
 ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out);
 

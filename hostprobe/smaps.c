@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kv.h"
+#include "procfs.h"
 
 struct vma {
     uint64_t start, end;
@@ -144,7 +145,7 @@ int sg_parse_guest_ram(FILE *f, const char *base, const char *rel, uint64_t gues
     if (ferror(f)) {
         int r = -errno;
         sg_error_set(err, base, rel, lineno, "read error: %s", strerror(-r));
-        return r == -ENOENT || r == -ESRCH ? -ESRCH : r;
+        return sg_proc_gone(r);
     }
     if (have && take(&cur, guest_kib))
         choose(out, &cur);
@@ -163,7 +164,7 @@ int sg_guest_ram_read(const struct sg_fs *fs, pid_t pid, uint64_t guest_kib,
     if (fd < 0) {
         int r = -errno;
         sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror(-r));
-        return r == -ENOENT ? -ESRCH : r;
+        return sg_proc_gone(r);
     }
     f = fdopen(fd, "re");
     if (!f) {
@@ -191,11 +192,9 @@ int sg_smaps_rollup_swap(const struct sg_fs *fs, pid_t pid, uint64_t *swap_kib,
     int r;
 
     snprintf(rel, sizeof(rel), "%d/smaps_rollup", (int)pid);
-    n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
-    if (n < 0) {
-        sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror((int)-n));
-        return n == -ENOENT ? -ESRCH : (int)n;
-    }
+    n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
+    if (n < 0)
+        return sg_proc_gone((int)n);
     /* The first line is a pseudo-mapping header: "00400000-7ffd... ---p 00000000 00:00 0 [rollup]". */
     r = sg_parse_kv(buf, fs->proc_path, rel, fields, SG_ELEMENTSOF(fields), &ru, err);
     if (r < 0)
