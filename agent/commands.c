@@ -75,6 +75,11 @@ int sg_report(int r, const struct sg_error *err)
     return 1;
 }
 
+/* The options every sampling command shares. */
+#define OPT_INTERVAL \
+    { "interval", "S", "seconds between the two samples that give the rates (default 1; 0: no rates)" }
+#define OPT_JSON { "json", NULL, "print one JSON document" }
+
 static int parse_interval(const struct sg_cmd_args *a, int idx, double *out)
 {
     char *end;
@@ -284,9 +289,8 @@ static void domain_figs(const struct sg_ctx *ctx, const struct dom_entry *x, str
 enum { LIST_OPT_ALL, LIST_OPT_INTERVAL, LIST_OPT_JSON };
 static const struct sg_opt_def list_opts[] = {
     [LIST_OPT_ALL] = { "all", NULL, "include inactive domains" },
-    [LIST_OPT_INTERVAL] = { "interval", "S",
-                            "seconds between the two samples that give the rates (default 1; 0: no rates)" },
-    [LIST_OPT_JSON] = { "json", NULL, "print one JSON document" },
+    [LIST_OPT_INTERVAL] = OPT_INTERVAL,
+    [LIST_OPT_JSON] = OPT_JSON,
     { NULL, NULL, NULL },
 };
 
@@ -387,9 +391,8 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 enum { DOMSWAP_OPT_INTERVAL, DOMSWAP_OPT_JSON };
 static const struct sg_opt_def domswap_opts[] = {
-    [DOMSWAP_OPT_INTERVAL] = { "interval", "S",
-                               "seconds between the two samples that give the rates (default 1; 0: no rates)" },
-    [DOMSWAP_OPT_JSON] = { "json", NULL, "print one JSON document" },
+    [DOMSWAP_OPT_INTERVAL] = OPT_INTERVAL,
+    [DOMSWAP_OPT_JSON] = OPT_JSON,
     { NULL, NULL, NULL },
 };
 
@@ -561,9 +564,8 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 enum { HOST_OPT_INTERVAL, HOST_OPT_JSON };
 static const struct sg_opt_def hoststats_opts[] = {
-    [HOST_OPT_INTERVAL] = { "interval", "S",
-                            "seconds between the two samples that give the rates (default 1; 0: no rates)" },
-    [HOST_OPT_JSON] = { "json", NULL, "print one JSON document" },
+    [HOST_OPT_INTERVAL] = OPT_INTERVAL,
+    [HOST_OPT_JSON] = OPT_JSON,
     { NULL, NULL, NULL },
 };
 
