@@ -45,6 +45,7 @@ const char *gp_agent_state_name(enum gp_agent_state s)
         [GP_AGENT_TIMED_OUT] = "timed out",
         [GP_AGENT_INVALID_REPLY] = "invalid reply",
         [GP_AGENT_FAILED] = "failed",
+        [GP_AGENT_UNSUPPORTED] = "not supported",
     };
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -330,7 +331,19 @@ enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, c
     timeout = (int)(left / 2);
     if (timeout < 1)
         timeout = 1;
-    r = virDomainQemuAgentCommand(a->dom, cmd_json, timeout, 0);
+    if (a->transport) {
+        int code = 0;
+        char tmsg[GP_WHY_MAX] = "";
+
+        r = a->transport->command(a->transport->data, cmd_json, timeout, &code, tmsg, sizeof(tmsg));
+        if (!r) {
+            enum gp_agent_state s = gp_agent_classify_error(code, tmsg);
+            gp_copy_clean(a->last_error, sizeof(a->last_error), tmsg, strlen(tmsg));
+            return s;
+        }
+    } else {
+        r = virDomainQemuAgentCommand(a->dom, cmd_json, timeout, 0);
+    }
     if (!r) {
         virErrorPtr e = virGetLastError();
         enum gp_agent_state s = gp_agent_classify_error(e ? e->code : 0, e ? e->message : NULL);

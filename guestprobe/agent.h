@@ -98,13 +98,23 @@ enum gp_agent_state {
     GP_AGENT_TIMED_OUT,       /* our deadline passed */
     GP_AGENT_INVALID_REPLY,   /* the reply failed the checks above */
     GP_AGENT_FAILED,          /* any other libvirt or agent error */
+    GP_AGENT_UNSUPPORTED,     /* the agent does not list the command (too old) */
 };
 
 const char *gp_agent_state_name(enum gp_agent_state s);
 
+/* A transport for tests: answers one agent command like virDomainQemuAgentCommand
+ * (a malloc'd reply, or NULL with *code = a virErrorNumber and msg filled). */
+struct gp_transport {
+    char *(*command)(void *data, const char *cmd_json, int timeout_s, int *code, char *msg,
+                     size_t msg_size);
+    void *data;
+};
+
 /* One domain's agent, with a deadline shared by every command of a probe. */
 struct gp_agent {
     virDomainPtr dom;
+    const struct gp_transport *transport; /* NULL: virDomainQemuAgentCommand on dom */
     struct timespec deadline; /* CLOCK_MONOTONIC */
     char last_error[GP_WHY_MAX];
 };
@@ -116,7 +126,7 @@ void gp_agent_init(struct gp_agent *a, virDomainPtr dom, int timeout_s);
 double gp_agent_remaining_s(const struct gp_agent *a);
 
 /*
- * Sends one JSON command with virDomainQemuAgentCommand. The libvirt timeout
+ * Sends one JSON command with virDomainQemuAgentCommand (or a->transport). The libvirt timeout
  * is half of the time left (at least 1 s), because libvirt may first spend up
  * to that long on a guest-sync. Returns GP_AGENT_OK and *reply (malloc'd,
  * at most GP_REPLY_MAX bytes), or another state, with a->last_error saying
