@@ -56,3 +56,18 @@ Test(fmt_safe, escapes_controls_and_non_ascii_but_not_backslashes)
     cr_assert_str_eq(sg_fmt_safe("ab\n", buf, 6), "ab");
     cr_assert_str_eq(sg_fmt_safe(NULL, buf, sizeof(buf)), "");
 }
+
+Test(cli_table, guestprobe_takes_a_domain_and_its_options)
+{
+    const struct sg_cmd_def *d = sg_cmd_find("guestprobe");
+    struct sg_cmd_args a;
+    char *ok[] = { "guestprobe", "dom", "--timeout", "3", "--json", NULL };
+    char *none[] = { "guestprobe", NULL };
+
+    cr_assert_not_null(d);
+    cr_redirect_stderr();
+    cr_assert_eq(sg_cmd_parse(d, 5, ok, &a), 0);
+    cr_assert_eq(a.argc, 1);
+    cr_assert_str_eq(a.argv[0], "dom");
+    cr_assert_eq(sg_cmd_parse(d, 1, none, &a), -EINVAL);
+}
