@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # cleanup (trap) is called indirectly
+# Integration test of `swapguard guestprobe` with a real TCG guest of the
+# harness and its real qemu-ga: healthy agent, an injected hung-task report
+# with an async-PF call trace, guest-exec blocked (fallback to file reads),
+# and qemu-ga stopped (not connected, within the timeout + 1 s). Emits TAP.
+#
+# Not covered: swap inside the guest (the harness guest has no block device
+# or swap device to give it); the guest_swap_* figures are checked against
+# the guest's /proc/meminfo only.
+#
+# Usage: test-guestprobe.sh SWAPGUARD_BINARY
+set -uo pipefail
+
+SG=${1:?usage: test-guestprobe.sh SWAPGUARD_BINARY}
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+harness="$top/scripts/harness.sh"
+export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-gp-it}
+dom=sggp-it-guest
+err=$(mktemp)
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+    local d=$1; shift
+    if "$@"; then ok "$d"; else not_ok "$d" "failed: $*"; fi
+}
+diag() { sed 's/^/# /'; }
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "1..1"
+    echo "ok 1 - guestprobe integration # SKIP needs root (libvirtd, QEMU, guest agent)"
+    exit 0
+fi
+if ! command -v jq >/dev/null; then
+    "$harness" deps 2>&1 | diag
+fi
+
+cleanup() {
+    "$harness" stop "$dom" 2>&1 | diag
+    "$harness" cleanup 2>&1 | diag
+    rm -f "$err"
+}
+trap cleanup EXIT
+
+echo "1..23"
+
+if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build &&
+       "$harness" start "$dom" 256 >/dev/null; } 2>&1 | diag; then
+    not_ok "harness brings up libvirtd and a real guest with qemu-ga" "see the harness output above"
+    echo "Bail out! no real guest"
+    exit 1
+fi
+ok "harness brings up libvirtd and a real guest with qemu-ga"
+
+agent() { virsh -q -c qemu:///system qemu-agent-command --domain "$dom" --timeout 10 "$1"; }
+meminfo_kib() { awk -v k="$1:" '$1 == k { print $2 }' <<<"$guest_meminfo"; }
+
+# 1. A healthy guest: the agent answers and the guest's own figures match.
+js=$("$SG" guestprobe "$dom" --json 2>"$err")
+rc=$?
+check "guestprobe --json exits 0 on a healthy guest" test "$rc" -eq 0
+[[ $rc -eq 0 ]] || diag <"$err"
+guest_meminfo=$("$harness" exec "$dom" 'cat /proc/meminfo' 2>/dev/null)
+release=$("$harness" exec "$dom" 'uname -r' 2>/dev/null)
+echo "# agent_state=$(jq -r .agent_state <<<"$js") agent_version=$(jq -r .agent_version <<<"$js") kernel=$(jq -r .guest_kernel_release <<<"$js") elapsed_s=$(jq -r .elapsed_s <<<"$js")"
+check "the agent is connected, with a version, and every part is ok" \
+    test "$(jq -r '[.agent_state == "connected", (.agent_version | type) == "string",
+                    ([.status[] | .state] | all(. == "ok"))] | all' <<<"$js")" = true
+check "guest_kernel_release ($(jq -r .guest_kernel_release <<<"$js")) is the guest's uname -r ($release)" \
+    test "$(jq -r .guest_kernel_release <<<"$js")" = "$release"
+check "guest_mem_total_kib ($(jq -r .guest_mem_total_kib <<<"$js")) = guest MemTotal ($(meminfo_kib MemTotal))" \
+    test "$(jq -r .guest_mem_total_kib <<<"$js")" = "$(meminfo_kib MemTotal)"
+check "guest_swap_total_kib ($(jq -r .guest_swap_total_kib <<<"$js")) = guest SwapTotal ($(meminfo_kib SwapTotal))" \
+    test "$(jq -r .guest_swap_total_kib <<<"$js")" = "$(meminfo_kib SwapTotal)"
+check "guest vmstat counters and PSI are numbers (evidence_source guest-exec)" \
+    test "$(jq -r '[.evidence_source == "guest-exec", (.guest_pswpin, .guest_pswpout, .guest_pgmajfault,
+                    .guest_psi_some_total_us | type == "number")] | all' <<<"$js")" = true
+check "steal and iowait rates from two cpustats samples (steal_ms_per_s is a number)" \
+    test "$(jq -r '[(.cpustats_interval_s >= 1), (.vcpus | length > 0),
+                    (.vcpus[] | .steal_ms_per_s | type == "number")] | all' <<<"$js")" = true
+check "balloon figures are there (memballoon stats period 2): balloon_usable_kib > 0" \
+    test "$(jq -r '.balloon_usable_kib // 0' <<<"$js")" -gt 0
+check "no D-state task waits in async PF on an idle TCG guest (tasks_total > 0)" \
+    test "$(jq -r '[.tasks_total > 0, .tasks_async_pf == 0] | all' <<<"$js")" = true
+
+# 2. A hung-task report with an async-PF call trace in the guest kernel log.
+"$harness" exec "$dom" "$(cat "$top/tests/integration/inject-hung-task.sh")" 2>&1 | diag
+js=$("$SG" guestprobe "$dom" --json --interval 0 2>"$err")
+jq -c '.hung_task_reports' <<<"$js" | diag
+check "the injected report is found: sggp-stall:4242, blocked 120 s" \
+    test "$(jq -r '[.hung_task_reports[] | select(.comm == "sggp-stall" and .pid == 4242 and .blocked_for_s == 120)] | length' <<<"$js")" -ge 1
+check "it is marked async PF (kvm_async_pf_task_wait_schedule) and not from the kernel (written to /dev/kmsg)" \
+    test "$(jq -r '[.hung_task_reports[] | select(.pid == 4242) | .async_pf == true and
+                    .matched_symbol == "kvm_async_pf_task_wait_schedule" and .from_kernel == false] | all' <<<"$js")" = true
+cursor=$(jq -r .kmsg_cursor_us <<<"$js")
+text=$("$SG" guestprobe "$dom" --interval 0 2>"$err")
+grep -E 'sggp-stall|D-state|report' <<<"$text" | diag
+check "the text output names the task and its async-PF symbol" \
+    grep -q 'task sggp-stall:4242 blocked for more than 120 s; trace [0-9]* lines, async PF: kvm_async_pf_task_wait_schedule' <<<"$text"
+js=$("$SG" guestprobe "$dom" --json --interval 0 --since-us "$cursor" 2>"$err")
+check "with --since-us $cursor (the last kmsg_cursor_us) the report is not repeated" \
+    test "$(jq -r '.hung_task_reports | length' <<<"$js")" = 0
+
+# 3. guest-exec blocked: qemu-ga restarted with -b guest-exec. It runs until
+#    /run/sggp-stop appears (written below with guest-file-open), then is
+#    killed; /run/qemu-ga.disabled keeps the guest's respawn loop from
+#    starting another one.
+"$harness" exec "$dom" 'touch /run/qemu-ga.disabled
+port=$(for d in /sys/class/virtio-ports/vport*; do [ "$(cat $d/name)" = org.qemu.guest_agent.0 ] && echo /dev/${d##*/}; done)
+setsid sh -c "sleep 1; kill \$(pidof qemu-ga); sleep 1; /usr/sbin/qemu-ga -m virtio-serial -p $port -b guest-exec & p=\$!; while [ ! -e /run/sggp-stop ]; do sleep 0.2; done; kill \$p" </dev/null >/dev/null 2>&1 &
+echo restarting qemu-ga with -b guest-exec' 2>&1 | diag
+blocked=false
+for _ in $(seq 1 60); do
+    sleep 0.5
+    if [ "$(agent '{"execute":"guest-info"}' 2>/dev/null |
+            jq -r '[.return.supported_commands[] | select(.name == "guest-exec") | .enabled][0]')" = false ]; then
+        blocked=true
+        break
+    fi
+done
+check "qemu-ga runs again with guest-exec blocked" test "$blocked" = true
+js=$("$SG" guestprobe "$dom" --json --interval 0 2>"$err")
+rc=$?
+echo "# status: $(jq -c '.status | map_values(.state)' <<<"$js") evidence_source=$(jq -r .evidence_source <<<"$js")"
+check "guestprobe exits 0 and lists guest-exec as blocked" \
+    test "$rc,$(jq -r '.agent_blocked_commands | join(",")' <<<"$js")" = "0,guest-exec"
+check "tasks and kernel log say 'unavailable: guest-exec blocked'" \
+    test "$(jq -r '[.status.tasks, .status.kernel_log] | map(.state + ": " + .detail) | join(";")' <<<"$js")" \
+        = "blocked: unavailable: guest-exec blocked;blocked: unavailable: guest-exec blocked"
+check "memory falls back to guest-file-read: guest_mem_total_kib = guest MemTotal ($(meminfo_kib MemTotal))" \
+    test "$(jq -r '[.evidence_source, .status.memory.state, .guest_mem_total_kib, .guest_swap_total_kib] | map(tostring) | join(",")' <<<"$js")" \
+        = "guest-file-read,ok,$(meminfo_kib MemTotal),$(meminfo_kib SwapTotal)"
+text=$("$SG" guestprobe "$dom" --interval 0 2>"$err")
+check "the text output says guest-exec is blocked" grep -q '^  unavailable: guest-exec blocked$' <<<"$text"
+
+# 4. qemu-ga stopped: /run/qemu-ga.disabled is there; the stop file makes
+#    the wrapper kill qemu-ga. guestprobe must say "not connected", exit 0,
+#    within --timeout 3 plus 1 s.
+h=$(agent '{"execute":"guest-file-open","arguments":{"path":"/run/sggp-stop","mode":"w"}}' | jq -r .return)
+agent "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
+for _ in $(seq 1 40); do
+    sleep 0.5
+    agent '{"execute":"guest-ping"}' >/dev/null 2>&1 || break
+done
+t0=$(date +%s.%N)
+text=$("$SG" guestprobe "$dom" --timeout 3 2>"$err")
+rc=$?
+t1=$(date +%s.%N)
+elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+sed -n '1,5p' <<<"$text" | diag
+check "with qemu-ga stopped, guestprobe --timeout 3 exits 0" test "$rc" -eq 0
+check "it answers 'not connected'" grep -q '^  not connected: ' <<<"$text"
+check "within the timeout + 1 s (took $elapsed s)" awk -v e="$elapsed" 'BEGIN { exit !(e <= 4.0) }'
+js=$("$SG" guestprobe "$dom" --timeout 3 --json 2>"$err")
+check "JSON: agent_state 'not connected', balloon still ok" \
+    test "$(jq -r '[.agent_state, .status.tasks.state, .status.balloon.state] | join(",")' <<<"$js")" \
+        = "not connected,not connected,ok"
+
+exit $((failed > 0))
