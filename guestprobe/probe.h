@@ -18,7 +18,10 @@
  *      (tasks and kernel log then say "guest-exec blocked")
  *   7. guest-get-osinfo, if enabled
  *   8. guest-get-cpustats again for rates (see gp_probe_opts.rate_interval_s)
- * The whole call takes at most timeout_s plus about 0.2 s of polling slack.
+ * The whole call takes at most timeout_s plus about 0.2 s of polling slack
+ * when the agent answers or is absent; an agent that hangs inside one command
+ * can add up to 1.5 s (libvirt's agent timeouts are whole seconds, and it
+ * sends a guest-sync first: see gp_agent_command).
  */
 #pragma once
 
