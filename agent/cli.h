@@ -60,6 +60,14 @@ int sg_cmd_table_check(FILE *f);
 /* Parses argv (argv[0] = command name) against def's options into a. -EINVAL with a message on stderr. */
 int sg_cmd_parse(const struct sg_cmd_def *def, int argc, char **argv, struct sg_cmd_args *a);
 
+/*
+ * Parses the value of option idx (opts[idx]) as a number from lo to hi into
+ * out; leaves out unchanged when the option was not given. Logs one line
+ * naming the option and returns -EINVAL when the value is not such a number.
+ */
+int sg_opt_number(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx, double lo,
+                  double hi, double *out);
+
 /* Runs the command named by argv[0] with ctx. Returns the process exit code. */
 int sg_cmd_run(struct sg_ctx *ctx, int argc, char **argv);
 

@@ -38,25 +38,6 @@ static json_object *json_safe(const char *s)
     return s ? json_object_new_string(sg_fmt_safe(s, buf, sizeof(buf))) : NULL;
 }
 
-static int parse_opt_num(const struct sg_cmd_args *a, int idx, double lo, double hi, double *out)
-{
-    char *end;
-    double v;
-
-    if (!a->set[idx])
-        return 0;
-    errno = 0;
-    v = strtod(a->val[idx], &end);
-    if (errno || end == a->val[idx] || *end || !(v >= lo) || v > hi) {
-        char val[128];
-        sg_log_error("--%s: '%s' is not a number from %g to %g", sg_guestprobe_opts[idx].name,
-                     sg_fmt_safe(a->val[idx], val, sizeof(val)), lo, hi);
-        return -EINVAL;
-    }
-    *out = v;
-    return 0;
-}
-
 /* A part's state for JSON and text: "ok" for data, else the agent state ("not connected", ...). */
 static const char *part_state_name(const struct gp_probe_result *r, enum gp_part p)
 {
@@ -364,9 +345,9 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     char name[512];
     int k;
 
-    if (parse_opt_num(a, GP_OPT_TIMEOUT, 1, 300, &timeout) < 0 ||
-        parse_opt_num(a, GP_OPT_INTERVAL, 0, 60, &interval) < 0 ||
-        parse_opt_num(a, GP_OPT_SINCE, 0, 1e15, &since) < 0)
+    if (sg_opt_number(sg_guestprobe_opts, a, GP_OPT_TIMEOUT, 1, 300, &timeout) < 0 ||
+        sg_opt_number(sg_guestprobe_opts, a, GP_OPT_INTERVAL, 0, 60, &interval) < 0 ||
+        sg_opt_number(sg_guestprobe_opts, a, GP_OPT_SINCE, 0, 1e15, &since) < 0)
         return 1;
     if (a->set[GP_OPT_JSON])
         ctx->json = true;

@@ -80,22 +80,31 @@ int sg_report(int r, const struct sg_error *err)
     { "interval", "S", "seconds between the two samples that give the rates (default 1; 0: no rates)" }
 #define OPT_JSON { "json", NULL, "print one JSON document" }
 
-static int parse_interval(const struct sg_cmd_args *a, int idx, double *out)
+int sg_opt_number(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx, double lo,
+                  double hi, double *out)
 {
-    char *end;
+    char *end, val[128];
     double v;
 
-    *out = 1.0;
     if (!a->set[idx])
         return 0;
     errno = 0;
     v = strtod(a->val[idx], &end);
-    if (errno || end == a->val[idx] || *end || !(v >= 0) || v > 3600) {
-        sg_log_error("--interval: '%s' is not a number of seconds from 0 to 3600", a->val[idx]);
+    if (errno || end == a->val[idx] || *end || !(v >= lo) || v > hi) {
+        sg_log_error("--%s: '%s' is not a number from %g to %g", opts[idx].name,
+                     sg_fmt_safe(a->val[idx], val, sizeof(val)), lo, hi);
         return -EINVAL;
     }
     *out = v;
     return 0;
+}
+
+/* --interval of a sampling command: seconds between its two samples, default 1. */
+static int parse_interval(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx,
+                          double *out)
+{
+    *out = 1.0;
+    return sg_opt_number(opts, a, idx, 0, 3600, out);
 }
 
 static void sleep_s(double s)
@@ -338,7 +347,7 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     double interval;
     int n, r;
 
-    if (parse_interval(a, LIST_OPT_INTERVAL, &interval) < 0)
+    if (parse_interval(list_opts, a, LIST_OPT_INTERVAL, &interval) < 0)
         return 1;
     if (a->set[LIST_OPT_JSON])
         ctx->json = true;
@@ -473,7 +482,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     char name[512];
     int r, agent;
 
-    if (parse_interval(a, DOMSWAP_OPT_INTERVAL, &interval) < 0)
+    if (parse_interval(domswap_opts, a, DOMSWAP_OPT_INTERVAL, &interval) < 0)
         return 1;
     if (a->set[DOMSWAP_OPT_JSON])
         ctx->json = true;
@@ -643,7 +652,7 @@ static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     double interval;
     int r;
 
-    if (parse_interval(a, HOST_OPT_INTERVAL, &interval) < 0)
+    if (parse_interval(hoststats_opts, a, HOST_OPT_INTERVAL, &interval) < 0)
         return 1;
     if (a->set[HOST_OPT_JSON])
         ctx->json = true;

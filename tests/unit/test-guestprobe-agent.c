@@ -11,34 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/sg-test.h"
 #include "guestprobe/agent.h"
 #include "guestprobe/replies.h"
-
-static char *slurp(const char *name)
-{
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/guest-agent/%s", SG_TEST_DATA, name);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* ---- captured ---------------------------------------------------------- */
 
 Test(guest_info, captured_all_enabled)
 {
-    char *r = slurp("guest-info.json"), why[GP_WHY_MAX];
+    char *r = sg_test_slurp_agent("guest-info.json", NULL), why[GP_WHY_MAX];
     struct gp_guest_info gi;
 
     cr_assert_eq(gp_parse_guest_info(r, &gi, why, sizeof(why)), 0, "%s", why);
@@ -52,7 +33,7 @@ Test(guest_info, captured_all_enabled)
 
 Test(guest_info, captured_exec_and_files_blocked)
 {
-    char *r = slurp("guest-info-blocked.json"), why[GP_WHY_MAX];
+    char *r = sg_test_slurp_agent("guest-info-blocked.json", NULL), why[GP_WHY_MAX];
     struct gp_guest_info gi;
 
     cr_assert_eq(gp_parse_guest_info(r, &gi, why, sizeof(why)), 0, "%s", why);
@@ -68,7 +49,7 @@ Test(guest_info, captured_exec_and_files_blocked)
 
 Test(agent_error, captured_blocked_message_is_blocked)
 {
-    char *e = slurp("guest-exec-blocked.err");
+    char *e = sg_test_slurp_agent("guest-exec-blocked.err", NULL);
     cr_assert_eq(gp_agent_classify_error(VIR_ERR_INTERNAL_ERROR, e), GP_AGENT_BLOCKED);
     free(e);
     cr_assert_eq(gp_agent_classify_error(VIR_ERR_AGENT_UNRESPONSIVE,
@@ -86,12 +67,12 @@ Test(replies, captured_exec_status_osinfo_cpustats_file)
     size_t len;
     bool eof;
 
-    r = slurp("guest-exec.json");
+    r = sg_test_slurp_agent("guest-exec.json", NULL);
     cr_assert_eq(gp_parse_exec(r, &v, why, sizeof(why)), 0, "%s", why);
     cr_assert_gt(v, 0);
     free(r);
 
-    r = slurp("guest-exec-status.json");
+    r = sg_test_slurp_agent("guest-exec-status.json", NULL);
     cr_assert_eq(gp_parse_exec_status(r, &st, why, sizeof(why)), 0, "%s", why);
     cr_assert(st.exited);
     cr_assert_eq(st.exitcode, 0);
@@ -101,12 +82,12 @@ Test(replies, captured_exec_status_osinfo_cpustats_file)
     gp_exec_status_clear(&st);
     free(r);
 
-    r = slurp("guest-get-osinfo.json");
+    r = sg_test_slurp_agent("guest-get-osinfo.json", NULL);
     cr_assert_eq(gp_parse_osinfo(r, kr, sizeof(kr), why, sizeof(why)), 0, "%s", why);
     cr_assert_eq(strncmp(kr, "6.1.0-", 6), 0, "%s", kr);
     free(r);
 
-    r = slurp("guest-get-cpustats.json");
+    r = sg_test_slurp_agent("guest-get-cpustats.json", NULL);
     cr_assert_eq(gp_parse_cpustats(r, &cs, why, sizeof(why)), 1, "%s", why);
     cr_assert_eq(cs[0].cpu, 0);
     cr_assert_neq(cs[0].steal_ms, UINT64_MAX);
@@ -115,10 +96,10 @@ Test(replies, captured_exec_status_osinfo_cpustats_file)
     free(cs);
     free(r);
 
-    r = slurp("guest-file-open.json");
+    r = sg_test_slurp_agent("guest-file-open.json", NULL);
     cr_assert_eq(gp_parse_file_open(r, &v, why, sizeof(why)), 0, "%s", why);
     free(r);
-    r = slurp("guest-file-read.json");
+    r = sg_test_slurp_agent("guest-file-read.json", NULL);
     cr_assert_eq(gp_parse_file_read(r, 65536, &data, &len, &eof, why, sizeof(why)), 0, "%s", why);
     cr_assert(eof);
     cr_assert_eq(strncmp(data, "MemTotal:", 9), 0);

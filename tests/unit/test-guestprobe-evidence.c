@@ -12,35 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/sg-test.h"
 #include "guestprobe/evidence.h"
-
-static char *slurp(const char *name, size_t *len)
-{
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/guest-agent/%s", SG_TEST_DATA, name);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* ---- captured ---------------------------------------------------------- */
 
 Test(evidence, captured_output_all_sections)
 {
     size_t len;
-    char *buf = slurp("evidence-output.txt", &len), why[256] = "";
+    char *buf = sg_test_slurp_agent("evidence-output.txt", &len), why[256] = "";
     struct gp_sections s;
     struct gp_tasks t;
     struct gp_hung_reports h;

@@ -14,27 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/sg-test.h"
 #include "guestprobe/probe.h"
-
-static char *slurp(const char *name)
-{
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/guest-agent/%s", SG_TEST_DATA, name);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Replaces the first occurrence of from in s (malloc'd) by to. */
 static char *replace(char *s, const char *from, const char *to)
@@ -75,13 +56,13 @@ static char *fake_command(void *data, const char *cmd, int timeout_s, int *code,
     if (strstr(cmd, "\"guest-get-cpustats\""))
         return dup_(f->cpustats[f->n_cpustats++ ? 1 : 0]);
     if (strstr(cmd, "\"guest-get-osinfo\""))
-        return slurp("guest-get-osinfo.json");
+        return sg_test_slurp_agent("guest-get-osinfo.json", NULL);
     if (strstr(cmd, "\"guest-exec\"")) {
         f->n_exec++;
         /* The script travels as one JSON string argument of /bin/sh -c. */
         cr_assert_not_null(strstr(cmd, "\"path\":\"/bin/sh\""));
         cr_assert_not_null(strstr(cmd, "@sg-guestprobe 1"));
-        return slurp("guest-exec.json");
+        return sg_test_slurp_agent("guest-exec.json", NULL);
     }
     if (strstr(cmd, "\"guest-exec-status\"")) {
         f->n_status++;
@@ -101,7 +82,7 @@ static char *fake_command(void *data, const char *cmd, int timeout_s, int *code,
     }
     if (strstr(cmd, "\"guest-file-read\"")) {
         if (strstr(cmd, "\"handle\":1000"))
-            return slurp("guest-file-read.json");
+            return sg_test_slurp_agent("guest-file-read.json", NULL);
         /* HAND-WRITTEN: "pswpin 5\npswpout 7\npgmajfault 9\n" */
         return dup_("{\"return\":{\"count\":32,\"buf-b64\":\"cHN3cGluIDUKcHN3cG91dCA3CnBnbWFqZmF1bHQgOQo=\",\"eof\":true}}");
     }
@@ -122,8 +103,8 @@ static const char cpu1[] = "{\"return\":[{\"cpu\":0,\"idle\":1000,\"steal\":500,
 static void fake_init(struct fake *f)
 {
     memset(f, 0, sizeof(*f));
-    f->info = slurp("guest-info.json");
-    f->exec_status = slurp("guest-exec-status.json");
+    f->info = sg_test_slurp_agent("guest-info.json", NULL);
+    f->exec_status = sg_test_slurp_agent("guest-exec-status.json", NULL);
     f->cpustats[0] = cpu0;
     f->cpustats[1] = cpu1;
 }
@@ -248,7 +229,7 @@ Test(probe, captured_exec_and_files_blocked)
 
     fake_init(&f);
     free(f.info);
-    f.info = slurp("guest-info-blocked.json");
+    f.info = sg_test_slurp_agent("guest-info-blocked.json", NULL);
     run(&f, &o, &r);
     cr_assert_eq(f.n_exec + f.n_open, 0);
     cr_assert_eq(r.part[GP_PART_AGENT].state, GP_AGENT_OK);
