@@ -10,7 +10,10 @@
 #                            host has no active swap
 #   build                    build (cached) the guest kernel+initramfs
 #   start NAME [MEM_MIB]     define+start domain NAME (default 256 MiB), wait for
-#                            the guest agent, print the UUID as the last line
+#                            the guest agent, print the UUID as the last line;
+#                            with SG_GUEST_SWAP_MIB set, the guest also gets a
+#                            sparse raw disk of that size (virtio, /dev/vda)
+#                            that its /init turns into its own swap
 #   exec NAME SHELL_CMD      run /bin/sh -c SHELL_CMD in the guest via qemu-ga;
 #                            relays stdout/stderr and the exit code
 #                            (timeout: SG_EXEC_TIMEOUT seconds, default 120)
@@ -31,11 +34,14 @@
 #   SG_EXEC_TIMEOUT  guest command timeout in seconds (default 120)
 #   SG_BOOT_TIMEOUT  agent wait after start in seconds (default 90)
 #   SG_KEEP_LOGS=1   cleanup keeps the per-domain serial logs
+#   SG_GUEST_SWAP_MIB  start: size of the guest's swap disk in MiB (default:
+#                    none; the file lives in the state dir, removed at stop)
 #
 # Guest facts: kernel = newest /boot/vmlinuz-*-cloud-amd64, initramfs = busybox
-# + qemu-ga + virtio modules; /init mounts a 200M tmpfs at /mnt/fill and runs
-# qemu-ga in a respawn loop (touch /run/qemu-ga.disabled in the guest to stop
-# it from being respawned).
+# + qemu-ga + virtio modules (virtio_blk included); /init runs mkswap + swapon
+# on /dev/vda when the guest has a virtio disk, mounts a 200M tmpfs at
+# /mnt/fill and runs qemu-ga in a respawn loop (touch /run/qemu-ga.disabled in
+# the guest to stop it from being respawned).
 set -euo pipefail
 
 readonly STATE="${SG_HARNESS_DIR:-/var/tmp/swapguard-harness}"
@@ -45,9 +51,9 @@ readonly DOM_DIR="$STATE/domains"
 readonly DOM_LIST="$STATE/domains.list"
 readonly LOG_DIR="$STATE/logs"
 readonly QEMU_CONF=/etc/libvirt/qemu.conf
-readonly RECIPE_VERSION=3
+readonly RECIPE_VERSION=4
 readonly GUEST_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-                        virtio_pci virtio_console virtio_balloon)
+                        virtio_pci virtio_console virtio_balloon virtio_blk)
 readonly DEB_PACKAGES=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
                        qemu-system-x86 qemu-utils qemu-guest-agent busybox-static
                        linux-image-cloud-amd64 cpio kmod util-linux mount procps jq
@@ -314,6 +320,19 @@ echo "sg-init: loading modules"
 for m in $(cat /etc/sg-modules); do
     insmod "/lib/modules/sg/$m.ko" || echo "sg-init: insmod $m failed"
 done
+# A virtio block device (virtio device id 2) is the swap disk the host gave
+# this guest (harness.sh start with SG_GUEST_SWAP_MIB): make it our swap.
+for d in /sys/bus/virtio/devices/*; do
+    [ "$(cat "$d/device" 2>/dev/null)" = 0x0002 ] || continue
+    i=0
+    while [ ! -b /dev/vda ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if mkswap /dev/vda && swapon /dev/vda; then
+        echo "sg-init: swap on /dev/vda"
+    else
+        echo "sg-init: swap on /dev/vda failed"
+    fi
+    break
+done
 mkdir -p /mnt/fill
 mount -t tmpfs -o size=200M,mode=755 tmpfs /mnt/fill
 find_port() {
@@ -454,6 +473,8 @@ qemu_pid() {
 
 serial_log() { printf '%s/%s.serial.log' "$LOG_DIR" "$(dom_key "$1")"; }
 
+swap_disk() { printf '%s/%s.swap.raw' "$DOM_DIR" "$(dom_key "$1")"; }
+
 show_logs() {
     local name=$1 f
     f=$(serial_log "$name")
@@ -484,15 +505,29 @@ dom_remove() {
                 kill -KILL "$pid" 2>/dev/null || true ;;
         esac
     fi
-    rm -f "$DOM_DIR/$(dom_key "$name").xml"
+    rm -f "$DOM_DIR/$(dom_key "$name").xml" "$(swap_disk "$name")"
     if [ "${SG_KEEP_LOGS:-0}" != 1 ]; then
         rm -f "$(serial_log "$name")" "/var/log/libvirt/qemu/$name.log"
     fi
     dom_unrecord "$name"
 }
 
+# The guest's swap disk, when it has one ($1: raw file, "" for none).
+disk_xml() {
+    [ -n "$1" ] || return 0
+    cat <<EOF
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$(xml_escape "$1")'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+EOF
+}
+
 domain_xml() {
-    local name=$1 mem=$2 serial=$3 cmdline="console=ttyS0 panic=-1"
+    local name=$1 mem=$2 serial=$3 disk=${4:-} cmdline="console=ttyS0 panic=-1" disk_block=""
+    # without a disk the XML is exactly what it was before swap disks existed
+    [ -z "$disk" ] || disk_block=$(disk_xml "$disk")$'\n'
     cat <<EOF
 <domain type='qemu'>
   <name>$(xml_escape "$name")</name>
@@ -513,7 +548,7 @@ domain_xml() {
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <controller type='usb' model='none'/>
-    <serial type='file'>
+${disk_block}    <serial type='file'>
       <source path='$(xml_escape "$serial")'/>
       <target port='0'/>
     </serial>
@@ -532,9 +567,10 @@ agent_ping() { virsh_ qemu-agent-command --domain "$1" --timeout 5 '{"execute":"
 
 cmd_start() {
     need_root
-    local name=${1:-} mem=${2:-256}
+    local name=${1:-} mem=${2:-256} swap_mib=${SG_GUEST_SWAP_MIB:-}
     check_name "$name"
     check_uint MEM_MIB "$mem"
+    [ -z "$swap_mib" ] || check_uint SG_GUEST_SWAP_MIB "$swap_mib"
     ensure_state
     libvirtd_answers || die "libvirtd not reachable (run: $0 libvirtd-up)"
     [ -s "$IMG_DIR/initrd.img" ] || cmd_build
@@ -543,12 +579,18 @@ cmd_start() {
         log "removing previous harness domain '$name'"
         dom_remove "$name"
     fi
-    local key xml serial
+    local key xml serial disk=""
     key=$(dom_key "$name")
     xml="$DOM_DIR/$key.xml"
     serial=$(serial_log "$name")
     : > "$serial"
-    domain_xml "$name" "$mem" "$serial" > "$xml"
+    if [ -n "$swap_mib" ]; then
+        disk=$(swap_disk "$name")
+        rm -f "$disk"
+        truncate -s "$((swap_mib * 1024 * 1024))" "$disk"   # sparse
+        log "swap disk for '$name': $disk ($swap_mib MiB)"
+    fi
+    domain_xml "$name" "$mem" "$serial" "$disk" > "$xml"
     dom_record "$name"
     virsh_ define --file "$xml" >/dev/null
     local t0=$SECONDS
@@ -723,7 +765,7 @@ cmd_cleanup() {
     swap_down || log "warning: swapoff failed"
     stop_our_libvirtd
     restore_qemu_conf
-    rm -rf "$STATE"/build.* "$STATE/libvirtd.log"
+    rm -rf "$STATE"/build.* "$STATE/libvirtd.log" "$DOM_DIR"/*.swap.raw
     log "cleanup done"
 }
 
