@@ -3,11 +3,11 @@
 # Integration test of `swapguard guestprobe` with a real TCG guest of the
 # harness and its real qemu-ga: healthy agent, an injected hung-task report
 # with an async-PF call trace, guest-exec blocked (fallback to file reads),
-# and qemu-ga stopped (not connected, within the timeout + 1 s). Emits TAP.
-#
-# Not covered: swap inside the guest (the harness guest has no block device
-# or swap device to give it); the guest_swap_* figures are checked against
-# the guest's /proc/meminfo only.
+# and qemu-ga stopped (not connected, within the timeout + 1 s). Then swap
+# inside a guest: a second guest gets a 256 MiB swap disk of its own
+# (SG_GUEST_SWAP_MIB), its tmpfs is filled beyond its 256 MiB of RAM, and
+# guestprobe must report the guest's swap use and pswpout while the host side
+# (domswap) shows that the host swapped none of it. Emits TAP.
 #
 # Usage: test-guestprobe.sh SWAPGUARD_BINARY
 set -uo pipefail
@@ -16,7 +16,9 @@ SG=${1:?usage: test-guestprobe.sh SWAPGUARD_BINARY}
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 harness="$top/scripts/harness.sh"
 export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-gp-it}
-dom=sggp-it-guest
+dom0=sggp-it-guest
+dom=$dom0
+swapdom=sggp-it-swap
 err=$(mktemp)
 
 n=0
@@ -39,13 +41,14 @@ if ! command -v jq >/dev/null; then
 fi
 
 cleanup() {
-    "$harness" stop "$dom" 2>&1 | diag
+    "$harness" stop "$dom0" 2>&1 | diag
+    "$harness" stop "$swapdom" 2>&1 | diag
     "$harness" cleanup 2>&1 | diag
     rm -f "$err"
 }
 trap cleanup EXIT
 
-echo "1..23"
+echo "1..31"
 
 if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build &&
        "$harness" start "$dom" 256 >/dev/null; } 2>&1 | diag; then
@@ -56,6 +59,7 @@ fi
 ok "harness brings up libvirtd and a real guest with qemu-ga"
 
 agent() { virsh -q -c qemu:///system qemu-agent-command --domain "$dom" --timeout 10 "$1"; }
+agent_alive() { agent '{"execute":"guest-ping"}' >/dev/null 2>&1; }
 meminfo_kib() { awk -v k="$1:" '$1 == k { print $2 }' <<<"$guest_meminfo"; }
 
 # 1. A healthy guest: the agent answers and the guest's own figures match.
@@ -158,5 +162,48 @@ js=$("$SG" guestprobe "$dom" --timeout 3 --json 2>"$err")
 check "JSON: agent_state 'not connected', balloon still ok" \
     test "$(jq -r '[.agent_state, .status.tasks.state, .status.balloon.state] | join(",")' <<<"$js")" \
         = "not connected,not connected,ok"
+
+# 5. Swap inside the guest: a guest with 256 MiB of RAM and a 256 MiB swap
+#    disk (its /init runs mkswap + swapon /dev/vda). 300 MiB written to its
+#    tmpfs (remounted at 400M) cannot all stay in RAM, so the guest swaps to
+#    its own disk. No memtune on this guest and plenty of host RAM: the host
+#    swaps none of it, and that is what tells the two apart.
+"$harness" stop "$dom" 2>&1 | diag   # its qemu-ga is stopped; not needed any more
+if ! { SG_GUEST_SWAP_MIB=256 "$harness" start "$swapdom" 256 >/dev/null; } 2>&1 | diag; then
+    not_ok "harness starts a guest with a 256 MiB swap disk" "see the harness output above"
+    echo "Bail out! no guest with a swap disk"
+    exit 1
+fi
+ok "harness starts a guest with a 256 MiB swap disk"
+dom=$swapdom
+guest_meminfo=$("$harness" exec "$dom" 'cat /proc/meminfo' 2>/dev/null)
+js=$("$SG" guestprobe "$dom" --json --interval 0 2>"$err")
+check "the guest has swap of its own: guest_swap_total_kib ($(jq -r .guest_swap_total_kib <<<"$js")) = guest SwapTotal ($(meminfo_kib SwapTotal)) > 0" \
+    test "$(jq -r '.guest_swap_total_kib' <<<"$js"),$(( $(meminfo_kib SwapTotal) > 0 ))" = "$(meminfo_kib SwapTotal),1"
+# shellcheck disable=SC2016  # expanded in the guest
+out=$(SG_EXEC_TIMEOUT=300 "$harness" exec "$dom" 'mount -o remount,size=400M /mnt/fill &&
+dd if=/dev/urandom of=/mnt/fill/data bs=1M count=300 2>&1 && echo "size $(wc -c < /mnt/fill/data)"' 2>&1)
+diag <<<"$out"
+check "300 MiB written to the guest's tmpfs (dd succeeded, the guest OOM killer spared it)" \
+    grep -qx "size $((300 * 1024 * 1024))" <<<"$out"
+# The balloon driver reports every 2 s (stats period 2): give it a few periods.
+for _ in $(seq 1 20); do
+    js=$("$SG" guestprobe "$dom" --json --interval 0 2>"$err")
+    [ "$(jq -r '.balloon_swap_out_kib == null or .balloon_swap_out_kib > 0' <<<"$js")" = true ] && break
+    sleep 0.5
+done
+echo "# guest: $(jq -c '{guest_mem_available_kib, guest_swap_total_kib, guest_swap_free_kib, guest_swap_cached_kib,
+    guest_pswpin, guest_pswpout, balloon_swap_in_kib, balloon_swap_out_kib, evidence_source}' <<<"$js")"
+check "guestprobe sees guest swap in use: SwapTotal - SwapFree = $(jq -r '.guest_swap_total_kib - .guest_swap_free_kib' <<<"$js") KiB > 0" \
+    test "$(jq -r '[.status.memory.state == "ok", .guest_swap_total_kib - .guest_swap_free_kib > 0] | all' <<<"$js")" = true
+check "guest_pswpout ($(jq -r .guest_pswpout <<<"$js")) > 0: the guest wrote to its own swap" \
+    test "$(jq -r '.guest_pswpout > 0' <<<"$js")" = true
+check "balloon_swap_out_kib ($(jq -r .balloon_swap_out_kib <<<"$js")) > 0 (or no balloon figure)" \
+    test "$(jq -r '.balloon_swap_out_kib == null or .balloon_swap_out_kib > 0' <<<"$js")" = true
+hs=$("$SG" domswap "$dom" --json --interval 0 2>"$err")
+echo "# host: $(jq -c '{cgroup_swap_bytes, vm_swap_kib, guest_ram_swap_kib}' <<<"$hs")"
+check "the host did not swap this guest: cgroup_swap_bytes = 0 and vm_swap_kib = 0" \
+    test "$(jq -r '[.cgroup_swap_bytes, .vm_swap_kib] | map(tostring) | join(",")' <<<"$hs")" = "0,0"
+check "the guest agent still answers after the guest swapped" agent_alive
 
 exit $((failed > 0))
