@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Run inside a harness guest (busybox sh): writes a hung-task report with a
 # Linux 6.x async-PF call trace into the kernel log through /dev/kmsg, as the
 # hung-task detector would print it for a task parked by async PF.

@@ -17,24 +17,9 @@ idle="sgit idle guest"
 fill_mib=140
 hard_mib=120
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-    local d=$1; shift
-    if "$@"; then ok "$d"; else not_ok "$d" "failed: $*"; fi
-}
-diag() { sed 's/^/# /'; }
-
-if [[ $(id -u) -ne 0 ]]; then
-    echo "1..1"
-    echo "ok 1 - real guest integration # SKIP needs root (libvirtd, QEMU, swapon, memtune)"
-    exit 0
-fi
-if ! command -v jq >/dev/null; then
-    "$harness" deps 2>&1 | diag
-fi
+# shellcheck source=tests/integration/tap.sh
+source "$top/tests/integration/tap.sh"
+require_root_and_jq "real guest integration" "libvirtd, QEMU, swapon, memtune"
 
 cleanup() { "$harness" cleanup 2>&1 | diag; }
 trap cleanup EXIT
