@@ -206,6 +206,23 @@ static const char *v1v2(const struct sg_cgroup *cg, const char *v1, const char *
     return cg->memory_version == 1 ? v1 : v2;
 }
 
+/* The psi_{some,full}_{avg10,avg60,avg300,total_us} rows of a memory.pressure file; p NULL: none. */
+static void psi_figs(struct sg_figs *f, const struct sg_psi *p)
+{
+    bool some = p != NULL, full = p && p->has_full;
+
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", some ? p->some.avg10 : NAN, "some avg10");
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", some ? p->some.avg60 : NAN, "some avg60");
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", some ? p->some.avg300 : NAN, "some avg300");
+    sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", some ? p->some.total_us : SG_NONE,
+                "some total, microseconds");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10", full ? p->full.avg10 : NAN, "full avg10");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60", full ? p->full.avg60 : NAN, "full avg60");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300", full ? p->full.avg300 : NAN, "full avg300");
+    sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us", full ? p->full.total_us : SG_NONE,
+                "full total, microseconds");
+}
+
 /* Every per-domain figure of the O(1) sample, with its source (list and domswap). */
 static void domain_figs(const struct sg_ctx *ctx, const struct dom_entry *x, struct sg_figs *f)
 {
@@ -274,23 +291,7 @@ static void domain_figs(const struct sg_ctx *ctx, const struct dom_entry *x, str
         sg_figs_section(f, "Memory pressure: %s",
                         run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
-    {
-        bool psi = run && s->cg.has_psi;
-        const struct sg_psi *p = &s->cg.psi;
-        sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", psi ? p->some.avg10 : NAN, "some avg10");
-        sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", psi ? p->some.avg60 : NAN, "some avg60");
-        sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", psi ? p->some.avg300 : NAN, "some avg300");
-        sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", psi ? p->some.total_us : none,
-                    "some total, microseconds");
-        sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10", psi && p->has_full ? p->full.avg10 : NAN,
-                       "full avg10");
-        sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60", psi && p->has_full ? p->full.avg60 : NAN,
-                       "full avg60");
-        sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300", psi && p->has_full ? p->full.avg300 : NAN,
-                       "full avg300");
-        sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us",
-                    psi && p->has_full ? p->full.total_us : none, "full total, microseconds");
-    }
+    psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL);
 }
 
 /* ---- list ----------------------------------------------------------------- */
@@ -628,20 +629,7 @@ static void host_figs(const struct sg_ctx *ctx, const struct sg_host_sample *h0,
         sg_figs_section(f, "Memory pressure (%s/pressure/memory)", pp);
     else
         sg_figs_section(f, "Memory pressure: %s/pressure/memory absent (kernel without PSI)", pp);
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", h->has_psi ? h->psi.some.avg10 : NAN, "some avg10");
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", h->has_psi ? h->psi.some.avg60 : NAN, "some avg60");
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", h->has_psi ? h->psi.some.avg300 : NAN, "some avg300");
-    sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", h->has_psi ? h->psi.some.total_us : SG_NONE,
-                "some total, microseconds");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10",
-                   h->has_psi && h->psi.has_full ? h->psi.full.avg10 : NAN, "full avg10");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60",
-                   h->has_psi && h->psi.has_full ? h->psi.full.avg60 : NAN, "full avg60");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300",
-                   h->has_psi && h->psi.has_full ? h->psi.full.avg300 : NAN, "full avg300");
-    sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us",
-                h->has_psi && h->psi.has_full ? h->psi.full.total_us : SG_NONE,
-                "full total, microseconds");
+    psi_figs(f, h->has_psi ? &h->psi : NULL);
 }
 
 static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
