@@ -341,7 +341,7 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     struct sg_figs f = {0};
     struct gp_probe_opts o = {0};
     double timeout = GP_TIMEOUT_DEFAULT_S, interval = 1.0, since = 0;
-    virDomainPtr dom;
+    virDomainPtr dom = NULL;
     char name[512];
     int k;
 
@@ -354,18 +354,13 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     /* Guest agent commands need a read-write connection. */
     if (sg_ctx_connect(ctx, true) < 0)
         return 1;
-    k = sg_domain_lookup(ctx->conn, a->argv[0], &d, &err);
+    k = sg_domain_lookup(ctx->conn, a->argv[0], &d, &dom, &err);
     if (k < 0)
         return sg_report(k, &err);
     sg_fmt_safe(d.name, name, sizeof(name));
     if (d.id < 0) {
         sg_log_error("domain '%s' is not running: there is no guest to probe", name);
-        sg_domain_clear(&d);
-        return 1;
-    }
-    dom = virDomainLookupByUUIDString(ctx->conn, d.uuid);
-    if (!dom) {
-        sg_log_error("domain '%s': %s", name, virGetLastErrorMessage());
+        virDomainFree(dom);
         sg_domain_clear(&d);
         return 1;
     }

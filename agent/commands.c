@@ -406,16 +406,12 @@ static const struct sg_opt_def domswap_opts[] = {
     { NULL, NULL, NULL },
 };
 
-static int agent_state(struct sg_ctx *ctx, const char *uuid)
+/* The guest agent channel's state (gp_agent_channel_state) from dom's live XML; -EIO. */
+static int agent_state(virDomainPtr dom)
 {
-    virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, uuid);
-    char *xml;
+    char *xml = virDomainGetXMLDesc(dom, 0);
     int r;
 
-    if (!dom)
-        return -ENOENT;
-    xml = virDomainGetXMLDesc(dom, 0);
-    virDomainFree(dom);
     if (!xml)
         return -EIO;
     r = gp_agent_channel_state(xml);
@@ -481,6 +477,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     uint64_t rollup_swap = SG_NONE;
     double interval;
     char name[512];
+    virDomainPtr dom = NULL;
     int r, agent;
 
     if (parse_interval(domswap_opts, a, DOMSWAP_OPT_INTERVAL, &interval) < 0)
@@ -489,9 +486,11 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         ctx->json = true;
     if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
         return 1;
-    r = sg_domain_lookup(ctx->conn, a->argv[0], &x.d, &err);
+    r = sg_domain_lookup(ctx->conn, a->argv[0], &x.d, &dom, &err);
     if (r < 0)
         return sg_report(r, &err);
+    agent = agent_state(dom);
+    virDomainFree(dom);
     sg_fmt_safe(x.d.name, name, sizeof(name));
     if (x.d.id < 0) {
         sg_log_error("domain '%s' is not running: there is no QEMU process to measure", name);
@@ -526,7 +525,6 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_dom_sample_clear(&x.s1);
         return 1;
     }
-    agent = agent_state(ctx, x.d.uuid);
 
     domain_figs(ctx, &x, &f);
     if (ram.found)

@@ -88,7 +88,7 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
 }
 
 int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
-                     struct sg_error *err)
+                     virDomainPtr *dom_out, struct sg_error *err)
 {
     virDomainPtr dom;
     uint64_t id;
@@ -109,7 +109,10 @@ int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
         return libvirt_error(err, "cannot look up domain");
     }
     r = fill(dom, out, err);
-    virDomainFree(dom);
+    if (r == 0 && dom_out)
+        *dom_out = dom;
+    else
+        virDomainFree(dom);
     return r;
 }
 

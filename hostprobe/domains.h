@@ -30,10 +30,12 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
 
 /*
  * Finds one domain by name, then UUID, then numeric id (as virsh does).
+ * With dom_out, also hands over libvirt's handle (the caller virDomainFree()s
+ * it) so callers need not look the domain up again.
  * Returns 0, -ENOENT when none matches (err names it), -EIO on libvirt errors.
  */
 int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
-                     struct sg_error *err);
+                     virDomainPtr *dom_out, struct sg_error *err);
 
 /*
  * Fills pid of every active domain: one scan of /proc/NUMBER/cmdline for
