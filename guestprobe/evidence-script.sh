@@ -26,4 +26,6 @@ echo '@vmstat'
 head -c 32768 /proc/vmstat 2>/dev/null
 echo '@psi'
 head -c 4096 /proc/pressure/memory 2>/dev/null
+echo '@uptime'
+head -c 128 /proc/uptime 2>/dev/null
 echo '@end'

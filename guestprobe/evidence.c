@@ -2,6 +2,7 @@
 #include "evidence.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,12 @@ int gp_split_sections(const char *buf, size_t len, struct gp_sections *out, char
     }
     lineno = 1;
     while (next_line(&p, end, &line, &n)) {
-        static const char *const names[] = { "@tasks", "@dmesg", "@meminfo", "@vmstat", "@psi", "@end" };
-        const char **slot[] = { &out->tasks, &out->dmesg, &out->meminfo, &out->vmstat, &out->psi, NULL };
+        static const char *const names[] = { "@tasks", "@dmesg", "@meminfo", "@vmstat", "@psi", "@uptime",
+                                             "@end" };
+        const char **slot[] = { &out->tasks, &out->dmesg, &out->meminfo, &out->vmstat, &out->psi, &out->uptime,
+                                 NULL };
         size_t *lens[] = { &out->tasks_len, &out->dmesg_len, &out->meminfo_len, &out->vmstat_len,
-                           &out->psi_len, NULL };
+                           &out->psi_len, &out->uptime_len, NULL };
         lineno++;
         if (n == 0 || line[0] != '@')
             continue;
@@ -424,5 +427,26 @@ int gp_parse_guest_mem_file(const char *name, const char *buf, size_t len, struc
         gp_copy_clean(why ? why : msg, why ? why_size : sizeof(msg), msg, strlen(msg));
         return r == -ENOMEM ? r : -EBADMSG;
     }
+    return 0;
+}
+
+int gp_parse_uptime(const char *buf, size_t len, double *uptime_s, char *why, size_t why_size)
+{
+    char tmp[64], *end;
+    size_t n = 0;
+    double v;
+
+    while (n < len && n < sizeof(tmp) - 1 && buf[n] != ' ' && buf[n] != '\n') {
+        tmp[n] = buf[n];
+        n++;
+    }
+    tmp[n] = '\0';
+    errno = 0;
+    v = n ? strtod(tmp, &end) : NAN;
+    if (!n || errno || *end || !isfinite(v) || v < 0) {
+        WHY("guest /proc/uptime: not a number of seconds");
+        return -EBADMSG;
+    }
+    *uptime_s = v;
     return 0;
 }

@@ -27,14 +27,15 @@
  *                    /proc/TID/stack line of D tasks; at most 384 KiB
  *   @dmesg           `dmesg -r` ("<PRI>[SEC.USEC] MSG"), its last 256 KiB
  *   @meminfo, @vmstat, @psi   /proc/meminfo, /proc/vmstat, /proc/pressure/memory
+ *   @uptime          /proc/uptime (the clock of the kernel log timestamps)
  *   @end
  */
 extern const char GP_EVIDENCE_SCRIPT[];
 
 /* The sections of the script's output (pointers into the buffer, not copies). */
 struct gp_sections {
-    const char *tasks, *dmesg, *meminfo, *vmstat, *psi;
-    size_t tasks_len, dmesg_len, meminfo_len, vmstat_len, psi_len;
+    const char *tasks, *dmesg, *meminfo, *vmstat, *psi, *uptime;
+    size_t tasks_len, dmesg_len, meminfo_len, vmstat_len, psi_len, uptime_len;
     bool complete; /* "@end" seen: nothing was cut off */
 };
 
@@ -114,3 +115,10 @@ struct gp_guest_mem {
  * into out. -EBADMSG when malformed (why: "guest /proc/NAME:LINE: ..."). */
 int gp_parse_guest_mem_file(const char *name, const char *buf, size_t len, struct gp_guest_mem *out,
                             char *why, size_t why_size);
+
+/*
+ * Parses the @uptime section (/proc/uptime: "SECONDS IDLE"): the guest's
+ * seconds since boot, the clock of the kernel log timestamps, so the age of a
+ * hung-task report is uptime - ts. -EBADMSG (why) unless a finite number >= 0.
+ */
+int gp_parse_uptime(const char *buf, size_t len, double *uptime_s, char *why, size_t why_size);

@@ -284,6 +284,8 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
     /* An empty @psi section: a guest kernel without PSI, not an error. */
     if (sec.psi && sec.psi_len && mem_file(r, "pressure/memory", sec.psi, sec.psi_len) == -ENOMEM)
         goto oom;
+    if (sec.uptime && gp_parse_uptime(sec.uptime, sec.uptime_len, &r->uptime_s, why, sizeof(why)) < 0)
+        r->uptime_s = NAN;
     mem_done(r, "the guest-exec output");
     gp_exec_status_clear(&es);
     return 0;
@@ -554,6 +556,7 @@ int gp_probe(virDomainPtr dom, const struct gp_probe_opts *o, struct gp_probe_re
         o = &defaults;
     memset(out, 0, sizeof(*out));
     out->rate_interval_s = NAN;
+    out->uptime_s = NAN;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     gp_agent_init(&a, dom, o->timeout_s);
     a.transport = o->transport;

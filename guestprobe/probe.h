@@ -101,6 +101,7 @@ struct gp_probe_result {
     char rate_note[128];                  /* why there are no rates, when so */
 
     char kernel_release[128];
+    double uptime_s;                      /* guest /proc/uptime (via guest-exec), NAN when unknown */
     struct gp_balloon balloon;
     double elapsed_s;                     /* wall time of the whole probe */
 };

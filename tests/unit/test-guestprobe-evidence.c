@@ -267,3 +267,24 @@ Test(balloon, tags_mapped_absent_none)
     cr_assert_eq(b.swap_out_kib, UINT64_MAX);
     cr_assert_eq(b.last_update, UINT64_MAX);
 }
+
+/* The @uptime section: /proc/uptime of the guest (the clock of its kernel log). The valid line is
+ * the format of Linux's fs/proc/uptime.c; the others are hand-written hostile values. */
+Test(evidence, uptime_section)
+{
+    static const char out[] = "@sg-guestprobe 1\n@psi\n@uptime\n4017.59 7804.12\n@end\n";
+    struct gp_sections s;
+    char why[256] = "";
+    double up = -1;
+
+    cr_assert_eq(gp_split_sections(out, strlen(out), &s, why, sizeof(why)), 0, "%s", why);
+    cr_assert(s.complete && s.uptime && s.psi_len == 0);
+    cr_assert_eq(gp_parse_uptime(s.uptime, s.uptime_len, &up, why, sizeof(why)), 0, "%s", why);
+    cr_assert_float_eq(up, 4017.59, 1e-9);
+    cr_assert_eq(gp_parse_uptime("-3 1\n", 5, &up, why, sizeof(why)), -EBADMSG);
+    cr_assert_eq(gp_parse_uptime("nan 1\n", 6, &up, why, sizeof(why)), -EBADMSG);
+    cr_assert_eq(gp_parse_uptime("12x 1\n", 6, &up, why, sizeof(why)), -EBADMSG);
+    cr_assert_eq(gp_parse_uptime("", 0, &up, why, sizeof(why)), -EBADMSG);
+    cr_assert(strstr(why, "uptime"), "why names the file: %s", why);
+    cr_assert_float_eq(up, 4017.59, 1e-9, "a failed parse leaves the value alone");
+}
