@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The facts the policies decide on: plain structs filled by agent/ from
+ * hostprobe and guestprobe (or replayed from a captured time series), and the
+ * thresholds that come from the configuration. No I/O here.
+ *
+ * Units: KiB for sizes, seconds for time, counters as the kernel counts them
+ * (monotonic since boot or since the cgroup/thread was created).
+ * SG_POLICY_NONE marks a figure the source did not provide; NAN a percentage
+ * or rate that is unknown.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rates.h"
+
+/* The KVM async-PF tracepoints counted per vCPU thread (kvm:NAME in tracefs). */
+enum sg_apf_event {
+    SG_APF_NOT_PRESENT = 0, /* kvm_async_pf_not_present: a guest task was parked (the stall starts) */
+    SG_APF_READY,           /* kvm_async_pf_ready: the page is back, the task may run */
+    SG_APF_TRY_GET_PAGE,    /* kvm_try_async_get_page: KVM tried an async swap-in */
+    SG_APF_REPEATED_FAULT,  /* kvm_async_pf_repeated_fault (kvm_async_pf_doublefault before 5.x) */
+    SG_APF__MAX,
+};
+
+/* Host-wide facts of one tick. */
+struct sg_host_facts {
+    double t_s;                    /* CLOCK_MONOTONIC seconds of the reading */
+    uint64_t mem_total_kib;        /* /proc/meminfo MemTotal */
+    uint64_t mem_available_kib;    /* /proc/meminfo MemAvailable */
+    uint64_t swap_total_kib;       /* /proc/meminfo SwapTotal */
+    uint64_t swap_free_kib;        /* /proc/meminfo SwapFree */
+    uint64_t pswpin, pswpout;      /* /proc/vmstat pages swapped in/out since boot */
+    uint64_t workingset_refault_anon; /* /proc/vmstat (Linux >= 5.9), SG_POLICY_NONE before */
+    double psi_some_avg10, psi_full_avg10; /* /proc/pressure/memory, percent; NAN without PSI */
+};
+
+/* Guest-agent evidence of one probe, as far as it got. */
+struct sg_guest_facts {
+    bool agent_ok;                 /* guest-info answered */
+    bool tasks_ok;                 /* the D-state task list was read (guest-exec allowed) */
+    bool kmsg_ok;                  /* the kernel log was read */
+    bool mem_ok;                   /* the guest's meminfo/vmstat were read */
+    char missing[160];             /* when agent_ok is false, or a part is missing: why */
+    unsigned dstate_tasks;         /* tasks in D state */
+    unsigned async_pf_tasks;       /* of which waiting in async PF (wchan/stack symbol) */
+    unsigned hung_async_pf_kernel; /* new hung-task reports with an async-PF trace, printed by the kernel */
+    unsigned hung_async_pf_forged; /* the same, but written to /dev/kmsg by a guest user (facility != 0) */
+    unsigned hung_other;           /* new hung-task reports without async PF in the trace */
+    uint64_t swap_total_kib, swap_free_kib; /* guest /proc/meminfo */
+    uint64_t pswpin, pswpout;      /* guest /proc/vmstat */
+    double steal_ms_per_s;         /* highest vCPU steal rate (guest-get-cpustats), NAN unknown */
+};
+
+/* Per-domain facts of one tick. */
+struct sg_dom_facts {
+    double t_s;                    /* CLOCK_MONOTONIC seconds of the host reading */
+    bool running;                  /* a QEMU process was read */
+    uint64_t guest_ram_kib;        /* virDomainGetInfo maxMem */
+    uint64_t vm_swap_kib;          /* /proc/PID/status VmSwap */
+    uint64_t cgroup_swap_kib;      /* memory.swap.current (v2), memory.stat total_swap (v1) */
+    uint64_t cgroup_pgmajfault;    /* memory cgroup memory.stat (total_)pgmajfault: async-PF swap-ins too */
+    double psi_some_avg10, psi_full_avg10; /* the domain's memory.pressure, NAN without */
+
+    bool apf_available;            /* async-PF counters were open and read */
+    char apf_missing[160];         /* when not: why (no tracefs, no permission, TCG ...) */
+    uint64_t apf[SG_APF__MAX];     /* sums over the vCPU threads, since the counters opened */
+
+    bool guest_probed;             /* this tick carries a guest probe */
+    struct sg_guest_facts guest;
+};
+
+/* Thresholds of the verdict rules ([verdict] in swapguard.conf). */
+struct sg_verdict_thresholds {
+    uint64_t host_swap_min_kib;    /* guest RAM in host swap at or above this counts (default 16 MiB) */
+    double swapin_rate_min;        /* cgroup major faults per second that count as swap-ins (default 5) */
+    double apf_rate_min;           /* kvm_async_pf_not_present per second that count (default 1) */
+    double psi_some_min;           /* memory PSI some avg10 percent that counts as pressure (default 10) */
+    double psi_full_min;           /* memory PSI full avg10 percent (default 2) */
+    double refault_rate_min;       /* host workingset_refault_anon pages/s (default 1000) */
+    uint64_t guest_swap_min_kib;   /* guest swap used at or above this counts (default 4 MiB) */
+    double guest_swapout_rate_min; /* guest pswpout pages/s (default 1) */
+};
+
+/* Defaults of every threshold (documented in the default swapguard.conf). */
+void sg_verdict_thresholds_default(struct sg_verdict_thresholds *t);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The verdict of one domain over a window of ticks: pure rules over
+ * struct sg_dom_facts / struct sg_host_facts (policies/facts.h).
+ *
+ * Rules, first match wins:
+ *   host-swap-stall       guest RAM in host swap (latest VmSwap or cgroup swap
+ *                         >= host_swap_min_kib) or swap-ins (cgroup major faults
+ *                         >= swapin_rate_min over the window), AND a stall seen:
+ *                         guest tasks in D state waiting in async PF, hung-task
+ *                         reports with async PF printed by the guest kernel, or
+ *                         kvm_async_pf_not_present rising (>= apf_rate_min);
+ *                         or host swap and hung-task reports with async PF that
+ *                         a guest user wrote to /dev/kmsg (forgeable: weak);
+ *                         or a stall seen (trusted evidence) while the host swap
+ *                         figures stay under the thresholds (async PF waits on
+ *                         any page not present: swap cache, shmem/file guest RAM).
+ *   host-swap-risk        guest RAM in host swap or swap-ins, no stall seen.
+ *   guest-internal-swap   host clean for this guest, the guest's own swap used
+ *                         (>= guest_swap_min_kib) or its pswpout rising.
+ *   host-memory-pressure  host clean for this guest, the domain's memory PSI at
+ *                         or above its thresholds; only when the domain has no
+ *                         PSI of its own, host PSI or host anon refaults (host
+ *                         PSI includes every other guest's stalls).
+ *   ok                    none of the above, and a stall would have been
+ *                         visible (guest agent task list or async-PF counters).
+ *   unknown               no running sample, or nothing could have shown a
+ *                         stall (no guest agent and no tracepoints): `missing`
+ *                         says what is missing.
+ *
+ * Which ticks count:
+ *   - host figures only from ticks with running == true; when the newest tick
+ *     is not running the verdict is unknown, missing "domain not running";
+ *   - levels (VmSwap, cgroup swap, the domain's PSI) from the newest tick;
+ *     host swap = max(vm_swap_kib, cgroup_swap_kib), SG_POLICY_NONE ignored;
+ *   - rates (sg_counter_rate) between the first and last running tick:
+ *     cgroup_pgmajfault; apf[SG_APF_NOT_PRESENT] between the first and last
+ *     running tick with apf_available. One tick, a missing counter or one that
+ *     went backwards gives an unknown rate (NAN), which never counts;
+ *   - guest evidence from every tick with guest_probed: the highest
+ *     async_pf_tasks / dstate_tasks of probes with tasks_ok, the sums of the
+ *     hung-task reports of probes with kmsg_ok, the guest swap used from the
+ *     newest probe with mem_ok, pswpout per second between the first and last
+ *     probe with mem_ok;
+ *   - a stall is visible when a probe of the window had agent_ok and
+ *     tasks_ok, or the newest tick has apf_available;
+ *   - host PSI from the newest host tick, host refaults per second between the
+ *     first and last host tick.
+ *
+ * Confidence (0..1), by verdict:
+ *   host-swap-stall       0.95 with a kernel hung-task report or async PF
+ *                         rising, 0.8 with only D-state async-PF tasks, 0.6
+ *                         without host swap figures, 0.5 on forgeable reports
+ *   host-swap-risk        0.8 when a stall would have been visible, else 0.5
+ *   guest-internal-swap   0.8 when the async-PF counters were read too, 0.6 when
+ *                         the guest probe is the only source
+ *   host-memory-pressure  0.7
+ *   ok                    0.9 with both stall sources (task list and
+ *                         async-PF counters), 0.75 with one
+ *   unknown               0
+ *
+ * Evidence keys (struct sg_evidence.key, each at most once, in this order;
+ * an entry only when it bears on the verdict or is non-zero):
+ *   host_swap_kib            KiB of guest RAM in host swap (newest tick)
+ *   swapin_per_s             cgroup major faults per second; NAN with the
+ *                            reason when unknown and the host looks clean
+ *   apf_not_present_per_s    kvm_async_pf_not_present per second
+ *   guest_async_pf_tasks     highest count of guest tasks waiting in async PF
+ *   guest_dstate_tasks       highest count of guest tasks in D state
+ *   hung_async_pf_kernel     hung-task reports with async PF, by the guest kernel
+ *   hung_async_pf_forged     the same written from guest user space (untrusted)
+ *   guest_swap_used_kib      the guest's own swap used, KiB
+ *   guest_swapout_per_s      the guest's pswpout per second
+ *   psi_some_avg10           the domain's memory PSI some avg10, percent
+ *   host_psi_some_avg10      the host's memory PSI some avg10, percent
+ *   host_refault_per_s       host workingset_refault_anon per second
+ *   steal_ms_per_s           highest guest vCPU steal, ms per second
+ * Texts hold figures only, never guest strings; guest.missing goes to
+ * `missing` only (non-printable bytes replaced by '?').
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "facts.h"
+
+enum sg_verdict_kind {
+    SG_VERDICT_UNKNOWN = 0,
+    SG_VERDICT_OK,
+    SG_VERDICT_HOST_MEMORY_PRESSURE,
+    SG_VERDICT_GUEST_INTERNAL_SWAP,
+    SG_VERDICT_HOST_SWAP_RISK,
+    SG_VERDICT_HOST_SWAP_STALL,
+};
+
+/* "unknown", "ok", "host-memory-pressure", "guest-internal-swap", "host-swap-risk", "host-swap-stall" */
+const char *sg_verdict_name(enum sg_verdict_kind v);
+
+#define SG_MAX_EVIDENCE 16
+
+/* One piece of evidence: a stable key (JSON), the figure, and a sentence. */
+struct sg_evidence {
+    char key[32];   /* e.g. "host_swap_kib", "swapin_per_s", "guest_async_pf_tasks" */
+    double value;   /* the figure (NAN when it is a statement without one) */
+    char text[200]; /* "VmSwap 120.0 MiB of 256.0 MiB guest RAM in host swap" */
+};
+
+struct sg_verdict {
+    enum sg_verdict_kind kind;
+    double confidence;           /* 0..1 */
+    struct sg_evidence ev[SG_MAX_EVIDENCE];
+    size_t n_ev;
+    char missing[320];           /* what could not be seen, "" when nothing ("guest agent: not connected; async-PF counters: ...") */
+    double window_s;             /* seconds between the first and last tick given */
+    size_t n_ticks;              /* ticks given (running or not) */
+};
+
+/*
+ * Decides the verdict of one domain from its ticks dom[0..n) (oldest first)
+ * and the host ticks host[0..n_host) of the same window (may be 0). Rates come
+ * from the first and last tick of the window; levels from the last; guest
+ * evidence from any tick of the window that carries a probe. t == NULL: the
+ * defaults of sg_verdict_thresholds_default().
+ */
+void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_facts *const *dom,
+                     size_t n, const struct sg_host_facts *const *host, size_t n_host,
+                     struct sg_verdict *out);

@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The verdict rules (policies/verdict.h) as a table of hand-written cases, one
+ * per rule and edge, and the sampler's rings and window selection. The ticks
+ * are struct literals on purpose: each case states the few figures its rule
+ * looks at; captured series are replayed in test-scenarios.c.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "policies/sampler.h"
+#include "policies/verdict.h"
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define MIB(x) ((uint64_t)(x) * 1024)
+#define GIB(x) ((uint64_t)(x) * 1024 * 1024)
+
+#define TCG_WHY "vCPUs run under TCG: no KVM, no async PF"
+
+/* A running tick at t seconds of a 1 GiB guest; the rest as given (zero otherwise). */
+#define TICK(t, ...) { .t_s = (t), .running = true, .guest_ram_kib = GIB(1), __VA_ARGS__ }
+/* The async-PF counters read, kvm_async_pf_not_present at np. */
+#define APF(np) .apf_available = true, .apf = { [SG_APF_NOT_PRESENT] = (np) }
+/* No async-PF counters: a TCG guest. */
+#define TCG .apf_missing = TCG_WHY
+/* A probe where every part was read. */
+#define GUEST_OK(...) .guest_probed = true, \
+    .guest = { .agent_ok = true, .tasks_ok = true, .kmsg_ok = true, .mem_ok = true, __VA_ARGS__ }
+/* A probe that did not reach the agent. */
+#define GUEST_DOWN .guest_probed = true, .guest = { .missing = "not connected" }
+/* A domain without a memory.pressure of its own (no cgroup v2 group). */
+#define NO_PSI .psi_some_avg10 = NAN, .psi_full_avg10 = NAN
+#define HOST(t, ...) { .t_s = (t), .mem_total_kib = GIB(8), .mem_available_kib = GIB(4), __VA_ARGS__ }
+
+#define MAX_TICKS 4
+#define MAX_KEYS 8
+
+struct vcase {
+    const char *name;
+    void (*tweak)(struct sg_verdict_thresholds *t); /* NULL: the defaults */
+    size_t n;
+    struct sg_dom_facts dom[MAX_TICKS];
+    size_t n_host;
+    struct sg_host_facts host[MAX_TICKS];
+    enum sg_verdict_kind kind;
+    double conf_min, conf_max;
+    const char *keys[MAX_KEYS];    /* evidence keys that must be present */
+    const char *absent[MAX_KEYS];  /* evidence keys that must not be */
+    const char *missing;           /* substring of missing; "" missing must be empty; NULL any */
+    const char *ev_text;           /* substring of some evidence text, NULL none */
+    const char *val_key;           /* evidence whose value is val (NAN: must be NAN) */
+    double val;
+};
+
+static void host_swap_min_256m(struct sg_verdict_thresholds *t)
+{
+    t->host_swap_min_kib = MIB(256);
+}
+
+static const struct vcase cases[] = {
+    {
+        .name = "stall via D-state async-PF tasks (TCG: no counters)",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), .cgroup_swap_kib = MIB(120), TCG, GUEST_OK()),
+            TICK(60, .vm_swap_kib = MIB(128), .cgroup_swap_kib = MIB(120), TCG,
+                 GUEST_OK(.dstate_tasks = 3, .async_pf_tasks = 2)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "host_swap_kib", "guest_async_pf_tasks", "guest_dstate_tasks" },
+        .absent = { "apf_not_present_per_s", "hung_async_pf_kernel" },
+        .missing = "async-PF counters: " TCG_WHY,
+        .ev_text = "128.0 MiB of 1024.0 MiB guest RAM in host swap",
+        .val_key = "guest_async_pf_tasks", .val = 2,
+    },
+    {
+        .name = "stall via a hung-task report printed by the guest kernel",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(64), TCG, GUEST_OK(.hung_async_pf_kernel = 1)),
+            TICK(30, .vm_swap_kib = MIB(64), TCG, GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "host_swap_kib", "hung_async_pf_kernel" },
+        .absent = { "hung_async_pf_forged" },
+        .val_key = "hung_async_pf_kernel", .val = 1,
+    },
+    {
+        .name = "stall via kvm_async_pf_not_present rising, no guest agent",
+        .n = 3,
+        .dom = {
+            TICK(0, .cgroup_swap_kib = MIB(64), APF(100)),
+            TICK(30, .cgroup_swap_kib = MIB(64), APF(250)),
+            TICK(60, .cgroup_swap_kib = MIB(64), APF(400)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "host_swap_kib", "apf_not_present_per_s" },
+        .absent = { "guest_async_pf_tasks" },
+        .missing = "guest agent: no guest probe in the window",
+        .val_key = "apf_not_present_per_s", .val = 5,
+    },
+    {
+        .name = "swap and only forged hung reports: stall, believed little (0.5)",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(64), APF(7), GUEST_OK(.hung_async_pf_forged = 2)),
+            TICK(60, .vm_swap_kib = MIB(64), APF(7), GUEST_OK(.hung_async_pf_forged = 1)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.5, .conf_max = 0.5,
+        .keys = { "host_swap_kib", "hung_async_pf_forged", "guest_async_pf_tasks", "apf_not_present_per_s" },
+        .absent = { "hung_async_pf_kernel" },
+        .missing = "",
+        .ev_text = "from guest user space (not kernel facility): a guest root can forge them",
+        .val_key = "hung_async_pf_forged", .val = 3,
+    },
+    {
+        .name = "risk without any stall visibility: 0.5, both reasons missing",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(512), TCG, GUEST_DOWN),
+            TICK(60, .vm_swap_kib = MIB(512), TCG, GUEST_DOWN),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.5, .conf_max = 0.5,
+        .keys = { "host_swap_kib" },
+        .missing = "guest agent: not connected; async-PF counters: " TCG_WHY,
+        .val_key = "host_swap_kib", .val = 512 * 1024,
+    },
+    {
+        .name = "swap-ins without swap level (cgroup pgmajfault) and an async-PF task: stall",
+        .n = 2,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 1000, TCG, GUEST_OK()),
+            TICK(60, .cgroup_pgmajfault = 1600, TCG, GUEST_OK(.dstate_tasks = 1, .async_pf_tasks = 1)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "swapin_per_s", "guest_async_pf_tasks" },
+        .absent = { "host_swap_kib" },
+        .val_key = "swapin_per_s", .val = 10,
+    },
+    {
+        .name = "swap-ins without swap level, no stall seen: risk",
+        .n = 2,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 1000, APF(0), GUEST_OK()),
+            TICK(60, .cgroup_pgmajfault = 1600, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "swapin_per_s", "guest_async_pf_tasks", "apf_not_present_per_s" },
+        .missing = "",
+    },
+    {
+        .name = "swap-ins below swapin_rate_min do not count",
+        .n = 2,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 1000, APF(0), GUEST_OK()),
+            TICK(60, .cgroup_pgmajfault = 1060, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "swapin_per_s" },
+        .val_key = "swapin_per_s", .val = 1,
+    },
+    {
+        .name = "host swap under a raised host_swap_min does not count",
+        .tweak = host_swap_min_256m,
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), APF(0), GUEST_OK()),
+            TICK(60, .vm_swap_kib = MIB(128), APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "host_swap_kib" },
+    },
+    {
+        .name = "async PF below apf_rate_min: risk, not stall",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(64), APF(100)),
+            TICK(60, .vm_swap_kib = MIB(64), APF(130)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "apf_not_present_per_s" },
+        .missing = "guest agent: no guest probe",
+        .val_key = "apf_not_present_per_s", .val = 0.5,
+    },
+    {
+        .name = "guest-internal-swap: own swap used and pswpout rising",
+        .n = 2,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 50, APF(3),
+                 GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = GIB(1) - MIB(90), .pswpout = 0)),
+            TICK(60, .cgroup_pgmajfault = 50, APF(3),
+                 GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = GIB(1) - MIB(100), .pswpout = 600)),
+        },
+        .kind = SG_VERDICT_GUEST_INTERNAL_SWAP, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_swap_used_kib", "guest_swapout_per_s" },
+        .absent = { "host_swap_kib", "swapin_per_s" },
+        .missing = "",
+        .ev_text = "the guest uses 100.0 MiB of its own 1024.0 MiB swap",
+        .val_key = "guest_swapout_per_s", .val = 10,
+    },
+    {
+        .name = "guest-internal-swap with the guest probe as the only source: 0.6",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = GIB(1) - MIB(8))),
+            TICK(60, TCG, GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = GIB(1) - MIB(8))),
+        },
+        .kind = SG_VERDICT_GUEST_INTERNAL_SWAP, .conf_min = 0.6, .conf_max = 0.6,
+        .keys = { "guest_swap_used_kib" },
+        .absent = { "guest_swapout_per_s" },
+        .missing = "async-PF counters: " TCG_WHY,
+        .val_key = "guest_swap_used_kib", .val = 8 * 1024,
+    },
+    {
+        .name = "host-memory-pressure by the domain's PSI some",
+        .n = 2,
+        .dom = {
+            TICK(0, APF(0), GUEST_OK()),
+            TICK(60, .psi_some_avg10 = 25.5, .psi_full_avg10 = 0.5, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_MEMORY_PRESSURE, .conf_min = 0.7, .conf_max = 0.7,
+        .keys = { "psi_some_avg10" },
+        .ev_text = "PSI some 25.5 %, full 0.5 %",
+        .val_key = "psi_some_avg10", .val = 25.5,
+    },
+    {
+        .name = "host-memory-pressure by the domain's PSI full",
+        .n = 2,
+        .dom = {
+            TICK(0, APF(0), GUEST_OK()),
+            TICK(60, .psi_some_avg10 = 4, .psi_full_avg10 = 3, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_MEMORY_PRESSURE, .conf_min = 0.7, .conf_max = 0.7,
+        .keys = { "psi_some_avg10" },
+    },
+    {
+        .name = "host-memory-pressure by host PSI when the domain has no PSI of its own",
+        .n = 2,
+        .dom = { TICK(0, NO_PSI, APF(0), GUEST_OK()), TICK(60, NO_PSI, APF(0), GUEST_OK()) },
+        .n_host = 2,
+        .host = { HOST(0, .psi_some_avg10 = 1), HOST(60, .psi_some_avg10 = 15, .psi_full_avg10 = 1) },
+        .kind = SG_VERDICT_HOST_MEMORY_PRESSURE, .conf_min = 0.7, .conf_max = 0.7,
+        .keys = { "host_psi_some_avg10" },
+        .absent = { "psi_some_avg10" },
+        .val_key = "host_psi_some_avg10", .val = 15,
+    },
+    {
+        .name = "host-memory-pressure by host anon refaults when the domain has no PSI of its own",
+        .n = 2,
+        .dom = { TICK(0, NO_PSI, APF(0), GUEST_OK()), TICK(60, NO_PSI, APF(0), GUEST_OK()) },
+        .n_host = 3,
+        .host = {
+            HOST(0, .workingset_refault_anon = 10000),
+            HOST(30, .workingset_refault_anon = 50000),
+            HOST(60, .workingset_refault_anon = 130000),
+        },
+        .kind = SG_VERDICT_HOST_MEMORY_PRESSURE, .conf_min = 0.7, .conf_max = 0.7,
+        .keys = { "host_refault_per_s" },
+        .val_key = "host_refault_per_s", .val = 2000,
+    },
+    {
+        .name = "host PSI high but the domain's own PSI calm: ok (a neighbour's stalls are not this guest's)",
+        .n = 2,
+        .dom = { TICK(0, APF(0), GUEST_OK()), TICK(60, .psi_some_avg10 = 0.5, APF(0), GUEST_OK()) },
+        .n_host = 2,
+        .host = { HOST(0, .psi_some_avg10 = 30), HOST(60, .psi_some_avg10 = 40, .psi_full_avg10 = 5) },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "host_psi_some_avg10" },
+    },
+    {
+        .name = "guest tasks in async PF while the host swap figures stay clean: stall at 0.6",
+        .n = 2,
+        .dom = {
+            TICK(0, APF(0), GUEST_OK(.async_pf_tasks = 2, .dstate_tasks = 2)),
+            TICK(60, APF(0), GUEST_OK(.async_pf_tasks = 1, .dstate_tasks = 1)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.6, .conf_max = 0.6,
+        .keys = { "guest_async_pf_tasks", "guest_dstate_tasks" },
+        .absent = { "host_swap_kib" },
+    },
+    {
+        .name = "host refaults below refault_rate_min, host PSI unknown: ok",
+        .n = 2,
+        .dom = { TICK(0, APF(0), GUEST_OK()), TICK(60, APF(0), GUEST_OK()) },
+        .n_host = 2,
+        .host = {
+            HOST(0, .workingset_refault_anon = 0, .psi_some_avg10 = NAN, .psi_full_avg10 = NAN),
+            HOST(60, .workingset_refault_anon = 6000, .psi_some_avg10 = NAN, .psi_full_avg10 = NAN),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "host_refault_per_s" },
+        .absent = { "host_psi_some_avg10" },
+    },
+    {
+        .name = "ok with both stall sources",
+        .n = 3,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 10, APF(0), GUEST_OK()),
+            TICK(30, .cgroup_pgmajfault = 10, APF(0), GUEST_OK()),
+            TICK(60, .cgroup_pgmajfault = 12, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "guest_async_pf_tasks", "apf_not_present_per_s" },
+        .absent = { "host_swap_kib", "guest_swap_used_kib", "hung_async_pf_forged", "psi_some_avg10" },
+        .missing = "",
+    },
+    {
+        .name = "ok with the guest agent only (TCG)",
+        .n = 2,
+        .dom = { TICK(0, TCG, GUEST_OK()), TICK(60, TCG, GUEST_OK()) },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "guest_async_pf_tasks" },
+        .absent = { "apf_not_present_per_s" },
+        .missing = "async-PF counters: " TCG_WHY,
+    },
+    {
+        .name = "ok with the async-PF counters only (no probe)",
+        .n = 2,
+        .dom = { TICK(0, APF(40)), TICK(60, APF(40)) },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "apf_not_present_per_s" },
+        .missing = "guest agent: no guest probe in the window",
+    },
+    {
+        .name = "unknown: no agent, TCG, host clean",
+        .n = 2,
+        .dom = { TICK(0, TCG, GUEST_DOWN), TICK(60, TCG, GUEST_DOWN) },
+        .kind = SG_VERDICT_UNKNOWN, .conf_min = 0, .conf_max = 0,
+        .missing = "guest agent: not connected; async-PF counters: " TCG_WHY,
+    },
+    {
+        .name = "unknown: agent answers but guest-exec is blocked (no task list)",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, .guest_probed = true,
+                 .guest = { .agent_ok = true, .mem_ok = true, .missing = "guest-exec: disabled" }),
+            TICK(60, TCG, .guest_probed = true,
+                 .guest = { .agent_ok = true, .mem_ok = true, .missing = "guest-exec: disabled" }),
+        },
+        .kind = SG_VERDICT_UNKNOWN, .conf_min = 0, .conf_max = 0,
+        .missing = "guest agent: guest-exec: disabled; async-PF counters: " TCG_WHY,
+    },
+    {
+        .name = "a task list without agent_ok does not make a stall visible",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, .guest_probed = true, .guest = { .tasks_ok = true, .missing = "guest-info: timeout" }),
+            TICK(60, TCG, .guest_probed = true, .guest = { .tasks_ok = true, .missing = "guest-info: timeout" }),
+        },
+        .kind = SG_VERDICT_UNKNOWN, .conf_min = 0, .conf_max = 0,
+        .missing = "guest agent: guest-info: timeout; async-PF counters: " TCG_WHY,
+    },
+    {
+        .name = "newest tick not running: unknown, whatever came before",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(500), APF(0), GUEST_OK(.async_pf_tasks = 4)),
+            { .t_s = 60, .running = false },
+        },
+        .kind = SG_VERDICT_UNKNOWN, .conf_min = 0, .conf_max = 0,
+        .absent = { "host_swap_kib", "guest_async_pf_tasks" },
+        .missing = "domain not running",
+    },
+    {
+        .name = "a tick not running in between is skipped for host figures",
+        .n = 3,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 1000, APF(0), GUEST_OK()),
+            { .t_s = 30, .running = false, .cgroup_pgmajfault = SG_POLICY_NONE },
+            TICK(60, .cgroup_pgmajfault = 1600, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "swapin_per_s" },
+        .val_key = "swapin_per_s", .val = 10,
+    },
+    {
+        .name = "cgroup pgmajfault went backwards: rate unknown, not counted",
+        .n = 2,
+        .dom = {
+            TICK(0, .cgroup_pgmajfault = 100000, APF(0), GUEST_OK()),
+            TICK(60, .cgroup_pgmajfault = 50, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "swapin_per_s" },
+        .ev_text = "swap-in rate unknown: the counter went backwards",
+        .val_key = "swapin_per_s", .val = NAN,
+    },
+    {
+        .name = "async-PF counters went backwards (reopened): not a stall",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(64), APF(5000)),
+            TICK(60, .vm_swap_kib = MIB(64), APF(10)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "host_swap_kib" },
+        .absent = { "apf_not_present_per_s" },
+    },
+    {
+        .name = "single tick, host clean: ok, swap-in rate unknown",
+        .n = 1,
+        .dom = { TICK(100, .cgroup_pgmajfault = 5000, APF(9), GUEST_OK()) },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "swapin_per_s" },
+        .absent = { "apf_not_present_per_s" },
+        .ev_text = "swap-in rate unknown: one running tick in the window",
+        .val_key = "swapin_per_s", .val = NAN,
+    },
+    {
+        .name = "single tick with swap and an async-PF task: stall from levels",
+        .n = 1,
+        .dom = { TICK(100, .vm_swap_kib = MIB(32), TCG, GUEST_OK(.async_pf_tasks = 1, .dstate_tasks = 1)) },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "host_swap_kib", "guest_async_pf_tasks" },
+        .absent = { "swapin_per_s" },
+    },
+    {
+        .name = "forged hung reports alone, host clean: ok",
+        .n = 2,
+        .dom = {
+            TICK(0, APF(0), GUEST_OK(.hung_async_pf_forged = 5)),
+            TICK(60, APF(0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "hung_async_pf_forged" },
+    },
+    {
+        .name = "hung reports of a probe without kmsg_ok are not counted",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(64), APF(0), .guest_probed = true,
+                 .guest = { .agent_ok = true, .tasks_ok = true, .hung_async_pf_kernel = 9,
+                            .missing = "dmesg: not read" }),
+            TICK(60, .vm_swap_kib = MIB(64), APF(0), .guest_probed = true,
+                 .guest = { .agent_ok = true, .tasks_ok = true, .hung_async_pf_kernel = 9,
+                            .missing = "dmesg: not read" }),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .absent = { "hung_async_pf_kernel" },
+        .missing = "guest agent: dmesg: not read",
+    },
+    {
+        .name = "every source notable at once: evidence stays bounded",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(200), .cgroup_swap_kib = MIB(210), .cgroup_pgmajfault = 0,
+                 .psi_some_avg10 = 30, .psi_full_avg10 = 10, APF(0),
+                 GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = 0, .pswpout = 0,
+                          .dstate_tasks = 9, .async_pf_tasks = 7, .hung_async_pf_kernel = 2,
+                          .hung_async_pf_forged = 3, .steal_ms_per_s = 120)),
+            TICK(60, .vm_swap_kib = MIB(200), .cgroup_swap_kib = MIB(210), .cgroup_pgmajfault = 60000,
+                 .psi_some_avg10 = 30, .psi_full_avg10 = 10, APF(6000),
+                 GUEST_OK(.swap_total_kib = GIB(1), .swap_free_kib = 0, .pswpout = 6000,
+                          .dstate_tasks = 9, .async_pf_tasks = 7, .steal_ms_per_s = 250)),
+        },
+        .n_host = 2,
+        .host = {
+            HOST(0, .workingset_refault_anon = 0, .psi_some_avg10 = 40, .psi_full_avg10 = 20),
+            HOST(60, .workingset_refault_anon = 600000, .psi_some_avg10 = 40, .psi_full_avg10 = 20),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "host_swap_kib", "swapin_per_s", "apf_not_present_per_s", "hung_async_pf_forged",
+                  "guest_swap_used_kib", "host_refault_per_s", "steal_ms_per_s", "host_psi_some_avg10" },
+        .missing = "",
+        .val_key = "host_swap_kib", .val = 210 * 1024,
+    },
+};
+
+static const struct sg_evidence *find_ev(const struct sg_verdict *v, const char *key)
+{
+    for (size_t i = 0; i < v->n_ev; i++)
+        if (strcmp(v->ev[i].key, key) == 0)
+            return &v->ev[i];
+    return NULL;
+}
+
+static void check_well_formed(const struct sg_verdict *v, const char *name)
+{
+    cr_assert_leq(v->n_ev, SG_MAX_EVIDENCE, "%s: n_ev %zu", name, v->n_ev);
+    cr_expect(memchr(v->missing, '\0', sizeof(v->missing)) != NULL, "%s: missing unterminated", name);
+    for (size_t i = 0; i < v->n_ev; i++) {
+        const struct sg_evidence *e = &v->ev[i];
+
+        cr_expect(memchr(e->key, '\0', sizeof(e->key)) && e->key[0], "%s: evidence %zu key", name, i);
+        cr_expect(memchr(e->text, '\0', sizeof(e->text)) && e->text[0], "%s: evidence %s text", name, e->key);
+        for (size_t j = 0; j < i; j++)
+            cr_expect_str_neq(v->ev[j].key, e->key, "%s: key %s twice", name, e->key);
+    }
+}
+
+static void eval_case(const struct vcase *c, struct sg_verdict *v)
+{
+    struct sg_verdict_thresholds t;
+    const struct sg_dom_facts *dom[MAX_TICKS];
+    const struct sg_host_facts *host[MAX_TICKS];
+
+    sg_verdict_thresholds_default(&t);
+    if (c->tweak)
+        c->tweak(&t);
+    for (size_t i = 0; i < c->n; i++)
+        dom[i] = &c->dom[i];
+    for (size_t i = 0; i < c->n_host; i++)
+        host[i] = &c->host[i];
+    memset(v, 0xa5, sizeof(*v)); /* eval must fill every field */
+    sg_verdict_eval(&t, dom, c->n, host, c->n_host, v);
+}
+
+/*
+ * Criterion hands the parameters to a worker process that may not share the
+ * parent's addresses: pass indices into cases[], not the cases (they hold pointers).
+ */
+ParameterizedTestParameters(verdict, rules)
+{
+    static size_t idx[ELEMENTSOF(cases)];
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, ELEMENTSOF(idx));
+}
+
+ParameterizedTest(size_t *idx, verdict, rules)
+{
+    const struct vcase *c = &cases[*idx];
+    struct sg_verdict v;
+
+    eval_case(c, &v);
+    check_well_formed(&v, c->name);
+    cr_expect_eq(v.kind, c->kind, "%s: kind %s, expected %s", c->name, sg_verdict_name(v.kind),
+                 sg_verdict_name(c->kind));
+    cr_expect(v.confidence >= c->conf_min - 1e-9 && v.confidence <= c->conf_max + 1e-9,
+              "%s: confidence %.2f outside [%.2f, %.2f]", c->name, v.confidence, c->conf_min, c->conf_max);
+    cr_expect_eq(v.n_ticks, c->n, "%s: n_ticks %zu", c->name, v.n_ticks);
+    cr_expect_float_eq(v.window_s, c->dom[c->n - 1].t_s - c->dom[0].t_s, 1e-9, "%s: window_s", c->name);
+    for (size_t i = 0; i < MAX_KEYS && c->keys[i]; i++)
+        cr_expect(find_ev(&v, c->keys[i]), "%s: evidence %s missing", c->name, c->keys[i]);
+    for (size_t i = 0; i < MAX_KEYS && c->absent[i]; i++)
+        cr_expect(!find_ev(&v, c->absent[i]), "%s: evidence %s unexpected: %s", c->name, c->absent[i],
+                  find_ev(&v, c->absent[i]) ? find_ev(&v, c->absent[i])->text : "");
+    if (c->missing && !c->missing[0])
+        cr_expect_str_empty(v.missing, "%s: missing '%s'", c->name, v.missing);
+    else if (c->missing)
+        cr_expect(strstr(v.missing, c->missing), "%s: missing '%s' lacks '%s'", c->name, v.missing, c->missing);
+    if (c->ev_text) {
+        bool found = false;
+
+        for (size_t i = 0; i < v.n_ev; i++)
+            found = found || strstr(v.ev[i].text, c->ev_text);
+        cr_expect(found, "%s: no evidence text holds '%s'", c->name, c->ev_text);
+    }
+    if (c->val_key) {
+        const struct sg_evidence *e = find_ev(&v, c->val_key);
+
+        cr_assert_not_null(e, "%s: evidence %s missing", c->name, c->val_key);
+        if (isnan(c->val))
+            cr_expect(isnan(e->value), "%s: %s = %g, expected NAN", c->name, c->val_key, e->value);
+        else
+            cr_expect_float_eq(e->value, c->val, 1e-9, "%s: %s = %g, expected %g", c->name, c->val_key,
+                               e->value, c->val);
+    }
+}
+
+Test(verdict, every_key_of_the_bounded_case)
+{
+    static const char *const all[] = {
+        "host_swap_kib", "swapin_per_s", "apf_not_present_per_s", "guest_async_pf_tasks",
+        "guest_dstate_tasks", "hung_async_pf_kernel", "hung_async_pf_forged", "guest_swap_used_kib",
+        "guest_swapout_per_s", "psi_some_avg10", "host_psi_some_avg10", "host_refault_per_s",
+        "steal_ms_per_s",
+    };
+    struct sg_verdict v;
+
+    eval_case(&cases[ELEMENTSOF(cases) - 1], &v);
+    check_well_formed(&v, "all");
+    cr_assert_eq(v.n_ev, ELEMENTSOF(all));
+    for (size_t i = 0; i < ELEMENTSOF(all); i++)
+        cr_expect_str_eq(v.ev[i].key, all[i], "evidence %zu", i);
+}
+
+Test(verdict, thresholds_default)
+{
+    struct sg_verdict_thresholds t;
+
+    memset(&t, 0xff, sizeof(t));
+    sg_verdict_thresholds_default(&t);
+    cr_expect_eq(t.host_swap_min_kib, 16384);
+    cr_expect_float_eq(t.swapin_rate_min, 5, 1e-12);
+    cr_expect_float_eq(t.apf_rate_min, 1, 1e-12);
+    cr_expect_float_eq(t.psi_some_min, 10, 1e-12);
+    cr_expect_float_eq(t.psi_full_min, 2, 1e-12);
+    cr_expect_float_eq(t.refault_rate_min, 1000, 1e-12);
+    cr_expect_eq(t.guest_swap_min_kib, 4096);
+    cr_expect_float_eq(t.guest_swapout_rate_min, 1, 1e-12);
+}
+
+Test(verdict, names)
+{
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_UNKNOWN), "unknown");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_OK), "ok");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_MEMORY_PRESSURE), "host-memory-pressure");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_GUEST_INTERNAL_SWAP), "guest-internal-swap");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_SWAP_RISK), "host-swap-risk");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_SWAP_STALL), "host-swap-stall");
+    cr_expect_str_eq(sg_verdict_name((enum sg_verdict_kind)42), "unknown");
+}
+
+Test(verdict, no_tick_and_null_thresholds)
+{
+    static const struct sg_dom_facts d = TICK(5, .vm_swap_kib = MIB(16), TCG, GUEST_DOWN);
+    const struct sg_dom_facts *dom[] = { &d };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, NULL, 0, NULL, 0, &v);
+    cr_expect_eq(v.kind, SG_VERDICT_UNKNOWN);
+    cr_expect_eq(v.n_ticks, 0);
+    cr_expect_neq(v.missing[0], '\0');
+
+    /* NULL thresholds: the defaults (16 MiB of host swap counts) */
+    sg_verdict_eval(NULL, dom, 1, NULL, 0, &v);
+    cr_expect_eq(v.kind, SG_VERDICT_HOST_SWAP_RISK, "%s", sg_verdict_name(v.kind));
+    cr_expect_float_eq(v.confidence, 0.5, 1e-9);
+}
+
+/* guest.missing comes from the guest side: bounded, no control bytes, even unterminated. */
+Test(verdict, hostile_missing_texts_are_bounded)
+{
+    struct sg_dom_facts d = { .t_s = 1, .running = true, .guest_probed = true };
+    const struct sg_dom_facts *dom[] = { &d };
+    struct sg_verdict v;
+
+    memset(d.guest.missing, 'A', sizeof(d.guest.missing)); /* no NUL */
+    d.guest.missing[3] = '\n';
+    d.guest.missing[4] = '\033';
+    memset(d.apf_missing, 'B', sizeof(d.apf_missing));     /* no NUL */
+    sg_verdict_eval(NULL, dom, 1, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_UNKNOWN);
+    cr_assert(memchr(v.missing, '\0', sizeof(v.missing)));
+    cr_expect(strncmp(v.missing, "guest agent: AAA??AAA", 21) == 0, "%s", v.missing);
+    for (const char *p = v.missing; *p; p++)
+        cr_expect(*p >= 0x20 && *p < 0x7f, "byte 0x%02x", (unsigned char)*p);
+    cr_expect(strstr(v.missing, "; async-PF counters: BBB"), "%s", v.missing);
+}
+
+/* --- the sampler ---------------------------------------------------------------------- */
+
+#define UUID_A "6f1c3a52-0d1e-4b7a-9a55-000000000001"
+#define UUID_B "6f1c3a52-0d1e-4b7a-9a55-000000000002"
+
+static const struct sg_dom_facts *ring_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, size_t i)
+{
+    return &r->v[(r->head + i) % s->cap];
+}
+
+Test(sampler, init_rejects_short_rings)
+{
+    struct sg_sampler s;
+
+    cr_expect_eq(sg_sampler_init(&s, 0), -EINVAL);
+    cr_expect_eq(sg_sampler_init(&s, 1), -EINVAL);
+    sg_sampler_clear(&s); /* a zeroed sampler is fine */
+    cr_assert_eq(sg_sampler_init(&s, 2), 0);
+    sg_sampler_clear(&s);
+    sg_sampler_clear(&s);
+}
+
+Test(sampler, ring_wraps_keeping_the_newest)
+{
+    struct sg_sampler s;
+    const struct sg_dom_ring *r;
+
+    cr_assert_eq(sg_sampler_init(&s, 4), 0);
+    for (int i = 0; i < 10; i++) {
+        struct sg_dom_facts d = TICK(i * 5.0, .cgroup_pgmajfault = (uint64_t)i);
+        struct sg_host_facts h = HOST(i * 5.0, .pswpin = (uint64_t)i);
+
+        sg_sampler_push_host(&s, &h);
+        cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, "guest-a", &d), 0);
+    }
+    r = sg_sampler_dom(&s, UUID_A);
+    cr_assert_not_null(r);
+    cr_expect_str_eq(r->name, "guest-a");
+    cr_assert_eq(r->n, 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_expect_eq(ring_tick(&s, r, i)->cgroup_pgmajfault, 6 + i, "tick %zu", i);
+    cr_assert_eq(s.host_n, 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_expect_eq(s.host[(s.host_head + i) % s.cap].pswpin, 6 + i, "host tick %zu", i);
+    sg_sampler_clear(&s);
+}
+
+Test(sampler, uuid_and_name_are_checked_and_bounded)
+{
+    struct sg_sampler s;
+    struct sg_dom_facts d = TICK(0);
+    char name[400];
+
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    cr_assert_eq(sg_sampler_init(&s, 3), 0);
+    cr_expect_eq(sg_sampler_push_dom(&s, NULL, "x", &d), -EINVAL);
+    cr_expect_eq(sg_sampler_push_dom(&s, "", "x", &d), -EINVAL);
+    cr_expect_eq(sg_sampler_push_dom(&s, UUID_A "-too-long", "x", &d), -EINVAL);
+    cr_expect_eq(s.n_doms, 0);
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, name, &d), 0);
+    cr_expect_eq(strlen(sg_sampler_dom(&s, UUID_A)->name), 255);
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, NULL, &d), 0);
+    cr_expect_str_eq(sg_sampler_dom(&s, UUID_A)->name, "");
+    cr_expect_eq(s.n_doms, 1);
+    sg_sampler_clear(&s);
+}
+
+Test(sampler, unknown_uuid_is_enoent)
+{
+    struct sg_sampler s;
+    struct sg_verdict v;
+    struct sg_dom_facts d = TICK(0);
+
+    cr_assert_eq(sg_sampler_init(&s, 3), 0);
+    cr_expect_eq(sg_sampler_verdict(&s, UUID_A, 60, NULL, &v), -ENOENT);
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, "a", &d), 0);
+    cr_expect_eq(sg_sampler_verdict(&s, UUID_B, 60, NULL, &v), -ENOENT);
+    cr_expect_null(sg_sampler_dom(&s, UUID_B));
+    cr_expect_eq(sg_sampler_verdict(&s, UUID_A, 60, NULL, &v), 0);
+    sg_sampler_clear(&s);
+}
+
+Test(sampler, sweep_forgets_domains_not_pushed)
+{
+    struct sg_sampler s;
+    struct sg_verdict v;
+    struct sg_dom_facts d = TICK(0, APF(0));
+
+    cr_assert_eq(sg_sampler_init(&s, 3), 0);
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, "a", &d), 0);
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_B, "b", &d), 0);
+    sg_sampler_sweep(&s);
+    cr_expect_eq(s.n_doms, 2, "both were pushed");
+    d.t_s = 5;
+    cr_assert_eq(sg_sampler_push_dom(&s, UUID_B, "b", &d), 0);
+    sg_sampler_sweep(&s);
+    cr_expect_eq(s.n_doms, 1);
+    cr_expect_null(sg_sampler_dom(&s, UUID_A));
+    cr_expect_eq(sg_sampler_verdict(&s, UUID_A, 0, NULL, &v), -ENOENT);
+    cr_assert_not_null(sg_sampler_dom(&s, UUID_B));
+    cr_expect_eq(sg_sampler_dom(&s, UUID_B)->n, 2);
+    cr_expect_eq(sg_sampler_verdict(&s, UUID_B, 0, NULL, &v), 0);
+    cr_expect_eq(v.n_ticks, 2);
+    sg_sampler_sweep(&s);
+    sg_sampler_sweep(&s);
+    cr_expect_eq(s.n_doms, 0);
+    sg_sampler_clear(&s);
+}
+
+/*
+ * A stall 10 minutes ago: a 60 s window ends in host-swap-risk over 7 ticks,
+ * the whole ring still sees the old async-PF tasks. Host refaults burst at
+ * t = 10 only: outside the 60 s window, inside the whole ring.
+ */
+Test(sampler, window_excludes_old_ticks)
+{
+    struct sg_sampler s;
+    struct sg_verdict v;
+
+    cr_assert_eq(sg_sampler_init(&s, 100), 0);
+    for (int i = 0; i <= 60; i++) {
+        double t = i * 10.0;
+        struct sg_dom_facts d = TICK(t, .vm_swap_kib = MIB(64), .cgroup_pgmajfault = 500, APF(0),
+                                     GUEST_OK(.async_pf_tasks = i <= 2 ? 3 : 0));
+        struct sg_host_facts h = HOST(t, .workingset_refault_anon = i >= 1 ? 2000000 : 0);
+
+        sg_sampler_push_host(&s, &h);
+        cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, "a", &d), 0);
+    }
+    cr_assert_eq(sg_sampler_verdict(&s, UUID_A, 60, NULL, &v), 0);
+    cr_expect_eq(v.kind, SG_VERDICT_HOST_SWAP_RISK, "%s", sg_verdict_name(v.kind));
+    cr_expect_eq(v.n_ticks, 7);
+    cr_expect_float_eq(v.window_s, 60, 1e-9);
+    cr_expect_null(find_ev(&v, "host_refault_per_s"));
+
+    cr_assert_eq(sg_sampler_verdict(&s, UUID_A, 0, NULL, &v), 0);
+    cr_expect_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL, "%s", sg_verdict_name(v.kind));
+    cr_expect_eq(v.n_ticks, 61);
+    cr_expect_float_eq(v.window_s, 600, 1e-9);
+    cr_assert_not_null(find_ev(&v, "host_refault_per_s"));
+    cr_expect_float_eq(find_ev(&v, "host_refault_per_s")->value, 2000000.0 / 600, 1e-6);
+    sg_sampler_clear(&s);
+}
+
+/* The host ticks follow the domain's span: a domain started at t = 550 sees host refaults from then only. */
+Test(sampler, host_ticks_in_the_domain_span)
+{
+    struct sg_sampler s;
+    struct sg_verdict v;
+
+    cr_assert_eq(sg_sampler_init(&s, 100), 0);
+    for (int i = 0; i <= 60; i++) {
+        double t = i * 10.0;
+        struct sg_host_facts h = HOST(t, .workingset_refault_anon = i >= 1 ? 2000000 : 0);
+
+        sg_sampler_push_host(&s, &h);
+        if (t >= 550) {
+            struct sg_dom_facts d = TICK(t, APF(0), GUEST_OK());
+
+            cr_assert_eq(sg_sampler_push_dom(&s, UUID_A, "a", &d), 0);
+        }
+    }
+    cr_assert_eq(sg_sampler_verdict(&s, UUID_A, 0, NULL, &v), 0);
+    cr_expect_eq(v.kind, SG_VERDICT_OK, "%s", sg_verdict_name(v.kind));
+    cr_expect_eq(v.n_ticks, 6);
+    cr_expect_null(find_ev(&v, "host_refault_per_s"));
+    sg_sampler_clear(&s);
+}
