@@ -16,7 +16,8 @@
 #      cgroup2 groups' memory.pressure, and the hugepage pool files; writes
 #      facts.env (figures measured with awk/grep/virsh over the captured
 #      files), testdriver.xml (libvirt test driver) and the squeezed
-#      domain's live XML;
+#      domain's live XML; and (hybrid only) the ids of the KVM async-PF
+#      tracepoints from tracefs, sys/kernel/tracing/events/kvm/NAME/id;
 #   3. derives tests/data/v1 from the same capture: the hybrid tree without
 #      the cgroup2 mount, as a v1-only host shows it (no "0::" line in
 #      /proc/PID/cgroup, no sys/fs/cgroup/unified);
@@ -151,6 +152,28 @@ capture_host() {
             copy "$h/$f" "$tree$h/$f"
         done
     done
+}
+
+# The KVM async-PF tracepoints hostprobe/asyncpf.c opens (with kvm_async_pf_doublefault,
+# the older name of the repeated-fault event, when present).
+readonly APF_TRACEPOINTS="kvm_async_pf_not_present kvm_async_pf_ready kvm_try_async_get_page kvm_async_pf_repeated_fault kvm_async_pf_doublefault"
+
+# Copies <tracefs>/events/kvm/NAME/id of each async-PF tracepoint into tree $1 at
+# sys/kernel/tracing/events/kvm/NAME/id. Mounts tracefs at /sys/kernel/tracing for
+# the copy when it is not mounted there (and unmounts it again).
+capture_tracing() {
+    local tree=$1 t=/sys/kernel/tracing n mounted=0 found=0
+    if [ ! -d "$t/events" ]; then
+        mount -t tracefs nodev "$t" || die "cannot mount tracefs at $t"
+        mounted=1
+    fi
+    for n in $APF_TRACEPOINTS; do
+        [ -e "$t/events/kvm/$n/id" ] || continue
+        copy "$t/events/kvm/$n/id" "$tree/sys/kernel/tracing/events/kvm/$n/id"
+        found=$((found + 1))
+    done
+    [ "$mounted" = 0 ] || umount "$t"
+    [ "$found" -gt 0 ] || log "warning: no kvm async-PF tracepoints (kvm module not loaded?)"
 }
 
 # ---------------------------------------------------------------- facts
@@ -426,6 +449,8 @@ rm -rf "$v1/sys/fs/cgroup/unified" "$v1/domain-sgcap-squeezed.xml"
 for k in sq odd; do
     sed -i '/^0::/d' "$v1/proc/${pids[$k]}/cgroup"
 done
+# Tracepoint ids go into hybrid only: v1 and v2 stay trees of hosts without tracefs.
+capture_tracing "$hy"
 
 for layout in hybrid v1; do
     tree="$stage/$layout"

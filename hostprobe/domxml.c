@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "domxml.h"
+
+#include <errno.h>
+#include <libvirt/libvirt.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static void why_set(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void why_set(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+}
+
+/* A printable excerpt of document bytes for messages: at most 40 bytes,
+ * anything but printable ASCII shown as '?'. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+    size_t i = 0;
+
+    if (!s)
+        s = "";
+    for (; s[i] && i + 4 < size && i < 40; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i] && i + 4 <= size) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static bool is_xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_c_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Copies src into dst[size] whole, or cut at a UTF-8 character boundary.
+ * Returns true when it had to cut. */
+static bool copy_utf8_bounded(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src), n = len;
+
+    if (n >= size) {
+        n = size - 1;
+        /* Do not end inside a multi-byte sequence: back up over continuation
+         * bytes (10xxxxxx) to the lead byte, and drop that too unless the
+         * whole sequence fits. libxml2 hands out valid UTF-8. */
+        size_t lead = n;
+        while (lead > 0 && ((unsigned char)src[lead] & 0xc0) == 0x80)
+            lead--;
+        n = lead;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n < len;
+}
+
+/*
+ * Scale factor of a libvirt unit (virScaleInteger): NULL or "" = dflt;
+ * b/byte/bytes = 1; X or XiB = 1024^k; XB = 1000^k, X in k,m,g,t,p,e, all
+ * case-insensitive. Returns 0 or -EINVAL.
+ */
+static int unit_scale(const char *unit, uint64_t dflt, uint64_t *scale)
+{
+    uint64_t base, s = 1;
+    int power;
+
+    if (!unit || !unit[0]) {
+        *scale = dflt;
+        return 0;
+    }
+    if (!strcasecmp(unit, "b") || !strcasecmp(unit, "byte") || !strcasecmp(unit, "bytes")) {
+        *scale = 1;
+        return 0;
+    }
+    if (!unit[1] || !strcasecmp(unit + 1, "iB"))
+        base = 1024;
+    else if ((unit[1] == 'b' || unit[1] == 'B') && !unit[2])
+        base = 1000;
+    else
+        return -EINVAL;
+    switch (unit[0]) {
+    case 'k': case 'K': power = 1; break;
+    case 'm': case 'M': power = 2; break;
+    case 'g': case 'G': power = 3; break;
+    case 't': case 'T': power = 4; break;
+    case 'p': case 'P': power = 5; break;
+    case 'e': case 'E': power = 6; break;
+    default: return -EINVAL;
+    }
+    while (power-- > 0)
+        s *= base; /* at most 1024^6 = 2^60 or 1000^6 = 10^18: fits */
+    *scale = s;
+    return 0;
+}
+
+/*
+ * value (decimal digits, XML whitespace around allowed) times the unit's
+ * scale (KiB when no unit), rounded up to KiB. what names the field for why.
+ */
+static int size_to_kib(const char *value, const char *unit, const char *what, uint64_t *kib,
+                       char *why, size_t why_size)
+{
+    char b1[48], b2[48];
+    const char *s = value, *e;
+    uint64_t v, scale, bytes;
+    int r;
+
+    if (!s)
+        s = "";
+    while (is_xml_space(*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && is_xml_space(e[-1]))
+        e--;
+    r = sg_parse_u64(s, (size_t)(e - s), &v);
+    if (r == -ERANGE) {
+        why_set(why, why_size, "%s: %s does not fit in 64 bits", what, shown(value, b1, sizeof(b1)));
+        return -ERANGE;
+    }
+    if (r < 0) {
+        why_set(why, why_size, "%s: '%s' is not a number", what, shown(value, b1, sizeof(b1)));
+        return -EINVAL;
+    }
+    if (unit_scale(unit, 1024, &scale) < 0) {
+        why_set(why, why_size, "%s: unknown unit '%s'", what, shown(unit, b1, sizeof(b1)));
+        return -EINVAL;
+    }
+    if (scale != 0 && v > UINT64_MAX / scale) {
+        why_set(why, why_size, "%s: %s %s is more than 2^64 bytes", what,
+                shown(value, b1, sizeof(b1)), shown(unit, b2, sizeof(b2)));
+        return -ERANGE;
+    }
+    bytes = v * scale;
+    *kib = bytes / 1024 + (bytes % 1024 != 0);
+    return 0;
+}
+
+/* A node id: digits only, below SG_DOMXML_NODE_ID_LIMIT. Advances *p. */
+static int nodeset_number(const char **p, unsigned *out)
+{
+    const char *s = *p;
+    unsigned v = 0;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (unsigned)(*s - '0');
+        if (v >= SG_DOMXML_NODE_ID_LIMIT)
+            return -ERANGE;
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+/* libvirt's virBitmapParse syntax, applied in order to a bitmap of node ids. */
+static int parse_nodeset(const char *str, struct sg_domxml *d, char *why, size_t why_size)
+{
+    bool set[SG_DOMXML_NODE_ID_LIMIT] = { false };
+    const char *p = str;
+    char b[48];
+    size_t n = 0;
+    int r;
+
+    while (is_c_space(*p))
+        p++;
+    if (!*p)
+        goto invalid;
+    while (*p) {
+        bool neg = false;
+        unsigned first, last;
+
+        if (*p == '^') {
+            neg = true;
+            p++;
+        }
+        r = nodeset_number(&p, &first);
+        if (r < 0)
+            goto fail;
+        last = first;
+        while (is_c_space(*p))
+            p++;
+        if (*p == '-') {
+            if (neg)
+                goto invalid; /* libvirt: "^N-M" is not allowed */
+            p++;
+            while (is_c_space(*p))
+                p++;
+            r = nodeset_number(&p, &last);
+            if (r < 0)
+                goto fail;
+            if (last < first)
+                goto invalid;
+            while (is_c_space(*p))
+                p++;
+        }
+        for (unsigned i = first; i <= last; i++)
+            set[i] = !neg;
+        if (*p == ',') {
+            p++;
+            while (is_c_space(*p))
+                p++;
+            if (!*p)
+                goto invalid; /* trailing comma: libvirt fails on the empty entry */
+        } else if (*p) {
+            goto invalid;
+        }
+    }
+    for (unsigned i = 0; i < SG_DOMXML_NODE_ID_LIMIT; i++) {
+        if (!set[i])
+            continue;
+        if (n == SG_DOMXML_MAX_NODES) {
+            why_set(why, why_size, "numatune nodeset '%s' has more than %d nodes",
+                    shown(str, b, sizeof(b)), SG_DOMXML_MAX_NODES);
+            return -ERANGE;
+        }
+        d->numa_nodes[n++] = (int)i;
+    }
+    if (n == 0) {
+        why_set(why, why_size, "numatune nodeset '%s' selects no node", shown(str, b, sizeof(b)));
+        return -EINVAL;
+    }
+    d->n_numa_nodes = n;
+    return 0;
+
+fail:
+    if (r == -ERANGE) {
+        why_set(why, why_size, "numatune nodeset '%s': node id >= %d", shown(str, b, sizeof(b)),
+                SG_DOMXML_NODE_ID_LIMIT);
+        return -ERANGE;
+    }
+invalid:
+    why_set(why, why_size, "numatune nodeset '%s' is malformed", shown(str, b, sizeof(b)));
+    return -EINVAL;
+}
+
+/* The first node expr selects (relative to ctx->node), or NULL. */
+static xmlNodePtr xp_first(xmlXPathContextPtr ctx, const char *expr)
+{
+    xmlXPathObjectPtr obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    xmlNodePtr node = NULL;
+
+    if (obj && obj->type == XPATH_NODESET && obj->nodesetval && obj->nodesetval->nodeNr > 0)
+        node = obj->nodesetval->nodeTab[0];
+    xmlXPathFreeObject(obj);
+    return node;
+}
+
+/* A memtune limit element: SG_NONE when absent. */
+static int parse_limit(xmlXPathContextPtr ctx, const char *expr, const char *what, uint64_t *kib,
+                       char *why, size_t why_size)
+{
+    xmlNodePtr node = xp_first(ctx, expr);
+    xmlChar *text, *unit;
+    int r;
+
+    *kib = SG_NONE;
+    if (!node)
+        return 0;
+    text = xmlNodeGetContent(node);
+    unit = xmlGetNoNsProp(node, BAD_CAST "unit");
+    r = size_to_kib((const char *)text, (const char *)unit, what, kib, why, why_size);
+    xmlFree(text);
+    xmlFree(unit);
+    if (r == 0 && *kib >= (uint64_t)VIR_DOMAIN_MEMORY_PARAM_UNLIMITED)
+        *kib = SG_UNLIMITED;
+    return r;
+}
+
+static int parse_memory_backing(xmlXPathContextPtr ctx, struct sg_domxml *d, char *why, size_t why_size)
+{
+    xmlNodePtr page;
+    xmlChar *size, *unit;
+    int r;
+
+    d->locked = xp_first(ctx, "/domain/memoryBacking[1]/locked") != NULL;
+    d->hugepages = xp_first(ctx, "/domain/memoryBacking[1]/hugepages") != NULL;
+    page = xp_first(ctx, "/domain/memoryBacking[1]/hugepages[1]/page");
+    if (!page)
+        return 0;
+    size = xmlGetNoNsProp(page, BAD_CAST "size");
+    if (!size) {
+        why_set(why, why_size, "memoryBacking/hugepages/page has no size");
+        return -EINVAL;
+    }
+    unit = xmlGetNoNsProp(page, BAD_CAST "unit");
+    r = size_to_kib((const char *)size, (const char *)unit, "hugepages page size",
+                    &d->hugepage_size_kib, why, why_size);
+    xmlFree(size);
+    xmlFree(unit);
+    if (r == 0 && d->hugepage_size_kib == 0) {
+        why_set(why, why_size, "hugepages page size is 0");
+        r = -EINVAL;
+    }
+    return r;
+}
+
+static int parse_numatune(xmlXPathContextPtr ctx, struct sg_domxml *d, char *why, size_t why_size)
+{
+    xmlNodePtr mem = xp_first(ctx, "/domain/numatune[1]/memory");
+    xmlChar *placement, *nodeset;
+    int r = 0;
+
+    if (!mem)
+        return 0;
+    placement = xmlGetNoNsProp(mem, BAD_CAST "placement");
+    nodeset = xmlGetNoNsProp(mem, BAD_CAST "nodeset");
+    if (nodeset && !(placement && xmlStrEqual(placement, BAD_CAST "auto")))
+        r = parse_nodeset((const char *)nodeset, d, why, why_size);
+    xmlFree(placement);
+    xmlFree(nodeset);
+    return r;
+}
+
+static bool is_nova_ns(xmlNodePtr n)
+{
+    return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+           !strncmp((const char *)n->ns->href, SG_DOMXML_NOVA_NS_PREFIX, strlen(SG_DOMXML_NOVA_NS_PREFIX));
+}
+
+static void parse_nova(xmlXPathContextPtr ctx, struct sg_domxml *d)
+{
+    xmlNodePtr meta = xp_first(ctx, "/domain/metadata");
+    bool have_flavor = false;
+
+    if (!meta)
+        return;
+    for (xmlNodePtr el = meta->children; el; el = el->next) {
+        if (!is_nova_ns(el))
+            continue;
+        if (!d->nova) {
+            d->nova = true;
+            copy_utf8_bounded(d->nova_ns, sizeof(d->nova_ns), (const char *)el->ns->href);
+        }
+        if (have_flavor || !xmlStrEqual(el->name, BAD_CAST "instance"))
+            continue;
+        for (xmlNodePtr f = el->children; f; f = f->next) {
+            xmlChar *name;
+
+            if (f->type != XML_ELEMENT_NODE || !f->ns || !xmlStrEqual(f->ns->href, el->ns->href) ||
+                !xmlStrEqual(f->name, BAD_CAST "flavor"))
+                continue;
+            name = xmlGetNoNsProp(f, BAD_CAST "name");
+            if (!name)
+                continue;
+            d->nova_flavor_truncated =
+                copy_utf8_bounded(d->nova_flavor, sizeof(d->nova_flavor), (const char *)name);
+            xmlFree(name);
+            have_flavor = true;
+            break;
+        }
+    }
+}
+
+int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+{
+    struct sg_domxml d = {
+        .hard_limit_kib = SG_NONE,
+        .swap_hard_limit_kib = SG_NONE,
+    };
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr ctx = NULL;
+    xmlNodePtr root;
+    size_t len;
+    int r;
+
+    if (!xml || !out) {
+        why_set(why, why_size, "no document");
+        return -EINVAL;
+    }
+    len = strnlen(xml, (size_t)SG_DOMXML_MAX_BYTES + 1);
+    if (len > SG_DOMXML_MAX_BYTES) {
+        why_set(why, why_size, "domain XML is larger than %u bytes", SG_DOMXML_MAX_BYTES);
+        return -EFBIG;
+    }
+    /* XML_PARSE_NONET: nothing from the network. No XML_PARSE_NOENT and no
+     * XML_PARSE_DTDLOAD: external entities and DTDs are not loaded at all. */
+    doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        why_set(why, why_size, "not well-formed XML");
+        return -EINVAL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
+        why_set(why, why_size, "root element is not <domain>");
+        r = -EINVAL;
+        goto out;
+    }
+    ctx = xmlXPathNewContext(doc);
+    if (!ctx) {
+        why_set(why, why_size, "out of memory");
+        r = -ENOMEM;
+        goto out;
+    }
+    r = parse_memory_backing(ctx, &d, why, why_size);
+    if (r < 0)
+        goto out;
+    r = parse_limit(ctx, "/domain/memtune[1]/hard_limit", "memtune hard_limit", &d.hard_limit_kib,
+                    why, why_size);
+    if (r < 0)
+        goto out;
+    r = parse_limit(ctx, "/domain/memtune[1]/swap_hard_limit", "memtune swap_hard_limit",
+                    &d.swap_hard_limit_kib, why, why_size);
+    if (r < 0)
+        goto out;
+    r = parse_numatune(ctx, &d, why, why_size);
+    if (r < 0)
+        goto out;
+    parse_nova(ctx, &d);
+    *out = d;
+    r = 0;
+out:
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return r;
+}
