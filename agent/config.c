@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * swapguard.conf with libinih. Debian's libinih (55-1) is built with
+ * INI_HANDLER_LINENO 0 and a 200-byte line buffer: the handler gets no line
+ * number, and a longer line would be split by fgets() into two "lines" (the
+ * tail parsed as a line of its own, every later line number off by one). So
+ * the file is fed through our own reader (ini_parse_stream), which counts
+ * lines, refuses over-long lines and NUL bytes, and checks section headers
+ * and syntax itself, so that every error names FILE:LINE.
+ *
+ * Keys are data: one table row per key, with its section, type, range and
+ * unit; etc/swapguard.conf documents the same keys with their defaults.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "cli.h"
+
+enum key_kind {
+    K_DOUBLE,  /* double */
+    K_UINT,    /* unsigned, whole number */
+    K_INT,     /* int, whole number */
+    K_MIB,     /* uint64_t KiB field, the file says MiB */
+    K_BOOL,    /* bool: yes/no/true/false/1/0 */
+    K_DOMAINS, /* critical_domains: names or UUIDs, space separated */
+};
+
+struct key_def {
+    const char *section;
+    const char *name;
+    enum key_kind kind;
+    size_t offset;    /* into struct sg_config */
+    double min, max;  /* accepted range (numeric kinds) */
+    const char *unit; /* for "(expected ...)" */
+};
+
+/* 16 TiB in MiB: far above any sensible size, and * 1024 cannot overflow. */
+#define MIB_MAX 16777216.0
+#define RATE_MAX 1e9
+
+#define F(member) offsetof(struct sg_config, member)
+
+static const char *const sections[] = { "sampler", "guestprobe", "verdict", "recommend" };
+
+static const struct key_def keys[] = {
+    { "sampler", "interval", K_DOUBLE, F(interval_s), 0.1, 3600, "seconds" },
+    { "sampler", "ring_length", K_UINT, F(ring_length), 2, 100000, "ticks" },
+    { "sampler", "window", K_DOUBLE, F(window_s), 0, 86400, "seconds (0: the whole ring)" },
+    { "guestprobe", "enabled", K_BOOL, F(guest_probe), 0, 0, NULL },
+    { "guestprobe", "timeout", K_INT, F(guest_timeout_s), 1, 60, "seconds" },
+    { "guestprobe", "hung_report_max_age", K_DOUBLE, F(hung_max_age_s), 0, 31536000, "seconds (0: no limit)" },
+    { "verdict", "host_swap_min_mib", K_MIB, F(verdict.host_swap_min_kib), 0, MIB_MAX, "MiB" },
+    { "verdict", "swapin_rate_min", K_DOUBLE, F(verdict.swapin_rate_min), 0, RATE_MAX, "major faults/s" },
+    { "verdict", "apf_rate_min", K_DOUBLE, F(verdict.apf_rate_min), 0, RATE_MAX, "async-PF events/s" },
+    { "verdict", "psi_some_min", K_DOUBLE, F(verdict.psi_some_min), 0, 100, "percent" },
+    { "verdict", "psi_full_min", K_DOUBLE, F(verdict.psi_full_min), 0, 100, "percent" },
+    { "verdict", "refault_rate_min", K_DOUBLE, F(verdict.refault_rate_min), 0, RATE_MAX, "pages/s" },
+    { "verdict", "guest_swap_min_mib", K_MIB, F(verdict.guest_swap_min_kib), 0, MIB_MAX, "MiB" },
+    { "verdict", "guest_swapout_rate_min", K_DOUBLE, F(verdict.guest_swapout_rate_min), 0, RATE_MAX, "pages/s" },
+    { "recommend", "host_reserve_mib", K_MIB, F(rec.host_reserve_kib), 0, MIB_MAX, "MiB" },
+    { "recommend", "qemu_overhead_mib", K_MIB, F(rec.qemu_overhead_kib), 0, MIB_MAX, "MiB" },
+    { "recommend", "swappiness_target", K_UINT, F(rec.swappiness_target), 0, 200, "(vm.swappiness)" },
+    { "recommend", "oom_score_adj_critical", K_INT, F(rec.oom_score_adj_critical), -1000, 0, "(oom_score_adj)" },
+    { "recommend", "critical_domains", K_DOMAINS, 0, 0, 0, NULL },
+};
+
+#undef F
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* The most bytes of a user's value, key or section echoed in a message. */
+#define ECHO_MAX 48
+
+struct parse {
+    FILE *f;
+    struct sg_config *c;      /* the temporary being filled */
+    char path_safe[4096];     /* the path, escaped for messages */
+    unsigned line;            /* physical line last handed to inih (1-based) */
+    bool prev_name;           /* inih's prev_name is set: an indented line continues it */
+    bool cont;                /* the current line is such a continuation */
+    unsigned seen[N_KEYS];    /* line where each key was set, 0: not yet */
+    size_t n_critical;
+    int err;                  /* first error (negative errno), 0 none */
+    char *msg;
+    size_t msg_size;
+};
+
+/* Escapes at most ECHO_MAX bytes of s for a message ("..." when cut). */
+static const char *echo(const char *s, char *buf, size_t size)
+{
+    char cut[ECHO_MAX + 1];
+    size_t n = strnlen(s, ECHO_MAX + 1);
+    size_t w;
+
+    if (n <= ECHO_MAX)
+        return sg_fmt_safe(s, buf, size);
+    memcpy(cut, s, ECHO_MAX);
+    cut[ECHO_MAX] = '\0';
+    sg_fmt_safe(cut, buf, size);
+    w = strlen(buf);
+    if (w + 4 <= size)
+        memcpy(buf + w, "...", 4);
+    return buf;
+}
+
+/* Records the first error: "FILE:LINE: " + the formatted text. Returns 0 (inih: error). */
+static int fail(struct parse *p, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct parse *p, int err, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (p->err)
+        return 0;
+    p->err = err;
+    if (!p->msg || p->msg_size == 0)
+        return 0;
+    n = snprintf(p->msg, p->msg_size, "%s:%u: ", p->path_safe, p->line);
+    if (n >= 0 && (size_t)n < p->msg_size) {
+        va_start(ap, fmt);
+        vsnprintf(p->msg + n, p->msg_size - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+static bool is_section(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_SECTIONS; i++)
+        if (strlen(sections[i]) == len && memcmp(sections[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * inih's find_chars_or_comment(): the first of chars in s, or the start of an
+ * inline comment (';' after whitespace), or the end. Mirrored so that our
+ * reading of a line is inih's.
+ */
+static const char *find_or_comment(const char *s, const char *chars)
+{
+    bool was_space = false;
+
+    while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+/* True when s, after whitespace, is empty or a comment. */
+static bool blank_or_comment(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return *s == '\0' || *s == ';' || *s == '#';
+}
+
+/*
+ * Classifies a line as inih (r55) will: blank/comment, continuation (indented,
+ * after a key line), [section], key = value; everything else is a syntax error
+ * that we report ourselves, with the line and what was expected. Returns false
+ * after recording an error.
+ */
+static bool check_line(struct parse *p, const char *line)
+{
+    const char *s = line;
+    const char *e;
+    char buf[ECHO_MAX * 4 + 8];
+
+    p->cont = false;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0' || *s == ';' || *s == '#')
+        return true;
+    if (p->prev_name && s > line) {
+        p->cont = true;
+        return true;
+    }
+    if (*s == '[') {
+        e = find_or_comment(s + 1, "]");
+        if (*e != ']') {
+            fail(p, -EINVAL, "syntax error: section header without ']' (expected [section])");
+            return false;
+        }
+        p->prev_name = false;
+        if (!is_section(s + 1, (size_t)(e - s - 1))) {
+            char name[ECHO_MAX + 2];
+            size_t len = (size_t)(e - s - 1) <= ECHO_MAX ? (size_t)(e - s - 1) : ECHO_MAX + 1;
+
+            memcpy(name, s + 1, len); /* ECHO_MAX + 1 bytes: echo() cuts and adds "..." */
+            name[len] = '\0';
+            fail(p, -EINVAL, "[%s]: unknown section (expected sampler, guestprobe, verdict or recommend)",
+                 echo(name, buf, sizeof(buf)));
+            return false;
+        }
+        if (!blank_or_comment(e + 1)) {
+            fail(p, -EINVAL, "syntax error: '%s' after the section header (expected a comment or nothing)",
+                 echo(e + 1, buf, sizeof(buf)));
+            return false;
+        }
+        return true;
+    }
+    e = find_or_comment(s, "=:");
+    if (*e != '=' && *e != ':') {
+        fail(p, -EINVAL, "syntax error: '%s' (expected key = value, [section] or a comment)",
+             echo(s, buf, sizeof(buf)));
+        return false;
+    }
+    /* inih sets prev_name to the (whitespace-stripped) name, "" for "= x". */
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    p->prev_name = e > s;
+    return true;
+}
+
+/*
+ * The ini_reader: one physical line per call, without its newline, so inih's
+ * line numbers are ours. Stops the parse (NULL) at the first error.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct parse *p = stream;
+    size_t max, n = 0;
+    bool any = false;
+    int ch;
+
+    if (p->err || num < 3)
+        return NULL;
+    /* What fgets() would take whole: the line, its '\n' and the NUL. */
+    max = (size_t)num - 2;
+    errno = 0;
+    while ((ch = getc(p->f)) != EOF) {
+        if (!any) {
+            any = true;
+            p->line++;
+        }
+        if (ch == '\n')
+            break;
+        if (ch == '\0') {
+            fail(p, -EINVAL, "NUL byte in the line (expected text)");
+            return NULL;
+        }
+        if (n == max) {
+            fail(p, -EINVAL, "line longer than %zu bytes (libinih's limit; critical_domains "
+                 "continues on indented lines)", max);
+            return NULL;
+        }
+        str[n++] = (char)ch;
+    }
+    if (ch == EOF && ferror(p->f)) {
+        int e = errno ? errno : EIO;
+
+        if (!any)
+            p->line++;
+        fail(p, -e, "read error: %s", strerror(e));
+        return NULL;
+    }
+    if (!any)
+        return NULL; /* end of file */
+    str[n] = '\0';
+    /* A UTF-8 BOM on the first line: dropped here (inih would skip it too). */
+    if (p->line == 1 && n >= 3 && memcmp(str, "\xEF\xBB\xBF", 3) == 0)
+        memmove(str, str + 3, n - 2);
+    if (!check_line(p, str))
+        return NULL;
+    return str;
+}
+
+static const struct key_def *find_key(const char *section, const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* "interval, ring_length or window": the keys of a section, for "(expected ...)". */
+static const char *section_keys(const char *section, char *buf, size_t size)
+{
+    size_t n = 0, total = 0, w = 0;
+
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0)
+            total++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        int r;
+
+        if (strcmp(keys[i].section, section) != 0)
+            continue;
+        n++;
+        r = snprintf(buf + w, size - w, "%s%s", n == 1 ? "" : n == total ? " or " : ", ", keys[i].name);
+        if (r < 0 || (size_t)r >= size - w)
+            break;
+        w += (size_t)r;
+    }
+    return buf;
+}
+
+/* The "(expected ...)" text of a numeric key: "a number of seconds, 0.1 .. 3600". */
+static const char *expected(const struct key_def *k, char *buf, size_t size)
+{
+    const char *what = k->kind == K_DOUBLE ? "a number" : "a whole number";
+
+    /* A unit in parentheses names the setting rather than a unit: it follows the range. */
+    if (k->unit[0] == '(')
+        snprintf(buf, size, "%s %.15g .. %.15g %s", what, k->min, k->max, k->unit);
+    else
+        snprintf(buf, size, "%s of %s, %.15g .. %.15g", what, k->unit, k->min, k->max);
+    return buf;
+}
+
+/*
+ * Parses a decimal number (no hex, inf or nan) into *d. Returns 0, or
+ * -EINVAL (*what says why), -ERANGE.
+ */
+static int parse_number(const char *v, bool whole, double *d, const char **what)
+{
+    const char *s = v;
+    char *end;
+
+    if (*s == '+' || *s == '-')
+        s++;
+    if (!isdigit((unsigned char)*s) && !(!whole && *s == '.' && isdigit((unsigned char)s[1]))) {
+        *what = "not a number";
+        return -EINVAL;
+    }
+    errno = 0;
+    if (whole) {
+        long long x = strtoll(v, &end, 10);
+        *d = (double)x;
+    } else {
+        *d = strtod(v, &end);
+        /* strtod also takes hexadecimal ("0x1p3"): not a config number. */
+        if (memchr(v, 'x', (size_t)(end - v)) || memchr(v, 'X', (size_t)(end - v))) {
+            *what = "not a decimal number";
+            return -EINVAL;
+        }
+    }
+    if (*end) {
+        *what = whole && *end == '.' ? "not a whole number" : "trailing characters after the number";
+        return -EINVAL;
+    }
+    if (errno == ERANGE || !isfinite(*d))
+        return -ERANGE;
+    return 0;
+}
+
+/* Appends the names of value to the critical list (one line; indented lines continue it). */
+static int set_domains(struct parse *p, const struct key_def *k, const char *value)
+{
+    const char *s = value;
+
+    for (;;) {
+        const char *e;
+        char *name;
+
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            return 1;
+        for (e = s; *e && *e != ' ' && *e != '\t'; e++)
+            ;
+        name = strndup(s, (size_t)(e - s));
+        if (!name)
+            return fail(p, -ENOMEM, "[%s] %s: out of memory", k->section, k->name);
+        for (const char *q = name; *q; q++) {
+            if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+                char buf[ECHO_MAX * 4 + 8];
+
+                fail(p, -EINVAL, "[%s] %s: '%s': control byte in a domain name (expected names or "
+                     "UUIDs separated by spaces)", k->section, k->name, echo(name, buf, sizeof(buf)));
+                free(name);
+                return 0;
+            }
+        }
+        if (p->n_critical == SG_CONFIG_MAX_CRITICAL) {
+            free(name);
+            return fail(p, -EINVAL, "[%s] %s: more than %d domains (expected at most %d names or UUIDs)",
+                        k->section, k->name, SG_CONFIG_MAX_CRITICAL, SG_CONFIG_MAX_CRITICAL);
+        }
+        p->c->critical[p->n_critical++] = name;
+        p->c->critical[p->n_critical] = NULL;
+        s = e;
+    }
+}
+
+static int set_value(struct parse *p, const char *section, const char *name, const char *value)
+{
+    const struct key_def *k;
+    char vbuf[ECHO_MAX * 4 + 8], nbuf[ECHO_MAX * 4 + 8], ebuf[160];
+    char *field;
+    size_t idx;
+    double d = 0;
+    const char *what = NULL;
+    int r;
+
+    if (p->err)
+        return 0;
+    if (!*section)
+        return fail(p, -EINVAL, "%s: key before any [section] (expected [sampler], [guestprobe], "
+                    "[verdict] or [recommend] first)", echo(name, nbuf, sizeof(nbuf)));
+    k = find_key(section, name);
+    if (!k) {
+        /* Sections were checked at their header line (read_line): the key is unknown. */
+        return fail(p, -EINVAL, "[%s] %s: unknown key (expected %s)", section, echo(name, nbuf, sizeof(nbuf)),
+                    section_keys(section, ebuf, sizeof(ebuf)));
+    }
+    idx = (size_t)(k - keys);
+    field = (char *)p->c + k->offset;
+
+    if (p->cont) {
+        if (k->kind == K_DOMAINS)
+            return set_domains(p, k, value);
+        return fail(p, -EINVAL, "[%s] %s: indented line '%s' would continue the value of %s (expected "
+                    "no leading whitespace; only critical_domains continues on indented lines)",
+                    k->section, k->name, echo(value, vbuf, sizeof(vbuf)), k->name);
+    }
+    if (p->seen[idx])
+        return fail(p, -EINVAL, "[%s] %s: duplicate key, already set on line %u (expected each key once)",
+                    k->section, k->name, p->seen[idx]);
+    p->seen[idx] = p->line;
+
+    switch (k->kind) {
+    case K_DOMAINS:
+        return set_domains(p, k, value);
+    case K_BOOL:
+        if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1"))
+            *(bool *)field = true;
+        else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0"))
+            *(bool *)field = false;
+        else
+            return fail(p, -EINVAL, "[%s] %s: '%s' is not a boolean (expected yes, no, true, false, 1 or 0)",
+                        k->section, k->name, echo(value, vbuf, sizeof(vbuf)));
+        return 1;
+    case K_DOUBLE:
+    case K_UINT:
+    case K_INT:
+    case K_MIB:
+        break;
+    }
+
+    if (!*value)
+        return fail(p, -EINVAL, "[%s] %s: empty value (expected %s)", k->section, k->name,
+                    expected(k, ebuf, sizeof(ebuf)));
+    r = parse_number(value, k->kind != K_DOUBLE, &d, &what);
+    if (r == -EINVAL)
+        return fail(p, -EINVAL, "[%s] %s: '%s': %s (expected %s)", k->section, k->name,
+                    echo(value, vbuf, sizeof(vbuf)), what, expected(k, ebuf, sizeof(ebuf)));
+    if (r < 0 || d < k->min || d > k->max)
+        return fail(p, -EINVAL, "[%s] %s: '%s' is out of range (expected %s)", k->section, k->name,
+                    echo(value, vbuf, sizeof(vbuf)), expected(k, ebuf, sizeof(ebuf)));
+
+    switch (k->kind) {
+    case K_DOUBLE:
+        *(double *)field = d;
+        break;
+    case K_UINT:
+        *(unsigned *)field = (unsigned)d;
+        break;
+    case K_INT:
+        *(int *)field = (int)d;
+        break;
+    case K_MIB:
+        *(uint64_t *)field = (uint64_t)d * 1024;
+        break;
+    case K_BOOL:
+    case K_DOMAINS:
+        break;
+    }
+    return 1;
+}
+
+/* The handler signature depends on how libinih was built (Debian: no line number). */
+#if INI_HANDLER_LINENO
+static int on_value(void *user, const char *section, const char *name, const char *value, int lineno)
+{
+    (void)lineno; /* read_line's count is the same */
+    return set_value(user, section, name, value);
+}
+#else
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+    return set_value(user, section, name, value);
+}
+#endif
+
+static void free_critical(struct sg_config *c)
+{
+    for (size_t i = 0; i < SG_CONFIG_MAX_CRITICAL && c->critical[i]; i++) {
+        free(c->critical[i]);
+        c->critical[i] = NULL;
+    }
+}
+
+void sg_config_default(struct sg_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->interval_s = 5;
+    c->ring_length = 60;
+    c->window_s = 60;
+    c->guest_probe = true;
+    c->guest_timeout_s = 5;
+    c->hung_max_age_s = 600;
+    sg_verdict_thresholds_default(&c->verdict);
+    sg_recommend_config_default(&c->rec);
+    c->rec.critical = (const char *const *)c->critical;
+}
+
+void sg_config_clear(struct sg_config *c)
+{
+    if (!c)
+        return;
+    free_critical(c);
+    sg_config_default(c);
+}
+
+int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char *msg, size_t msg_size)
+{
+    struct sg_config tmp;
+    struct parse p;
+    int r;
+
+    sg_config_default(c);
+    if (msg && msg_size)
+        msg[0] = '\0';
+
+    memset(&p, 0, sizeof(p));
+    p.c = &tmp;
+    p.msg = msg;
+    p.msg_size = msg_size;
+    sg_fmt_safe(path, p.path_safe, sizeof(p.path_safe));
+
+    if (strlen(path) >= sizeof(c->path)) {
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "%s: path too long (expected at most %zu bytes)", p.path_safe,
+                     sizeof(c->path) - 1);
+        return -EINVAL;
+    }
+    p.f = fopen(path, "re");
+    if (!p.f) {
+        r = -errno;
+        if (r == -ENOENT && missing_ok)
+            return 0;
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "%s: %s", p.path_safe, strerror(-r));
+        return r;
+    }
+
+    sg_config_default(&tmp);
+    r = ini_parse_stream(read_line, &p, on_value, &p);
+    if (!p.err && r > 0) {
+        /* inih found an error our reader did not: name its line. */
+        p.line = (unsigned)r;
+        fail(&p, -EINVAL, "syntax error (expected key = value, [section] or a comment)");
+    } else if (!p.err && r < 0) {
+        fail(&p, -ENOMEM, "out of memory");
+    }
+    fclose(p.f);
+    if (p.err) {
+        free_critical(&tmp);
+        return p.err;
+    }
+
+    *c = tmp;
+    c->rec.critical = (const char *const *)c->critical;
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * swapguard.conf: INI, parsed with libinih (Debian libinih-dev). Every key is
+ * documented with its default in etc/swapguard.conf. Unknown sections and
+ * keys, bad values and syntax errors are errors naming file, line and key.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policies/facts.h"
+#include "policies/recommend.h"
+
+#define SG_CONFIG_DEFAULT_PATH "/etc/swapguard/swapguard.conf"
+#define SG_CONFIG_MAX_CRITICAL 64
+
+struct sg_config {
+    /* [sampler] */
+    double interval_s;          /* interval = 5 (seconds between ticks; 0.1 .. 3600) */
+    unsigned ring_length;       /* ring_length = 60 (ticks kept per domain; 2 .. 100000) */
+    double window_s;            /* window = 60 (seconds a verdict looks back; 0: the whole ring) */
+    /* [guestprobe] */
+    bool guest_probe;           /* enabled = yes */
+    int guest_timeout_s;        /* timeout = 5 (1 .. 60) */
+    double hung_max_age_s;      /* hung_report_max_age = 600 (seconds by the guest's clock; older
+                                   hung-task reports are history, not evidence; 0: all) */
+    /* [verdict] */
+    struct sg_verdict_thresholds verdict;
+    /* [recommend] */
+    struct sg_recommend_config rec; /* rec.critical points at critical below: do not copy c by value */
+    char *critical[SG_CONFIG_MAX_CRITICAL + 1]; /* critical_domains = name-or-uuid ... (space separated) */
+    char path[4096];            /* the file read, "" when defaults only */
+};
+
+/* Fills the defaults. */
+void sg_config_default(struct sg_config *c);
+
+/*
+ * Loads path over the defaults. c is output only (overwritten like
+ * sg_config_default; sg_config_clear a loaded one before loading again).
+ * missing_ok: a missing file (ENOENT) leaves the defaults (for the default
+ * path; an explicit --config must exist).
+ * Returns 0, or -ENOENT/-EACCES (open), -EINVAL (content; also a line longer
+ * than libinih's 198 bytes or a NUL byte), another negative errno of open or
+ * read (-EISDIR ...), with msg "FILE:LINE: [section] key: what is wrong
+ * (expected ...)" ("FILE: strerror" when it cannot be opened; user text
+ * escaped and cut). msg may be NULL. On error c holds the defaults (nothing
+ * half-applied).
+ */
+int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char *msg,
+                   size_t msg_size);
+
+/* Frees the critical list and leaves the defaults (NULL and repeated calls are fine). */
+void sg_config_clear(struct sg_config *c);
