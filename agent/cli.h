@@ -87,6 +87,9 @@ int sg_ctx_connect(struct sg_ctx *ctx, bool write);
 /* Command handlers that live in their own files (agent/cmd-*.c), with their option tables. */
 extern const struct sg_opt_def sg_guestprobe_opts[];
 int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-guestprobe.c */
+extern const struct sg_opt_def sg_diagnose_opts[], sg_recommend_opts[];
+int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-diagnose.c */
+int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-recommend.c */
 
 /* Logs err (or strerror(-r)) as the one message of a failed command; returns exit code 1. */
 int sg_report(int r, const struct sg_error *err);

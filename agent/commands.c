@@ -808,6 +808,37 @@ const struct sg_cmd_def sg_commands[] = {
         .handler = sg_cmd_guestprobe,
     },
     {
+        .name = "diagnose",
+        .synopsis_args = "[DOMAIN]",
+        .max_args = 1,
+        .opts = sg_diagnose_opts,
+        .summary = "verdict per domain: is host swap stalling the guest, with the evidence",
+        .help = "Takes --count ticks --interval seconds apart: host memory and PSI, each running\n"
+                "domain's O(1) host figures (VmSwap, memory cgroup swap and major faults, PSI),\n"
+                "its KVM async-PF tracepoint counts (perf_event_open per vCPU thread) and one\n"
+                "guest-agent probe (tasks waiting in async PF, hung-task reports, guest swap).\n"
+                "Then, per domain: host-swap-stall, host-swap-risk, guest-internal-swap,\n"
+                "host-memory-pressure, ok or unknown, with a confidence, the evidence and what\n"
+                "could not be seen. Thresholds come from the config file. Guest probes need a\n"
+                "read-write connection; under -r the verdict does without them.",
+        .handler = sg_cmd_diagnose,
+    },
+    {
+        .name = "recommend",
+        .synopsis_args = "[DOMAIN]",
+        .max_args = 1,
+        .opts = sg_recommend_opts,
+        .summary = "remedies for the domains at risk, safest first, with exact commands",
+        .help = "Diagnoses like 'diagnose --count 2', then reads on demand what the remedies need\n"
+                "(swap devices, hugepage pools per NUMA node, every process for the OOM forecast,\n"
+                "smaps of the guest-RAM VMA, the persistent domain XML) and prints each remedy:\n"
+                "target, why, the precondition checked, risk, live or next boot, and the exact\n"
+                "command or XML. A remedy whose precondition fails is shown REFUSED with the\n"
+                "reason (swapoff: the processes the OOM killer would kill first). Nova-managed\n"
+                "domains get flavor extra specs instead of XML edits. Changes nothing.",
+        .handler = sg_cmd_recommend,
+    },
+    {
         .name = "help",
         .synopsis_args = "[COMMAND]",
         .max_args = 1,

@@ -2,7 +2,7 @@
 # README command 1, the demo: on a fresh Debian 12 machine, as root, install
 # what is needed, build swapguard, start libvirtd if none runs, boot two small
 # real guests, push one guest's RAM into host swap, and show what swapguard
-# sees. Everything the demo created (guests, the swapfile it made, the
+# sees: figures, then verdicts and recommendations. Everything the demo created (guests, the swapfile it made, the
 # libvirtd it started) is removed at the end.
 set -euo pipefail
 
@@ -51,5 +51,15 @@ step "swapguard domswap $guest   (during another reread)"
 
 step "swapguard hoststats"
 "$sg" hoststats
+
+step "swapguard diagnose   (verdict per domain: the squeezed guest is at risk, the other ok)"
+"$sg" diagnose --count 3 --interval 1
+
+step "A hung-task report with an async-PF trace in $guest's kernel log, then swapguard diagnose $guest"
+"$harness" exec "$guest" "$(cat "$top/tests/integration/inject-hung-task.sh")"
+"$sg" diagnose "$guest"
+
+step "swapguard recommend   (what to do, safest first; changes nothing)"
+"$sg" recommend
 
 step "Cleaning up"

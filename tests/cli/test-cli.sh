@@ -337,5 +337,24 @@ check "list --json: names keep their characters (JSON escapes them)" \
 errors_with "unknown domain with a newline and ESC in its name: one escaped line" \
     "no domain with a matching name, UUID or id: 'x\\\\x1b\\[2Jy\\\\x0az'" sgc domswap $'x\e[2Jy\nz'
 
+
+# diagnose and recommend on the captured hybrid tree: the test driver's domains carry the captured
+# QEMU processes' UUIDs, so the verdicts come from real captured figures (one tick: no rates).
+o=$(sgt hybrid diagnose --json --count 1 2>&1)
+check "diagnose --json (hybrid): the captured squeezed guest is host-swap-risk at 0.5, the other unknown" \
+    jq_true "$o" '[.domains[].verdict] == ["host-swap-risk", "unknown"] and .domains[0].confidence == 0.5'
+check "diagnose --json: missing names the absent agent channel and the TCG vCPUs, once each" \
+    jq_true "$o" '.domains[0].missing == "guest agent: not configured (the domain has no org.qemu.guest_agent.0 channel); async-PF counters: vCPUs run under TCG: no KVM, no async PF"'
+o=$(sgt hybrid recommend --json 2>&1)
+check "recommend --json (hybrid): remedies for the squeezed guest only, none for the unknown one" \
+    jq_true "$o" '([.recommendations[] | select(.target == "domain") | .domain] | unique) == ["'"$(fact hybrid SQ_NAME)"'"]'
+errors_with "diagnose DOMAIN --all: one error" "give either DOMAIN or --all, not both" \
+    sgt hybrid diagnose "$(fact hybrid SQ_NAME)" --all
+errors_with "diagnose of an unknown domain: one error naming it" "no domain with a matching name, UUID or id: 'nosuch'" \
+    sgt hybrid diagnose nosuch --count 1
+errors_with "diagnose --count 0: the option is named" "--count" sgt hybrid diagnose --count 0
+errors_with "diagnose --config of a missing file: the file is named" "/nonexistent/sg.conf" \
+    sgt hybrid diagnose --config /nonexistent/sg.conf
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * swapguard diagnose: samples the host, the domains and their guests a few
+ * times into the sampler and prints each domain's verdict with its evidence.
+ * swapguard recommend: the same diagnosis, then the remedies (recommend.c).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/cli.h"
+#include "agent/collect.h"
+#include "agent/config.h"
+#include "agent/diagnose.h"
+#include "policies/sampler.h"
+
+static double now_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void sleep_until(double t)
+{
+    double d = t - now_s();
+    struct timespec ts;
+
+    if (d <= 0)
+        return;
+    ts.tv_sec = (time_t)d;
+    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+void sg_diag_clear(struct sg_diag *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        sg_watch_clear(&g->w[i]);
+    free(g->w);
+    free(g->v);
+    sg_sampler_clear(&g->s);
+    sg_config_clear(&g->cfg);
+    memset(g, 0, sizeof(*g));
+}
+
+int sg_diag_load_config(struct sg_ctx *ctx, const char *path, struct sg_config *cfg)
+{
+    char msg[8192];
+    int r;
+
+    r = sg_config_load(cfg, path ? path : SG_CONFIG_DEFAULT_PATH, path == NULL, msg, sizeof(msg));
+    if (r < 0)
+        sg_log_error("%s", msg);
+    return r;
+}
+
+/* Fills g->w[] with the domain named ref, or every active domain (ref NULL). */
+static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g)
+{
+    struct sg_error err = {0};
+    struct sg_domain *doms = NULL;
+    int n, r;
+
+    if (ref) {
+        g->w = calloc(1, sizeof(*g->w));
+        if (!g->w)
+            return sg_report(-ENOMEM, &err), -ENOMEM;
+        r = sg_domain_lookup(ctx->conn, ref, &g->w[0].d, &g->w[0].dom, &err);
+        if (r < 0)
+            return sg_report(r, &err), r;
+        g->n = 1;
+    } else {
+        n = sg_domains_list(ctx->conn, false, &doms, &err);
+        if (n < 0)
+            return sg_report(n, &err), n;
+        g->w = calloc((size_t)n + 1, sizeof(*g->w));
+        if (!g->w) {
+            sg_domains_free(doms, (size_t)n);
+            return sg_report(-ENOMEM, &err), -ENOMEM;
+        }
+        for (int i = 0; i < n; i++)
+            g->w[i].d = doms[i];
+        free(doms); /* the names belong to g->w[] now */
+        g->n = (size_t)n;
+        for (size_t i = 0; i < g->n; i++) {
+            g->w[i].dom = virDomainLookupByUUIDString(ctx->conn, g->w[i].d.uuid);
+            /* A domain undefined since the listing: its ticks say "not running". */
+            if (!g->w[i].dom)
+                g->w[i].d.id = -1;
+        }
+    }
+    struct sg_domain *tmp = calloc(g->n + 1, sizeof(*tmp));
+    if (!tmp)
+        return sg_report(-ENOMEM, &err), -ENOMEM;
+    for (size_t i = 0; i < g->n; i++)
+        tmp[i] = g->w[i].d;
+    r = sg_domains_find_pids(&ctx->fs, tmp, g->n);
+    for (size_t i = 0; i < g->n; i++) {
+        g->w[i].d.pid = tmp[i].pid;
+        g->w[i].d.pidfile_pid = tmp[i].pidfile_pid;
+    }
+    free(tmp);
+    if (r < 0) {
+        sg_log_error("%s: %s", ctx->fs.proc_path, strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+static void record_line(FILE *f, const char *type, const struct sg_watch *w, json_object *facts)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "type", json_object_new_string(type));
+    if (w) {
+        json_object_object_add(o, "uuid", json_object_new_string(w->d.uuid));
+        json_object_object_add(o, "name", json_object_new_string(w->d.name));
+    }
+    json_object_object_add(o, "facts", facts);
+    fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}
+
+int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag *g)
+{
+    struct sg_error err = {0};
+    const char *no_probe = NULL;
+    double t0;
+    int r;
+
+    if (sg_ctx_fs(ctx) < 0)
+        return -EIO;
+    if (!o->probe_guests)
+        no_probe = "guest probe disabled";
+    else if (!g->cfg.guest_probe)
+        no_probe = "guest probe disabled in the config ([guestprobe] enabled = no)";
+    else if (ctx->readonly)
+        no_probe = "guest probe needs a read-write libvirt connection (dropped by -r)";
+    if (sg_ctx_connect(ctx, no_probe == NULL) < 0)
+        return -EIO;
+    r = select_domains(ctx, o->domain, g);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < g->n; i++) {
+        r = sg_watch_setup(&ctx->fs, &g->w[i], &err);
+        if (r < 0)
+            return sg_report(r, &err), r;
+    }
+    r = sg_sampler_init(&g->s, g->cfg.ring_length);
+    if (r < 0)
+        return sg_report(r, &err), r;
+
+    t0 = now_s();
+    for (unsigned tick = 0; tick < o->count; tick++) {
+        struct sg_host_facts h;
+
+        if (tick)
+            sleep_until(t0 + o->interval_s * tick);
+        r = sg_collect_host(&ctx->fs, &h, &err);
+        if (r < 0)
+            return sg_report(r, &err), r;
+        sg_sampler_push_host(&g->s, &h);
+        if (o->record)
+            record_line(o->record, "host", NULL, sg_host_facts_to_json(&h));
+        for (size_t i = 0; i < g->n; i++) {
+            struct sg_watch *w = &g->w[i];
+            struct sg_dom_facts d;
+
+            r = sg_collect_dom(&ctx->fs, w, &d, &err);
+            if (r < 0)
+                return sg_report(r, &err), r;
+            if (!d.running)
+                sg_collect_guest_skipped(&d, "domain not running");
+            else if (no_probe)
+                sg_collect_guest_skipped(&d, no_probe);
+            else
+                sg_collect_guest(w, g->cfg.guest_timeout_s, g->cfg.hung_max_age_s, &d, NULL);
+            r = sg_sampler_push_dom(&g->s, w->d.uuid, w->d.name, &d);
+            if (r < 0)
+                return sg_report(r, &err), r;
+            if (o->record)
+                record_line(o->record, "domain", w, sg_dom_facts_to_json(&d));
+        }
+        if (o->record)
+            fflush(o->record);
+    }
+
+    g->v = calloc(g->n + 1, sizeof(*g->v));
+    if (!g->v)
+        return sg_report(-ENOMEM, &err), -ENOMEM;
+    for (size_t i = 0; i < g->n; i++)
+        sg_sampler_verdict(&g->s, g->w[i].d.uuid, g->cfg.window_s, &g->cfg.verdict, &g->v[i]);
+    return 0;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdict *v)
+{
+    json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+    json_object_object_add(o, "name", json_object_new_string(w->d.name));
+    json_object_object_add(o, "uuid", json_object_new_string(w->d.uuid));
+    json_object_object_add(o, "id", w->d.id >= 0 ? json_object_new_int(w->d.id) : NULL);
+    json_object_object_add(o, "verdict", json_object_new_string(sg_verdict_name(v->kind)));
+    json_object_object_add(o, "confidence", json_object_new_double(v->confidence));
+    json_object_object_add(o, "window_s", sg_json_double(v->window_s));
+    json_object_object_add(o, "ticks", json_object_new_uint64(v->n_ticks));
+    for (size_t i = 0; i < v->n_ev; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "key", json_object_new_string(v->ev[i].key));
+        json_object_object_add(e, "value", sg_json_double(v->ev[i].value));
+        json_object_object_add(e, "text", json_object_new_string(v->ev[i].text));
+        json_object_array_add(arr, e);
+    }
+    json_object_object_add(o, "evidence", arr);
+    json_object_object_add(o, "missing", v->missing[0] ? json_object_new_string(v->missing) : NULL);
+    return o;
+}
+
+void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v)
+{
+    char name[512], text[1024];
+
+    fprintf(f, "\nDomain '%s' (%s): %s, confidence %.2f, %zu tick(s) over %.1f s\n",
+            sg_fmt_safe(w->d.name, name, sizeof(name)), w->d.uuid, sg_verdict_name(v->kind),
+            v->confidence, v->n_ticks, isfinite(v->window_s) ? v->window_s : 0.0);
+    for (size_t i = 0; i < v->n_ev; i++)
+        fprintf(f, "  %-24s %s\n", v->ev[i].key, sg_fmt_safe(v->ev[i].text, text, sizeof(text)));
+    if (v->missing[0])
+        fprintf(f, "  missing: %s\n", sg_fmt_safe(v->missing, text, sizeof(text)));
+}
+
+static void print_table(FILE *f, const struct sg_diag *g)
+{
+    fprintf(f, " %-4s %-24s %-22s %s\n", "Id", "Name", "Verdict", "Confidence");
+    fprintf(f, "%s\n", "--------------------------------------------------------------------");
+    for (size_t i = 0; i < g->n; i++) {
+        char id[16], name[512];
+
+        snprintf(id, sizeof(id), g->w[i].d.id >= 0 ? "%d" : "-", g->w[i].d.id);
+        fprintf(f, " %-4s %-24s %-22s %.2f\n", id, sg_fmt_safe(g->w[i].d.name, name, sizeof(name)),
+                sg_verdict_name(g->v[i].kind), g->v[i].confidence);
+    }
+}
+
+/* ---- diagnose ----------------------------------------------------------------- */
+
+enum { DG_OPT_ALL, DG_OPT_INTERVAL, DG_OPT_COUNT, DG_OPT_JSON, DG_OPT_CONFIG, DG_OPT_RECORD };
+const struct sg_opt_def sg_diagnose_opts[] = {
+    [DG_OPT_ALL] = { "all", NULL, "every running domain (the default without DOMAIN)" },
+    [DG_OPT_INTERVAL] = { "interval", "S", "seconds between ticks (default 1)" },
+    [DG_OPT_COUNT] = { "count", "N", "ticks to take (default 2; rates need 2)" },
+    [DG_OPT_JSON] = { "json", NULL, "print JSON" },
+    [DG_OPT_CONFIG] = { "config", "FILE", "configuration file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    [DG_OPT_RECORD] = { "record", "FILE", "append every tick's facts to FILE as JSON Lines" },
+    { NULL, NULL, NULL },
+};
+
+int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int i_all,
+                         int i_interval, int i_count, struct sg_diag_opts *o)
+{
+    double interval = 1, count = 2;
+
+    if (a->argc && i_all >= 0 && a->set[i_all]) {
+        sg_log_error("give either DOMAIN or --all, not both");
+        return -EINVAL;
+    }
+    if (sg_opt_number(opts, a, i_interval, 0, 3600, &interval) < 0 ||
+        (i_count >= 0 && sg_opt_number(opts, a, i_count, 1, 100000, &count) < 0))
+        return -EINVAL;
+    o->domain = a->argc ? a->argv[0] : NULL;
+    o->interval_s = interval;
+    o->count = (unsigned)count;
+    o->probe_guests = true;
+    return 0;
+}
+
+int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+{
+    struct sg_diag g = {0};
+    struct sg_diag_opts o = {0};
+    _cleanup_fclose_ FILE *rec = NULL;
+    int r;
+
+    if (sg_diag_parse_common(sg_diagnose_opts, a, DG_OPT_ALL, DG_OPT_INTERVAL, DG_OPT_COUNT, &o) < 0)
+        return 1;
+    if (a->set[DG_OPT_JSON])
+        ctx->json = true;
+    if (sg_diag_load_config(ctx, a->val[DG_OPT_CONFIG], &g.cfg) < 0)
+        return 1;
+    if (a->set[DG_OPT_RECORD]) {
+        rec = fopen(a->val[DG_OPT_RECORD], "ae");
+        if (!rec) {
+            char p[4096];
+            sg_log_error("%s: %s", sg_fmt_safe(a->val[DG_OPT_RECORD], p, sizeof(p)), strerror(errno));
+            sg_config_clear(&g.cfg);
+            return 1;
+        }
+        o.record = rec;
+    }
+    r = sg_diag_run(ctx, &o, &g);
+    if (r < 0) {
+        sg_diag_clear(&g);
+        return 1;
+    }
+    if (ctx->json) {
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "interval_s", json_object_new_double(o.interval_s));
+        json_object_object_add(root, "count", json_object_new_uint64(o.count));
+        json_object_object_add(root, "window_s", json_object_new_double(g.cfg.window_s));
+        json_object_object_add(root, "config", g.cfg.path[0] ? json_object_new_string(g.cfg.path) : NULL);
+        for (size_t i = 0; i < g.n; i++)
+            json_object_array_add(arr, sg_verdict_to_json(&g.w[i], &g.v[i]));
+        json_object_object_add(root, "domains", arr);
+        sg_json_print(ctx->out, root);
+        json_object_put(root);
+    } else {
+        print_table(ctx->out, &g);
+        for (size_t i = 0; i < g.n; i++)
+            sg_verdict_print(ctx->out, &g.w[i], &g.v[i]);
+    }
+    sg_diag_clear(&g);
+    return 0;
+}

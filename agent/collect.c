@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "agent/collect.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hostprobe/hostmem.h"
+#include "hostprobe/sample.h"
+
+static double ts_s(const struct timespec *t)
+{
+    return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+static uint64_t b2k(uint64_t bytes)
+{
+    return bytes == SG_NONE || bytes == SG_UNLIMITED ? SG_POLICY_NONE : bytes / 1024;
+}
+
+int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *err)
+{
+    _cleanup_free_ struct sg_vcpu_thread *vcpus = NULL;
+    int r, n;
+
+    w->located = false;
+    w->apf = NULL;
+    snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+    if (w->d.id < 0 || w->d.pid <= 0)
+        return 0;
+    r = sg_cgroup_locate(fs, w->d.pid, &w->cg, err);
+    if (r == -ESRCH)
+        return 0;
+    if (r < 0)
+        return r;
+    w->located = true;
+
+    n = sg_vcpu_threads_read(fs, w->d.pid, &vcpus, err);
+    if (n == -ESRCH) {
+        w->located = false;
+        return 0;
+    }
+    if (n < 0)
+        return n;
+    w->apf_missing[0] = '\0';
+    r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
+    if (r < 0)
+        w->apf = NULL; /* unavailable, with the reason in apf_missing: never fails the sample */
+    return 0;
+}
+
+void sg_watch_clear(struct sg_watch *w)
+{
+    sg_tp_close(w->apf);
+    w->apf = NULL;
+    if (w->dom)
+        virDomainFree(w->dom);
+    w->dom = NULL;
+    sg_domain_clear(&w->d);
+}
+
+int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg_error *err)
+{
+    struct sg_host_sample h = {0};
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    r = sg_host_read(fs, false, &h, err);
+    if (r < 0)
+        return r;
+    out->t_s = ts_s(&h.t);
+    out->mem_total_kib = h.mem.mem_total_kib;
+    out->mem_available_kib = h.mem.mem_available_kib;
+    out->swap_total_kib = h.mem.swap_total_kib;
+    out->swap_free_kib = h.mem.swap_free_kib;
+    out->pswpin = h.vm.pswpin;
+    out->pswpout = h.vm.pswpout;
+    out->workingset_refault_anon = h.vm.workingset_refault_anon;
+    out->psi_some_avg10 = h.has_psi && h.psi.has_some ? h.psi.some.avg10 : NAN;
+    out->psi_full_avg10 = h.has_psi && h.psi.has_full ? h.psi.full.avg10 : NAN;
+    sg_host_sample_clear(&h);
+    return 0;
+}
+
+int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_facts *out,
+                   struct sg_error *err)
+{
+    struct sg_dom_sample s = {0};
+    struct timespec now;
+    char why[160] = "";
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    out->t_s = ts_s(&now);
+    out->guest_ram_kib = w->d.max_memory_kib;
+    out->vm_swap_kib = out->cgroup_swap_kib = out->cgroup_pgmajfault = SG_POLICY_NONE;
+    out->psi_some_avg10 = out->psi_full_avg10 = NAN;
+    snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
+    snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
+    out->guest.steal_ms_per_s = NAN;
+    if (!w->located)
+        return 0;
+
+    r = sg_dom_sample_read(fs, w->d.pid, &w->cg, false, &s, err);
+    if (r == -ESRCH) {
+        w->located = false;
+        snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+        snprintf(out->apf_missing, sizeof(out->apf_missing), "domain not running");
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    out->running = true;
+    out->t_s = ts_s(&s.t);
+    out->vm_swap_kib = s.status.vm_swap_kib;
+    if (w->cg.memory_version) {
+        out->cgroup_swap_kib = b2k(s.cg.swap_bytes);
+        out->cgroup_pgmajfault = s.cg.pgmajfault;
+    }
+    if (s.cg.has_psi) {
+        out->psi_some_avg10 = s.cg.psi.has_some ? s.cg.psi.some.avg10 : NAN;
+        out->psi_full_avg10 = s.cg.psi.has_full ? s.cg.psi.full.avg10 : NAN;
+    }
+    sg_dom_sample_clear(&s);
+
+    if (w->apf) {
+        r = sg_tp_read(w->apf, out->apf, why, sizeof(why));
+        if (r == 0) {
+            out->apf_available = true;
+            out->apf_missing[0] = '\0';
+        } else {
+            snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", why);
+        }
+    }
+    return 0;
+}
+
+void sg_collect_guest_skipped(struct sg_dom_facts *out, const char *reason)
+{
+    memset(&out->guest, 0, sizeof(out->guest));
+    out->guest_probed = false;
+    out->guest.steal_ms_per_s = NAN;
+    snprintf(out->guest.missing, sizeof(out->guest.missing), "%s", reason);
+}
+
+/* Appends "[PART: ]STATE (WHY)" of a part that holds no data to g->missing (the
+ * verdict prefixes "guest agent: "; bounded; WHY comes from the guest and is
+ * escaped wherever it is printed). */
+static void add_missing(struct sg_guest_facts *g, const struct gp_probe_result *r, enum gp_part p)
+{
+    size_t len = strlen(g->missing);
+    const char *why = r->part[p].why;
+
+    if (r->part[p].state == GP_AGENT_OK || len + 1 >= sizeof(g->missing))
+        return;
+    snprintf(g->missing + len, sizeof(g->missing) - len, "%s%s%s%s%s%s%s", len ? "; " : "",
+             p == GP_PART_AGENT ? "" : gp_part_name(p), p == GP_PART_AGENT ? "" : ": ",
+             gp_agent_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
+}
+
+void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
+                      struct sg_dom_facts *out, struct gp_probe_result *keep)
+{
+    struct gp_probe_opts o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us };
+    struct gp_probe_result r;
+    struct sg_guest_facts *g = &out->guest;
+
+    memset(g, 0, sizeof(*g));
+    g->steal_ms_per_s = NAN;
+    if (gp_probe(w->dom, &o, &r) < 0) {
+        sg_collect_guest_skipped(out, "guest probe: out of memory");
+        return;
+    }
+    out->guest_probed = true;
+    g->agent_ok = r.part[GP_PART_AGENT].state == GP_AGENT_OK;
+    g->tasks_ok = r.part[GP_PART_TASKS].state == GP_AGENT_OK;
+    g->kmsg_ok = r.part[GP_PART_KMSG].state == GP_AGENT_OK;
+    g->mem_ok = r.part[GP_PART_MEM].state == GP_AGENT_OK && r.mem.has_meminfo && r.mem.has_vmstat;
+    if (!g->agent_ok)
+        add_missing(g, &r, GP_PART_AGENT);
+    else
+        for (enum gp_part p = GP_PART_TASKS; p <= GP_PART_MEM; p++)
+            add_missing(g, &r, p);
+
+    if (g->tasks_ok) {
+        g->dstate_tasks = r.tasks.n_dstate;
+        g->async_pf_tasks = r.tasks.n_async_pf;
+    }
+    if (g->kmsg_ok) {
+        double oldest_us = isfinite(r.uptime_s) && max_age_s > 0
+                               ? (r.uptime_s - max_age_s) * 1e6 : -1.0;
+        for (size_t i = 0; i < r.hung.n; i++) {
+            const struct gp_hung_task *h = &r.hung.v[i];
+
+            if ((double)h->ts_us < oldest_us)
+                continue;
+            if (!h->matched_symbol)
+                g->hung_other++;
+            else if (h->from_kernel)
+                g->hung_async_pf_kernel++;
+            else
+                g->hung_async_pf_forged++;
+        }
+        if (r.hung.newest_ts_us > w->hung_cursor_us)
+            w->hung_cursor_us = r.hung.newest_ts_us;
+    }
+    g->swap_total_kib = g->swap_free_kib = g->pswpin = g->pswpout = SG_POLICY_NONE;
+    if (g->mem_ok) {
+        g->swap_total_kib = r.mem.mem.swap_total_kib;
+        g->swap_free_kib = r.mem.mem.swap_free_kib;
+        g->pswpin = r.mem.vm.pswpin;
+        g->pswpout = r.mem.vm.pswpout;
+    }
+    for (size_t i = 0; i < r.n_rates; i++)
+        if (isnan(g->steal_ms_per_s) || r.rates[i].steal_ms_per_s > g->steal_ms_per_s)
+            g->steal_ms_per_s = r.rates[i].steal_ms_per_s;
+
+    if (keep)
+        *keep = r;
+    else
+        gp_probe_result_clear(&r);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+enum fkind { F_U64, F_U32, F_DBL, F_BOOL, F_STR };
+
+struct field {
+    const char *key;
+    enum fkind kind;
+    size_t off, size;
+};
+
+#define HF(k, kind) { #k, kind, offsetof(struct sg_host_facts, k), sizeof(((struct sg_host_facts *)0)->k) }
+#define DF(key, k, kind) { key, kind, offsetof(struct sg_dom_facts, k), sizeof(((struct sg_dom_facts *)0)->k) }
+
+static const struct field host_fields[] = {
+    HF(t_s, F_DBL),
+    HF(mem_total_kib, F_U64),
+    HF(mem_available_kib, F_U64),
+    HF(swap_total_kib, F_U64),
+    HF(swap_free_kib, F_U64),
+    HF(pswpin, F_U64),
+    HF(pswpout, F_U64),
+    HF(workingset_refault_anon, F_U64),
+    HF(psi_some_avg10, F_DBL),
+    HF(psi_full_avg10, F_DBL),
+};
+
+static const struct field dom_fields[] = {
+    DF("t_s", t_s, F_DBL),
+    DF("running", running, F_BOOL),
+    DF("guest_ram_kib", guest_ram_kib, F_U64),
+    DF("vm_swap_kib", vm_swap_kib, F_U64),
+    DF("cgroup_swap_kib", cgroup_swap_kib, F_U64),
+    DF("cgroup_pgmajfault", cgroup_pgmajfault, F_U64),
+    DF("psi_some_avg10", psi_some_avg10, F_DBL),
+    DF("psi_full_avg10", psi_full_avg10, F_DBL),
+    DF("apf_available", apf_available, F_BOOL),
+    DF("apf_missing", apf_missing, F_STR),
+    DF("apf_not_present", apf[SG_APF_NOT_PRESENT], F_U64),
+    DF("apf_ready", apf[SG_APF_READY], F_U64),
+    DF("apf_try_get_page", apf[SG_APF_TRY_GET_PAGE], F_U64),
+    DF("apf_repeated_fault", apf[SG_APF_REPEATED_FAULT], F_U64),
+    DF("guest_probed", guest_probed, F_BOOL),
+    DF("guest_agent_ok", guest.agent_ok, F_BOOL),
+    DF("guest_tasks_ok", guest.tasks_ok, F_BOOL),
+    DF("guest_kmsg_ok", guest.kmsg_ok, F_BOOL),
+    DF("guest_mem_ok", guest.mem_ok, F_BOOL),
+    DF("guest_missing", guest.missing, F_STR),
+    DF("guest_dstate_tasks", guest.dstate_tasks, F_U32),
+    DF("guest_async_pf_tasks", guest.async_pf_tasks, F_U32),
+    DF("guest_hung_async_pf_kernel", guest.hung_async_pf_kernel, F_U32),
+    DF("guest_hung_async_pf_forged", guest.hung_async_pf_forged, F_U32),
+    DF("guest_hung_other", guest.hung_other, F_U32),
+    DF("guest_swap_total_kib", guest.swap_total_kib, F_U64),
+    DF("guest_swap_free_kib", guest.swap_free_kib, F_U64),
+    DF("guest_pswpin", guest.pswpin, F_U64),
+    DF("guest_pswpout", guest.pswpout, F_U64),
+    DF("guest_steal_ms_per_s", guest.steal_ms_per_s, F_DBL),
+};
+
+static json_object *to_json(const void *base, const struct field *f, size_t n)
+{
+    json_object *o = json_object_new_object();
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = (const char *)base + f[i].off;
+        json_object *v = NULL;
+        uint64_t u;
+        uint32_t u32;
+        double d;
+        bool b;
+
+        switch (f[i].kind) {
+        case F_U64:
+            memcpy(&u, p, sizeof(u));
+            v = u == SG_POLICY_NONE ? NULL : json_object_new_uint64(u);
+            break;
+        case F_U32:
+            memcpy(&u32, p, sizeof(u32));
+            v = json_object_new_uint64(u32);
+            break;
+        case F_DBL:
+            memcpy(&d, p, sizeof(d));
+            v = isfinite(d) ? json_object_new_double(d) : NULL;
+            break;
+        case F_BOOL:
+            memcpy(&b, p, sizeof(b));
+            v = json_object_new_boolean(b);
+            break;
+        case F_STR:
+            v = json_object_new_string_len(p, (int)strnlen(p, f[i].size));
+            break;
+        }
+        json_object_object_add(o, f[i].key, v);
+    }
+    return o;
+}
+
+#define WHY(...) snprintf(why, why_size, __VA_ARGS__)
+
+static int from_json(json_object *o, void *base, const struct field *f, size_t n, char *why,
+                     size_t why_size)
+{
+    if (!json_object_is_type(o, json_type_object)) {
+        WHY("not a JSON object");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *p = (char *)base + f[i].off;
+        json_object *v;
+        bool null;
+
+        if (!json_object_object_get_ex(o, f[i].key, &v)) {
+            WHY("key '%s' missing", f[i].key);
+            return -EINVAL;
+        }
+        null = v == NULL;
+        switch (f[i].kind) {
+        case F_U64: {
+            uint64_t u = SG_POLICY_NONE;
+            if (!null) {
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+                    goto bad;
+                u = json_object_get_uint64(v);
+            }
+            memcpy(p, &u, sizeof(u));
+            break;
+        }
+        case F_U32: {
+            int64_t x;
+            uint32_t u32;
+            if (null || !json_object_is_type(v, json_type_int))
+                goto bad;
+            x = json_object_get_int64(v);
+            if (x < 0 || x > UINT32_MAX)
+                goto bad;
+            u32 = (uint32_t)x;
+            memcpy(p, &u32, sizeof(u32));
+            break;
+        }
+        case F_DBL: {
+            double d = NAN;
+            if (!null) {
+                if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+                    goto bad;
+                d = json_object_get_double(v);
+            }
+            memcpy(p, &d, sizeof(d));
+            break;
+        }
+        case F_BOOL: {
+            bool b;
+            if (null || !json_object_is_type(v, json_type_boolean))
+                goto bad;
+            b = json_object_get_boolean(v);
+            memcpy(p, &b, sizeof(b));
+            break;
+        }
+        case F_STR:
+            if (null || !json_object_is_type(v, json_type_string) ||
+                (size_t)json_object_get_string_len(v) >= f[i].size)
+                goto bad;
+            memcpy(p, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+            break;
+        }
+        continue;
+bad:
+        WHY("key '%s': wrong type or out of range", f[i].key);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+json_object *sg_host_facts_to_json(const struct sg_host_facts *h)
+{
+    return to_json(h, host_fields, SG_ELEMENTSOF(host_fields));
+}
+
+json_object *sg_dom_facts_to_json(const struct sg_dom_facts *d)
+{
+    return to_json(d, dom_fields, SG_ELEMENTSOF(dom_fields));
+}
+
+int sg_host_facts_from_json(json_object *o, struct sg_host_facts *out, char *why, size_t why_size)
+{
+    struct sg_host_facts h = {0};
+    int r = from_json(o, &h, host_fields, SG_ELEMENTSOF(host_fields), why, why_size);
+
+    if (r == 0)
+        *out = h;
+    return r;
+}
+
+int sg_dom_facts_from_json(json_object *o, struct sg_dom_facts *out, char *why, size_t why_size)
+{
+    struct sg_dom_facts d = {0};
+    int r = from_json(o, &d, dom_fields, SG_ELEMENTSOF(dom_fields), why, why_size);
+
+    if (r == 0)
+        *out = d;
+    return r;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From probes to facts: fills the plain structs of policies/facts.h from
+ * hostprobe (the O(1) sample, async-PF counters) and guestprobe (one bounded
+ * probe), and turns facts to and from JSON for recorded time series
+ * (`diagnose --record FILE`, replayed by the scenario tests).
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+
+#include "guestprobe/probe.h"
+#include "hostprobe/cgroup.h"
+#include "hostprobe/domains.h"
+#include "hostprobe/asyncpf.h"
+#include "policies/facts.h"
+
+/* One running domain under watch: its QEMU process, memory cgroup and counters. */
+struct sg_watch {
+    struct sg_domain d;
+    virDomainPtr dom;             /* owned (virDomainFree) */
+    struct sg_cgroup cg;
+    bool located;                 /* QEMU found and cg located */
+    struct sg_tp_counters *apf;   /* NULL when unavailable (apf_missing says why) */
+    char apf_missing[160];
+    uint64_t hung_cursor_us;      /* newest guest kernel-log timestamp seen: later probes count newer reports only */
+};
+
+/*
+ * Locates w->d.pid's memory cgroup and opens the async-PF counters of its
+ * vCPU threads. A domain whose process is gone is left !located (not an
+ * error). Returns 0, or -errno with err filled (permission, malformed files).
+ */
+int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *err);
+void sg_watch_clear(struct sg_watch *w);
+
+/* Host facts from /proc/meminfo, /proc/vmstat, /proc/pressure/memory. -errno (err). */
+int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg_error *err);
+
+/*
+ * Host-side facts of one domain: the O(1) sample (status, memory cgroup,
+ * PSI) and the async-PF counter sums. A process that is gone gives
+ * running = false, not an error. Returns 0 or -errno (err).
+ */
+int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_facts *out,
+                   struct sg_error *err);
+
+/*
+ * Probes the guest (gp_probe, bounded by timeout_s) and fills out->guest.
+ * Hung-task reports count once: those newer than w->hung_cursor_us (which
+ * then advances) and younger than max_age_s by the guest's own clock
+ * (/proc/uptime; no age limit when the uptime is unknown or max_age_s is 0). With keep,
+ * the probe result is handed over (the caller gp_probe_result_clear()s it).
+ */
+void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
+                      struct sg_dom_facts *out, struct gp_probe_result *keep);
+
+/* Marks out->guest as not probed for reason (e.g. "read-only connection (-r)"). */
+void sg_collect_guest_skipped(struct sg_dom_facts *out, const char *reason);
+
+/* JSON of facts (keys as the struct fields; NONE and NAN as null). */
+json_object *sg_host_facts_to_json(const struct sg_host_facts *h);
+json_object *sg_dom_facts_to_json(const struct sg_dom_facts *d);
+
+/* Back from JSON: every key required, types checked. -EINVAL with why naming the key. */
+int sg_host_facts_from_json(json_object *o, struct sg_host_facts *out, char *why, size_t why_size);
+int sg_dom_facts_from_json(json_object *o, struct sg_dom_facts *out, char *why, size_t why_size);

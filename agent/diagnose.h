@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The diagnosis shared by `diagnose` and `recommend`: ticks into the sampler, then verdicts. */
+#pragma once
+
+#include <stdio.h>
+
+#include "agent/cli.h"
+#include "agent/collect.h"
+#include "agent/config.h"
+#include "policies/sampler.h"
+
+struct sg_diag_opts {
+    const char *domain;  /* name, UUID or id; NULL: every running domain */
+    double interval_s;   /* seconds between ticks */
+    unsigned count;      /* ticks */
+    bool probe_guests;   /* ask each guest's agent at every tick */
+    FILE *record;        /* append each tick's facts as JSON Lines, or NULL */
+};
+
+struct sg_diag {
+    struct sg_config cfg;
+    struct sg_watch *w;  /* the domains, g->n of them */
+    size_t n;
+    struct sg_sampler s;
+    struct sg_verdict *v; /* v[i]: verdict of w[i] */
+};
+
+/* Loads --config (or the default path, which may be absent). Logs and returns -errno. */
+int sg_diag_load_config(struct sg_ctx *ctx, const char *path, struct sg_config *cfg);
+
+/* Parses [DOMAIN|--all] --interval --count of a command (index -1: the command lacks it). */
+int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int i_all,
+                         int i_interval, int i_count, struct sg_diag_opts *o);
+
+/*
+ * Takes o->count ticks o->interval_s apart (host facts, each domain's facts,
+ * a guest probe per running domain) into g->s and computes g->v[]. g->cfg
+ * must be loaded. Logs one message and returns -errno on failure.
+ */
+int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag *g);
+void sg_diag_clear(struct sg_diag *g);
+
+json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdict *v);
+void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v);

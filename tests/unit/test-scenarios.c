@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Scenario replays: time series recorded from real TCG guests by
+ * scripts/capture-scenarios.sh (`swapguard diagnose --record`), pushed tick by
+ * tick into the sampler, verdicts asserted per domain and window. See the
+ * script for what each guest went through.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/collect.h"
+#include "policies/sampler.h"
+
+/* Replays tests/data/scenarios/NAME into s (ring of cap ticks). */
+static void replay(const char *name, size_t cap, struct sg_sampler *s)
+{
+    char path[4096], why[256];
+    char *line = NULL;
+    size_t size = 0;
+    unsigned lineno = 0, n_dom = 0, n_host = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/scenarios/%s", SG_TEST_DATA, name);
+    f = fopen(path, "r");
+    cr_assert_not_null(f, "open %s", path);
+    cr_assert_eq(sg_sampler_init(s, cap), 0);
+    while (getline(&line, &size, f) > 0) {
+        json_object *o = json_tokener_parse(line), *type, *facts, *uuid, *dname;
+
+        lineno++;
+        cr_assert_not_null(o, "%s:%u: not JSON", path, lineno);
+        cr_assert(json_object_object_get_ex(o, "type", &type) &&
+                      json_object_object_get_ex(o, "facts", &facts),
+                  "%s:%u: no type/facts", path, lineno);
+        if (strcmp(json_object_get_string(type), "host") == 0) {
+            struct sg_host_facts h;
+            cr_assert_eq(sg_host_facts_from_json(facts, &h, why, sizeof(why)), 0, "%s:%u: %s", path,
+                         lineno, why);
+            sg_sampler_push_host(s, &h);
+            n_host++;
+        } else {
+            struct sg_dom_facts d;
+            cr_assert(json_object_object_get_ex(o, "uuid", &uuid) &&
+                      json_object_object_get_ex(o, "name", &dname));
+            cr_assert_eq(sg_dom_facts_from_json(facts, &d, why, sizeof(why)), 0, "%s:%u: %s", path,
+                         lineno, why);
+            cr_assert_eq(sg_sampler_push_dom(s, json_object_get_string(uuid),
+                                             json_object_get_string(dname), &d),
+                         0);
+            n_dom++;
+        }
+        json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+    cr_assert(n_host >= 2 && n_dom >= 2 * n_host, "%s: %u host and %u domain ticks", path, n_host,
+              n_dom);
+}
+
+static const char *uuid_of(const struct sg_sampler *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_doms; i++)
+        if (strcmp(s->doms[i].name, name) == 0)
+            return s->doms[i].uuid;
+    cr_assert_fail("domain %s not in the recording", name);
+    return NULL;
+}
+
+struct scenario_case {
+    const char *file;
+    size_t cap;           /* ring length */
+    const char *domain;
+    double window_s;      /* 0: the whole ring */
+    enum sg_verdict_kind want;
+    const char *why;
+};
+
+static const struct scenario_case cases[] = {
+    { "calm.jsonl", 60, "sgsc-a", 0, SG_VERDICT_OK, "untouched guest" },
+    { "calm.jsonl", 60, "sgsc-b", 0, SG_VERDICT_OK, "untouched guest" },
+    { "calm.jsonl", 60, "sgsc-gswap", 0, SG_VERDICT_OK, "a guest with an unused swap disk" },
+    { "squeezed.jsonl", 60, "sgsc-a", 0, SG_VERDICT_HOST_SWAP_RISK,
+      "guest RAM in host swap, no stall evidence" },
+    { "squeezed.jsonl", 60, "sgsc-b", 0, SG_VERDICT_OK, "the neighbour was not squeezed" },
+    { "squeezed.jsonl", 60, "sgsc-gswap", 0, SG_VERDICT_GUEST_INTERNAL_SWAP,
+      "the guest swaps to its own disk, the host swapped none of it" },
+    { "stall.jsonl", 60, "sgsc-a", 0, SG_VERDICT_HOST_SWAP_STALL,
+      "the async-PF hung-task report is inside the whole ring" },
+    { "stall.jsonl", 60, "sgsc-a", 4, SG_VERDICT_HOST_SWAP_RISK,
+      "a 4 s window at the end no longer holds the report: back to risk" },
+    { "stall.jsonl", 4, "sgsc-a", 0, SG_VERDICT_HOST_SWAP_RISK,
+      "a ring of 4 ticks has dropped the tick with the report" },
+    { "stall.jsonl", 60, "sgsc-b", 0, SG_VERDICT_OK, "the neighbour stays ok" },
+};
+
+/* Criterion copies parameters into its worker: pass indices into cases[], not structs with pointers. */
+ParameterizedTestParameters(scenarios, replay)
+{
+    static size_t idx[sizeof(cases) / sizeof(cases[0])];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, scenarios, replay)
+{
+    const struct scenario_case *c = &cases[*i];
+    struct sg_verdict_thresholds t;
+    struct sg_sampler s;
+    struct sg_verdict v;
+
+    sg_verdict_thresholds_default(&t);
+    replay(c->file, c->cap, &s);
+    cr_assert_eq(sg_sampler_verdict(&s, uuid_of(&s, c->domain), c->window_s, &t, &v), 0);
+    cr_expect_eq(v.kind, c->want, "%s %s window %.0f: got %s, want %s (%s); missing: %s", c->file,
+                 c->domain, c->window_s, sg_verdict_name(v.kind), sg_verdict_name(c->want), c->why,
+                 v.missing);
+    sg_sampler_clear(&s);
+}
+
+/* Hand-written hostile records (not captured): every key required, types checked. */
+Test(scenarios, facts_json_rejects_bad_records)
+{
+    struct sg_dom_facts d;
+    char why[256] = "";
+    json_object *o;
+
+    memset(&d, 0, sizeof(d));
+    o = sg_dom_facts_to_json(&d);
+    json_object_object_del(o, "vm_swap_kib");
+    cr_assert_eq(sg_dom_facts_from_json(o, &d, why, sizeof(why)), -EINVAL);
+    cr_assert(strstr(why, "vm_swap_kib"), "why names the key: %s", why);
+    json_object_object_add(o, "vm_swap_kib", json_object_new_string("12"));
+    cr_assert_eq(sg_dom_facts_from_json(o, &d, why, sizeof(why)), -EINVAL);
+    json_object_object_add(o, "vm_swap_kib", json_object_new_int64(-5));
+    cr_assert_eq(sg_dom_facts_from_json(o, &d, why, sizeof(why)), -EINVAL);
+    json_object_object_add(o, "vm_swap_kib", NULL);
+    json_object_object_add(o, "guest_missing", json_object_new_string_len("x", 1));
+    cr_assert_eq(sg_dom_facts_from_json(o, &d, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(d.vm_swap_kib, SG_POLICY_NONE, "null reads back as not provided");
+    json_object_put(o);
+
+    o = json_tokener_parse("[1,2]");
+    cr_assert_eq(sg_dom_facts_from_json(o, &d, why, sizeof(why)), -EINVAL);
+    json_object_put(o);
+}
+
+Test(scenarios, facts_json_round_trip)
+{
+    struct sg_dom_facts a = {
+        .t_s = 12.5, .running = true, .guest_ram_kib = 262144, .vm_swap_kib = 1000,
+        .cgroup_swap_kib = SG_POLICY_NONE, .cgroup_pgmajfault = 77, .psi_some_avg10 = 1.5,
+        .psi_full_avg10 = NAN, .apf_available = false, .apf_missing = "vCPUs run under TCG",
+        .guest_probed = true,
+        .guest = { .agent_ok = true, .tasks_ok = true, .async_pf_tasks = 3, .missing = "",
+                   .swap_total_kib = SG_POLICY_NONE, .steal_ms_per_s = NAN },
+    }, b;
+    char why[256] = "";
+    json_object *o = sg_dom_facts_to_json(&a);
+
+    cr_assert_eq(sg_dom_facts_from_json(o, &b, why, sizeof(why)), 0, "%s", why);
+    cr_assert_float_eq(b.t_s, 12.5, 1e-9);
+    cr_assert(b.running && b.guest_probed && b.guest.agent_ok && !b.apf_available);
+    cr_assert_eq(b.vm_swap_kib, 1000);
+    cr_assert_eq(b.cgroup_swap_kib, SG_POLICY_NONE);
+    cr_assert(isnan(b.psi_full_avg10));
+    cr_assert_str_eq(b.apf_missing, "vCPUs run under TCG");
+    cr_assert_eq(b.guest.async_pf_tasks, 3);
+    json_object_put(o);
+}
