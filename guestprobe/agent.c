@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostprobe/sg-util.h"
+
 static const char *const cmd_names[GP_CMD__MAX] = {
     [GP_CMD_EXEC] = "guest-exec",
     [GP_CMD_EXEC_STATUS] = "guest-exec-status",
@@ -64,18 +66,6 @@ char *gp_copy_clean(char *dst, size_t size, const char *src, size_t n)
     return dst;
 }
 
-static void why_set(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-}
-
 /* Parses text (<= GP_REPLY_MAX, checked) as exactly one JSON value. */
 static int json_parse_capped(const char *text, json_object **out, char *why, size_t why_size)
 {
@@ -86,7 +76,7 @@ static int json_parse_capped(const char *text, json_object **out, char *why, siz
 
     *out = NULL;
     if (len > GP_REPLY_MAX) {
-        why_set(why, why_size, "reply longer than %d bytes", GP_REPLY_MAX);
+        sg_why(why, why_size, "reply longer than %d bytes", GP_REPLY_MAX);
         return -EBADMSG;
     }
     tok = json_tokener_new_ex(GP_JSON_MAX_DEPTH);
@@ -95,7 +85,7 @@ static int json_parse_capped(const char *text, json_object **out, char *why, siz
     o = json_tokener_parse_ex(tok, text, (int)len);
     if (!o || json_tokener_get_error(tok) != json_tokener_success) {
         enum json_tokener_error e = json_tokener_get_error(tok);
-        why_set(why, why_size, "not JSON: %s",
+        sg_why(why, why_size, "not JSON: %s",
                 e == json_tokener_continue ? "truncated" : json_tokener_error_desc(e));
         json_object_put(o);
         json_tokener_free(tok);
@@ -107,7 +97,7 @@ static int json_parse_capped(const char *text, json_object **out, char *why, siz
                          text[end] == '\t'))
         end++;
     if (end != len) {
-        why_set(why, why_size, "garbage after the JSON value");
+        sg_why(why, why_size, "garbage after the JSON value");
         json_object_put(o);
         return -EBADMSG;
     }
@@ -122,14 +112,14 @@ int gp_reply_parse(const char *reply, json_object **ret, char *why, size_t why_s
 
     *ret = NULL;
     if (!reply) {
-        why_set(why, why_size, "no reply");
+        sg_why(why, why_size, "no reply");
         return -EBADMSG;
     }
     r = json_parse_capped(reply, &o, why, why_size);
     if (r < 0)
         return r;
     if (!json_object_is_type(o, json_type_object)) {
-        why_set(why, why_size, "reply is not a JSON object");
+        sg_why(why, why_size, "reply is not a JSON object");
         json_object_put(o);
         return -EBADMSG;
     }
@@ -146,11 +136,11 @@ int gp_reply_parse(const char *reply, json_object **ret, char *why, size_t why_s
         if (json_object_object_get_ex(v, "desc", &desc) && json_object_is_type(desc, json_type_string))
             gp_copy_clean(d, sizeof(d), json_object_get_string(desc),
                           (size_t)json_object_get_string_len(desc));
-        why_set(why, why_size, "%s: %s", c[0] ? c : "error", d[0] ? d : "(no description)");
+        sg_why(why, why_size, "%s: %s", c[0] ? c : "error", d[0] ? d : "(no description)");
         json_object_put(o);
         return -EREMOTEIO;
     }
-    why_set(why, why_size, "reply has neither \"return\" nor an \"error\" object");
+    sg_why(why, why_size, "reply has neither \"return\" nor an \"error\" object");
     json_object_put(o);
     return -EBADMSG;
 }
@@ -167,23 +157,23 @@ int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why,
         return r;
     r = -EBADMSG;
     if (!json_object_is_type(ret, json_type_object)) {
-        why_set(why, why_size, "guest-info: \"return\" is not an object");
+        sg_why(why, why_size, "guest-info: \"return\" is not an object");
         goto out;
     }
     if (!json_object_object_get_ex(ret, "version", &ver) || !json_object_is_type(ver, json_type_string)) {
-        why_set(why, why_size, "guest-info: \"version\" missing or not a string");
+        sg_why(why, why_size, "guest-info: \"version\" missing or not a string");
         goto out;
     }
     gp_copy_clean(out->version, sizeof(out->version), json_object_get_string(ver),
                   (size_t)json_object_get_string_len(ver));
     if (!json_object_object_get_ex(ret, "supported_commands", &cmds) ||
         !json_object_is_type(cmds, json_type_array)) {
-        why_set(why, why_size, "guest-info: \"supported_commands\" missing or not an array");
+        sg_why(why, why_size, "guest-info: \"supported_commands\" missing or not an array");
         goto out;
     }
     n = json_object_array_length(cmds);
     if (n > 4096) {
-        why_set(why, why_size, "guest-info: %zu supported_commands (more than 4096)", n);
+        sg_why(why, why_size, "guest-info: %zu supported_commands (more than 4096)", n);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -194,7 +184,7 @@ int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why,
         if (!json_object_is_type(c, json_type_object) ||
             !json_object_object_get_ex(c, "name", &name) || !json_object_is_type(name, json_type_string) ||
             !json_object_object_get_ex(c, "enabled", &en) || !json_object_is_type(en, json_type_boolean)) {
-            why_set(why, why_size,
+            sg_why(why, why_size,
                     "guest-info: supported_commands[%zu] lacks a string \"name\" or a boolean \"enabled\"", i);
             goto out;
         }

@@ -26,20 +26,6 @@ struct sg_tp_counters {
     int *fds;                                    /* [n_threads * n_names], thread-major */
 };
 
-static void set_why(char *why, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-}
-
 /* A tracefs path component: non-empty, bounded, no '/', not "." or "..". */
 static bool valid_component(const char *s)
 {
@@ -147,13 +133,13 @@ static int resolve_id(const struct sg_fs *fs, const char *tracefs_dir, const cha
         *used = alt;
     }
     if (r == -ENOENT)
-        set_why(why, why_size, "%s:%s: no such tracepoint%s", system, name,
+        sg_why(why, why_size, "%s:%s: no such tracepoint%s", system, name,
                 strcmp(system, "kvm") == 0 ? " (kvm module not loaded?)" : "");
     else if (r == -EACCES || r == -EPERM)
-        set_why(why, why_size, "%s: %s (tracefs is readable by root only)", err.file,
+        sg_why(why, why_size, "%s: %s (tracefs is readable by root only)", err.file,
                 strerror(-r));
     else if (r < 0)
-        set_why(why, why_size, "%s", err.file[0] || err.msg[0]
+        sg_why(why, why_size, "%s", err.file[0] || err.msg[0]
                                          ? sg_error_format(&err, ebuf, sizeof(ebuf))
                                          : strerror(-r));
     return r;
@@ -163,11 +149,11 @@ static void perf_open_why(char *why, size_t why_size, int r, const char *system,
                           const char *name, pid_t tid, size_t n_fds)
 {
     if (r == -EACCES || r == -EPERM)
-        set_why(why, why_size, "perf_event_open: %s (needs CAP_PERFMON or root)", strerror(-r));
+        sg_why(why, why_size, "perf_event_open: %s (needs CAP_PERFMON or root)", strerror(-r));
     else if (r == -EMFILE || r == -ENFILE)
-        set_why(why, why_size, "perf_event_open: %s (%zu counters open)", strerror(-r), n_fds);
+        sg_why(why, why_size, "perf_event_open: %s (%zu counters open)", strerror(-r), n_fds);
     else
-        set_why(why, why_size, "perf_event_open(%s:%s, tid %d): %s", system, name, (int)tid,
+        sg_why(why, why_size, "perf_event_open(%s:%s, tid %d): %s", system, name, (int)tid,
                 strerror(-r));
 }
 
@@ -180,35 +166,35 @@ int sg_tp_open(const struct sg_fs *fs, const char *system, const char *const *na
     char tdir[64];
     int r;
 
-    set_why(why, why_size, "%s", "");
+    sg_why(why, why_size, "%s", "");
     if (!valid_component(system) || n_names == 0 || n_names > SG_TP_NAMES_MAX) {
-        set_why(why, why_size, "invalid tracepoint set (%zu names, at most %d)", n_names,
+        sg_why(why, why_size, "invalid tracepoint set (%zu names, at most %d)", n_names,
                 SG_TP_NAMES_MAX);
         return -EINVAL;
     }
     if (n_tids == 0) {
-        set_why(why, why_size, "no threads to count");
+        sg_why(why, why_size, "no threads to count");
         return -ENOENT;
     }
     if (n_tids > SG_TP_THREADS_MAX) {
-        set_why(why, why_size, "%zu threads, at most %d are counted", n_tids,
+        sg_why(why, why_size, "%zu threads, at most %d are counted", n_tids,
                 SG_TP_THREADS_MAX);
         return -E2BIG;
     }
     for (size_t t = 0; t < n_tids; t++)
         if (tids[t] <= 0) {
-            set_why(why, why_size, "invalid thread id %d", (int)tids[t]);
+            sg_why(why, why_size, "invalid thread id %d", (int)tids[t]);
             return -EINVAL;
         }
 
     r = sg_tracefs_find(fs, tdir, sizeof(tdir));
     if (r == -EACCES) {
-        set_why(why, why_size, "%s/%s: %s (tracefs is readable by root only)", fs->sys_path,
+        sg_why(why, why_size, "%s/%s: %s (tracefs is readable by root only)", fs->sys_path,
                 tdir, strerror(-r));
         return r;
     }
     if (r < 0) {
-        set_why(why, why_size, "no tracefs at %s/kernel/tracing or %s/kernel/debug/tracing",
+        sg_why(why, why_size, "no tracefs at %s/kernel/tracing or %s/kernel/debug/tracing",
                 fs->sys_path, fs->sys_path);
         return r;
     }
@@ -261,7 +247,7 @@ int sg_tp_open(const struct sg_fs *fs, const char *system, const char *const *na
             c->tids[c->n_threads++] = tids[t];
     }
     if (c->n_threads == 0) {
-        set_why(why, why_size, "all %zu threads exited", n_tids);
+        sg_why(why, why_size, "all %zu threads exited", n_tids);
         sg_tp_close(c);
         return -ESRCH;
     }
@@ -270,7 +256,7 @@ int sg_tp_open(const struct sg_fs *fs, const char *system, const char *const *na
 
 oom:
     sg_tp_close(c);
-    set_why(why, why_size, "out of memory");
+    sg_why(why, why_size, "out of memory");
     return -ENOMEM;
 }
 
@@ -288,7 +274,7 @@ int sg_tp_read(struct sg_tp_counters *c, uint64_t *counts, char *why, size_t why
             while (n < 0 && errno == EINTR);
             if (n != (ssize_t)sizeof(v)) {
                 int r = n < 0 ? -errno : -EIO;
-                set_why(why, why_size, "read(perf counter %s:%s, tid %d): %s", c->system,
+                sg_why(why, why_size, "read(perf counter %s:%s, tid %d): %s", c->system,
                         c->names[i], (int)c->tids[t], strerror(-r));
                 return r;
             }
@@ -334,11 +320,11 @@ int sg_apf_open(const struct sg_fs *fs, const struct sg_vcpu_thread *vcpus, size
     _cleanup_free_ pid_t *tids = NULL;
 
     if (n_vcpus == 0) {
-        set_why(why, why_size, "no vCPU threads");
+        sg_why(why, why_size, "no vCPU threads");
         return -ENOENT;
     }
     if (n_vcpus > SG_TP_THREADS_MAX) {
-        set_why(why, why_size, "%zu vCPU threads, at most %d are counted", n_vcpus,
+        sg_why(why, why_size, "%zu vCPU threads, at most %d are counted", n_vcpus,
                 SG_TP_THREADS_MAX);
         return -E2BIG;
     }
@@ -347,14 +333,14 @@ int sg_apf_open(const struct sg_fs *fs, const struct sg_vcpu_thread *vcpus, size
         size_t len = strnlen(accel, sizeof(vcpus[i].accel));
 
         if (len != 3 || memcmp(accel, "KVM", 3) != 0) {
-            set_why(why, why_size, "vCPUs run under %.*s: no KVM, no async PF", (int)len,
+            sg_why(why, why_size, "vCPUs run under %.*s: no KVM, no async PF", (int)len,
                     len ? accel : "?");
             return -EOPNOTSUPP;
         }
     }
     tids = calloc(n_vcpus, sizeof(*tids));
     if (!tids) {
-        set_why(why, why_size, "out of memory");
+        sg_why(why, why_size, "out of memory");
         return -ENOMEM;
     }
     for (size_t i = 0; i < n_vcpus; i++)

@@ -11,18 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void why_set(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-}
-
 /* A printable excerpt of document bytes for messages: at most 40 bytes,
  * anything but printable ASCII shown as '?'. */
 static const char *shown(const char *s, char *buf, size_t size)
@@ -132,19 +120,19 @@ static int size_to_kib(const char *value, const char *unit, const char *what, ui
         e--;
     r = sg_parse_u64(s, (size_t)(e - s), &v);
     if (r == -ERANGE) {
-        why_set(why, why_size, "%s: %s does not fit in 64 bits", what, shown(value, b1, sizeof(b1)));
+        sg_why(why, why_size, "%s: %s does not fit in 64 bits", what, shown(value, b1, sizeof(b1)));
         return -ERANGE;
     }
     if (r < 0) {
-        why_set(why, why_size, "%s: '%s' is not a number", what, shown(value, b1, sizeof(b1)));
+        sg_why(why, why_size, "%s: '%s' is not a number", what, shown(value, b1, sizeof(b1)));
         return -EINVAL;
     }
     if (unit_scale(unit, 1024, &scale) < 0) {
-        why_set(why, why_size, "%s: unknown unit '%s'", what, shown(unit, b1, sizeof(b1)));
+        sg_why(why, why_size, "%s: unknown unit '%s'", what, shown(unit, b1, sizeof(b1)));
         return -EINVAL;
     }
     if (scale != 0 && v > UINT64_MAX / scale) {
-        why_set(why, why_size, "%s: %s %s is more than 2^64 bytes", what,
+        sg_why(why, why_size, "%s: %s %s is more than 2^64 bytes", what,
                 shown(value, b1, sizeof(b1)), shown(unit, b2, sizeof(b2)));
         return -ERANGE;
     }
@@ -228,14 +216,14 @@ static int parse_nodeset(const char *str, struct sg_domxml *d, char *why, size_t
         if (!set[i])
             continue;
         if (n == SG_DOMXML_MAX_NODES) {
-            why_set(why, why_size, "numatune nodeset '%s' has more than %d nodes",
+            sg_why(why, why_size, "numatune nodeset '%s' has more than %d nodes",
                     shown(str, b, sizeof(b)), SG_DOMXML_MAX_NODES);
             return -ERANGE;
         }
         d->numa_nodes[n++] = (int)i;
     }
     if (n == 0) {
-        why_set(why, why_size, "numatune nodeset '%s' selects no node", shown(str, b, sizeof(b)));
+        sg_why(why, why_size, "numatune nodeset '%s' selects no node", shown(str, b, sizeof(b)));
         return -EINVAL;
     }
     d->n_numa_nodes = n;
@@ -243,12 +231,12 @@ static int parse_nodeset(const char *str, struct sg_domxml *d, char *why, size_t
 
 fail:
     if (r == -ERANGE) {
-        why_set(why, why_size, "numatune nodeset '%s': node id >= %d", shown(str, b, sizeof(b)),
+        sg_why(why, why_size, "numatune nodeset '%s': node id >= %d", shown(str, b, sizeof(b)),
                 SG_DOMXML_NODE_ID_LIMIT);
         return -ERANGE;
     }
 invalid:
-    why_set(why, why_size, "numatune nodeset '%s' is malformed", shown(str, b, sizeof(b)));
+    sg_why(why, why_size, "numatune nodeset '%s' is malformed", shown(str, b, sizeof(b)));
     return -EINVAL;
 }
 
@@ -298,7 +286,7 @@ static int parse_memory_backing(xmlXPathContextPtr ctx, struct sg_domxml *d, cha
         return 0;
     size = xmlGetNoNsProp(page, BAD_CAST "size");
     if (!size) {
-        why_set(why, why_size, "memoryBacking/hugepages/page has no size");
+        sg_why(why, why_size, "memoryBacking/hugepages/page has no size");
         return -EINVAL;
     }
     unit = xmlGetNoNsProp(page, BAD_CAST "unit");
@@ -307,7 +295,7 @@ static int parse_memory_backing(xmlXPathContextPtr ctx, struct sg_domxml *d, cha
     xmlFree(size);
     xmlFree(unit);
     if (r == 0 && d->hugepage_size_kib == 0) {
-        why_set(why, why_size, "hugepages page size is 0");
+        sg_why(why, why_size, "hugepages page size is 0");
         r = -EINVAL;
     }
     return r;
@@ -383,12 +371,12 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     int r;
 
     if (!xml || !out) {
-        why_set(why, why_size, "no document");
+        sg_why(why, why_size, "no document");
         return -EINVAL;
     }
     len = strnlen(xml, (size_t)SG_DOMXML_MAX_BYTES + 1);
     if (len > SG_DOMXML_MAX_BYTES) {
-        why_set(why, why_size, "domain XML is larger than %u bytes", SG_DOMXML_MAX_BYTES);
+        sg_why(why, why_size, "domain XML is larger than %u bytes", SG_DOMXML_MAX_BYTES);
         return -EFBIG;
     }
     /* XML_PARSE_NONET: nothing from the network. No XML_PARSE_NOENT and no
@@ -396,18 +384,18 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
-        why_set(why, why_size, "not well-formed XML");
+        sg_why(why, why_size, "not well-formed XML");
         return -EINVAL;
     }
     root = xmlDocGetRootElement(doc);
     if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
-        why_set(why, why_size, "root element is not <domain>");
+        sg_why(why, why_size, "root element is not <domain>");
         r = -EINVAL;
         goto out;
     }
     ctx = xmlXPathNewContext(doc);
     if (!ctx) {
-        why_set(why, why_size, "out of memory");
+        sg_why(why, why_size, "out of memory");
         r = -ENOMEM;
         goto out;
     }

@@ -207,3 +207,14 @@ double sg_timespec_diff_s(const struct timespec *a, const struct timespec *b)
 {
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
+
+void sg_why(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+}

@@ -114,5 +114,8 @@ ssize_t sg_read_at_alloc(int dirfd, const char *rel, size_t max, char **out);
 /* Parses a decimal uint64 that fills the whole token [s, end). -EINVAL, -ERANGE. */
 int sg_parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* Formats a one-line reason into why[0..size) (nothing when why is NULL or size 0). */
+void sg_why(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Seconds between two CLOCK_MONOTONIC readings. */
 double sg_timespec_diff_s(const struct timespec *a, const struct timespec *b);

@@ -7,18 +7,17 @@
 #include <stdlib.h>
 
 /*
- * Reads tests/data/guest-agent/NAME (captured qemu-ga replies) into a
- * malloc'd NUL-terminated buffer; *len (may be NULL) gets its size. Fails the
- * test when the file cannot be read.
+ * Reads tests/data/REL into a malloc'd NUL-terminated buffer; *len (may be
+ * NULL) gets its size. Fails the test when the file cannot be read.
  */
-static inline char *sg_test_slurp_agent(const char *name, size_t *len)
+static inline char *sg_test_slurp(const char *rel, size_t *len)
 {
     char path[4096];
     FILE *f;
     char *buf;
     long n;
 
-    snprintf(path, sizeof(path), "%s/guest-agent/%s", SG_TEST_DATA, name);
+    snprintf(path, sizeof(path), "%s/%s", SG_TEST_DATA, rel);
     f = fopen(path, "r");
     cr_assert_not_null(f, "open %s", path);
     fseek(f, 0, SEEK_END);
@@ -32,4 +31,13 @@ static inline char *sg_test_slurp_agent(const char *name, size_t *len)
     if (len)
         *len = (size_t)n;
     return buf;
+}
+
+/* Reads tests/data/guest-agent/NAME (captured qemu-ga replies), as sg_test_slurp. */
+static inline char *sg_test_slurp_agent(const char *name, size_t *len)
+{
+    char rel[512];
+
+    snprintf(rel, sizeof(rel), "guest-agent/%s", name);
+    return sg_test_slurp(rel, len);
 }

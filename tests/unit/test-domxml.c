@@ -20,31 +20,11 @@
 #include <unistd.h>
 
 #include "hostprobe/domxml.h"
-
-static char *slurp(const char *rel)
-{
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/%s", SG_TEST_DATA, rel);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
+#include "sg-test.h"
 
 static int parse_file(const char *rel, struct sg_domxml *d)
 {
-    char *xml = slurp(rel), why[256] = "";
+    char *xml = sg_test_slurp(rel, NULL), why[256] = "";
     int r = sg_domxml_parse(xml, d, why, sizeof(why));
 
     cr_assert_eq(r, 0, "%s: %d %s", rel, r, why);
@@ -67,7 +47,7 @@ static uint64_t cgroup_u64(const char *cgroup_path, const char *file)
     unsigned long long v;
 
     snprintf(rel, sizeof(rel), "hybrid/sys/fs/cgroup/memory%s/%s", cgroup_path, file);
-    s = slurp(rel);
+    s = sg_test_slurp(rel, NULL);
     v = strtoull(s, &end, 10);
     cr_assert(end != s, "%s: no number", rel);
     free(s);
@@ -77,7 +57,7 @@ static uint64_t cgroup_u64(const char *cgroup_path, const char *file)
 /* SQ_CGROUP_PATH from hybrid/facts.env (written by the capture script). */
 static void squeezed_cgroup_path(char *out, size_t size)
 {
-    char *facts = slurp("hybrid/facts.env"), *p = strstr(facts, "\nSQ_CGROUP_PATH='"), *e;
+    char *facts = sg_test_slurp("hybrid/facts.env", NULL), *p = strstr(facts, "\nSQ_CGROUP_PATH='"), *e;
 
     cr_assert_not_null(p, "facts.env has no SQ_CGROUP_PATH");
     p += strlen("\nSQ_CGROUP_PATH='");
