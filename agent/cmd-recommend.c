@@ -204,10 +204,22 @@ static int domain_context(struct sg_ctx *ctx, struct sg_diag *g, struct rec_inpu
     return 0;
 }
 
+/* Steps *p over the next line of a command text (start in *line, length in *n); false at its end. */
+static bool next_line(const char **p, const char **line, size_t *n)
+{
+    if (!**p)
+        return false;
+    *n = strcspn(*p, "\n");
+    *line = *p;
+    *p += *n + ((*p)[*n] == '\n');
+    return true;
+}
+
 static void print_rec_text(FILE *f, size_t rank, const struct sg_rec *r)
 {
     char name[512], text[4096];
-    const char *p, *nl;
+    const char *p, *line;
+    size_t n;
 
     if (r->host)
         fprintf(f, "\n%zu. host: %s", rank, sg_rec_action_name(r->action));
@@ -227,14 +239,9 @@ static void print_rec_text(FILE *f, size_t rank, const struct sg_rec *r)
     }
     if (r->command[0]) {
         fprintf(f, "   %s:\n", r->refused ? "would be" : "command");
-        for (p = r->command; *p; p = nl + 1) {
-            nl = strchr(p, '\n');
-            if (!nl)
-                nl = p + strlen(p);
-            snprintf(text, sizeof(text), "%.*s", (int)(nl - p), p);
+        for (p = r->command; next_line(&p, &line, &n);) {
+            snprintf(text, sizeof(text), "%.*s", (int)n, line);
             fprintf(f, "     %s\n", sg_fmt_safe(text, name, sizeof(name)));
-            if (!*nl)
-                break;
         }
     }
 }
@@ -243,7 +250,8 @@ static json_object *rec_json(size_t rank, const struct sg_rec *r)
 {
     json_object *o = json_object_new_object(), *cmd = json_object_new_array(),
                 *fc = json_object_new_array();
-    const char *p, *nl;
+    const char *p, *line;
+    size_t n;
 
     json_object_object_add(o, "rank", json_object_new_uint64(rank));
     json_object_object_add(o, "target", json_object_new_string(r->host ? "host" : "domain"));
@@ -255,14 +263,8 @@ static json_object *rec_json(size_t rank, const struct sg_rec *r)
     json_object_object_add(o, "why", json_object_new_string(r->why));
     json_object_object_add(o, "precondition", json_object_new_string(r->precondition));
     json_object_object_add(o, "risk_text", json_object_new_string(r->risk_text));
-    for (p = r->command; *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
-        json_object_array_add(cmd, json_object_new_string_len(p, (int)(nl - p)));
-        if (!*nl)
-            break;
-    }
+    for (p = r->command; next_line(&p, &line, &n);)
+        json_object_array_add(cmd, json_object_new_string_len(line, (int)n));
     json_object_object_add(o, "command", cmd);
     for (size_t i = 0; i < r->n_forecast; i++) {
         json_object *x = json_object_new_object();
