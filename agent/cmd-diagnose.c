@@ -63,51 +63,46 @@ static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g
 {
     struct sg_error err = {0};
     struct sg_domain *doms = NULL;
+    virDomainPtr one = NULL;
     int n, r;
 
     if (ref) {
-        g->w = calloc(1, sizeof(*g->w));
-        if (!g->w)
+        doms = calloc(1, sizeof(*doms));
+        if (!doms)
             return sg_report(-ENOMEM, &err), -ENOMEM;
-        r = sg_domain_lookup(ctx->conn, ref, &g->w[0].d, &g->w[0].dom, &err);
-        if (r < 0)
+        r = sg_domain_lookup(ctx->conn, ref, &doms[0], &one, &err);
+        if (r < 0) {
+            free(doms);
             return sg_report(r, &err), r;
-        g->n = 1;
+        }
+        n = 1;
     } else {
         n = sg_domains_list(ctx->conn, false, &doms, &err);
         if (n < 0)
             return sg_report(n, &err), n;
-        g->w = calloc((size_t)n + 1, sizeof(*g->w));
-        if (!g->w) {
-            sg_domains_free(doms, (size_t)n);
-            return sg_report(-ENOMEM, &err), -ENOMEM;
-        }
-        for (int i = 0; i < n; i++)
-            g->w[i].d = doms[i];
-        free(doms); /* the names belong to g->w[] now */
-        g->n = (size_t)n;
-        for (size_t i = 0; i < g->n; i++) {
-            g->w[i].dom = virDomainLookupByUUIDString(ctx->conn, g->w[i].d.uuid);
-            /* A domain undefined since the listing: its ticks say "not running". */
-            if (!g->w[i].dom)
-                g->w[i].d.id = -1;
-        }
     }
-    struct sg_domain *tmp = calloc(g->n + 1, sizeof(*tmp));
-    if (!tmp)
-        return sg_report(-ENOMEM, &err), -ENOMEM;
-    for (size_t i = 0; i < g->n; i++)
-        tmp[i] = g->w[i].d;
-    r = sg_domains_find_pids(&ctx->fs, tmp, g->n);
-    for (size_t i = 0; i < g->n; i++) {
-        g->w[i].d.pid = tmp[i].pid;
-        g->w[i].d.pidfile_pid = tmp[i].pidfile_pid;
+    /* One scan of /proc for all domains. */
+    r = sg_domains_find_pids(&ctx->fs, doms, (size_t)n);
+    g->w = calloc((size_t)n + 1, sizeof(*g->w));
+    if (r < 0 || !g->w) {
+        sg_domains_free(doms, (size_t)n);
+        if (one)
+            virDomainFree(one);
+        if (r < 0)
+            sg_log_error("%s: %s", ctx->fs.proc_path, strerror(-r));
+        else
+            sg_report(-ENOMEM, &err);
+        return r < 0 ? r : -ENOMEM;
     }
-    free(tmp);
-    if (r < 0) {
-        sg_log_error("%s: %s", ctx->fs.proc_path, strerror(-r));
-        return r;
+    for (int i = 0; i < n; i++) {
+        g->w[i].d = doms[i];
+        g->w[i].dom = ref ? one : virDomainLookupByUUIDString(ctx->conn, doms[i].uuid);
+        /* A domain undefined since the listing: its ticks say "not running". */
+        if (!g->w[i].dom)
+            g->w[i].d.id = -1;
     }
+    free(doms); /* the names belong to g->w[] now */
+    g->n = (size_t)n;
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
@@ -97,7 +98,6 @@ static void rec_input_clear(struct rec_input *in)
 static int host_context(struct sg_ctx *ctx, struct rec_input *in, struct sg_error *err)
 {
     struct sg_rec_host *h = &in->host;
-    struct sg_domain *all = NULL;
     int r, n;
 
     r = sg_host_read(&ctx->fs, true, &in->hs, err);
@@ -135,21 +135,6 @@ static int host_context(struct sg_ctx *ctx, struct rec_input *in, struct sg_erro
     h->procs = in->procs;
     h->n_procs = (size_t)n;
 
-    /* The overcommit and the locked total count every running domain, not only those diagnosed. */
-    n = sg_domains_list(ctx->conn, false, &all, err);
-    if (n < 0)
-        return n;
-    for (int i = 0; i < n; i++) {
-        virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, all[i].uuid);
-        struct sg_domxml x;
-
-        h->sum_guest_ram_kib += all[i].max_memory_kib;
-        if (domain_xml(dom, &x) && x.locked)
-            h->locked_guests_kib += all[i].max_memory_kib;
-        if (dom)
-            virDomainFree(dom);
-    }
-    sg_domains_free(all, (size_t)n);
     return 0;
 }
 
@@ -201,6 +186,44 @@ static int domain_context(struct sg_ctx *ctx, struct sg_diag *g, struct rec_inpu
         }
     }
     memset(err, 0, sizeof(*err));
+    return 0;
+}
+
+/*
+ * The overcommit and the locked total count every running domain, not only
+ * those diagnosed; the XML of a diagnosed domain was parsed by
+ * domain_context already and is not fetched again.
+ */
+static int host_domain_totals(struct sg_ctx *ctx, const struct sg_diag *g, struct rec_input *in,
+                              struct sg_error *err)
+{
+    struct sg_rec_host *h = &in->host;
+    struct sg_domain *all = NULL;
+    int n;
+
+    n = sg_domains_list(ctx->conn, false, &all, err);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        const struct sg_domxml *x = NULL;
+        struct sg_domxml other;
+
+        for (size_t j = 0; j < g->n && !x; j++)
+            if (strcasecmp(g->w[j].d.uuid, all[i].uuid) == 0)
+                x = &in->xml[j];
+        if (!x) {
+            virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, all[i].uuid);
+
+            if (domain_xml(dom, &other))
+                x = &other;
+            if (dom)
+                virDomainFree(dom);
+        }
+        h->sum_guest_ram_kib += all[i].max_memory_kib;
+        if (x && x->locked)
+            h->locked_guests_kib += all[i].max_memory_kib;
+    }
+    sg_domains_free(all, (size_t)n);
     return 0;
 }
 
@@ -308,6 +331,8 @@ int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     r = host_context(ctx, &in, &err);
     if (r == 0)
         r = domain_context(ctx, &g, &in, &err);
+    if (r == 0)
+        r = host_domain_totals(ctx, &g, &in, &err);
     recs = r == 0 ? calloc(MAX_RECS, sizeof(*recs)) : NULL;
     if (r == 0 && !recs)
         r = -ENOMEM;
