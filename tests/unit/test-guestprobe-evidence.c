@@ -28,6 +28,11 @@ Test(evidence, captured_output_all_sections)
 
     cr_assert_eq(gp_split_sections(buf, len, &s, why, sizeof(why)), 0, "%s", why);
     cr_assert(s.complete);
+    {
+        double up = -1;
+        cr_assert_eq(gp_parse_uptime(s.uptime, s.uptime_len, &up, why, sizeof(why)), 0, "%s", why);
+        cr_assert(up > 0 && up < 3600, "a freshly booted harness guest: uptime %f s", up);
+    }
     cr_assert_eq(gp_parse_tasks(s.tasks, s.tasks_len, &t, why, sizeof(why)), 0, "%s", why);
     cr_assert_gt(t.n_tasks, 20);
     cr_assert_eq(t.n_dstate, 0); /* an idle busybox guest */

@@ -36,6 +36,7 @@ struct fake {
     char *exec_status;    /* guest-exec-status reply (NULL: never exits) */
     const char *cpustats[2]; /* first and later guest-get-cpustats replies */
     unsigned n_cpustats, n_exec, n_status, n_open, n_close;
+    char exec_pid[32];    /* "\"pid\":N" of the captured guest-exec reply */
 };
 
 static char *dup_(const char *s) { return strdup(s); }
@@ -62,11 +63,17 @@ static char *fake_command(void *data, const char *cmd, int timeout_s, int *code,
         /* The script travels as one JSON string argument of /bin/sh -c. */
         cr_assert_not_null(strstr(cmd, "\"path\":\"/bin/sh\""));
         cr_assert_not_null(strstr(cmd, "@sg-guestprobe 1"));
-        return sg_test_slurp_agent("guest-exec.json", NULL);
+        char *reply = sg_test_slurp_agent("guest-exec.json", NULL);
+        int pid;
+        cr_assert_eq(sscanf(reply, "{\"return\":{\"pid\":%d}}", &pid), 1, "captured reply: %s", reply);
+        snprintf(f->exec_pid, sizeof(f->exec_pid), "\"pid\":%d", pid);
+        return reply;
     }
     if (strstr(cmd, "\"guest-exec-status\"")) {
         f->n_status++;
-        cr_assert_not_null(strstr(cmd, "\"pid\":99"));
+        /* Status is asked of the pid the guest-exec reply named, after that guest-exec. */
+        cr_assert(f->exec_pid[0], "guest-exec-status before guest-exec");
+        cr_assert_not_null(strstr(cmd, f->exec_pid), "%s in %s", f->exec_pid, cmd);
         return dup_(f->exec_status ? f->exec_status : "{\"return\":{\"exited\":false}}");
     }
     if (strstr(cmd, "\"guest-file-open\"")) {
