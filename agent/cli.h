@@ -90,6 +90,14 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent
 extern const struct sg_opt_def sg_diagnose_opts[], sg_recommend_opts[];
 int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-diagnose.c */
 int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-recommend.c */
+extern const struct sg_opt_def sg_apply_opts[], sg_rollback_opts[], sg_history_opts[];
+int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a);    /* agent/cmd-apply.c */
+int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-apply.c */
+int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a);  /* agent/cmd-apply.c */
+extern const struct sg_opt_def sg_report_opts[];
+int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a);   /* agent/cmd-report.c */
+extern const struct sg_opt_def sg_agent_opts[];
+int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *a);    /* agent/cmd-agent.c */
 
 /* Logs err (or strerror(-r)) as the one message of a failed command; returns exit code 1. */
 int sg_report(int r, const struct sg_error *err);

@@ -839,6 +839,76 @@ const struct sg_cmd_def sg_commands[] = {
         .handler = sg_cmd_recommend,
     },
     {
+        .name = "apply",
+        .synopsis_args = "ACTION [DOMAIN|DEVICE]",
+        .min_args = 1,
+        .max_args = 2,
+        .opts = sg_apply_opts,
+        .summary = "carry out a remedy (dry run unless --yes), recorded for rollback",
+        .help = "ACTION is one of:\n"
+                "  swapoff [DEVICE]     host swap off, device by device (swapoff(2)), only while\n"
+                "                       the headroom check passes; progress while it runs\n"
+                "  swap-limit DOMAIN    live: the domain's memory cgroup may not swap (v2\n"
+                "                       memory.swap.max = 0; v1 memsw limit = memory limit)\n"
+                "  prefetch DOMAIN      live: process_madvise(MADV_WILLNEED) over the guest-RAM\n"
+                "                       VMA in chunks; VmSwap before and after\n"
+                "  lock-memory DOMAIN   persistent XML <memoryBacking><locked/>, next boot\n"
+                "  hugepages DOMAIN     persistent XML <memoryBacking><hugepages>, next boot\n"
+                "  oom-protect DOMAIN   live: oom_score_adj of the QEMU process\n"
+                "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
+                "rechecks the precondition, records old and new values in the action journal\n"
+                "([apply] state_dir), then acts. Needs root and a read-write connection.\n"
+                "Nova-managed domains get the flavor extra specs instead of XML edits, unless\n"
+                "--force.",
+        .handler = sg_cmd_apply,
+    },
+    {
+        .name = "rollback",
+        .synopsis_args = "[ID]",
+        .max_args = 1,
+        .opts = sg_rollback_opts,
+        .summary = "undo an applied remedy (the newest one without ID)",
+        .help = "Restores the values journal entry ID (see 'history') recorded before it acted:\n"
+                "the old memory limits, the saved persistent XML, the old oom_score_adj, the\n"
+                "swap device. Refuses when the target no longer holds what the entry set\n"
+                "(someone changed it since), unless --force. Dry run unless --yes.",
+        .handler = sg_cmd_rollback,
+    },
+    {
+        .name = "history",
+        .synopsis_args = "",
+        .opts = sg_history_opts,
+        .summary = "list the remedies applied and rolled back (the action journal)",
+        .help = "Lists the entries of the action journal: id, time, who, action, target, status\n"
+                "and the old and new values.",
+        .handler = sg_cmd_history,
+    },
+    {
+        .name = "report",
+        .synopsis_args = "[DOMAIN]",
+        .max_args = 1,
+        .opts = sg_report_opts,
+        .summary = "diagnose once and report into libvirt metadata, the logs and Prometheus",
+        .help = "Diagnoses like 'diagnose --count 2', then reports every verdict: a\n"
+                "<swapguard:report> metadata element on the running domain (live only; libvirt\n"
+                "raises a metadata-change event), a line in the domain's libvirt log, a journald\n"
+                "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
+                "history, as configured in [report]. Needs a read-write connection.",
+        .handler = sg_cmd_report,
+    },
+    {
+        .name = "agent",
+        .synopsis_args = "",
+        .opts = sg_agent_opts,
+        .summary = "run continuously: sample, diagnose, report verdict changes",
+        .help = "Runs the libvirt event loop: tracks domains through lifecycle events, samples\n"
+                "every [sampler] interval, probes a few guests per tick in turn, reports when a\n"
+                "verdict changes and, when [agent] auto_apply names them, applies live remedies.\n"
+                "Reconnects to libvirtd with backoff; SIGHUP reloads the config, SIGTERM and\n"
+                "SIGINT exit. One instance per host ([agent] lock_file).",
+        .handler = sg_cmd_agent,
+    },
+    {
         .name = "help",
         .synopsis_args = "[COMMAND]",
         .max_args = 1,

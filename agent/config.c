@@ -35,6 +35,8 @@ enum key_kind {
     K_MIB,     /* uint64_t KiB field, the file says MiB */
     K_BOOL,    /* bool: yes/no/true/false/1/0 */
     K_DOMAINS, /* critical_domains: names or UUIDs, space separated */
+    K_PATH,    /* char[SG_CONFIG_PATH_MAX]: an absolute path, or empty (off) */
+    K_ACTIONS, /* unsigned bitmask of SG_AUTO_*: live remedy names, space separated */
 };
 
 struct key_def {
@@ -52,7 +54,8 @@ struct key_def {
 
 #define F(member) offsetof(struct sg_config, member)
 
-static const char *const sections[] = { "sampler", "guestprobe", "verdict", "recommend" };
+static const char *const sections[] = { "sampler", "guestprobe", "verdict", "recommend", "apply",
+                                         "report", "agent" };
 
 static const struct key_def keys[] = {
     { "sampler", "interval", K_DOUBLE, F(interval_s), 0.1, 3600, "seconds" },
@@ -74,6 +77,19 @@ static const struct key_def keys[] = {
     { "recommend", "swappiness_target", K_UINT, F(rec.swappiness_target), 0, 200, "(vm.swappiness)" },
     { "recommend", "oom_score_adj_critical", K_INT, F(rec.oom_score_adj_critical), -1000, 0, "(oom_score_adj)" },
     { "recommend", "critical_domains", K_DOMAINS, 0, 0, 0, NULL },
+    { "apply", "state_dir", K_PATH, F(state_dir), 0, 0, NULL },
+    { "apply", "prefetch_chunk_mib", K_MIB, F(prefetch_chunk_kib), 1, 4096, "MiB" },
+    { "report", "metadata", K_BOOL, F(report_metadata), 0, 0, NULL },
+    { "report", "domain_log", K_BOOL, F(report_domain_log), 0, 0, NULL },
+    { "report", "domain_log_dir", K_PATH, F(domain_log_dir), 0, 0, NULL },
+    { "report", "journal", K_BOOL, F(report_journal), 0, 0, NULL },
+    { "report", "textfile", K_PATH, F(textfile), 0, 0, NULL },
+    { "report", "history", K_PATH, F(history), 0, 0, NULL },
+    { "agent", "lock_file", K_PATH, F(lock_file), 0, 0, NULL },
+    { "agent", "probes_per_tick", K_UINT, F(probes_per_tick), 0, 1000, "guests" },
+    { "agent", "auto_apply", K_ACTIONS, F(auto_apply), 0, 0, NULL },
+    { "agent", "auto_apply_min_confidence", K_DOUBLE, F(auto_apply_min_confidence), 0.5, 1, "(confidence)" },
+    { "agent", "reconnect_max", K_DOUBLE, F(reconnect_max_s), 1, 3600, "seconds" },
 };
 
 #undef F
@@ -203,7 +219,8 @@ static bool check_line(struct parse *p, const char *line)
 
             memcpy(name, s + 1, len); /* ECHO_MAX + 1 bytes: echo() cuts and adds "..." */
             name[len] = '\0';
-            fail(p, -EINVAL, "[%s]: unknown section (expected sampler, guestprobe, verdict or recommend)",
+            fail(p, -EINVAL, "[%s]: unknown section (expected sampler, guestprobe, verdict, recommend, apply, "
+                 "report or agent)",
                  echo(name, buf, sizeof(buf)));
             return false;
         }
@@ -399,6 +416,67 @@ static int set_domains(struct parse *p, const struct key_def *k, const char *val
     }
 }
 
+/* An absolute path without control bytes into a char[SG_CONFIG_PATH_MAX]; empty: off. */
+static int set_path(struct parse *p, const struct key_def *k, char *field, const char *value)
+{
+    char vbuf[ECHO_MAX * 4 + 8];
+
+    if (*value && *value != '/')
+        return fail(p, -EINVAL, "[%s] %s: '%s' is not an absolute path (expected a path starting "
+                    "with '/', or nothing to turn it off)", k->section, k->name,
+                    echo(value, vbuf, sizeof(vbuf)));
+    for (const char *q = value; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            return fail(p, -EINVAL, "[%s] %s: '%s': control byte in a path (expected a path)",
+                        k->section, k->name, echo(value, vbuf, sizeof(vbuf)));
+    if (strlen(value) >= SG_CONFIG_PATH_MAX)
+        return fail(p, -EINVAL, "[%s] %s: path longer than %d bytes", k->section, k->name,
+                    SG_CONFIG_PATH_MAX - 1);
+    snprintf(field, SG_CONFIG_PATH_MAX, "%s", value);
+    return 1;
+}
+
+/* The live remedies the agent may apply by itself, space separated, into a SG_AUTO_* mask. */
+static int set_actions(struct parse *p, const struct key_def *k, char *field, const char *value)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        { "swap-limit", SG_AUTO_SWAP_LIMIT },
+        { "prefetch", SG_AUTO_PREFETCH },
+        { "oom-protect", SG_AUTO_OOM_PROTECT },
+    };
+    const char *s = value;
+    unsigned mask = 0;
+
+    for (;;) {
+        const char *e;
+        size_t i;
+
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        for (e = s; *e && *e != ' ' && *e != '\t'; e++)
+            ;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strlen(names[i].name) == (size_t)(e - s) && memcmp(names[i].name, s, (size_t)(e - s)) == 0)
+                break;
+        if (i == sizeof(names) / sizeof(names[0])) {
+            char word[ECHO_MAX + 2], vbuf[ECHO_MAX * 4 + 8];
+            size_t len = (size_t)(e - s) <= ECHO_MAX ? (size_t)(e - s) : ECHO_MAX + 1;
+
+            memcpy(word, s, len);
+            word[len] = '\0';
+            return fail(p, -EINVAL, "[%s] %s: '%s' is not a live remedy (expected swap-limit, "
+                        "prefetch or oom-protect, space separated, or nothing)", k->section, k->name,
+                        echo(word, vbuf, sizeof(vbuf)));
+        }
+        mask |= names[i].bit;
+        s = e;
+    }
+    *(unsigned *)field = mask;
+    return 1;
+}
+
 static int set_value(struct parse *p, const char *section, const char *name, const char *value)
 {
     const struct key_def *k;
@@ -413,7 +491,7 @@ static int set_value(struct parse *p, const char *section, const char *name, con
         return 0;
     if (!*section)
         return fail(p, -EINVAL, "%s: key before any [section] (expected [sampler], [guestprobe], "
-                    "[verdict] or [recommend] first)", echo(name, nbuf, sizeof(nbuf)));
+                    "[verdict], [recommend], [apply], [report] or [agent] first)", echo(name, nbuf, sizeof(nbuf)));
     k = find_key(section, name);
     if (!k) {
         /* Sections were checked at their header line (read_line): the key is unknown. */
@@ -438,6 +516,10 @@ static int set_value(struct parse *p, const char *section, const char *name, con
     switch (k->kind) {
     case K_DOMAINS:
         return set_domains(p, k, value);
+    case K_PATH:
+        return set_path(p, k, field, value);
+    case K_ACTIONS:
+        return set_actions(p, k, field, value);
     case K_BOOL:
         if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1"))
             *(bool *)field = true;
@@ -480,6 +562,8 @@ static int set_value(struct parse *p, const char *section, const char *name, con
         break;
     case K_BOOL:
     case K_DOMAINS:
+    case K_PATH:
+    case K_ACTIONS:
         break;
     }
     return 1;
@@ -516,6 +600,19 @@ void sg_config_default(struct sg_config *c)
     c->guest_probe = true;
     c->guest_timeout_s = 5;
     c->hung_max_age_s = 600;
+    snprintf(c->state_dir, sizeof(c->state_dir), "%s", SG_STATE_DIR_DEFAULT);
+    c->prefetch_chunk_kib = 64 * 1024;
+    c->report_metadata = true;
+    c->report_domain_log = true;
+    snprintf(c->domain_log_dir, sizeof(c->domain_log_dir), "/var/log/libvirt/qemu");
+    c->report_journal = true;
+    snprintf(c->textfile, sizeof(c->textfile), "/var/lib/prometheus/node-exporter/swapguard.prom");
+    snprintf(c->history, sizeof(c->history), "%s/history.jsonl", SG_STATE_DIR_DEFAULT);
+    snprintf(c->lock_file, sizeof(c->lock_file), "/run/swapguard.lock");
+    c->probes_per_tick = 2;
+    c->auto_apply = 0;
+    c->auto_apply_min_confidence = 0.8;
+    c->reconnect_max_s = 60;
     sg_verdict_thresholds_default(&c->verdict);
     sg_recommend_config_default(&c->rec);
     c->rec.critical = (const char *const *)c->critical;

@@ -8,12 +8,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policies/facts.h"
 #include "policies/recommend.h"
 
 #define SG_CONFIG_DEFAULT_PATH "/etc/swapguard/swapguard.conf"
 #define SG_CONFIG_MAX_CRITICAL 64
+#define SG_CONFIG_PATH_MAX 200 /* libinih's lines are at most 198 bytes anyway */
+#define SG_STATE_DIR_DEFAULT "/var/lib/swapguard"
+
+/* The live remedies [agent] auto_apply may name. */
+enum {
+    SG_AUTO_SWAP_LIMIT = 1u << 0,
+    SG_AUTO_PREFETCH = 1u << 1,
+    SG_AUTO_OOM_PROTECT = 1u << 2,
+};
 
 struct sg_config {
     /* [sampler] */
@@ -30,6 +40,22 @@ struct sg_config {
     /* [recommend] */
     struct sg_recommend_config rec; /* rec.critical points at critical below: do not copy c by value */
     char *critical[SG_CONFIG_MAX_CRITICAL + 1]; /* critical_domains = name-or-uuid ... (space separated) */
+    /* [apply] */
+    char state_dir[SG_CONFIG_PATH_MAX]; /* state_dir = /var/lib/swapguard (the action journal) */
+    uint64_t prefetch_chunk_kib;  /* prefetch_chunk_mib = 64 (process_madvise per call; 1 .. 4096) */
+    /* [report] */
+    bool report_metadata;         /* metadata = yes (live domain metadata element) */
+    bool report_domain_log;       /* domain_log = yes (a line in DIR/NAME.log) */
+    char domain_log_dir[SG_CONFIG_PATH_MAX]; /* domain_log_dir = /var/log/libvirt/qemu */
+    bool report_journal;          /* journal = yes (journald, syslog when journald is absent) */
+    char textfile[SG_CONFIG_PATH_MAX]; /* textfile = /var/lib/prometheus/node-exporter/swapguard.prom ("": off) */
+    char history[SG_CONFIG_PATH_MAX];  /* history = /var/lib/swapguard/history.jsonl ("": off) */
+    /* [agent] */
+    char lock_file[SG_CONFIG_PATH_MAX]; /* lock_file = /run/swapguard.lock */
+    unsigned probes_per_tick;     /* probes_per_tick = 2 (guest-agent probes per tick, rotating; 0 .. 1000) */
+    unsigned auto_apply;          /* auto_apply = (none): SG_AUTO_* the agent applies by itself */
+    double auto_apply_min_confidence; /* auto_apply_min_confidence = 0.8 (0.5 .. 1) */
+    double reconnect_max_s;       /* reconnect_max = 60 (longest wait between reconnects; 1 .. 3600) */
     char path[4096];            /* the file read, "" when defaults only */
 };
 

@@ -81,6 +81,20 @@ static void assert_defaults(const struct sg_config *c)
     cr_assert_eq(c->rec.oom_score_adj_critical, d.rec.oom_score_adj_critical);
     cr_assert_null(c->critical[0]);
     cr_assert_eq((const void *)c->rec.critical, (const void *)c->critical);
+
+    cr_assert_str_eq(c->state_dir, d.state_dir);
+    cr_assert_eq(c->prefetch_chunk_kib, d.prefetch_chunk_kib);
+    cr_assert_eq(c->report_metadata, d.report_metadata);
+    cr_assert_eq(c->report_domain_log, d.report_domain_log);
+    cr_assert_str_eq(c->domain_log_dir, d.domain_log_dir);
+    cr_assert_eq(c->report_journal, d.report_journal);
+    cr_assert_str_eq(c->textfile, d.textfile);
+    cr_assert_str_eq(c->history, d.history);
+    cr_assert_str_eq(c->lock_file, d.lock_file);
+    cr_assert_eq(c->probes_per_tick, d.probes_per_tick);
+    cr_assert_eq(c->auto_apply, d.auto_apply);
+    cr_assert_float_eq(c->auto_apply_min_confidence, d.auto_apply_min_confidence, 0);
+    cr_assert_float_eq(c->reconnect_max_s, d.reconnect_max_s, 0);
 }
 
 /* The defaults are those of policies/ (not numbers duplicated in agent/). */
@@ -105,6 +119,12 @@ Test(config, defaults_come_from_policies)
     cr_assert_eq(c.guest_timeout_s, 5);
     cr_assert_float_eq(c.hung_max_age_s, 600, 0);
     cr_assert_str_empty(c.path);
+    /* Acting and reporting: where an operator expects them, nothing applied by itself. */
+    cr_assert_str_eq(c.state_dir, "/var/lib/swapguard");
+    cr_assert_str_eq(c.textfile, "/var/lib/prometheus/node-exporter/swapguard.prom");
+    cr_assert_str_eq(c.domain_log_dir, "/var/log/libvirt/qemu");
+    cr_assert_eq(c.auto_apply, 0);
+    cr_assert_float_eq(c.auto_apply_min_confidence, 0.8, 0);
 }
 
 Test(config, shipped_file_is_the_defaults)
@@ -144,7 +164,7 @@ Test(config, shipped_documented_defaults_are_the_defaults)
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(n_keys, 19, "keys documented in %s: %u", SHIPPED, n_keys);
+    cr_assert_eq(n_keys, 32, "keys documented in %s: %u", SHIPPED, n_keys);
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
     assert_defaults(&c);
     sg_config_clear(&c);
@@ -182,8 +202,37 @@ Test(config, every_key)
                "critical_domains = db1\tweb-2  ; the rest follows\n"
                "    5f0c8a1e-2b7d-4c3a-9e61-0d2f4b8a7c55\n"
                "# a comment does not end the list\n"
-               "\tlast\n");
+               "\tlast\n"
+               "[apply]\n"
+               "state_dir = /srv/sg state\n"
+               "prefetch_chunk_mib = 4096\n"
+               "[report]\n"
+               "metadata = no\n"
+               "domain_log = false\n"
+               "domain_log_dir = /var/log/qemu\n"
+               "journal = 0\n"
+               "textfile =\n"
+               "history = /tmp/h.jsonl\n"
+               "[agent]\n"
+               "lock_file = /tmp/sg.lock\n"
+               "probes_per_tick = 0\n"
+               "auto_apply = prefetch\t swap-limit oom-protect\n"
+               "auto_apply_min_confidence = 0.95\n"
+               "reconnect_max = 5\n");
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
+    cr_assert_str_eq(c.state_dir, "/srv/sg state");
+    cr_assert_eq(c.prefetch_chunk_kib, 4096 * 1024);
+    cr_assert_not(c.report_metadata);
+    cr_assert_not(c.report_domain_log);
+    cr_assert_str_eq(c.domain_log_dir, "/var/log/qemu");
+    cr_assert_not(c.report_journal);
+    cr_assert_str_empty(c.textfile);
+    cr_assert_str_eq(c.history, "/tmp/h.jsonl");
+    cr_assert_str_eq(c.lock_file, "/tmp/sg.lock");
+    cr_assert_eq(c.probes_per_tick, 0);
+    cr_assert_eq(c.auto_apply, SG_AUTO_PREFETCH | SG_AUTO_SWAP_LIMIT | SG_AUTO_OOM_PROTECT);
+    cr_assert_float_eq(c.auto_apply_min_confidence, 0.95, 0);
+    cr_assert_float_eq(c.reconnect_max_s, 5, 0);
     cr_assert_str_empty(msg);
     cr_assert_float_eq(c.interval_s, 0.5, 0);
     cr_assert_eq(c.ring_length, 1000);
@@ -359,8 +408,25 @@ Test(config, unknown_section)
 {
     /* Named at its header line, even when empty. */
     EXPECT_ERROR(GOOD "[sampler]\nwindow = 10\n[verdicts]\n", 7, "[verdicts]: unknown section",
-                 "expected sampler, guestprobe, verdict or recommend");
+                 "expected sampler, guestprobe, verdict, recommend, apply, report or agent");
     EXPECT_ERROR(GOOD "[ sampler ]\nwindow = 10\n", 5, "[ sampler ]: unknown section");
+}
+
+Test(config, bad_path)
+{
+    EXPECT_ERROR(GOOD "[report]\ntextfile = swapguard.prom\n", 6,
+                 "[report] textfile: 'swapguard.prom' is not an absolute path", "or nothing to turn it off");
+    EXPECT_ERROR(GOOD "[apply]\nstate_dir = /var/\x1b[31m\n", 6, "[apply] state_dir: '/var/\\x1b[31m': control byte");
+}
+
+Test(config, auto_apply_names_live_remedies_only)
+{
+    /* swapoff and the XML remedies are never applied by the agent on its own. */
+    EXPECT_ERROR(GOOD "[agent]\nauto_apply = prefetch swapoff\n", 6,
+                 "[agent] auto_apply: 'swapoff' is not a live remedy",
+                 "expected swap-limit, prefetch or oom-protect");
+    EXPECT_ERROR(GOOD "[agent]\nauto_apply_min_confidence = 0.3\n", 6,
+                 "[agent] auto_apply_min_confidence: '0.3' is out of range");
 }
 
 Test(config, key_before_section)

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PLACEHOLDER while issue #5 is built in parallel: replaced before the issue lands. */
+#include <errno.h>
+
+#include "agent/cli.h"
+#include "agent/report.h"
+
+const struct sg_opt_def sg_report_opts[] = { { .name = NULL } };
+
+int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+{
+    sg_log_error("report: not built yet");
+    return 1;
+}
