@@ -455,7 +455,9 @@ static int precondition(const struct sg_apply_req *req, enum xml_kind kind, cons
     if (r == -ENOSPC) {
         if (kind == XML_HUGEPAGES && cmd[0])
             fprintf(req->out, "  reserve the pages first, then run this again:\n    %s\n", cmd);
-        sg_log_error("%s %s: refused: %s", kind_action[kind], qname, text);
+        sg_log_error("%s %s: refused, nothing changed: %s (the precondition above)", kind_action[kind], qname,
+                     kind == XML_LOCK ? "the locked guests would not fit in host RAM minus the reserve"
+                                      : "the host has not enough free hugepages of that size for the guest");
     }
     return r;
 }
@@ -491,10 +493,15 @@ static void print_effect(const struct sg_apply_req *req, enum xml_kind kind, con
                 e->hard_limit_after_kib, kib(req->cfg->rec.qemu_overhead_kib, b[1], 32));
 }
 
-/* The current inactive XML of dom (INACTIVE|SECURE), or NULL with one message logged. */
-static char *inactive_xml(virDomainPtr dom, const char *qname)
+/*
+ * The current inactive XML of dom, or NULL with one message logged.
+ * INACTIVE|SECURE whenever the connection is read-write (always for --yes);
+ * a dry run under -r gets it without secrets (libvirt allows SECURE only
+ * read-write), which changes nothing in the diff but the password attributes.
+ */
+static char *inactive_xml(const struct sg_ctx *ctx, virDomainPtr dom, const char *qname)
 {
-    char *xml = virDomainGetXMLDesc(dom, XML_FLAGS);
+    char *xml = virDomainGetXMLDesc(dom, ctx->conn_rw ? XML_FLAGS : VIR_DOMAIN_XML_INACTIVE);
 
     if (!xml)
         sg_log_error("%s: cannot read its persistent XML: %s", qname, virGetLastErrorMessage());
@@ -527,7 +534,8 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     }
     if (kind == XML_HUGEPAGES && (r = page_size_arg(req->size, &page_kib)) < 0)
         return r;
-    if ((r = sg_ctx_connect(req->ctx, true)) < 0)
+    /* A dry run reads, --yes defines: read-write then (`apply` connects read-write unless -r). */
+    if ((r = sg_ctx_connect(req->ctx, req->yes)) < 0)
         return r;
     r = sg_domain_lookup(req->ctx->conn, req->target, &d, &dom, &err);
     if (r < 0)
@@ -540,7 +548,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
                      "(defining one would make it persistent)", action, qname);
         return -EINVAL;
     }
-    xml = inactive_xml(dom, qname);
+    xml = inactive_xml(req->ctx, dom, qname);
     if (!xml)
         return -EIO;
     r = sg_domxml_parse(xml, &x, why, sizeof(why));
@@ -582,8 +590,8 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         fprintf(req->out, "Takes effect at the next boot of %s; nothing changed (dry run; add --yes).\n", qname);
         return 0;
     }
-    if (!j) {
-        sg_log_error("%s %s: no journal open: nothing changed", action, qname);
+    if (!j || !req->ctx->conn_rw) {
+        sg_log_error("%s %s: no journal open or no read-write connection: nothing changed", action, qname);
         return -EINVAL;
     }
 
@@ -593,7 +601,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         sg_log_error("%s %s: the domain (UUID %s) disappeared meanwhile: nothing changed", action, qname, d.uuid);
         return -ESTALE;
     }
-    now = inactive_xml(again, qname);
+    now = inactive_xml(req->ctx, again, qname);
     if (!now)
         return -EIO;
     if (strcmp(now, xml) != 0) {
@@ -721,7 +729,19 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
                      virGetLastErrorMessage());
         return -EIO;
     }
-    if (strcmp(cur, left_xml) != 0) {
+    if (strcmp(cur, old_xml) == 0) {
+        /* An entry whose process died before defining, or a definition restored by hand. */
+        r = sg_journal_set_status(j, id, "rolled-back", "nothing to restore: the definition was the saved one",
+                                  &err);
+        if (r < 0)
+            return sg_report(r, &err), r;
+        fprintf(out, "Entry %u: the persistent definition of %s already is the saved one: nothing to restore "
+                     "(entry marked rolled-back).\n", id, qname);
+        return 0;
+    }
+    /* Without libvirt's text of the definition (a process that died after defining), compare documents. */
+    if (strcmp(cur, left_xml) != 0 &&
+        (sg_jentry_str(after, "defined_xml") || sg_domxml_same(cur, left_xml, NULL, 0) != 1)) {
         if (!force) {
             sg_log_error("rollback of entry %u: %s changed since swapguard applied entry %u (its persistent XML "
                          "is not what the entry left): nothing changed; --force restores the saved XML anyway",

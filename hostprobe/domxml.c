@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libvirt/libvirt.h>
+#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
@@ -823,4 +824,47 @@ int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxm
                         char *why, size_t why_size)
 {
     return edit(EDIT_HUGEPAGES, xml, page_size_kib, out, why, why_size);
+}
+
+/* The canonical form of xml (see sg_domxml_same), or -errno. */
+static int canonical(const char *xml, const char *which, xmlChar **out, int *len, char *why, size_t why_size)
+{
+    struct sg_domxml d;
+    _cleanup_doc_ xmlDocPtr doc = NULL;
+    char reason[200] = "";
+    int r;
+
+    r = sg_domxml_parse(xml, &d, reason, sizeof(reason));
+    if (r < 0) {
+        sg_why(why, why_size, "%s: %s", which, reason);
+        return -EINVAL;
+    }
+    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        sg_why(why, why_size, "%s: not well-formed XML", which);
+        return -EINVAL;
+    }
+    *len = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, out);
+    if (*len < 0) {
+        sg_why(why, why_size, "%s: cannot canonicalise it", which);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int sg_domxml_same(const char *a, const char *b, char *why, size_t why_size)
+{
+    _cleanup_xmlchar_ xmlChar *ca = NULL;
+    _cleanup_xmlchar_ xmlChar *cb = NULL;
+    int la, lb, r;
+
+    if (!a || !b) {
+        sg_why(why, why_size, "no document");
+        return -EINVAL;
+    }
+    if ((r = canonical(a, "first document", &ca, &la, why, why_size)) < 0 ||
+        (r = canonical(b, "second document", &cb, &lb, why, why_size)) < 0)
+        return r;
+    return la == lb && memcmp(ca, cb, (size_t)la) == 0;
 }

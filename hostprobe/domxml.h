@@ -171,3 +171,15 @@ int sg_domxml_lock_memory(const char *xml, uint64_t overhead_kib, struct sg_domx
  */
 int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxml_edit *out,
                         char *why, size_t why_size);
+
+/*
+ * Whether a and b are the same document up to how it is written: their
+ * canonical forms (libxml2, Canonical XML 1.0 with comments: attribute
+ * order, quote style, empty-element and character-reference syntax and the
+ * XML declaration do not matter; whitespace inside the root element does)
+ * are equal. For telling whether libvirt's text of a definition is still the
+ * document swapguard defined. Returns 1 (same), 0 (different), or -EINVAL
+ * when either does not parse as sg_domxml_parse() requires (why says which),
+ * -ENOMEM.
+ */
+int sg_domxml_same(const char *a, const char *b, char *why, size_t why_size);

@@ -472,3 +472,33 @@ Test(domxml_edit_hostile, external_entities_are_not_loaded)
     cr_assert_null(strstr(e.after, "root:"));
     sg_domxml_edit_clear(&e);
 }
+
+Test(domxml_same, written_differently_or_changed)
+{
+    /* real: libvirt's stored text of our edit is the same document as the edit */
+    char *xml = sg_test_slurp(CAPTURED, NULL), *stored = sg_test_slurp("domxml/edit/sgxm-apply.lock-memory.libvirt.xml", NULL);
+    struct sg_domxml_edit e;
+    char why[256] = "";
+
+    cr_assert_eq(run(LOCK, xml, &e, why, sizeof(why)), 0);
+    cr_assert_eq(sg_domxml_same(stored, e.after, why, sizeof(why)), 1, "%s", why);
+    cr_assert_eq(sg_domxml_same(xml, e.before, why, sizeof(why)), 1);
+    cr_assert_eq(sg_domxml_same(xml, e.after, why, sizeof(why)), 0);
+    cr_assert_eq(sg_domxml_same(xml, stored, why, sizeof(why)), 0);
+    sg_domxml_edit_clear(&e);
+    free(xml);
+    free(stored);
+
+    /* HAND-WRITTEN: quoting, attribute order, empty elements, character references, the declaration */
+    cr_assert_eq(sg_domxml_same("<?xml version='1.0'?><domain a='1' b=\"2\"><x></x><t>&#65;</t></domain>",
+                                "<domain b='2' a=\"1\"><x/><t>A</t></domain>\n", why, sizeof(why)), 1, "%s", why);
+    /* whitespace inside the root, comments and values count */
+    cr_assert_eq(sg_domxml_same("<domain><x/></domain>", "<domain> <x/></domain>", why, sizeof(why)), 0);
+    cr_assert_eq(sg_domxml_same("<domain><x/></domain>", "<domain><x/><!--c--></domain>", why, sizeof(why)), 0);
+    cr_assert_eq(sg_domxml_same("<domain a='1'/>", "<domain a='2'/>", why, sizeof(why)), 0);
+    cr_assert_eq(sg_domxml_same("<domain/>", "<domain>", why, sizeof(why)), -EINVAL);
+    cr_assert(strstr(why, "second document"), "%s", why);
+    cr_assert_eq(sg_domxml_same("<other/>", "<domain/>", why, sizeof(why)), -EINVAL);
+    cr_assert(strstr(why, "first document: root element is not <domain>"), "%s", why);
+    cr_assert_eq(sg_domxml_same(NULL, "<domain/>", NULL, 0), -EINVAL);
+}
