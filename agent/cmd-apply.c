@@ -109,11 +109,11 @@ int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_log_error("apply %s: which domain? (swapguard apply %s %s)", act->name, act->name, act->synopsis);
         return 1;
     }
+    if (req.yes && need_root("apply") < 0)
+        return 1;
     if (sg_diag_load_config(ctx, a->val[A_CONFIG], &cfg) < 0)
         return 1;
     r = sg_ctx_fs(ctx);
-    if (r == 0 && req.yes)
-        r = need_root("apply");
     if (r == 0 && domain_action(act))
         r = apply_connect(ctx, req.yes);
     if (r == 0 && req.yes)
@@ -264,11 +264,11 @@ int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
             return 1;
         }
     }
+    if (yes && need_root("rollback") < 0)
+        return 1;
     if (sg_diag_load_config(ctx, a->val[R_CONFIG], &cfg) < 0)
         return 1;
     r = sg_ctx_fs(ctx);
-    if (r == 0 && yes)
-        r = need_root("rollback");
     if (r == 0)
         r = open_journal(&cfg, &j);
     if (r < 0)
