@@ -33,9 +33,10 @@ enum { R_YES, R_FORCE, R_CONFIG };
 
 const struct sg_opt_def sg_history_opts[] = {
     { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    { "json", NULL, "print the entries as a JSON array" },
     { .name = NULL },
 };
-enum { H_CONFIG };
+enum { H_CONFIG, H_JSON };
 
 static int open_journal(const struct sg_config *cfg, struct sg_journal *j)
 {
@@ -193,6 +194,8 @@ int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     json_object *entries;
     size_t n;
 
+    if (a->set[H_JSON])
+        ctx->json = true;
     if (sg_diag_load_config(ctx, a->val[H_CONFIG], &cfg) < 0)
         return 1;
     snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_JOURNAL_FILE);
