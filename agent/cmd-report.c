@@ -7,7 +7,9 @@
  * The metadata needs a read-write libvirt connection. Under -r the round
  * runs without it: the metadata is "skipped" with the reason "read-only
  * connection (-r)", the other outputs go on. Exit status 1 when any configured
- * output failed (each failure was logged as a warning), else 0.
+ * output failed (each failure was logged as a warning), else 0; an absent
+ * receiver (-ENOENT: no journald or syslog, no textfile directory, no domain
+ * log yet) is skipped with a warning.
  */
 #include <string.h>
 #include <time.h>

@@ -895,7 +895,9 @@ const struct sg_cmd_def sg_commands[] = {
                 "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
                 "history, as configured in [report]; prints what went where, per domain.\n"
                 "The metadata needs a read-write connection: under -r it is skipped (said so)\n"
-                "and the other outputs go on. Exit status 1 when a configured output failed.",
+                "and the other outputs go on. Exit status 1 when a configured output failed; an\n"
+                "absent receiver (no journald or syslog, no textfile directory, no domain log\n"
+                "yet) is skipped with a warning.",
         .handler = sg_cmd_report,
     },
     {

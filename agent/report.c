@@ -951,10 +951,21 @@ static void note(struct sg_report_result *res, enum sg_report_output o, enum sg_
     snprintf(res->where[o], sizeof(res->where[o]), "%s", why);
 }
 
-/* Records the outcome r of output o for domain d, warning when it failed; keeps the first error. */
+/*
+ * Records the outcome r of output o for domain d, warning when it failed; keeps the first error.
+ * -ENOENT means the receiver is not there (no journald or syslog listening, no node_exporter
+ * textfile directory, no domain log yet): skipped with a warning, not a failure, so that the
+ * defaults work on a host without them.
+ */
 static void outcome(struct sg_report_result *res, enum sg_report_output o, const struct sg_report_dom *d,
                     int r, const char *why, int *first)
 {
+    if (r == -ENOENT) {
+        note(res, o, SG_REPORT_SKIPPED, why);
+        sg_log_warning("report: %s of domain '%s' skipped: %s", sg_report_output_name(o),
+                       d->w->d.name ? d->w->d.name : "", why[0] ? why : strerror(-r));
+        return;
+    }
     note(res, o, r < 0 ? SG_REPORT_FAILED : SG_REPORT_DONE, why);
     if (r < 0) {
         sg_log_warning("report: %s of domain '%s' failed: %s", sg_report_output_name(o),
@@ -1019,13 +1030,14 @@ int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *
         why[0] = '\0';
         r = sg_report_textfile(cfg->textfile, host, d, n, now, why, sizeof(why));
         if (r < 0) {
-            sg_log_warning("report: textfile (every domain of the round) failed: %s",
-                           why[0] ? why : strerror(-r));
-            if (first == 0)
+            sg_log_warning("report: textfile (every domain of the round) %s: %s",
+                           r == -ENOENT ? "skipped" : "failed", why[0] ? why : strerror(-r));
+            if (first == 0 && r != -ENOENT)
                 first = r;
         }
         for (size_t i = 0; res && i < n; i++)
-            note(&res[i], SG_REPORT_TEXTFILE, r < 0 ? SG_REPORT_FAILED : SG_REPORT_DONE, why);
+            note(&res[i], SG_REPORT_TEXTFILE,
+                 r == -ENOENT ? SG_REPORT_SKIPPED : r < 0 ? SG_REPORT_FAILED : SG_REPORT_DONE, why);
     }
     return first;
 }

@@ -633,15 +633,20 @@ Test(report, round_goes_on_past_a_failing_output, .init = mk_tmpdir, .fini = rm_
     load("squeezed.jsonl", &r);
     sg_config_default(&cfg);
     cfg.report_journal = false;
-    snprintf(cfg.domain_log_dir, sizeof(cfg.domain_log_dir), "%s", tmpdir); /* no NAME.log: fails */
+    snprintf(cfg.domain_log_dir, sizeof(cfg.domain_log_dir), "%s", tmpdir);
+    /* Hand-made: the first domain's log is a directory (fails, EISDIR); the others have none (skipped). */
+    snprintf(path, sizeof(path), "%s/%s.log", tmpdir, r.d[0].w->d.name);
+    cr_assert_eq(mkdir(path, 0700), 0);
     snprintf(cfg.textfile, sizeof(cfg.textfile), "%s/swapguard.prom", tmpdir);
     snprintf(cfg.history, sizeof(cfg.history), "%s/history.jsonl", tmpdir);
     r.d[1].changed = false;
-    cr_expect_eq(sg_report_round_ex(&cfg, &r.host, r.d, r.n, NOW, res), -ENOENT);
+    cr_expect_eq(sg_report_round_ex(&cfg, &r.host, r.d, r.n, NOW, res), -EISDIR);
     /* No libvirt handle (w->dom NULL): the metadata is skipped, not failed. */
     cr_expect_eq(res[0].st[SG_REPORT_METADATA], SG_REPORT_SKIPPED);
     cr_expect_str_eq(res[0].where[SG_REPORT_METADATA], "domain not running");
     cr_expect_eq(res[0].st[SG_REPORT_DOMAIN_LOG], SG_REPORT_FAILED);
+    for (size_t i = 2; i < r.n; i++)
+        cr_expect_eq(res[i].st[SG_REPORT_DOMAIN_LOG], SG_REPORT_SKIPPED, "no log yet: skipped, not failed");
     cr_expect_eq(res[0].st[SG_REPORT_JOURNAL], SG_REPORT_OFF);
     cr_expect_eq(res[0].st[SG_REPORT_HISTORY], SG_REPORT_DONE);
     cr_expect_eq(res[0].st[SG_REPORT_TEXTFILE], SG_REPORT_DONE);
