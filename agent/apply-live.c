@@ -105,14 +105,18 @@ static int live_dom_recheck(struct sg_ctx *ctx, const struct live_dom *x, const 
     return 0;
 }
 
-/* Is capability bit cap in this process's effective set (/proc/self/status CapEff)? */
-static bool have_cap(const struct sg_fs *fs, unsigned cap)
+/*
+ * Is capability bit cap in this process's effective set? Read from the real
+ * /proc/self/status (CapEff), not from --proc-root: it is about us. Only asked
+ * for --yes (a dry run needs none).
+ */
+static bool have_cap(unsigned cap)
 {
     char buf[4096];
     const char *p;
     unsigned long long eff;
 
-    if (sg_read_at(fs->proc_fd, "self/status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nCapEff:")))
+    if (sg_read_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nCapEff:")))
         return geteuid() == 0; /* unknown: assume root has it; the kernel answers EPERM otherwise */
     eff = strtoull(p + 8, NULL, 16);
     return cap < 64 && (eff >> cap) & 1;
@@ -635,7 +639,7 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_journal *j)
         fprintf(req->out, "  memory cgroup: limit %" PRIu64 " KiB leaves %" PRIu64 " KiB >= swapped: holds\n",
                 cs.limit_bytes / 1024, room);
     }
-    if (!have_cap(&ctx->fs, CAP_SYS_NICE) || !have_cap(&ctx->fs, CAP_SYS_PTRACE)) {
+    if (req->yes && (!have_cap(CAP_SYS_NICE) || !have_cap(CAP_SYS_PTRACE))) {
         sg_log_error("apply prefetch: process_madvise(2) on another process needs CAP_SYS_NICE and reading "
                      "its memory CAP_SYS_PTRACE; this process lacks one; refused, nothing changed");
         r = -EPERM;
@@ -729,7 +733,7 @@ static int apply_oom_protect(const struct sg_apply_req *req, struct sg_journal *
         fprintf(req->out, "already %d: nothing to do\n", old);
         goto out;
     }
-    if (!have_cap(&ctx->fs, CAP_SYS_RESOURCE)) {
+    if (req->yes && !have_cap(CAP_SYS_RESOURCE)) {
         sg_log_error("apply oom-protect: lowering oom_score_adj needs CAP_SYS_RESOURCE, which this process "
                      "lacks (a container or a restricted root?); refused, nothing changed");
         r = -EPERM;
@@ -921,7 +925,7 @@ static int apply_swapoff(const struct sg_apply_req *req, struct sg_journal *j)
                 sg_fmt_safe(devs[i].filename, safe, sizeof(safe)), devs[i].type, devs[i].used_kib,
                 devs[i].size_kib, devs[i].priority);
     fprintf(req->out, "  %s\n", text);
-    if (!have_cap(&ctx->fs, CAP_SYS_ADMIN)) {
+    if (req->yes && !have_cap(CAP_SYS_ADMIN)) {
         sg_log_error("apply swapoff: swapoff(2) needs CAP_SYS_ADMIN, which this process lacks; refused, nothing "
                      "changed");
         r = -EPERM;

@@ -33,9 +33,10 @@ enum { R_YES, R_FORCE, R_CONFIG };
 
 const struct sg_opt_def sg_history_opts[] = {
     { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    { "json", NULL, "print the entries as a JSON array" },
     { .name = NULL },
 };
-enum { H_CONFIG };
+enum { H_CONFIG, H_JSON };
 
 static int open_journal(const struct sg_config *cfg, struct sg_journal *j)
 {
@@ -109,11 +110,11 @@ int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_log_error("apply %s: which domain? (swapguard apply %s %s)", act->name, act->name, act->synopsis);
         return 1;
     }
+    if (req.yes && need_root("apply") < 0)
+        return 1;
     if (sg_diag_load_config(ctx, a->val[A_CONFIG], &cfg) < 0)
         return 1;
     r = sg_ctx_fs(ctx);
-    if (r == 0 && req.yes)
-        r = need_root("apply");
     if (r == 0 && domain_action(act))
         r = apply_connect(ctx, req.yes);
     if (r == 0 && req.yes)
@@ -193,6 +194,8 @@ int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     json_object *entries;
     size_t n;
 
+    if (a->set[H_JSON])
+        ctx->json = true;
     if (sg_diag_load_config(ctx, a->val[H_CONFIG], &cfg) < 0)
         return 1;
     snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_JOURNAL_FILE);
@@ -264,11 +267,11 @@ int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
             return 1;
         }
     }
+    if (yes && need_root("rollback") < 0)
+        return 1;
     if (sg_diag_load_config(ctx, a->val[R_CONFIG], &cfg) < 0)
         return 1;
     r = sg_ctx_fs(ctx);
-    if (r == 0 && yes)
-        r = need_root("rollback");
     if (r == 0)
         r = open_journal(&cfg, &j);
     if (r < 0)
