@@ -406,15 +406,19 @@ static int hugepage_precondition(const struct sg_apply_req *req, const struct sg
              "of RAM now (MemAvailable %s%s)",
              need, page_kib, nodes, have[0] ? have : " none there,", kib(grow_kib, b[0], 32),
              kib(h.mem.mem_available_kib, b[1], 32),
-             h.mem.mem_available_kib >= grow_kib + req->cfg->rec.host_reserve_kib ? ""
-                                                                                 : ": the host cannot spare it");
+             h.mem.mem_available_kib >= grow_kib &&
+                     h.mem.mem_available_kib - grow_kib >= req->cfg->rec.host_reserve_kib
+                 ? ""
+                 : ": the host cannot spare it");
     grow_node = grow ? grow->node : (x->n_numa_nodes > 0 ? x->numa_nodes[0] : -1);
     new_nr = (grow ? grow->nr_pages : 0) + deficit;
     if (grow_node >= 0)
-        snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-                 grow_node, page_kib);
+        snprintf(path, sizeof(path),
+                 "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", grow_node,
+                 page_kib);
     else
-        snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", page_kib);
+        snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
+                 page_kib);
     snprintf(cmd, cmd_size, "echo %" PRIu64 " > %s", new_nr, path);
     return -ENOSPC;
 }
@@ -556,18 +560,18 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         sg_log_error("%s %s: its persistent XML: %s", action, qname, why);
         return r;
     }
+    r = kind == XML_LOCK ? sg_domxml_lock_memory(xml, req->cfg->rec.qemu_overhead_kib, &e, why, sizeof(why))
+                         : sg_domxml_hugepages(xml, page_kib, &e, why, sizeof(why));
+    if (r == -EALREADY) {
+        fprintf(req->out, "%s %s: nothing to do: %s\n", action, qname, why);
+        return 0;
+    }
     if (x.nova && !req->force) {
         print_nova(req->out, kind, &x, page_kib);
         sg_log_error("%s %s: refused: OpenStack Nova manages this domain and rewrites its XML (hard reboot, "
                      "resize, migration); use the flavor extra specs above, or --force to edit it anyway",
                      action, qname);
         return -EPERM;
-    }
-    r = kind == XML_LOCK ? sg_domxml_lock_memory(xml, req->cfg->rec.qemu_overhead_kib, &e, why, sizeof(why))
-                         : sg_domxml_hugepages(xml, page_kib, &e, why, sizeof(why));
-    if (r == -EALREADY) {
-        fprintf(req->out, "%s %s: nothing to do: %s\n", action, qname, why);
-        return 0;
     }
     if (r < 0) {
         sg_log_error("%s %s: %s", action, qname, why);
