@@ -200,9 +200,12 @@ int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_JOURNAL_FILE);
     if (access(path, F_OK) < 0 && errno == ENOENT) {
-        if (ctx->json)
-            sg_json_print(ctx->out, json_object_new_array());
-        else
+        if (ctx->json) {
+            json_object *none = json_object_new_array();
+
+            sg_json_print(ctx->out, none);
+            json_object_put(none);
+        } else
             fprintf(ctx->out, "no remedies applied yet (%s does not exist)\n", path);
         sg_config_clear(&cfg);
         return 0;
@@ -214,7 +217,7 @@ int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     entries = sg_journal_entries(&j);
     n = json_object_array_length(entries);
     if (ctx->json) {
-        sg_json_print(ctx->out, json_object_get(entries));
+        sg_json_print(ctx->out, entries);
     } else {
         fprintf(ctx->out, "%4s  %-23s  %-12s  %-20s  %-11s  %s\n", "ID", "Time", "Action", "Target", "Status",
                 "Who");

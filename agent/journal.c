@@ -307,15 +307,16 @@ int sg_journal_open(struct sg_journal *j, const char *dir, struct sg_error *err)
 {
     _cleanup_close_ int dfd = -1;
     struct stat st;
+    size_t len = strlen(dir);
     int r;
 
     memset(j, 0, sizeof(*j));
     j->lock_fd = -1;
-    if (!*dir || strlen(dir) >= sizeof(j->dir)) {
+    if (len == 0 || len >= sizeof(j->dir)) {
         sg_error_set(err, dir, NULL, 0, "state directory path empty or too long");
         return -EINVAL;
     }
-    snprintf(j->dir, sizeof(j->dir), "%s", dir);
+    memcpy(j->dir, dir, len + 1);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return sg_error_set(err, dir, NULL, 0, "cannot create the state directory: %s", strerror(errno)), -errno;
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
