@@ -106,22 +106,35 @@ static void print_safe_lines(FILE *out, const char *text, const char *indent)
 }
 
 /*
- * Prints a unified diff of a and b under the labels la and lb: the system's
- * `diff -u` (diffutils) on two temporary files, run with posix_spawnp, its
- * output escaped for the terminal. Returns 0 (also when a equals b), or
- * -errno with one message logged.
+ * Prints a unified diff of the persistent XML of domain name as it is (a)
+ * and as it will be (b), labelled "NAME (persistent, now)" and "NAME (after
+ * WHAT)": the system's `diff -u` (diffutils) on two temporary files, run with
+ * posix_spawnp, its output escaped for the terminal. Returns 0 (also when a
+ * equals b), or -errno with one message logged.
  */
-static int print_diff(FILE *out, const char *a, const char *b, const char *la, const char *lb)
+static int print_diff(FILE *out, const char *a, const char *b, const char *name, const char *what)
 {
     _cleanup_(unlinkp) char *fa = NULL;
     _cleanup_(unlinkp) char *fb = NULL;
     _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *la = NULL;
+    _cleanup_free_ char *lb = NULL;
     size_t len = 0, cap = 0;
     posix_spawn_file_actions_t fact;
     int pipefd[2], status, r;
     pid_t pid;
-    char *argv[] = { "diff", "-u", "--label", (char *)la, "--label", (char *)lb, NULL, NULL, NULL };
+    char *argv[] = { "diff", "-u", "--label", NULL, "--label", NULL, NULL, NULL, NULL };
 
+    if (asprintf(&la, "%s (persistent, now)", name) < 0)
+        la = NULL;
+    if (la && asprintf(&lb, "%s (after %s)", name, what) < 0)
+        lb = NULL;
+    if (!la || !lb) {
+        sg_log_error("cannot label the diff: out of memory");
+        return -ENOMEM;
+    }
+    argv[3] = la;
+    argv[5] = lb;
     r = write_temp(a, &fa);
     if (r == 0)
         r = write_temp(b, &fb);
@@ -420,8 +433,6 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     _cleanup_dom_ virDomainPtr defined = NULL;
     _cleanup_free_ char *xml = NULL;
     _cleanup_free_ char *now = NULL;
-    _cleanup_free_ char *label_a = NULL;
-    _cleanup_free_ char *label_b = NULL;
     struct sg_error err = { 0 };
     struct sg_domxml x;
     char why[512], qname[1100];
@@ -482,10 +493,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     r = precondition(req, kind, d.uuid, &x, &e, page_kib, qname);
     if (r < 0)
         return r;
-    if (asprintf(&label_a, "%s (persistent, now)", d.name) < 0 ||
-        asprintf(&label_b, "%s (after apply)", d.name) < 0)
-        return -ENOMEM;
-    r = print_diff(req->out, e.before, e.after, label_a, label_b);
+    r = print_diff(req->out, e.before, e.after, d.name, "apply");
     if (r < 0)
         return r;
     if (!req->yes) {
@@ -599,8 +607,6 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
     _cleanup_dom_ virDomainPtr defined = NULL;
     _cleanup_free_ char *cur = NULL;
     _cleanup_free_ char *restored = NULL;
-    _cleanup_free_ char *label_a = NULL;
-    _cleanup_free_ char *label_b = NULL;
     struct sg_error err = { 0 };
     char qname[1100];
     unsigned id;
@@ -653,10 +659,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
         sg_log_warning("%s changed since swapguard applied entry %u; restoring the saved XML anyway (--force)",
                        qname, id);
     }
-    if (asprintf(&label_a, "%s (persistent, now)", target ? target : uuid) < 0 ||
-        asprintf(&label_b, "%s (after rollback)", target ? target : uuid) < 0)
-        return -ENOMEM;
-    r = print_diff(out, cur, old_xml, label_a, label_b);
+    r = print_diff(out, cur, old_xml, target ? target : uuid, "rollback");
     if (r < 0)
         return r;
     defined = virDomainDefineXML(ctx->conn, old_xml);
