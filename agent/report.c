@@ -197,6 +197,40 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/*
+ * Appends line to the file path in one write: O_APPEND, never through a
+ * symbolic link (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK), and
+ * only into a regular file; with create, an absent file is created 0600.
+ * why gets spath (path escaped for the terminal), or spath and the reason
+ * it failed. 0, -EINVAL when path is not a regular file, -errno of open/write.
+ */
+static int append_line(const char *path, const char *spath, bool create, const char *line, char *why,
+                       size_t why_size)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
+                                            (create ? O_CREAT : 0),
+                                  0600);
+    struct stat st;
+    int r;
+
+    if (fd < 0) {
+        r = -errno;
+        sg_why(why, why_size, "%s: %s", spath, r == -ELOOP ? "a symbolic link, refused" : strerror(-r));
+        return r;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        sg_why(why, why_size, "%s: not a regular file", spath);
+        return -EINVAL;
+    }
+    r = write_all(fd, line, strlen(line));
+    if (r < 0) {
+        sg_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    sg_why(why, why_size, "%s", spath);
+    return 0;
+}
+
 static bool is_stall_or_risk(const struct sg_verdict *v)
 {
     return v->kind == SG_VERDICT_HOST_SWAP_STALL || v->kind == SG_VERDICT_HOST_SWAP_RISK;
@@ -404,9 +438,7 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
 {
     const char *name = d->w->d.name;
     _cleanup_free_ char *path = NULL, *spath = NULL, *msg = NULL, *line = NULL;
-    _cleanup_close_ int fd = -1;
     char t[64];
-    struct stat st;
     int r;
 
     if (!name || !name[0] || strchr(name, '/') || name[0] == '.') {
@@ -422,22 +454,6 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
     spath = safe_dup(path);
     if (!spath)
         return -ENOMEM;
-    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        r = -errno;
-        if (r == -ENOENT)
-            sg_why(why, why_size, "%s: no such log (libvirt creates it when the domain starts; "
-                   "swapguard does not)", spath);
-        else if (r == -ELOOP)
-            sg_why(why, why_size, "%s: a symbolic link, refused", spath);
-        else
-            sg_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        sg_why(why, why_size, "%s: not a regular file", spath);
-        return -EINVAL;
-    }
     r = sg_report_message(d, false, &msg);
     if (r < 0)
         return r;
@@ -446,13 +462,11 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
         line = NULL;
         return -ENOMEM;
     }
-    r = write_all(fd, line, strlen(line));
-    if (r < 0) {
-        sg_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    sg_why(why, why_size, "%s", spath);
-    return 0;
+    r = append_line(path, spath, false, line, why, why_size);
+    if (r == -ENOENT)
+        sg_why(why, why_size, "%s: no such log (libvirt creates it when the domain starts; swapguard does not)",
+               spath);
+    return r;
 }
 
 /* ---- journald, syslog ---------------------------------------------------------------- */
@@ -624,30 +638,19 @@ int sg_report_history(const char *path, const struct sg_report_dom *d, double no
                       size_t why_size)
 {
     _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *line = NULL;
-    _cleanup_close_ int fd = -1;
     json_object *o;
-    struct stat st;
     int r;
 
     if (!spath || !dir)
         return -ENOMEM;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        int e = errno; /* before safe_dup()'s malloc */
         _cleanup_free_ char *sdir = safe_dup(dir);
-        r = -errno;
+
+        r = -e;
         sg_why(why, why_size, "%s: cannot create the directory: %s", sdir ? sdir : "",
                strerror(-r));
         return r;
-    }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-              0600);
-    if (fd < 0) {
-        r = -errno;
-        sg_why(why, why_size, "%s: %s", spath, r == -ELOOP ? "a symbolic link, refused" : strerror(-r));
-        return r;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        sg_why(why, why_size, "%s: not a regular file", spath);
-        return -EINVAL;
     }
     o = sg_report_history_json(d, now);
     if (asprintf(&line, "%s\n",
@@ -657,13 +660,7 @@ int sg_report_history(const char *path, const struct sg_report_dom *d, double no
     json_object_put(o);
     if (!line)
         return -ENOMEM;
-    r = write_all(fd, line, strlen(line));
-    if (r < 0) {
-        sg_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    sg_why(why, why_size, "%s", spath);
-    return 0;
+    return append_line(path, spath, true, line, why, why_size);
 }
 
 /* ---- the Prometheus textfile ----------------------------------------------------------- */
