@@ -447,7 +447,8 @@ bool sg_hugepages_fit(uint64_t reserve_kib, const struct sg_rec_host *h, const s
         n_of_size += page_size_kib > 0 && h->pools[i].page_size_kib == page_size_kib;
     if (n_of_size == 0) {
         snprintf(text, size,
-                 "the host has no pool of %" PRIu64 " KiB hugepages (no hugepages-%" PRIu64 "kB in sysfs): refused",
+                 "the host has no pool of %" PRIu64 " KiB hugepages (no hugepages-%" PRIu64
+                 "kB in sysfs): refused",
                  page_size_kib, page_size_kib);
         return false;
     }
@@ -494,8 +495,9 @@ bool sg_hugepages_fit(uint64_t reserve_kib, const struct sg_rec_host *h, const s
         return false;
     grow_node = grow ? grow->node : (d->n_numa_nodes > 0 && d->numa_nodes ? d->numa_nodes[0] : -1);
     if (grow_node >= 0)
-        snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-                 grow_node, page_size_kib);
+        snprintf(path, sizeof(path),
+                 "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", grow_node,
+                 page_size_kib);
     else
         snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
                  page_size_kib);

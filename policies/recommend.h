@@ -170,19 +170,23 @@ bool sg_lock_memory_fits(uint64_t reserve_kib, uint64_t qemu_overhead_kib, uint6
  * cover d->guest_ram_kib rounded up to whole pages, in one pool or together
  * (the guest may spread over its nodes). Reads only h->pools, h->n_pools,
  * h->mem_available_kib (/proc/meminfo) and d->guest_ram_kib, d->numa_nodes,
- * d->n_numa_nodes; sizes in KiB, counts in pages.
+ * d->n_numa_nodes. Sizes in KiB (printed as "512 KiB", "64.0 MiB", "3.8 GiB"),
+ * counts in pages.
  * Writes into text one of
- *   "need N pages of S KiB on NODES; POOL has F free of T: holds",
+ *   "need N pages of S KiB on NODES; POOL has F free of T: holds" (the first pool that alone fits),
  *   "need N pages of S KiB on NODES; F free over those nodes together (the guest may spread): holds",
  *   "pool too small: need N pages of S KiB on NODES, POOL has F free of T, ... refused; growing it
- *    takes K of RAM now (MemAvailable A[: the host cannot spare it])" (less than reserve_kib would be left),
+ *    takes K of RAM now (MemAvailable A)", with ": the host cannot spare it" after A when growing
+ *    would leave less than reserve_kib available,
  *   "the host has no pool of S KiB hugepages (no hugepages-SkB in sysfs): refused",
- * bounded so that the outcome fits in 400 bytes (struct sg_rec.precondition).
+ * where NODES is "any node", "node 1" or "nodes 0,1" and POOL "node0" or "the host pool";
+ * the lists are cut so that the outcome always fits in 400 bytes (struct sg_rec.precondition).
  * When the pool is too small, cmd (cmd_size bytes, may be NULL) gets the
- * command that grows the fullest allowed pool by the missing pages,
+ * command that grows the allowed pool with the most free pages (none: the
+ * guest's first node's) by the missing pages,
  * "echo NR > /sys/devices/system/node/nodeN/hugepages/hugepages-SkB/nr_hugepages"
- * (/sys/kernel/mm/hugepages/... without NUMA sysfs), and *grow_kib (may be
- * NULL) the RAM that takes; otherwise cmd is "" and *grow_kib 0.
+ * (/sys/kernel/mm/hugepages/... for the host-wide pool), and *grow_kib (may
+ * be NULL) the RAM that takes, K; otherwise cmd is "" and *grow_kib 0.
  * Returns whether it holds.
  */
 bool sg_hugepages_fit(uint64_t reserve_kib, const struct sg_rec_host *h, const struct sg_rec_domain *d,
