@@ -22,6 +22,7 @@
 #include <libvirt/virterror.h>
 
 #include "agent/apply.h"
+#include "agent/collect.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
@@ -35,6 +36,7 @@ extern char **environ;
 #define KIB_PER_GIB (UINT64_C(1024) * 1024)
 
 enum xml_kind { XML_LOCK, XML_HUGEPAGES };
+static const char *const kind_action[] = { [XML_LOCK] = "lock-memory", [XML_HUGEPAGES] = "hugepages" };
 
 static void virdomp(virDomainPtr *d)
 {
@@ -104,22 +106,35 @@ static void print_safe_lines(FILE *out, const char *text, const char *indent)
 }
 
 /*
- * Prints a unified diff of a and b under the labels la and lb: the system's
- * `diff -u` (diffutils) on two temporary files, run with posix_spawnp, its
- * output escaped for the terminal. Returns 0 (also when a equals b), or
- * -errno with one message logged.
+ * Prints a unified diff of the persistent XML of domain name as it is (a)
+ * and as it will be (b), labelled "NAME (persistent, now)" and "NAME (after
+ * WHAT)": the system's `diff -u` (diffutils) on two temporary files, run with
+ * posix_spawnp, its output escaped for the terminal. Returns 0 (also when a
+ * equals b), or -errno with one message logged.
  */
-static int print_diff(FILE *out, const char *a, const char *b, const char *la, const char *lb)
+static int print_diff(FILE *out, const char *a, const char *b, const char *name, const char *what)
 {
     _cleanup_(unlinkp) char *fa = NULL;
     _cleanup_(unlinkp) char *fb = NULL;
     _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *la = NULL;
+    _cleanup_free_ char *lb = NULL;
     size_t len = 0, cap = 0;
     posix_spawn_file_actions_t fact;
     int pipefd[2], status, r;
     pid_t pid;
-    char *argv[] = { "diff", "-u", "--label", (char *)la, "--label", (char *)lb, NULL, NULL, NULL };
+    char *argv[] = { "diff", "-u", "--label", NULL, "--label", NULL, NULL, NULL, NULL };
 
+    if (asprintf(&la, "%s (persistent, now)", name) < 0)
+        la = NULL;
+    if (la && asprintf(&lb, "%s (after %s)", name, what) < 0)
+        lb = NULL;
+    if (!la || !lb) {
+        sg_log_error("cannot label the diff: out of memory");
+        return -ENOMEM;
+    }
+    argv[3] = la;
+    argv[5] = lb;
     r = write_temp(a, &fa);
     if (r == 0)
         r = write_temp(b, &fb);
@@ -245,32 +260,18 @@ static void print_nova(FILE *out, enum xml_kind kind, const struct sg_domxml *x,
 
 /* ---- preconditions -------------------------------------------------------- */
 
-static const char *kib(uint64_t v, char *buf, size_t size) { return sg_fmt_kib(v, buf, size); }
-
 /*
- * lock-memory, as `recommend` checks it: the guest RAM of the running
- * domains whose persistent XML locks memory (virDomainGetInfo maxMem), plus
- * this guest's RAM and the QEMU overhead, must fit in MemTotal
- * (/proc/meminfo) minus [recommend] host_reserve. Fills text; returns 0 when
- * it holds, -ENOSPC when not, another -errno (logged) when it cannot tell.
+ * The guest RAM (virDomainGetInfo maxMem) of the running domains other than
+ * self_uuid whose persistent XML locks memory, as `recommend` counts it for
+ * the locked total, into *out (KiB). 0 or -errno (logged).
  */
-static int lock_precondition(const struct sg_apply_req *req, const char *self_uuid, uint64_t guest_kib,
-                             char *text, size_t size)
+static int locked_others_kib(const struct sg_apply_req *req, const char *self_uuid, uint64_t *out)
 {
-    const struct sg_recommend_config *c = &req->cfg->rec;
-    _cleanup_(host_clearp) struct sg_host_sample h = { 0 };
     struct sg_domain *all = NULL;
     struct sg_error err = { 0 };
-    uint64_t locked = 0, need, total, limit;
-    char b[7][32];
-    int n, r;
+    int n;
 
-    r = sg_ctx_fs(req->ctx);
-    if (r < 0)
-        return r;
-    r = sg_host_read(&req->ctx->fs, false, &h, &err);
-    if (r < 0)
-        return sg_report(r, &err), r;
+    *out = 0;
     n = sg_domains_list(req->ctx->conn, false, &all, &err);
     if (n < 0)
         return sg_report(n, &err), n;
@@ -284,148 +285,81 @@ static int lock_precondition(const struct sg_apply_req *req, const char *self_uu
         dom = virDomainLookupByUUIDString(req->ctx->conn, all[i].uuid);
         xml = dom ? virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE) : NULL;
         if (xml && sg_domxml_parse(xml, &x, NULL, 0) == 0 && x.locked)
-            locked += all[i].max_memory_kib;
+            *out += all[i].max_memory_kib;
         free(xml);
         if (dom)
             virDomainFree(dom);
     }
     sg_domains_free(all, (size_t)n);
-
-    need = guest_kib + c->qemu_overhead_kib;
-    total = locked + need;
-    limit = h.mem.mem_total_kib > c->host_reserve_kib ? h.mem.mem_total_kib - c->host_reserve_kib : 0;
-    snprintf(text, size,
-             "locked total %s (already locked %s + guest RAM %s + QEMU overhead %s) %s host RAM %s - "
-             "reserve %s = %s: %s",
-             kib(total, b[0], 32), kib(locked, b[1], 32), kib(guest_kib, b[2], 32),
-             kib(c->qemu_overhead_kib, b[3], 32), total <= limit ? "<=" : ">",
-             kib(h.mem.mem_total_kib, b[4], 32), kib(c->host_reserve_kib, b[5], 32), kib(limit, b[6], 32),
-             total <= limit ? "holds" : "refused");
-    return total <= limit ? 0 : -ENOSPC;
-}
-
-static bool node_allowed(const struct sg_domxml *x, int node)
-{
-    if (node < 0 || x->n_numa_nodes == 0)
-        return true;
-    for (size_t i = 0; i < x->n_numa_nodes; i++)
-        if (x->numa_nodes[i] == node)
-            return true;
-    return false;
-}
-
-static void nodes_text(char *buf, size_t size, const struct sg_domxml *x)
-{
-    size_t o;
-
-    if (x->n_numa_nodes == 0) {
-        snprintf(buf, size, "any node");
-        return;
-    }
-    o = (size_t)snprintf(buf, size, "node%s ", x->n_numa_nodes > 1 ? "s" : "");
-    for (size_t i = 0; i < x->n_numa_nodes && o < size; i++)
-        o += (size_t)snprintf(buf + o, size - o, "%s%d", i ? "," : "", x->numa_nodes[i]);
-}
-
-static void pool_name(char *buf, size_t size, int node)
-{
-    if (node < 0)
-        snprintf(buf, size, "the host pool");
-    else
-        snprintf(buf, size, "node%d", node);
+    return 0;
 }
 
 /*
- * hugepages, as `recommend` checks it: the free pages of that size
- * (sys/devices/system/node/nodeN/hugepages/hugepages-SIZEkB/free_hugepages,
- * or sys/kernel/mm/hugepages/... without NUMA sysfs) on the host nodes the
- * guest may allocate from (numatune memory nodeset; any node without one)
- * must cover its RAM, rounded up to whole pages. Fills text (and, when the
- * pool is too small, cmd with the command that reserves the missing pages,
- * as `recommend` prints it). Returns 0 when it holds, -ENOSPC when not,
- * another -errno (logged) when it cannot tell.
+ * The precondition of kind, decided as `recommend` decides it
+ * (policies/recommend.h) over the host as it is now:
+ * lock-memory: sg_lock_memory_fits over MemTotal (/proc/meminfo), the
+ * [recommend] host_reserve and qemu_overhead, and the guest RAM of the other
+ * running domains already locked (locked_others_kib());
+ * hugepages: sg_hugepages_fit over the pools of sys/devices/system/node/
+ * nodeN/hugepages (or sys/kernel/mm/hugepages without NUMA sysfs), the host
+ * nodes the guest may allocate from (numatune memory nodeset; any node
+ * without one) and MemAvailable.
+ * Printed as "  precondition: ..." (and, when the pool is too small, the
+ * command that reserves the missing pages). Returns 0 when it holds, -ENOSPC
+ * when not, another -errno when it cannot tell; logged either way.
  */
-static int hugepage_precondition(const struct sg_apply_req *req, const struct sg_domxml *x, uint64_t guest_kib,
-                                 uint64_t page_kib, char *text, size_t size, char *cmd, size_t cmd_size)
+static int precondition(const struct sg_apply_req *req, enum xml_kind kind, const char *uuid,
+                        const struct sg_domxml *x, const struct sg_domxml_edit *e, uint64_t page_kib,
+                        const char *qname)
 {
-    _cleanup_(host_clearp) struct sg_host_sample h = { 0 };
+    const struct sg_recommend_config *c = &req->cfg->rec;
+    _cleanup_(host_clearp) struct sg_host_sample hs = { 0 };
+    _cleanup_free_ struct sg_rec_hugepool *pools = NULL;
     struct sg_error err = { 0 };
-    const struct sg_hugepage_pool *grow = NULL;
-    uint64_t need = guest_kib / page_kib + (guest_kib % page_kib != 0), free_sum = 0, have_size = 0;
-    uint64_t deficit, grow_kib, new_nr;
-    char nodes[160], have[200] = "", pn[32], b[2][32], path[200];
-    int r, grow_node;
+    char text[400], cmd[300] = "";
+    bool holds;
+    int r;
 
-    cmd[0] = '\0';
     r = sg_ctx_fs(req->ctx);
     if (r < 0)
         return r;
-    r = sg_host_read(&req->ctx->fs, true, &h, &err);
+    r = sg_host_read(&req->ctx->fs, kind == XML_HUGEPAGES, &hs, &err);
     if (r < 0)
         return sg_report(r, &err), r;
-    nodes_text(nodes, sizeof(nodes), x);
-    for (size_t i = 0; i < h.n_pools; i++) {
-        const struct sg_hugepage_pool *p = &h.pools[i];
+    if (kind == XML_LOCK) {
+        uint64_t locked;
 
-        if (p->page_size_kib != page_kib)
-            continue;
-        have_size++;
-        if (!node_allowed(x, p->node))
-            continue;
-        free_sum += p->free_pages;
-        if (p->free_pages >= need) {
-            pool_name(pn, sizeof(pn), p->node);
-            snprintf(text, size, "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %s has %" PRIu64
-                                 " free of %" PRIu64 ": holds",
-                     need, page_kib, nodes, pn, p->free_pages, p->nr_pages);
-            return 0;
+        r = locked_others_kib(req, uuid, &locked);
+        if (r < 0)
+            return r;
+        holds = sg_lock_memory_fits(c->host_reserve_kib, c->qemu_overhead_kib, hs.mem.mem_total_kib, locked,
+                                    e->memory_kib, text, sizeof(text));
+    } else {
+        struct sg_rec_host h = { .mem_available_kib = hs.mem.mem_available_kib, .n_pools = hs.n_pools };
+        const struct sg_rec_domain d = { .guest_ram_kib = e->memory_kib, .numa_nodes = x->numa_nodes,
+                                         .n_numa_nodes = x->n_numa_nodes };
+
+        pools = sg_collect_hugepools(&hs);
+        if (!pools) {
+            sg_log_error("%s %s: out of memory", kind_action[kind], qname);
+            return -ENOMEM;
         }
-        pool_name(pn, sizeof(pn), p->node);
-        size_t o = strlen(have);
-        snprintf(have + o, sizeof(have) - o, " %s has %" PRIu64 " free of %" PRIu64 ",", pn, p->free_pages,
-                 p->nr_pages);
-        if (!grow || p->free_pages > grow->free_pages)
-            grow = p;
+        h.pools = pools;
+        holds = sg_hugepages_fit(c->host_reserve_kib, &h, &d, page_kib, text, sizeof(text), cmd, sizeof(cmd),
+                                 NULL);
     }
-    if (have_size == 0) {
-        snprintf(text, size, "the host has no pool of %" PRIu64 " KiB hugepages (no hugepages-%" PRIu64
-                             "kB in sysfs): refused",
-                 page_kib, page_kib);
-        return -ENOSPC;
-    }
-    if (free_sum >= need) {
-        snprintf(text, size, "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %" PRIu64
-                             " free over those nodes together (the guest may spread): holds",
-                 need, page_kib, nodes, free_sum);
+    fprintf(req->out, "  precondition: %s\n", text);
+    if (holds)
         return 0;
-    }
-    deficit = need - free_sum;
-    grow_kib = deficit > UINT64_MAX / page_kib ? UINT64_MAX : deficit * page_kib;
-    snprintf(text, size,
-             "pool too small: need %" PRIu64 " pages of %" PRIu64 " KiB on %s,%s refused; growing it takes %s "
-             "of RAM now (MemAvailable %s%s)",
-             need, page_kib, nodes, have[0] ? have : " none there,", kib(grow_kib, b[0], 32),
-             kib(h.mem.mem_available_kib, b[1], 32),
-             h.mem.mem_available_kib >= grow_kib &&
-                     h.mem.mem_available_kib - grow_kib >= req->cfg->rec.host_reserve_kib
-                 ? ""
-                 : ": the host cannot spare it");
-    grow_node = grow ? grow->node : (x->n_numa_nodes > 0 ? x->numa_nodes[0] : -1);
-    new_nr = (grow ? grow->nr_pages : 0) + deficit;
-    if (grow_node >= 0)
-        snprintf(path, sizeof(path),
-                 "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", grow_node,
-                 page_kib);
-    else
-        snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-                 page_kib);
-    snprintf(cmd, cmd_size, "echo %" PRIu64 " > %s", new_nr, path);
+    if (cmd[0])
+        fprintf(req->out, "  reserve the pages first, then run this again:\n    %s\n", cmd);
+    sg_log_error("%s %s: refused, nothing changed: %s (the precondition above)", kind_action[kind], qname,
+                 kind == XML_LOCK ? "the locked guests would not fit in host RAM minus the reserve"
+                                  : "the host has not enough free hugepages of that size for the guest");
     return -ENOSPC;
 }
 
 /* ---- apply ---------------------------------------------------------------- */
-
-static const char *const kind_action[] = { [XML_LOCK] = "lock-memory", [XML_HUGEPAGES] = "hugepages" };
 
 /* --size: "2M" (default) or "1G", in KiB. */
 static int page_size_arg(const char *size, uint64_t *page_kib)
@@ -441,30 +375,7 @@ static int page_size_arg(const char *size, uint64_t *page_kib)
     return 0;
 }
 
-/* The precondition of kind, printed as "  precondition: ..." (plus the fix when refused). */
-static int precondition(const struct sg_apply_req *req, enum xml_kind kind, const char *uuid,
-                        const struct sg_domxml *x, const struct sg_domxml_edit *e, uint64_t page_kib,
-                        const char *qname)
-{
-    char text[1024], cmd[300];
-    int r;
-
-    if (kind == XML_LOCK)
-        r = lock_precondition(req, uuid, e->memory_kib, text, sizeof(text));
-    else
-        r = hugepage_precondition(req, x, e->memory_kib, page_kib, text, sizeof(text), cmd, sizeof(cmd));
-    if (r < 0 && r != -ENOSPC)
-        return r;
-    fprintf(req->out, "  precondition: %s\n", text);
-    if (r == -ENOSPC) {
-        if (kind == XML_HUGEPAGES && cmd[0])
-            fprintf(req->out, "  reserve the pages first, then run this again:\n    %s\n", cmd);
-        sg_log_error("%s %s: refused, nothing changed: %s (the precondition above)", kind_action[kind], qname,
-                     kind == XML_LOCK ? "the locked guests would not fit in host RAM minus the reserve"
-                                      : "the host has not enough free hugepages of that size for the guest");
-    }
-    return r;
-}
+static const char *kib(uint64_t v, char *buf, size_t size) { return sg_fmt_kib(v, buf, size); }
 
 static void print_effect(const struct sg_apply_req *req, enum xml_kind kind, const struct sg_domxml_edit *e,
                          uint64_t page_kib)
@@ -522,8 +433,6 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     _cleanup_dom_ virDomainPtr defined = NULL;
     _cleanup_free_ char *xml = NULL;
     _cleanup_free_ char *now = NULL;
-    _cleanup_free_ char *label_a = NULL;
-    _cleanup_free_ char *label_b = NULL;
     struct sg_error err = { 0 };
     struct sg_domxml x;
     char why[512], qname[1100];
@@ -584,10 +493,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     r = precondition(req, kind, d.uuid, &x, &e, page_kib, qname);
     if (r < 0)
         return r;
-    if (asprintf(&label_a, "%s (persistent, now)", d.name) < 0 ||
-        asprintf(&label_b, "%s (after apply)", d.name) < 0)
-        return -ENOMEM;
-    r = print_diff(req->out, e.before, e.after, label_a, label_b);
+    r = print_diff(req->out, e.before, e.after, d.name, "apply");
     if (r < 0)
         return r;
     if (!req->yes) {
@@ -701,8 +607,6 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
     _cleanup_dom_ virDomainPtr defined = NULL;
     _cleanup_free_ char *cur = NULL;
     _cleanup_free_ char *restored = NULL;
-    _cleanup_free_ char *label_a = NULL;
-    _cleanup_free_ char *label_b = NULL;
     struct sg_error err = { 0 };
     char qname[1100];
     unsigned id;
@@ -755,10 +659,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
         sg_log_warning("%s changed since swapguard applied entry %u; restoring the saved XML anyway (--force)",
                        qname, id);
     }
-    if (asprintf(&label_a, "%s (persistent, now)", target ? target : uuid) < 0 ||
-        asprintf(&label_b, "%s (after rollback)", target ? target : uuid) < 0)
-        return -ENOMEM;
-    r = print_diff(out, cur, old_xml, label_a, label_b);
+    r = print_diff(out, cur, old_xml, target ? target : uuid, "rollback");
     if (r < 0)
         return r;
     defined = virDomainDefineXML(ctx->conn, old_xml);

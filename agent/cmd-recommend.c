@@ -108,19 +108,13 @@ static int host_context(struct sg_ctx *ctx, struct rec_input *in, struct sg_erro
     h->swap_total_kib = in->hs.mem.swap_total_kib;
     h->swap_free_kib = in->hs.mem.swap_free_kib;
     in->swaps = calloc(in->hs.n_swaps + 1, sizeof(*in->swaps));
-    in->pools = calloc(in->hs.n_pools + 1, sizeof(*in->pools));
+    in->pools = sg_collect_hugepools(&in->hs);
     if (!in->swaps || !in->pools)
         return -ENOMEM;
     for (size_t i = 0; i < in->hs.n_swaps; i++) {
         snprintf(in->swaps[i].filename, sizeof(in->swaps[i].filename), "%s", in->hs.swaps[i].filename);
         in->swaps[i].size_kib = in->hs.swaps[i].size_kib;
         in->swaps[i].used_kib = in->hs.swaps[i].used_kib;
-    }
-    for (size_t i = 0; i < in->hs.n_pools; i++) {
-        in->pools[i].node = in->hs.pools[i].node;
-        in->pools[i].page_size_kib = in->hs.pools[i].page_size_kib;
-        in->pools[i].nr_pages = in->hs.pools[i].nr_pages;
-        in->pools[i].free_pages = in->hs.pools[i].free_pages;
     }
     h->swaps = in->swaps;
     h->n_swaps = in->hs.n_swaps;

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostprobe/hostmem.h"
@@ -81,6 +82,19 @@ int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg
     out->psi_full_avg10 = h.has_psi && h.psi.has_full ? h.psi.full.avg10 : NAN;
     sg_host_sample_clear(&h);
     return 0;
+}
+
+struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
+{
+    struct sg_rec_hugepool *p = calloc(hs->n_pools + 1, sizeof(*p));
+
+    for (size_t i = 0; p && i < hs->n_pools; i++) {
+        p[i].node = hs->pools[i].node;
+        p[i].page_size_kib = hs->pools[i].page_size_kib;
+        p[i].nr_pages = hs->pools[i].nr_pages;
+        p[i].free_pages = hs->pools[i].free_pages;
+    }
+    return p;
 }
 
 int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_facts *out,

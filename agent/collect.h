@@ -14,7 +14,9 @@
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/asyncpf.h"
+#include "hostprobe/hostmem.h"
 #include "policies/facts.h"
+#include "policies/recommend.h"
 
 /* One running domain under watch: its QEMU process, memory cgroup and counters. */
 struct sg_watch {
@@ -37,6 +39,13 @@ void sg_watch_clear(struct sg_watch *w);
 
 /* Host facts from /proc/meminfo, /proc/vmstat, /proc/pressure/memory. -errno (err). */
 int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg_error *err);
+
+/*
+ * The hugepage pools of hs (sysfs nr_hugepages, free_hugepages per node and
+ * size) as policies/recommend.h takes them: a calloc'd array of hs->n_pools
+ * (at least one element, so never NULL for an empty host), NULL on ENOMEM.
+ */
+struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
 
 /*
  * Host-side facts of one domain: the O(1) sample (status, memory cgroup,

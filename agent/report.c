@@ -179,18 +179,6 @@ static void fmt_time(double now, bool iso, char *buf, size_t size)
         buf[0] = '\0'; /* the callers' buffers always fit */
 }
 
-static void set_why(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-}
-
 /* Writes all of buf to fd. 0 or -errno (-EIO for a write that made no progress). */
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -206,6 +194,40 @@ static int write_all(int fd, const char *buf, size_t len)
         buf += w;
         len -= (size_t)w;
     }
+    return 0;
+}
+
+/*
+ * Appends line to the file path in one write: O_APPEND, never through a
+ * symbolic link (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK), and
+ * only into a regular file; with create, an absent file is created 0600.
+ * why gets spath (path escaped for the terminal), or spath and the reason
+ * it failed. 0, -EINVAL when path is not a regular file, -errno of open/write.
+ */
+static int append_line(const char *path, const char *spath, bool create, const char *line, char *why,
+                       size_t why_size)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
+                                            (create ? O_CREAT : 0),
+                                  0600);
+    struct stat st;
+    int r;
+
+    if (fd < 0) {
+        r = -errno;
+        sg_why(why, why_size, "%s: %s", spath, r == -ELOOP ? "a symbolic link, refused" : strerror(-r));
+        return r;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        sg_why(why, why_size, "%s: not a regular file", spath);
+        return -EINVAL;
+    }
+    r = write_all(fd, line, strlen(line));
+    if (r < 0) {
+        sg_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    sg_why(why, why_size, "%s", spath);
     return 0;
 }
 
@@ -363,7 +385,7 @@ static int report_metadata(const struct sg_report_dom *d, double now, char *why,
     int r = sg_report_metadata_xml(d, now, &xml);
 
     if (r < 0) {
-        set_why(why, why_size, "cannot build the XML: %s", strerror(-r));
+        sg_why(why, why_size, "cannot build the XML: %s", strerror(-r));
         return r;
     }
     if (virDomainSetMetadata(d->w->dom, VIR_DOMAIN_METADATA_ELEMENT, xml, SG_REPORT_PREFIX,
@@ -371,10 +393,10 @@ static int report_metadata(const struct sg_report_dom *d, double now, char *why,
         _cleanup_free_ char *m = safe_dup(virGetLastErrorMessage());
 
         r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
-        set_why(why, why_size, "virDomainSetMetadata: %s", m ? m : "out of memory");
+        sg_why(why, why_size, "virDomainSetMetadata: %s", m ? m : "out of memory");
         return r;
     }
-    set_why(why, why_size, "%s (live)", SG_REPORT_NS);
+    sg_why(why, why_size, "%s (live)", SG_REPORT_NS);
     return 0;
 }
 
@@ -416,15 +438,13 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
 {
     const char *name = d->w->d.name;
     _cleanup_free_ char *path = NULL, *spath = NULL, *msg = NULL, *line = NULL;
-    _cleanup_close_ int fd = -1;
     char t[64];
-    struct stat st;
     int r;
 
     if (!name || !name[0] || strchr(name, '/') || name[0] == '.') {
         _cleanup_free_ char *s = safe_dup(name);
-        set_why(why, why_size, "domain name '%s' is not safe in a file name ('/' or a leading '.')",
-                s ? s : "");
+        sg_why(why, why_size, "domain name '%s' is not safe in a file name ('/' or a leading '.')",
+               s ? s : "");
         return -EINVAL;
     }
     if (asprintf(&path, "%s/%s.log", dir, name) < 0) {
@@ -434,22 +454,6 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
     spath = safe_dup(path);
     if (!spath)
         return -ENOMEM;
-    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        r = -errno;
-        if (r == -ENOENT)
-            set_why(why, why_size, "%s: no such log (libvirt creates it when the domain starts; "
-                    "swapguard does not)", spath);
-        else if (r == -ELOOP)
-            set_why(why, why_size, "%s: a symbolic link, refused", spath);
-        else
-            set_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        set_why(why, why_size, "%s: not a regular file", spath);
-        return -EINVAL;
-    }
     r = sg_report_message(d, false, &msg);
     if (r < 0)
         return r;
@@ -458,13 +462,11 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
         line = NULL;
         return -ENOMEM;
     }
-    r = write_all(fd, line, strlen(line));
-    if (r < 0) {
-        set_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    set_why(why, why_size, "%s", spath);
-    return 0;
+    r = append_line(path, spath, false, line, why, why_size);
+    if (r == -ENOENT)
+        sg_why(why, why_size, "%s: no such log (libvirt creates it when the domain starts; swapguard does not)",
+               spath);
+    return r;
 }
 
 /* ---- journald, syslog ---------------------------------------------------------------- */
@@ -576,21 +578,21 @@ int sg_report_journal(const struct sg_report_dom *d, const char *journal_socket,
     if (is_socket(journal_socket)) {
         r = journal_send(d, msg, prio);
         if (r < 0) {
-            set_why(where, where_size, "journald (%s): %s", journal_socket, strerror(-r));
+            sg_why(where, where_size, "journald (%s): %s", journal_socket, strerror(-r));
             return r;
         }
-        set_why(where, where_size, "journald");
+        sg_why(where, where_size, "journald");
         return 0;
     }
     if (is_socket(SG_REPORT_SYSLOG_SOCKET)) {
         openlog("swapguard", LOG_PID, LOG_DAEMON);
         syslog(prio, "%s", msg);
         closelog();
-        set_why(where, where_size, "syslog %s (journald not running)", SG_REPORT_SYSLOG_SOCKET);
+        sg_why(where, where_size, "syslog %s (journald not running)", SG_REPORT_SYSLOG_SOCKET);
         return 0;
     }
-    set_why(where, where_size, "neither journald (%s) nor syslog (%s) is listening",
-            journal_socket, SG_REPORT_SYSLOG_SOCKET);
+    sg_why(where, where_size, "neither journald (%s) nor syslog (%s) is listening",
+           journal_socket, SG_REPORT_SYSLOG_SOCKET);
     return -ENOENT;
 }
 
@@ -636,30 +638,19 @@ int sg_report_history(const char *path, const struct sg_report_dom *d, double no
                       size_t why_size)
 {
     _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *line = NULL;
-    _cleanup_close_ int fd = -1;
     json_object *o;
-    struct stat st;
     int r;
 
     if (!spath || !dir)
         return -ENOMEM;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        int e = errno; /* before safe_dup()'s malloc */
         _cleanup_free_ char *sdir = safe_dup(dir);
-        r = -errno;
-        set_why(why, why_size, "%s: cannot create the directory: %s", sdir ? sdir : "",
-                strerror(-r));
+
+        r = -e;
+        sg_why(why, why_size, "%s: cannot create the directory: %s", sdir ? sdir : "",
+               strerror(-r));
         return r;
-    }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-              0600);
-    if (fd < 0) {
-        r = -errno;
-        set_why(why, why_size, "%s: %s", spath, r == -ELOOP ? "a symbolic link, refused" : strerror(-r));
-        return r;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        set_why(why, why_size, "%s: not a regular file", spath);
-        return -EINVAL;
     }
     o = sg_report_history_json(d, now);
     if (asprintf(&line, "%s\n",
@@ -669,13 +660,7 @@ int sg_report_history(const char *path, const struct sg_report_dom *d, double no
     json_object_put(o);
     if (!line)
         return -ENOMEM;
-    r = write_all(fd, line, strlen(line));
-    if (r < 0) {
-        set_why(why, why_size, "%s: %s", spath, strerror(-r));
-        return r;
-    }
-    set_why(why, why_size, "%s", spath);
-    return 0;
+    return append_line(path, spath, true, line, why, why_size);
 }
 
 /* ---- the Prometheus textfile ----------------------------------------------------------- */
@@ -892,20 +877,20 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
     if (fclose(m) != 0 && r == 0)
         r = -ENOMEM;
     if (r < 0) {
-        set_why(why, why_size, "%s: cannot format: %s", spath, strerror(-r));
+        sg_why(why, why_size, "%s: cannot format: %s", spath, strerror(-r));
         return r;
     }
     r = stat(dir, &st) < 0 ? -errno : 0;
     if (r < 0 || !S_ISDIR(st.st_mode)) {
         _cleanup_free_ char *sdir = safe_dup(dir);
         if (r == -ENOENT)
-            set_why(why, why_size, "%s: the directory %s does not exist (node_exporter's textfile "
-                    "directory: create it, or set [report] textfile to empty)", spath, sdir ? sdir : "");
+            sg_why(why, why_size, "%s: the directory %s does not exist (node_exporter's textfile "
+                   "directory: create it, or set [report] textfile to empty)", spath, sdir ? sdir : "");
         else if (r == 0) {
             r = -ENOTDIR;
-            set_why(why, why_size, "%s: %s is not a directory", spath, sdir ? sdir : "");
+            sg_why(why, why_size, "%s: %s is not a directory", spath, sdir ? sdir : "");
         } else
-            set_why(why, why_size, "%s: %s", sdir ? sdir : "", strerror(-r));
+            sg_why(why, why_size, "%s: %s", sdir ? sdir : "", strerror(-r));
         return r;
     }
     if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
@@ -916,7 +901,7 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
     if (fd < 0) {
         r = -errno;
-        set_why(why, why_size, "%s.tmp.%ld: %s", spath, (long)getpid(), strerror(-r));
+        sg_why(why, why_size, "%s.tmp.%ld: %s", spath, (long)getpid(), strerror(-r));
         return r;
     }
     r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
@@ -930,7 +915,7 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
         r = -errno;
     if (r < 0) {
         (void)unlink(tmp);
-        set_why(why, why_size, "%s: %s", spath, strerror(-r));
+        sg_why(why, why_size, "%s: %s", spath, strerror(-r));
         return r;
     }
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -938,7 +923,7 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
         (void)fsync(fd);
         close(fd);
     }
-    set_why(why, why_size, "%s", spath);
+    sg_why(why, why_size, "%s", spath);
     return 0;
 }
 

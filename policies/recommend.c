@@ -377,6 +377,134 @@ bool sg_prefetch_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t
     return false;
 }
 
+/* ---- next-boot preconditions (shared with apply lock-memory, hugepages) -- */
+
+static bool node_allowed(const struct sg_rec_domain *d, int node)
+{
+    if (node < 0 || d->n_numa_nodes == 0 || !d->numa_nodes)
+        return true;
+    for (size_t i = 0; i < d->n_numa_nodes; i++)
+        if (d->numa_nodes[i] == node)
+            return true;
+    return false;
+}
+
+static uint64_t pages_for(uint64_t kib, uint64_t page_size_kib)
+{
+    return kib / page_size_kib + (kib % page_size_kib != 0);
+}
+
+static void nodes_text(char *buf, size_t size, const struct sg_rec_domain *d)
+{
+    buf[0] = '\0';
+    if (d->n_numa_nodes == 0 || !d->numa_nodes) {
+        snprintf(buf, size, "any node");
+        return;
+    }
+    appendf(buf, size, "node%s ", d->n_numa_nodes > 1 ? "s" : "");
+    for (size_t i = 0; i < d->n_numa_nodes; i++)
+        appendf(buf, size, "%s%d", i ? "," : "", d->numa_nodes[i]);
+}
+
+static void pool_name(char *buf, size_t size, int node)
+{
+    if (node < 0)
+        snprintf(buf, size, "the host pool");
+    else
+        snprintf(buf, size, "node%d", node);
+}
+
+bool sg_lock_memory_fits(uint64_t reserve_kib, uint64_t qemu_overhead_kib, uint64_t mem_total_kib,
+                         uint64_t locked_guests_kib, uint64_t guest_ram_kib, char *text, size_t size)
+{
+    uint64_t total = sat_add(locked_guests_kib, sat_add(guest_ram_kib, qemu_overhead_kib));
+    uint64_t limit = mem_total_kib > reserve_kib ? mem_total_kib - reserve_kib : 0;
+    bool holds = total <= limit;
+
+    snprintf(text, size,
+             "locked total %s (already locked %s + guest RAM %s + QEMU overhead %s) %s host RAM %s - "
+             "reserve %s = %s: %s",
+             sz(total).s, sz(locked_guests_kib).s, sz(guest_ram_kib).s, sz(qemu_overhead_kib).s,
+             holds ? "<=" : ">", sz(mem_total_kib).s, sz(reserve_kib).s, sz(limit).s, holds ? "holds" : "refused");
+    return holds;
+}
+
+bool sg_hugepages_fit(uint64_t reserve_kib, const struct sg_rec_host *h, const struct sg_rec_domain *d,
+                      uint64_t page_size_kib, char *text, size_t size, char *cmd, size_t cmd_size,
+                      uint64_t *grow_kib)
+{
+    const struct sg_rec_hugepool *grow = NULL;
+    uint64_t need, free_sum = 0, deficit, grow_by;
+    size_t n_of_size = 0;
+    int grow_node;
+    char nodes[64], have[160] = "", pn[32], path[160];
+
+    if (cmd && cmd_size > 0)
+        cmd[0] = '\0';
+    if (grow_kib)
+        *grow_kib = 0;
+    for (size_t i = 0; h->pools && i < h->n_pools; i++)
+        n_of_size += page_size_kib > 0 && h->pools[i].page_size_kib == page_size_kib;
+    if (n_of_size == 0) {
+        snprintf(text, size,
+                 "the host has no pool of %" PRIu64 " KiB hugepages (no hugepages-%" PRIu64
+                 "kB in sysfs): refused",
+                 page_size_kib, page_size_kib);
+        return false;
+    }
+    need = pages_for(d->guest_ram_kib, page_size_kib);
+    nodes_text(nodes, sizeof(nodes), d);
+    for (size_t i = 0; i < h->n_pools; i++) {
+        const struct sg_rec_hugepool *p = &h->pools[i];
+
+        if (p->page_size_kib != page_size_kib || !node_allowed(d, p->node))
+            continue;
+        pool_name(pn, sizeof(pn), p->node);
+        if (p->free_pages >= need) {
+            snprintf(text, size,
+                     "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %s has %" PRIu64 " free of %" PRIu64
+                     ": holds",
+                     need, page_size_kib, nodes, pn, p->free_pages, p->nr_pages);
+            return true;
+        }
+        free_sum = sat_add(free_sum, p->free_pages);
+        appendf(have, sizeof(have), " %s has %" PRIu64 " free of %" PRIu64 ",", pn, p->free_pages, p->nr_pages);
+        if (!grow || p->free_pages > grow->free_pages)
+            grow = p;
+    }
+    if (free_sum >= need) {
+        snprintf(text, size,
+                 "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %" PRIu64
+                 " free over those nodes together (the guest may spread): holds",
+                 need, page_size_kib, nodes, free_sum);
+        return true;
+    }
+
+    deficit = need - free_sum;
+    grow_by = deficit > UINT64_MAX / page_size_kib ? UINT64_MAX : deficit * page_size_kib;
+    /* Bounded parts (nodes 64, have 160): the outcome always fits in 400 bytes. */
+    snprintf(text, size,
+             "pool too small: need %" PRIu64 " pages of %" PRIu64 " KiB on %s,%s refused; growing it takes %s "
+             "of RAM now (MemAvailable %s%s)",
+             need, page_size_kib, nodes, have[0] ? have : " none there,", sz(grow_by).s,
+             sz(h->mem_available_kib).s,
+             h->mem_available_kib >= sat_add(grow_by, reserve_kib) ? "" : ": the host cannot spare it");
+    if (grow_kib)
+        *grow_kib = grow_by;
+    if (!cmd || cmd_size == 0)
+        return false;
+    grow_node = grow ? grow->node : (d->n_numa_nodes > 0 && d->numa_nodes ? d->numa_nodes[0] : -1);
+    if (grow_node >= 0)
+        snprintf(path, sizeof(path),
+                 "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", grow_node,
+                 page_size_kib);
+    else
+        snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
+                 page_size_kib);
+    snprintf(cmd, cmd_size, "echo %" PRIu64 " > %s", sat_add(grow ? grow->nr_pages : 0, deficit), path);
+    return false;
+}
+
 /* ---- host recommendations ---------------------------------------------- */
 
 static void rec_swapoff(const struct sg_recommend_config *c, const struct sg_rec_host *h,
@@ -633,20 +761,14 @@ static void rec_lock_memory(struct dom_ctx *x, struct collector *k)
     const struct sg_recommend_config *c = x->c;
     struct sg_rec r;
     uint64_t hard = sat_add(d->guest_ram_kib, c->qemu_overhead_kib);
-    uint64_t total = sat_add(h->locked_guests_kib, hard);
-    uint64_t limit = h->mem_total_kib > c->host_reserve_kib ? h->mem_total_kib - c->host_reserve_kib : 0;
 
     rec_init(&r, SG_REC_LOCK_MEMORY, d);
     r.live = false;
     dom_why(&r, d, "guest RAM %s can be swapped by the host: locked, it stays in RAM",
             sz(d->guest_ram_kib).s);
-    if (total <= limit) {
+    if (sg_lock_memory_fits(c->host_reserve_kib, c->qemu_overhead_kib, h->mem_total_kib, h->locked_guests_kib,
+                            d->guest_ram_kib, r.precondition, sizeof(r.precondition))) {
         r.risk = SG_RISK_MEDIUM;
-        snprintf(r.precondition, sizeof(r.precondition),
-                 "locked total %s (already locked %s + guest RAM %s + QEMU overhead %s) <= host RAM %s - "
-                 "reserve %s = %s: holds",
-                 sz(total).s, sz(h->locked_guests_kib).s, sz(d->guest_ram_kib).s, sz(c->qemu_overhead_kib).s,
-                 sz(h->mem_total_kib).s, sz(c->host_reserve_kib).s, sz(limit).s);
         snprintf(r.risk_text, sizeof(r.risk_text),
                  "locked memory cannot be reclaimed, swapped or ballooned; hard_limit %" PRIu64
                  " KiB: the cgroup OOM killer kills QEMU if it exceeds guest RAM + %s",
@@ -654,11 +776,6 @@ static void rec_lock_memory(struct dom_ctx *x, struct collector *k)
     } else {
         r.refused = true;
         r.risk = SG_RISK_HIGH;
-        snprintf(r.precondition, sizeof(r.precondition),
-                 "locked total %s (already locked %s + guest RAM %s + QEMU overhead %s) > host RAM %s - "
-                 "reserve %s = %s: refused",
-                 sz(total).s, sz(h->locked_guests_kib).s, sz(d->guest_ram_kib).s, sz(c->qemu_overhead_kib).s,
-                 sz(h->mem_total_kib).s, sz(c->host_reserve_kib).s, sz(limit).s);
         snprintf(
             r.risk_text, sizeof(r.risk_text),
             "the locked guests would leave the host less than its reserve: the host OOM killer fires, and "
@@ -672,52 +789,6 @@ static void rec_lock_memory(struct dom_ctx *x, struct collector *k)
                 "<memtune><hard_limit unit='KiB'>%" PRIu64 "</hard_limit></memtune>", hard);
     append_line(r.command, sizeof(r.command), "# or: swapguard apply lock-memory %s --yes", x->qname);
     dom_collect(x, &r, k);
-}
-
-static bool node_allowed(const struct sg_rec_domain *d, int node)
-{
-    if (node < 0 || d->n_numa_nodes == 0 || !d->numa_nodes)
-        return true;
-    for (size_t i = 0; i < d->n_numa_nodes; i++)
-        if (d->numa_nodes[i] == node)
-            return true;
-    return false;
-}
-
-static uint64_t pages_for(uint64_t kib, uint64_t page_size_kib)
-{
-    return kib / page_size_kib + (kib % page_size_kib != 0);
-}
-
-/* Free pages of one size over the nodes the guest may use. */
-static uint64_t pool_free(const struct sg_rec_host *h, const struct sg_rec_domain *d, uint64_t size)
-{
-    uint64_t f = 0;
-
-    for (size_t i = 0; i < h->n_pools; i++)
-        if (h->pools[i].page_size_kib == size && node_allowed(d, h->pools[i].node))
-            f = sat_add(f, h->pools[i].free_pages);
-    return f;
-}
-
-static void nodes_text(char *buf, size_t size, const struct sg_rec_domain *d)
-{
-    buf[0] = '\0';
-    if (d->n_numa_nodes == 0 || !d->numa_nodes) {
-        snprintf(buf, size, "any node");
-        return;
-    }
-    appendf(buf, size, "node%s ", d->n_numa_nodes > 1 ? "s" : "");
-    for (size_t i = 0; i < d->n_numa_nodes; i++)
-        appendf(buf, size, "%s%d", i ? "," : "", d->numa_nodes[i]);
-}
-
-static void pool_name(char *buf, size_t size, int node)
-{
-    if (node < 0)
-        snprintf(buf, size, "the host pool");
-    else
-        snprintf(buf, size, "node%d", node);
 }
 
 static void hugepage_xml(struct dom_ctx *x, struct sg_rec *r, uint64_t size)
@@ -740,7 +811,6 @@ static void rec_hugepages(struct dom_ctx *x, struct collector *k)
     struct sg_rec r;
     uint64_t sizes[MAX_PAGE_SIZES];
     size_t n_sizes = 0;
-    char nodes[64];
 
     for (size_t i = 0; h->pools && i < h->n_pools; i++) {
         uint64_t s = h->pools[i].page_size_kib;
@@ -764,7 +834,6 @@ static void rec_hugepages(struct dom_ctx *x, struct collector *k)
     rec_init(&r, SG_REC_HUGEPAGES, d);
     r.live = false;
     dom_why(&r, d, "guest RAM %s can be swapped by the host: hugepages never are", sz(d->guest_ram_kib).s);
-    nodes_text(nodes, sizeof(nodes), d);
 
     if (n_sizes == 0) {
         r.refused = true;
@@ -778,29 +847,9 @@ static void rec_hugepages(struct dom_ctx *x, struct collector *k)
     }
 
     for (size_t s = 0; s < n_sizes; s++) {
-        uint64_t need = pages_for(d->guest_ram_kib, sizes[s]);
-        uint64_t free_sum = pool_free(h, d, sizes[s]);
-        char where[64] = "";
-
-        if (free_sum < need)
+        if (!sg_hugepages_fit(x->c->host_reserve_kib, h, d, sizes[s], r.precondition, sizeof(r.precondition),
+                              NULL, 0, NULL))
             continue;
-        for (size_t i = 0; i < h->n_pools; i++) {
-            const struct sg_rec_hugepool *p = &h->pools[i];
-
-            if (p->page_size_kib == sizes[s] && node_allowed(d, p->node) && p->free_pages >= need) {
-                pool_name(where, sizeof(where), p->node);
-                snprintf(r.precondition, sizeof(r.precondition),
-                         "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %s has %" PRIu64
-                         " free of %" PRIu64 ": holds",
-                         need, sizes[s], nodes, where, p->free_pages, p->nr_pages);
-                break;
-            }
-        }
-        if (!where[0])
-            snprintf(r.precondition, sizeof(r.precondition),
-                     "need %" PRIu64 " pages of %" PRIu64 " KiB on %s; %" PRIu64
-                     " free over those nodes together (the guest may spread): holds",
-                     need, sizes[s], nodes, free_sum);
         r.risk = SG_RISK_LOW;
         snprintf(r.risk_text, sizeof(r.risk_text),
                  "the pages are taken from the pool at boot: the guest fails to start if others took them "
@@ -812,57 +861,22 @@ static void rec_hugepages(struct dom_ctx *x, struct collector *k)
 
     /* No pool fits: grow the 2 MiB pool (runtime growth of larger pages often fails), else the smallest. */
     {
-        uint64_t g = sizes[n_sizes - 1];
-        uint64_t need, free_sum, deficit, new_nr, grow_kib;
-        const struct sg_rec_hugepool *grow = NULL;
-        int grow_node;
-        char path[160], have[160] = "";
+        uint64_t g = sizes[n_sizes - 1], grow_kib;
+        char grow_cmd[256];
 
         for (size_t s = 0; s < n_sizes; s++)
             if (sizes[s] == 2048)
                 g = 2048;
-        need = pages_for(d->guest_ram_kib, g);
-        free_sum = pool_free(h, d, g);
-        deficit = need - free_sum;
-        grow_kib = deficit > UINT64_MAX / g ? UINT64_MAX : deficit * g;
-
+        sg_hugepages_fit(x->c->host_reserve_kib, h, d, g, r.precondition, sizeof(r.precondition), grow_cmd,
+                         sizeof(grow_cmd), &grow_kib);
         r.refused = true;
         r.risk = SG_RISK_MEDIUM;
-        for (size_t i = 0; i < h->n_pools; i++) {
-            const struct sg_rec_hugepool *p = &h->pools[i];
-            char pn[32];
-
-            if (p->page_size_kib != g || !node_allowed(d, p->node))
-                continue;
-            pool_name(pn, sizeof(pn), p->node);
-            appendf(have, sizeof(have), " %s has %" PRIu64 " free of %" PRIu64 ",", pn, p->free_pages,
-                    p->nr_pages);
-            if (!grow || p->free_pages > grow->free_pages)
-                grow = p;
-        }
-        /* Bounded parts (nodes 64, have 160): the outcome always fits in precondition[400]. */
-        snprintf(
-            r.precondition, sizeof(r.precondition),
-            "pool too small: need %" PRIu64 " pages of %" PRIu64 " KiB on %s,%s refused; growing it takes %s "
-            "of RAM now (MemAvailable %s%s)",
-            need, g, nodes, have[0] ? have : " none there,", sz(grow_kib).s, sz(h->mem_available_kib).s,
-            h->mem_available_kib >= sat_add(grow_kib, x->c->host_reserve_kib) ? ""
-                                                                              : ": the host cannot spare it");
         snprintf(
             r.risk_text, sizeof(r.risk_text),
             "growing the pool takes %s from the host at once and only hugepage users can use it; the kernel "
             "may allocate fewer pages than asked when memory is fragmented: check nr_hugepages",
             sz(grow_kib).s);
-
-        grow_node = grow ? grow->node : (d->n_numa_nodes > 0 && d->numa_nodes ? d->numa_nodes[0] : -1);
-        new_nr = sat_add(grow ? grow->nr_pages : 0, deficit);
-        if (grow_node >= 0)
-            snprintf(path, sizeof(path),
-                     "/sys/devices/system/node/node%d/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-                     grow_node, g);
-        else
-            snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", g);
-        append_line(r.command, sizeof(r.command), "echo %" PRIu64 " > %s", new_nr, path);
+        append_line(r.command, sizeof(r.command), "%s", grow_cmd);
         append_line(r.command, sizeof(r.command), "# then, once the pool holds the pages:");
         hugepage_xml(x, &r, g);
         dom_collect(x, &r, k);

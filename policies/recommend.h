@@ -152,6 +152,48 @@ bool sg_swapoff_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t 
 bool sg_prefetch_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t swapped_kib, char *text,
                       size_t size);
 /*
+ * lock-memory (next boot): the locked total, locked_guests_kib (guest RAM of
+ * the running domains already locked, virDomainGetInfo maxMem of those whose
+ * XML has <memoryBacking><locked/>) + guest_ram_kib + qemu_overhead_kib, must
+ * fit in mem_total_kib (/proc/meminfo MemTotal) - reserve_kib. All in KiB.
+ * Writes "locked total T (already locked L + guest RAM G + QEMU overhead O)
+ * <= host RAM M - reserve R = X: holds" (or "> ...: refused") into text and
+ * says whether it holds.
+ */
+bool sg_lock_memory_fits(uint64_t reserve_kib, uint64_t qemu_overhead_kib, uint64_t mem_total_kib,
+                         uint64_t locked_guests_kib, uint64_t guest_ram_kib, char *text, size_t size);
+
+/*
+ * hugepages of page_size_kib (next boot): the free pages of that size in
+ * h->pools (free_hugepages per NUMA node, or the host-wide pool, node -1), on
+ * the host nodes d may allocate from (d->numa_nodes; none: any node), must
+ * cover d->guest_ram_kib rounded up to whole pages, in one pool or together
+ * (the guest may spread over its nodes). Reads only h->pools, h->n_pools,
+ * h->mem_available_kib (/proc/meminfo) and d->guest_ram_kib, d->numa_nodes,
+ * d->n_numa_nodes. Sizes in KiB (printed as "512 KiB", "64.0 MiB", "3.8 GiB"),
+ * counts in pages.
+ * Writes into text one of
+ *   "need N pages of S KiB on NODES; POOL has F free of T: holds" (the first pool that alone fits),
+ *   "need N pages of S KiB on NODES; F free over those nodes together (the guest may spread): holds",
+ *   "pool too small: need N pages of S KiB on NODES, POOL has F free of T, ... refused; growing it
+ *    takes K of RAM now (MemAvailable A)", with ": the host cannot spare it" after A when growing
+ *    would leave less than reserve_kib available,
+ *   "the host has no pool of S KiB hugepages (no hugepages-SkB in sysfs): refused",
+ * where NODES is "any node", "node 1" or "nodes 0,1" and POOL "node0" or "the host pool";
+ * the lists are cut so that the outcome always fits in 400 bytes (struct sg_rec.precondition).
+ * When the pool is too small, cmd (cmd_size bytes, may be NULL) gets the
+ * command that grows the allowed pool with the most free pages (none: the
+ * guest's first node's) by the missing pages,
+ * "echo NR > /sys/devices/system/node/nodeN/hugepages/hugepages-SkB/nr_hugepages"
+ * (/sys/kernel/mm/hugepages/... for the host-wide pool), and *grow_kib (may
+ * be NULL) the RAM that takes, K; otherwise cmd is "" and *grow_kib 0.
+ * Returns whether it holds.
+ */
+bool sg_hugepages_fit(uint64_t reserve_kib, const struct sg_rec_host *h, const struct sg_rec_domain *d,
+                      uint64_t page_size_kib, char *text, size_t size, char *cmd, size_t cmd_size,
+                      uint64_t *grow_kib);
+
+/*
  * The cgroup v1 swap exclusion limit, KiB: memory+swap limit = memory limit,
  * where the memory limit is raised to guest RAM + QEMU overhead when below
  * (a guest held under its working set can only swap or be OOM-killed).

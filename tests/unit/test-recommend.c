@@ -735,6 +735,82 @@ Test(recommend, swapoff_refusal_carries_the_forecast)
     check_forecast(r->forecast, r->n_forecast);
 }
 
+/* ---- the next-boot preconditions that `apply lock-memory|hugepages` shares ---- */
+
+Test(recommend, lock_memory_fits)
+{
+    char t[400];
+
+    /* The figures of the integration test's domain: 64 MiB guest on a 23.5 GiB host. */
+    cr_assert(sg_lock_memory_fits(GIB, 256 * MIB, 24641536, 0, 64 * MIB, t, sizeof(t)));
+    cr_assert_str_eq(t, "locked total 320.0 MiB (already locked 0 KiB + guest RAM 64.0 MiB + QEMU overhead "
+                        "256.0 MiB) <= host RAM 23.5 GiB - reserve 1.0 GiB = 22.5 GiB: holds");
+    /* Exactly at the line still holds; one KiB over is refused. */
+    cr_assert(sg_lock_memory_fits(GIB, 256 * MIB, 16 * GIB, 11 * GIB - 256 * MIB, 4 * GIB, t, sizeof(t)));
+    cr_assert_not(sg_lock_memory_fits(GIB, 256 * MIB, 16 * GIB, 11 * GIB - 256 * MIB + 1, 4 * GIB, t, sizeof(t)));
+    cr_assert(strstr(t, ") > host RAM 16.0 GiB - reserve 1.0 GiB = 15.0 GiB: refused"), "%s", t);
+    /* A host smaller than its reserve leaves nothing to lock. */
+    cr_assert_not(sg_lock_memory_fits(GIB, 0, 512 * MIB, 0, 1, t, sizeof(t)));
+    cr_assert(strstr(t, "host RAM 512.0 MiB - reserve 1.0 GiB = 0 KiB: refused"), "%s", t);
+}
+
+Test(recommend, hugepages_fit_one_size)
+{
+    static const int n2[] = { 2 };
+    static const struct sg_rec_domain any = DOM("any"), on2 = DOM("on2", .numa_nodes = n2, .n_numa_nodes = 1);
+    struct sg_rec_host tight = H_FLAT;
+    char t[400], cmd[256];
+    uint64_t grow = 1;
+
+    /* Holds in one pool; cmd and grow are optional. */
+    cr_assert(sg_hugepages_fit(GIB, &H_1G, &any, 2048, t, sizeof(t), NULL, 0, NULL));
+    cr_assert_str_eq(t, "need 2048 pages of 2048 KiB on any node; node0 has 4096 free of 4096: holds");
+    cr_assert(sg_hugepages_fit(GIB, &H_1G, &any, 1048576, t, sizeof(t), cmd, sizeof(cmd), &grow));
+    cr_assert_str_eq(cmd, "");
+    cr_assert_eq(grow, 0);
+
+    /* No pool of that size at all: refused, nothing to grow. */
+    cr_assert_not(sg_hugepages_fit(GIB, &H_SPREAD, &any, 1048576, t, sizeof(t), cmd, sizeof(cmd), &grow));
+    cr_assert_str_eq(t, "the host has no pool of 1048576 KiB hugepages (no hugepages-1048576kB in sysfs): refused");
+    cr_assert_str_eq(cmd, "");
+    cr_assert_eq(grow, 0);
+
+    /* The host-wide pool one short of 2048 pages by 1948: grown to 2048, 1948 * 2 MiB = 3.8 GiB. */
+    cr_assert_not(sg_hugepages_fit(GIB, &H_FLAT, &any, 2048, t, sizeof(t), cmd, sizeof(cmd), &grow));
+    cr_assert_str_eq(t, "pool too small: need 2048 pages of 2048 KiB on any node, the host pool has 100 free of "
+                        "100, refused; growing it takes 3.8 GiB of RAM now (MemAvailable 12.0 GiB)");
+    cr_assert_str_eq(cmd, "echo 2048 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    cr_assert_eq(grow, 1948 * 2048);
+    /* ... and a host that cannot spare it while keeping its reserve says so. */
+    tight.mem_available_kib = 4 * GIB;
+    cr_assert_not(sg_hugepages_fit(GIB, &tight, &any, 2048, t, sizeof(t), cmd, sizeof(cmd), NULL));
+    cr_assert(strstr(t, "(MemAvailable 4.0 GiB: the host cannot spare it)"), "%s", t);
+
+    /* Pools of that size, none on the guest's node: the pool of its first node is grown from 0. */
+    cr_assert_not(sg_hugepages_fit(GIB, &H_HUGE, &on2, 2048, t, sizeof(t), cmd, sizeof(cmd), &grow));
+    cr_assert_str_eq(t, "pool too small: need 2048 pages of 2048 KiB on node 2, none there, refused; growing it "
+                        "takes 4.0 GiB of RAM now (MemAvailable 12.0 GiB)");
+    cr_assert_str_eq(cmd, "echo 2048 > /sys/devices/system/node/node2/hugepages/hugepages-2048kB/nr_hugepages");
+}
+
+/* 40 nodes of 10 free pages each: the node list and the pool list are cut, the outcome is not. */
+Test(recommend, hugepages_fit_text_bounded)
+{
+    static int nodes[40];
+    static struct sg_rec_hugepool pools[40];
+    struct sg_rec_host h = HOST(.pools = pools, .n_pools = ARRAY_SIZE(pools));
+    struct sg_rec_domain d = DOM("wide", .numa_nodes = nodes, .n_numa_nodes = ARRAY_SIZE(nodes));
+    char t[400];
+
+    for (int i = 0; i < 40; i++) {
+        nodes[i] = i;
+        pools[i] = (struct sg_rec_hugepool){ .node = i, .page_size_kib = 2048, .nr_pages = 10, .free_pages = 10 };
+    }
+    cr_assert_not(sg_hugepages_fit(GIB, &h, &d, 2048, t, sizeof(t), NULL, 0, NULL));
+    cr_assert_lt(strlen(t), sizeof(t) - 1, "%s", t);
+    cr_assert(strstr(t, " refused; growing it takes 3.2 GiB of RAM now (MemAvailable 12.0 GiB)"), "%s", t);
+}
+
 /* ---- ordering ---- */
 
 Test(recommend, safest_first_and_bounded)
