@@ -40,7 +40,7 @@ struct sg_action_def {
     bool live;                     /* takes effect at once (else: at the next boot) */
     int (*apply)(const struct sg_apply_req *req, struct sg_journal *j);
     int (*rollback)(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
-                    json_object *e, bool force, FILE *out);
+                    json_object *e, bool force, FILE *out); /* NULL: nothing to undo (prefetch) */
 };
 
 /* The actions, NULL-terminated by name (agent/cmd-apply.c). */

@@ -1,32 +1,326 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PLACEHOLDER while issue #5 is built in parallel: replaced before the issue lands. */
+/*
+ * swapguard apply ACTION [TARGET] [--yes], rollback [ID] [--yes], history:
+ * the command line around the actions (apply-live.c, apply-xml.c) and the
+ * action journal (journal.c).
+ */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agent/apply.h"
+#include "agent/diagnose.h"
 
-const struct sg_opt_def sg_apply_opts[] = { { .name = NULL } };
-const struct sg_opt_def sg_rollback_opts[] = { { .name = NULL } };
-const struct sg_opt_def sg_history_opts[] = { { .name = NULL } };
+const struct sg_opt_def sg_apply_opts[] = {
+    { "yes", NULL, "act (without it: print what would change, change nothing)" },
+    { "force", NULL, "act on a Nova-managed domain's XML anyway" },
+    { "size", "2M|1G", "hugepages: the page size (default 2M)" },
+    { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    { .name = NULL },
+};
+enum { A_YES, A_FORCE, A_SIZE, A_CONFIG };
+
+const struct sg_opt_def sg_rollback_opts[] = {
+    { "yes", NULL, "undo (without it: print what would be restored)" },
+    { "force", NULL, "restore even when the target changed since swapguard acted" },
+    { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    { .name = NULL },
+};
+enum { R_YES, R_FORCE, R_CONFIG };
+
+const struct sg_opt_def sg_history_opts[] = {
+    { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
+    { "json", NULL, "print the entries as a JSON array" },
+    { .name = NULL },
+};
+enum { H_CONFIG, H_JSON };
+
+static int open_journal(const struct sg_config *cfg, struct sg_journal *j)
+{
+    struct sg_error err = { 0 };
+    char buf[sizeof(err.msg) + PATH_MAX + 16];
+    int r = sg_journal_open(j, cfg->state_dir, &err);
+
+    if (r < 0)
+        sg_log_error("action journal: %s%s", sg_error_format(&err, buf, sizeof(buf)),
+                     r == -EACCES || r == -EPERM ? " (apply and rollback need root)" : "");
+    return r;
+}
+
+/* Root, for --yes: the actions write cgroup files, /proc/PID/oom_score_adj, call swapoff(2)... */
+static int need_root(const char *what)
+{
+    if (geteuid() == 0)
+        return 0;
+    sg_log_error("%s --yes needs root (CAP_SYS_ADMIN for swapoff and cgroups, CAP_SYS_RESOURCE for "
+                 "oom_score_adj, CAP_SYS_NICE and ptrace for prefetch); nothing changed", what);
+    return -EPERM;
+}
+
+static bool domain_action(const struct sg_action_def *a)
+{
+    return strcmp(a->name, "swapoff") != 0;
+}
+
+static int apply_connect(struct sg_ctx *ctx, bool yes)
+{
+    if (yes && ctx->readonly) {
+        sg_log_error("apply --yes changes the domain: it needs a read-write connection, and -r was given");
+        return -EPERM;
+    }
+    return sg_ctx_connect(ctx, !ctx->readonly);
+}
 
 int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
-    sg_log_error("apply: not built yet");
-    return 1;
-}
+    struct sg_config cfg;
+    struct sg_journal j = { .lock_fd = -1 };
+    const struct sg_action_def *act = sg_action_find(a->argv[0]);
+    struct sg_apply_req req = {
+        .ctx = ctx,
+        .cfg = &cfg,
+        .action = a->argv[0],
+        .target = a->argc > 1 ? a->argv[1] : NULL,
+        .yes = a->set[A_YES],
+        .force = a->set[A_FORCE],
+        .size = a->val[A_SIZE],
+        .out = ctx->out,
+    };
+    int r;
 
-int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
-{
-    sg_log_error("rollback: not built yet");
-    return 1;
-}
+    if (!act) {
+        char safe[64];
+        char list[256] = "";
 
-int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
-{
-    sg_log_error("history: not built yet");
-    return 1;
+        for (const struct sg_action_def *d = sg_actions; d->name; d++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", d == sg_actions ? "" : ", ",
+                     d->name);
+        sg_log_error("apply: unknown action '%s' (expected %s)", sg_fmt_safe(a->argv[0], safe, sizeof(safe)),
+                     list);
+        return 1;
+    }
+    if (req.size && strcmp(act->name, "hugepages") != 0) {
+        sg_log_error("apply %s: --size is for hugepages only", act->name);
+        return 1;
+    }
+    if (domain_action(act) && !req.target) {
+        sg_log_error("apply %s: which domain? (swapguard apply %s %s)", act->name, act->name, act->synopsis);
+        return 1;
+    }
+    if (req.yes && need_root("apply") < 0)
+        return 1;
+    if (sg_diag_load_config(ctx, a->val[A_CONFIG], &cfg) < 0)
+        return 1;
+    r = sg_ctx_fs(ctx);
+    if (r == 0 && domain_action(act))
+        r = apply_connect(ctx, req.yes);
+    if (r == 0 && req.yes)
+        r = open_journal(&cfg, &j);
+    if (r == 0)
+        r = act->apply(&req, req.yes ? &j : NULL);
+    sg_journal_close(&j);
+    sg_config_clear(&cfg);
+    return r < 0 ? 1 : 0;
 }
 
 int sg_apply_run(const struct sg_apply_req *req)
 {
-    return -ENOSYS;
+    const struct sg_action_def *act = sg_action_find(req->action);
+    struct sg_journal j = { .lock_fd = -1 };
+    int r;
+
+    if (!act || !act->live)
+        return -EINVAL;
+    r = open_journal(req->cfg, &j);
+    if (r == 0)
+        r = act->apply(req, &j);
+    sg_journal_close(&j);
+    return r;
+}
+
+static const char *time_text(json_object *e, const char *key, char *buf, size_t size)
+{
+    json_object *v;
+    struct tm tm;
+    time_t t;
+
+    if (!json_object_object_get_ex(e, key, &v))
+        return "-";
+    t = (time_t)json_object_get_double(v);
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
+/* before/after for a terminal: a saved XML is summarised, the rest printed as JSON, escaped. */
+static const char *values_text(json_object *o, char *buf, size_t size)
+{
+    json_object *xml;
+
+    if (o && json_object_object_get_ex(o, "xml", &xml) && json_object_is_type(xml, json_type_string)) {
+        snprintf(buf, size, "(persistent domain XML, %d bytes)", json_object_get_string_len(xml));
+        return buf;
+    }
+    return sg_fmt_safe(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                         : "-",
+                       buf, size);
+}
+
+static void print_entry(FILE *f, json_object *e)
+{
+    char t[64], target[300], who[300], b[1024], af[1024];
+    const char *note = sg_jentry_str(e, "note");
+
+    fprintf(f, "%4" PRId64 "  %-23s  %-12s  %-20s  %-11s  %s\n",
+            json_object_get_int64(json_object_object_get(e, "id")), time_text(e, "time", t, sizeof(t)),
+            sg_jentry_str(e, "action"), sg_fmt_safe(sg_jentry_str(e, "target"), target, sizeof(target)),
+            sg_jentry_str(e, "status"), sg_fmt_safe(sg_jentry_str(e, "who"), who, sizeof(who)));
+    fprintf(f, "      before: %s\n", values_text(sg_jentry_obj(e, "before"), b, sizeof(b)));
+    fprintf(f, "      after:  %s\n", values_text(sg_jentry_obj(e, "after"), af, sizeof(af)));
+    if (note)
+        fprintf(f, "      note:   %s\n", sg_fmt_safe(note, b, sizeof(b)));
+    if (json_object_object_get(e, "rolled_back_time"))
+        fprintf(f, "      rolled back %s\n", time_text(e, "rolled_back_time", t, sizeof(t)));
+}
+
+int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+{
+    struct sg_config cfg;
+    struct sg_journal j = { .lock_fd = -1 };
+    char path[SG_CONFIG_PATH_MAX + 32];
+    json_object *entries;
+    size_t n;
+
+    if (a->set[H_JSON])
+        ctx->json = true;
+    if (sg_diag_load_config(ctx, a->val[H_CONFIG], &cfg) < 0)
+        return 1;
+    snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_JOURNAL_FILE);
+    if (access(path, F_OK) < 0 && errno == ENOENT) {
+        if (ctx->json) {
+            json_object *none = json_object_new_array();
+
+            sg_json_print(ctx->out, none);
+            json_object_put(none);
+        } else
+            fprintf(ctx->out, "no remedies applied yet (%s does not exist)\n", path);
+        sg_config_clear(&cfg);
+        return 0;
+    }
+    if (open_journal(&cfg, &j) < 0) {
+        sg_config_clear(&cfg);
+        return 1;
+    }
+    entries = sg_journal_entries(&j);
+    n = json_object_array_length(entries);
+    if (ctx->json) {
+        sg_json_print(ctx->out, entries);
+    } else {
+        fprintf(ctx->out, "%4s  %-23s  %-12s  %-20s  %-11s  %s\n", "ID", "Time", "Action", "Target", "Status",
+                "Who");
+        for (size_t i = 0; i < n; i++)
+            print_entry(ctx->out, json_object_array_get_idx(entries, i));
+        if (n == 0)
+            fprintf(ctx->out, "(no entries)\n");
+    }
+    sg_journal_close(&j);
+    sg_config_clear(&cfg);
+    return 0;
+}
+
+/* The newest entry that is applied and has something to undo (not a prefetch), or NULL. */
+static json_object *last_undoable(const struct sg_journal *j)
+{
+    json_object *a = sg_journal_entries(j);
+
+    for (size_t i = json_object_array_length(a); i-- > 0;) {
+        json_object *e = json_object_array_get_idx(a, i);
+        const struct sg_action_def *act = sg_action_find(sg_jentry_str(e, "action"));
+
+        if (act && act->rollback && strcmp(sg_jentry_str(e, "status"), "applied") == 0)
+            return e;
+    }
+    return NULL;
+}
+
+int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+{
+    struct sg_config cfg;
+    struct sg_journal j = { .lock_fd = -1 };
+    const struct sg_action_def *act;
+    json_object *e;
+    bool yes = a->set[R_YES], force = a->set[R_FORCE];
+    const char *status;
+    double id = 0;
+    int r;
+
+    if (a->argc > 0) {
+        char *end;
+
+        errno = 0;
+        id = strtod(a->argv[0], &end);
+        if (*end || errno || id < 1 || id > 1e9 || id != floor(id)) {
+            char safe[64];
+
+            sg_log_error("rollback: '%s' is not a journal entry id (see swapguard history)",
+                         sg_fmt_safe(a->argv[0], safe, sizeof(safe)));
+            return 1;
+        }
+    }
+    if (yes && need_root("rollback") < 0)
+        return 1;
+    if (sg_diag_load_config(ctx, a->val[R_CONFIG], &cfg) < 0)
+        return 1;
+    r = sg_ctx_fs(ctx);
+    if (r == 0)
+        r = open_journal(&cfg, &j);
+    if (r < 0)
+        goto out;
+    e = a->argc > 0 ? sg_journal_get(&j, (unsigned)id) : last_undoable(&j);
+    if (!e) {
+        if (a->argc > 0)
+            sg_log_error("rollback: no journal entry %u in %s/%s", (unsigned)id, cfg.state_dir, SG_JOURNAL_FILE);
+        else
+            sg_log_error("rollback: nothing applied to roll back (%s/%s)", cfg.state_dir, SG_JOURNAL_FILE);
+        r = -ENOENT;
+        goto out;
+    }
+    status = sg_jentry_str(e, "status");
+    act = sg_action_find(sg_jentry_str(e, "action"));
+    if (!act) {
+        sg_log_error("rollback: entry %s has an unknown action", a->argc ? a->argv[0] : "");
+        r = -EINVAL;
+        goto out;
+    }
+    /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
+    if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
+        sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
+                     json_object_get_int64(json_object_object_get(e, "id")), act->name, status);
+        r = -EALREADY;
+        goto out;
+    }
+    print_entry(ctx->out, e);
+    if (!act->rollback) {
+        sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
+                     json_object_get_int64(json_object_object_get(e, "id")), act->name);
+        r = -EOPNOTSUPP;
+        goto out;
+    }
+    if (!yes) {
+        fprintf(ctx->out, "dry run: would restore the 'before' values above; nothing changed (add --yes)\n");
+        goto out;
+    }
+    if (strcmp(act->name, "swapoff") != 0) {
+        r = apply_connect(ctx, true);
+        if (r < 0)
+            goto out;
+    }
+    r = act->rollback(ctx, &cfg, &j, e, force, ctx->out);
+out:
+    sg_journal_close(&j);
+    sg_config_clear(&cfg);
+    return r < 0 ? 1 : 0;
 }

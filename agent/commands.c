@@ -893,7 +893,11 @@ const struct sg_cmd_def sg_commands[] = {
                 "<swapguard:report> metadata element on the running domain (live only; libvirt\n"
                 "raises a metadata-change event), a line in the domain's libvirt log, a journald\n"
                 "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
-                "history, as configured in [report]. Needs a read-write connection.",
+                "history, as configured in [report]; prints what went where, per domain.\n"
+                "The metadata needs a read-write connection: under -r it is skipped (said so)\n"
+                "and the other outputs go on. Exit status 1 when a configured output failed; an\n"
+                "absent receiver (no journald or syslog, no textfile directory, no domain log\n"
+                "yet) is skipped with a warning.",
         .handler = sg_cmd_report,
     },
     {

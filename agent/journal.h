@@ -70,8 +70,6 @@ int sg_journal_set_status(struct sg_journal *j, unsigned id, const char *status,
 
 /* Entry id (borrowed), or NULL. */
 json_object *sg_journal_get(const struct sg_journal *j, unsigned id);
-/* The newest entry whose status is "applied" (what `rollback` without ID undoes), or NULL. */
-json_object *sg_journal_last_applied(const struct sg_journal *j);
 /* The entries array (borrowed). */
 json_object *sg_journal_entries(const struct sg_journal *j);
 

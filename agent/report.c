@@ -1,11 +1,1049 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PLACEHOLDER while issue #5 is built in parallel: replaced before the issue lands. */
+/* Reports into libvirt metadata, the domain log, journald/syslog, Prometheus and a history file. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <libvirt/virterror.h>
+#include <libxml/xmlwriter.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agent/report.h"
+
+#ifndef SWAPGUARD_VERSION
+#define SWAPGUARD_VERSION "unknown"
+#endif
+
+/* The last verdict of enum sg_verdict_kind (policies/verdict.h): the state set of the textfile. */
+#define VERDICT_LAST SG_VERDICT_HOST_SWAP_STALL
+
+/* ---- text helpers ----------------------------------------------------------- */
+
+/* Length (1..4) of the valid UTF-8 sequence at p, 0 when the bytes there are not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)) /* overlong, surrogate */
+            return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)) /* overlong, > U+10FFFF */
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* A copy of s that XML 1.0 can carry: control bytes (but tab, LF, CR), invalid UTF-8,
+ * U+FFFE and U+FFFF as '?'. NULL on ENOMEM. */
+static char *xml_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    char *out = malloc(strlen((const char *)p) + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    while (*p) {
+        size_t l = utf8_len(p);
+
+        if (l == 0 || (l == 1 && *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') ||
+            (l == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)) {
+            *o++ = '?';
+            p += l ? l : 1;
+            continue;
+        }
+        memcpy(o, p, l);
+        o += l;
+        p += l;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A copy of s with invalid UTF-8 bytes as U+FFFD (for json-c, which copies bytes as they are). */
+static char *utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    char *out = malloc(3 * strlen((const char *)p) + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    while (*p) {
+        size_t l = utf8_len(p);
+
+        if (l == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+            continue;
+        }
+        memcpy(o, p, l);
+        o += l;
+        p += l;
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *sg_prom_label_escape(const char *s, char *buf, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t w = 0;
+
+    if (size == 0)
+        return buf;
+    while (*p) {
+        char tmp[4];
+        size_t l = utf8_len(p), out_l;
+
+        if (l == 0) {
+            memcpy(tmp, "\xef\xbf\xbd", 3);
+            out_l = 3;
+            l = 1;
+        } else if (*p == '\\' || *p == '"' || *p == '\n') {
+            tmp[0] = '\\';
+            tmp[1] = *p == '\n' ? 'n' : (char)*p;
+            out_l = 2;
+        } else {
+            memcpy(tmp, p, l);
+            out_l = l;
+        }
+        if (w + out_l >= size)
+            break;
+        memcpy(buf + w, tmp, out_l);
+        w += out_l;
+        p += l;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+/* sg_prom_label_escape into a buffer that always fits. NULL on ENOMEM. */
+static char *prom_label_dup(const char *s)
+{
+    size_t size = 3 * strlen(s ? s : "") + 1;
+    char *b = malloc(size);
+
+    return b ? (char *)sg_prom_label_escape(s, b, size) : NULL;
+}
+
+/* sg_fmt_safe into a malloc'd buffer that always fits. NULL on ENOMEM. */
+static char *safe_dup(const char *s)
+{
+    size_t size = 4 * strlen(s ? s : "") + 1;
+    char *b = malloc(size);
+
+    return b ? (char *)sg_fmt_safe(s, b, size) : NULL;
+}
+
+/* "2026-11-22T10:00:00Z" (iso) or libvirt's log prefix "2026-11-22 10:00:00.123+0000". */
+static void fmt_time(double now, bool iso, char *buf, size_t size)
+{
+    double whole = floor(now);
+    time_t t = (time_t)whole;
+    int ms = (int)((now - whole) * 1000.0);
+    struct tm tm;
+    char date[64];
+
+    if (ms > 999)
+        ms = 999;
+    if (ms < 0)
+        ms = 0;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, size, "%s", iso ? "1970-01-01T00:00:00Z" : "1970-01-01 00:00:00.000+0000");
+        return;
+    }
+    strftime(date, sizeof(date), iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S", &tm);
+    if (iso)
+        snprintf(buf, size, "%s", date);
+    else if (snprintf(buf, size, "%s.%03d+0000", date, ms) >= (int)size)
+        buf[0] = '\0'; /* the callers' buffers always fit */
+}
+
+static void set_why(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes all of buf to fd. 0 or -errno (-EIO for a write that made no progress). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, buf, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        if (w == 0)
+            return -EIO;
+        buf += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static bool is_stall_or_risk(const struct sg_verdict *v)
+{
+    return v->kind == SG_VERDICT_HOST_SWAP_STALL || v->kind == SG_VERDICT_HOST_SWAP_RISK;
+}
+
+static bool has_figures(const struct sg_report_dom *d)
+{
+    return d->last && d->last->running;
+}
+
+static bool u64_known(uint64_t v)
+{
+    return v != SG_POLICY_NONE && v != SG_UNLIMITED;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+const char *sg_report_output_name(enum sg_report_output o)
+{
+    static const char *const names[] = {
+        [SG_REPORT_METADATA] = "metadata",   [SG_REPORT_DOMAIN_LOG] = "domain-log",
+        [SG_REPORT_JOURNAL] = "journal",     [SG_REPORT_HISTORY] = "history",
+        [SG_REPORT_TEXTFILE] = "textfile",
+    };
+
+    return (unsigned)o < SG_ELEMENTSOF(names) ? names[o] : "?";
+}
+
+const char *sg_report_status_name(enum sg_report_status s)
+{
+    static const char *const names[] = {
+        [SG_REPORT_OFF] = "off",
+        [SG_REPORT_SKIPPED] = "skipped",
+        [SG_REPORT_DONE] = "done",
+        [SG_REPORT_FAILED] = "failed",
+    };
+
+    return (unsigned)s < SG_ELEMENTSOF(names) ? names[s] : "?";
+}
+
+/* ---- libvirt metadata --------------------------------------------------------- */
+
+static bool x_attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+    _cleanup_free_ char *clean = xml_clean(value);
+
+    return clean && xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST clean) >= 0;
+}
+
+static bool x_attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
+{
+    char b[32];
+
+    if (!u64_known(v))
+        return true;
+    snprintf(b, sizeof(b), "%" PRIu64, v);
+    return x_attr(w, name, b);
+}
+
+static bool x_attr_dbl(xmlTextWriterPtr w, const char *name, double v)
+{
+    char b[64];
+
+    if (!isfinite(v))
+        return true;
+    snprintf(b, sizeof(b), "%.15g", v);
+    return x_attr(w, name, b);
+}
+
+static bool x_text(xmlTextWriterPtr w, const char *s)
+{
+    _cleanup_free_ char *clean = xml_clean(s);
+
+    return clean && xmlTextWriterWriteString(w, BAD_CAST clean) >= 0;
+}
+
+static bool x_start(xmlTextWriterPtr w, const char *name)
+{
+    return xmlTextWriterStartElement(w, BAD_CAST name) >= 0;
+}
+
+static bool x_end(xmlTextWriterPtr w)
+{
+    return xmlTextWriterEndElement(w) >= 0;
+}
+
+static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, double now)
+{
+    static const char *const apf_names[SG_APF__MAX] = {
+        [SG_APF_NOT_PRESENT] = "not_present", [SG_APF_READY] = "ready",
+        [SG_APF_TRY_GET_PAGE] = "try_get_page", [SG_APF_REPEATED_FAULT] = "repeated_fault",
+    };
+    const struct sg_verdict *v = d->v;
+    const struct sg_dom_facts *f = d->last;
+    char t[64];
+    bool ok;
+
+    fmt_time(now, true, t, sizeof(t));
+    ok = x_start(w, "report") && x_attr(w, "verdict", sg_verdict_name(v->kind)) &&
+         (!d->prev_verdict || x_attr(w, "previous", d->prev_verdict)) &&
+         x_attr_dbl(w, "confidence", v->confidence) && x_attr(w, "time", t) &&
+         x_attr(w, "swapguard", SWAPGUARD_VERSION);
+    if (ok && has_figures(d)) {
+        ok = x_start(w, "swap") && x_attr_u64(w, "vm_swap_kib", f->vm_swap_kib) &&
+             x_attr_u64(w, "cgroup_swap_kib", f->cgroup_swap_kib) &&
+             x_attr_u64(w, "guest_ram_kib", f->guest_ram_kib) && x_end(w) &&
+             x_start(w, "faults") && x_attr_u64(w, "cgroup_pgmajfault", f->cgroup_pgmajfault) &&
+             x_end(w) && x_start(w, "psi") && x_attr_dbl(w, "some_avg10", f->psi_some_avg10) &&
+             x_attr_dbl(w, "full_avg10", f->psi_full_avg10) && x_end(w);
+        if (ok && f->apf_available) {
+            ok = x_start(w, "async_pf");
+            for (int i = 0; ok && i < SG_APF__MAX; i++)
+                ok = x_attr_u64(w, apf_names[i], f->apf[i]);
+            ok = ok && x_end(w);
+        }
+    }
+    for (size_t i = 0; ok && i < v->n_ev; i++)
+        ok = x_start(w, "evidence") && x_attr(w, "key", v->ev[i].key) &&
+             x_attr_dbl(w, "value", v->ev[i].value) && x_text(w, v->ev[i].text) && x_end(w);
+    if (ok && v->missing[0])
+        ok = x_start(w, "missing") && x_text(w, v->missing) && x_end(w);
+    return ok && x_end(w);
+}
+
+int sg_report_metadata_xml(const struct sg_report_dom *d, double now, char **out)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w;
+    bool ok;
+
+    *out = NULL;
+    if (!buf)
+        return -ENOMEM;
+    w = xmlNewTextWriterMemory(buf, 0);
+    if (!w) {
+        xmlBufferFree(buf);
+        return -ENOMEM;
+    }
+    ok = metadata_body(w, d, now) && xmlTextWriterFlush(w) >= 0;
+    xmlFreeTextWriter(w);
+    if (ok)
+        *out = strdup((const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    if (!ok)
+        return -EIO;
+    return *out ? 0 : -ENOMEM;
+}
+
+static int report_metadata(const struct sg_report_dom *d, double now, char *why, size_t why_size)
+{
+    _cleanup_free_ char *xml = NULL;
+    int r = sg_report_metadata_xml(d, now, &xml);
+
+    if (r < 0) {
+        set_why(why, why_size, "cannot build the XML: %s", strerror(-r));
+        return r;
+    }
+    if (virDomainSetMetadata(d->w->dom, VIR_DOMAIN_METADATA_ELEMENT, xml, SG_REPORT_PREFIX,
+                             SG_REPORT_NS, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        _cleanup_free_ char *m = safe_dup(virGetLastErrorMessage());
+
+        r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
+        set_why(why, why_size, "virDomainSetMetadata: %s", m ? m : "out of memory");
+        return r;
+    }
+    set_why(why, why_size, "%s (live)", SG_REPORT_NS);
+    return 0;
+}
+
+/* ---- the message shared by the domain log, journald and syslog ---------------- */
+
+int sg_report_message(const struct sg_report_dom *d, bool with_name, char **out)
+{
+    const struct sg_verdict *v = d->v;
+    char *raw = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&raw, &len);
+
+    *out = NULL;
+    if (!m)
+        return -ENOMEM;
+    if (with_name)
+        fprintf(m, "domain '%s' (%s): ", d->w->d.name ? d->w->d.name : "", d->w->d.uuid);
+    fprintf(m, "verdict %s", sg_verdict_name(v->kind));
+    if (d->prev_verdict)
+        fprintf(m, " (was %s)", d->prev_verdict);
+    fprintf(m, " confidence %.2f", v->confidence);
+    for (size_t i = 0; i < v->n_ev; i++)
+        fprintf(m, "%s%s", i ? "; " : ": ", v->ev[i].text);
+    if (v->missing[0])
+        fprintf(m, "%smissing: %s", v->n_ev ? "; " : ": ", v->missing);
+    if (fclose(m) != 0) {
+        free(raw);
+        return -ENOMEM;
+    }
+    *out = safe_dup(raw);
+    free(raw);
+    return *out ? 0 : -ENOMEM;
+}
+
+/* ---- the domain log ------------------------------------------------------------- */
+
+int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double now, char *why,
+                         size_t why_size)
+{
+    const char *name = d->w->d.name;
+    _cleanup_free_ char *path = NULL, *spath = NULL, *msg = NULL, *line = NULL;
+    _cleanup_close_ int fd = -1;
+    char t[64];
+    struct stat st;
+    int r;
+
+    if (!name || !name[0] || strchr(name, '/') || name[0] == '.') {
+        _cleanup_free_ char *s = safe_dup(name);
+        set_why(why, why_size, "domain name '%s' is not safe in a file name ('/' or a leading '.')",
+                s ? s : "");
+        return -EINVAL;
+    }
+    if (asprintf(&path, "%s/%s.log", dir, name) < 0) {
+        path = NULL;
+        return -ENOMEM;
+    }
+    spath = safe_dup(path);
+    if (!spath)
+        return -ENOMEM;
+    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        r = -errno;
+        if (r == -ENOENT)
+            set_why(why, why_size, "%s: no such log (libvirt creates it when the domain starts; "
+                    "swapguard does not)", spath);
+        else if (r == -ELOOP)
+            set_why(why, why_size, "%s: a symbolic link, refused", spath);
+        else
+            set_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        set_why(why, why_size, "%s: not a regular file", spath);
+        return -EINVAL;
+    }
+    r = sg_report_message(d, false, &msg);
+    if (r < 0)
+        return r;
+    fmt_time(now, false, t, sizeof(t));
+    if (asprintf(&line, "%s: swapguard: %s\n", t, msg) < 0) {
+        line = NULL;
+        return -ENOMEM;
+    }
+    r = write_all(fd, line, strlen(line));
+    if (r < 0) {
+        set_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    set_why(why, why_size, "%s", spath);
+    return 0;
+}
+
+/* ---- journald, syslog ---------------------------------------------------------------- */
+
+static bool is_socket(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+struct fields {
+    char *v[SG_MAX_EVIDENCE + 24];
+    size_t n;
+    bool oom;
+};
+
+static void field_add(struct fields *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void field_add(struct fields *f, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    if (f->n >= SG_ELEMENTSOF(f->v)) {
+        f->oom = true;
+        return;
+    }
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        f->oom = true;
+    else
+        f->v[f->n++] = s;
+    va_end(ap);
+}
+
+static void field_u64(struct fields *f, const char *key, uint64_t v)
+{
+    if (u64_known(v))
+        field_add(f, "%s=%" PRIu64, key, v);
+}
+
+static void field_dbl(struct fields *f, const char *key, double v)
+{
+    if (isfinite(v))
+        field_add(f, "%s=%.15g", key, v);
+}
+
+static int journal_send(const struct sg_report_dom *d, const char *msg, int prio)
+{
+    const struct sg_verdict *v = d->v;
+    struct fields f = { .n = 0 };
+    struct iovec iov[SG_ELEMENTSOF(f.v)];
+    int r;
+
+    field_add(&f, "MESSAGE=%s", msg);
+    field_add(&f, "MESSAGE_ID=%s", SG_REPORT_MESSAGE_ID);
+    field_add(&f, "PRIORITY=%d", prio);
+    field_add(&f, "SYSLOG_IDENTIFIER=swapguard");
+    field_add(&f, "DOMAIN_NAME=%s", d->w->d.name ? d->w->d.name : "");
+    field_add(&f, "DOMAIN_UUID=%s", d->w->d.uuid);
+    field_add(&f, "VERDICT=%s", sg_verdict_name(v->kind));
+    if (d->prev_verdict)
+        field_add(&f, "PREVIOUS_VERDICT=%s", d->prev_verdict);
+    field_add(&f, "CONFIDENCE=%.2f", v->confidence);
+    if (has_figures(d)) {
+        field_u64(&f, "VM_SWAP_KIB", d->last->vm_swap_kib);
+        field_u64(&f, "CGROUP_SWAP_KIB", d->last->cgroup_swap_kib);
+        field_u64(&f, "GUEST_RAM_KIB", d->last->guest_ram_kib);
+        field_u64(&f, "CGROUP_PGMAJFAULT", d->last->cgroup_pgmajfault);
+        field_dbl(&f, "PSI_SOME_AVG10", d->last->psi_some_avg10);
+        field_dbl(&f, "PSI_FULL_AVG10", d->last->psi_full_avg10);
+    }
+    if (v->missing[0])
+        field_add(&f, "MISSING=%s", v->missing);
+    for (size_t i = 0; i < v->n_ev; i++) {
+        char key[sizeof(v->ev[i].key)];
+        size_t k;
+
+        if (!isfinite(v->ev[i].value))
+            continue;
+        for (k = 0; v->ev[i].key[k] && k + 1 < sizeof(key); k++) {
+            char c = v->ev[i].key[k];
+            key[k] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') :
+                     ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+        }
+        key[k] = '\0';
+        field_add(&f, "EVIDENCE_%s=%.15g", key, v->ev[i].value);
+    }
+    for (size_t i = 0; i < f.n; i++)
+        iov[i] = (struct iovec){ .iov_base = f.v[i], .iov_len = strlen(f.v[i]) };
+    r = f.oom ? -ENOMEM : sd_journal_sendv(iov, (int)f.n);
+    for (size_t i = 0; i < f.n; i++)
+        free(f.v[i]);
+    return r;
+}
+
+int sg_report_journal(const struct sg_report_dom *d, const char *journal_socket, char *where,
+                      size_t where_size)
+{
+    _cleanup_free_ char *msg = NULL;
+    int prio = is_stall_or_risk(d->v) ? LOG_WARNING : LOG_INFO;
+    int r;
+
+    if (!journal_socket)
+        journal_socket = SG_REPORT_JOURNAL_SOCKET;
+    r = sg_report_message(d, true, &msg);
+    if (r < 0)
+        return r;
+    if (is_socket(journal_socket)) {
+        r = journal_send(d, msg, prio);
+        if (r < 0) {
+            set_why(where, where_size, "journald (%s): %s", journal_socket, strerror(-r));
+            return r;
+        }
+        set_why(where, where_size, "journald");
+        return 0;
+    }
+    if (is_socket(SG_REPORT_SYSLOG_SOCKET)) {
+        openlog("swapguard", LOG_PID, LOG_DAEMON);
+        syslog(prio, "%s", msg);
+        closelog();
+        set_why(where, where_size, "syslog %s (journald not running)", SG_REPORT_SYSLOG_SOCKET);
+        return 0;
+    }
+    set_why(where, where_size, "neither journald (%s) nor syslog (%s) is listening",
+            journal_socket, SG_REPORT_SYSLOG_SOCKET);
+    return -ENOENT;
+}
+
+/* ---- the history file ---------------------------------------------------------------- */
+
+static json_object *json_str_clean(const char *s)
+{
+    _cleanup_free_ char *c = utf8_clean(s);
+
+    return c ? json_object_new_string(c) : NULL;
+}
+
+json_object *sg_report_history_json(const struct sg_report_dom *d, double now)
+{
+    const struct sg_verdict *v = d->v;
+    json_object *o = json_object_new_object(), *ev = json_object_new_object();
+    char t[64];
+
+    fmt_time(now, true, t, sizeof(t));
+    json_object_object_add(o, "time", json_object_new_string(t));
+    json_object_object_add(o, "unix", json_object_new_double(now));
+    json_object_object_add(o, "domain", json_str_clean(d->w->d.name));
+    json_object_object_add(o, "uuid", json_object_new_string(d->w->d.uuid));
+    json_object_object_add(o, "verdict", json_object_new_string(sg_verdict_name(v->kind)));
+    json_object_object_add(o, "previous", d->prev_verdict ? json_str_clean(d->prev_verdict) : NULL);
+    json_object_object_add(o, "confidence", json_object_new_double(v->confidence));
+    for (size_t i = 0; i < v->n_ev; i++)
+        json_object_object_add(ev, v->ev[i].key, sg_json_double(v->ev[i].value));
+    json_object_object_add(o, "evidence", ev);
+    json_object_object_add(o, "missing", v->missing[0] ? json_str_clean(v->missing) : NULL);
+    return o;
+}
+
+/* dirname of path into a malloc'd string. NULL on ENOMEM. */
+static char *dir_of(const char *path)
+{
+    _cleanup_free_ char *copy = strdup(path);
+
+    return copy ? strdup(dirname(copy)) : NULL;
+}
+
+int sg_report_history(const char *path, const struct sg_report_dom *d, double now, char *why,
+                      size_t why_size)
+{
+    _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *line = NULL;
+    _cleanup_close_ int fd = -1;
+    json_object *o;
+    struct stat st;
+    int r;
+
+    if (!spath || !dir)
+        return -ENOMEM;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        _cleanup_free_ char *sdir = safe_dup(dir);
+        r = -errno;
+        set_why(why, why_size, "%s: cannot create the directory: %s", sdir ? sdir : "",
+                strerror(-r));
+        return r;
+    }
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+              0600);
+    if (fd < 0) {
+        r = -errno;
+        set_why(why, why_size, "%s: %s", spath, r == -ELOOP ? "a symbolic link, refused" : strerror(-r));
+        return r;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        set_why(why, why_size, "%s: not a regular file", spath);
+        return -EINVAL;
+    }
+    o = sg_report_history_json(d, now);
+    if (asprintf(&line, "%s\n",
+                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+        line = NULL;
+    json_object_put(o);
+    if (!line)
+        return -ENOMEM;
+    r = write_all(fd, line, strlen(line));
+    if (r < 0) {
+        set_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    set_why(why, why_size, "%s", spath);
+    return 0;
+}
+
+/* ---- the Prometheus textfile ----------------------------------------------------------- */
+
+/* One metric family: HELP and TYPE are written before its first sample only. */
+struct fam {
+    FILE *f;
+    const char *name, *type, *help;
+    bool head;
+};
+
+static void fam_sample(struct fam *m, const char *labels, const char *extra, const char *value)
+{
+    if (!m->head) {
+        fprintf(m->f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
+        m->head = true;
+    }
+    if (labels || extra)
+        fprintf(m->f, "%s{%s%s%s} %s\n", m->name, labels ? labels : "",
+                labels && extra ? "," : "", extra ? extra : "", value);
+    else
+        fprintf(m->f, "%s %s\n", m->name, value);
+}
+
+/* A sample of v * scale; none when v is unknown or the product overflows. */
+static void fam_u64(struct fam *m, const char *labels, const char *extra, uint64_t v, uint64_t scale)
+{
+    char b[32];
+
+    if (!u64_known(v) || (scale > 1 && v > UINT64_MAX / scale))
+        return;
+    snprintf(b, sizeof(b), "%" PRIu64, v * scale);
+    fam_sample(m, labels, extra, b);
+}
+
+static void fam_dbl(struct fam *m, const char *labels, const char *extra, double v)
+{
+    char b[64];
+
+    if (!isfinite(v))
+        return;
+    snprintf(b, sizeof(b), "%.15g", v);
+    fam_sample(m, labels, extra, b);
+}
+
+enum dom_src { DS_GUEST_RAM, DS_VM_SWAP, DS_CG_SWAP, DS_PGMAJ, DS_PSI_SOME, DS_PSI_FULL };
+
+static const struct {
+    const char *name, *type, *help;
+    enum dom_src src;
+} dom_fams[] = {
+    { "swapguard_domain_guest_ram_bytes", "gauge",
+      "Guest RAM size of the domain (libvirt virDomainGetInfo maxMem), bytes.", DS_GUEST_RAM },
+    { "swapguard_domain_vm_swap_bytes", "gauge",
+      "Swapped-out anonymous memory of the domain's QEMU process (/proc/PID/status VmSwap), bytes.",
+      DS_VM_SWAP },
+    { "swapguard_domain_cgroup_swap_bytes", "gauge",
+      "Swap used by the domain's memory cgroup (v2 memory.swap.current, v1 memory.stat total_swap), bytes.",
+      DS_CG_SWAP },
+    { "swapguard_domain_major_faults_total", "counter",
+      "Major page faults of the domain's memory cgroup (memory.stat pgmajfault), host swap-ins of guest RAM included.",
+      DS_PGMAJ },
+    { "swapguard_domain_psi_some_avg10_ratio", "gauge",
+      "Memory pressure of the domain's cgroup, some avg10 (memory.pressure), as a ratio 0..1 (the kernel's percent / 100).",
+      DS_PSI_SOME },
+    { "swapguard_domain_psi_full_avg10_ratio", "gauge",
+      "Memory pressure of the domain's cgroup, full avg10 (memory.pressure), as a ratio 0..1 (the kernel's percent / 100).",
+      DS_PSI_FULL },
+};
+
+static void dom_sample(struct fam *m, enum dom_src src, const char *labels, const struct sg_dom_facts *f)
+{
+    switch (src) {
+    case DS_GUEST_RAM:
+        fam_u64(m, labels, NULL, f->guest_ram_kib, 1024);
+        break;
+    case DS_VM_SWAP:
+        fam_u64(m, labels, NULL, f->vm_swap_kib, 1024);
+        break;
+    case DS_CG_SWAP:
+        fam_u64(m, labels, NULL, f->cgroup_swap_kib, 1024);
+        break;
+    case DS_PGMAJ:
+        fam_u64(m, labels, NULL, f->cgroup_pgmajfault, 1);
+        break;
+    case DS_PSI_SOME:
+        fam_dbl(m, labels, NULL, f->psi_some_avg10 / 100.0);
+        break;
+    case DS_PSI_FULL:
+        fam_dbl(m, labels, NULL, f->psi_full_avg10 / 100.0);
+        break;
+    }
+}
+
+static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, char **labels)
+{
+    static const char *const apf_events[SG_APF__MAX] = {
+        [SG_APF_NOT_PRESENT] = "event=\"not_present\"", [SG_APF_READY] = "event=\"ready\"",
+        [SG_APF_TRY_GET_PAGE] = "event=\"try_get_page\"",
+        [SG_APF_REPEATED_FAULT] = "event=\"repeated_fault\"",
+    };
+    struct fam running = { f, "swapguard_domain_running", "gauge",
+                           "1 when the domain's QEMU process was read in the newest tick, else 0.", false };
+    struct fam apf = { f, "swapguard_domain_async_pf_total", "counter",
+                       "KVM async page faults of the domain's vCPU threads (kvm tracepoints "
+                       "kvm_async_pf_EVENT and kvm_try_async_get_page) since swapguard opened the counters; "
+                       "absent when they cannot be counted (no KVM, no permission).", false };
+    struct fam verdict = { f, "swapguard_domain_verdict", "gauge",
+                           "1 for the domain's current swapguard verdict, 0 for the others.", false };
+    struct fam conf = { f, "swapguard_domain_verdict_confidence", "gauge",
+                        "Confidence of the domain's current swapguard verdict, 0..1.", false };
+
+    for (size_t i = 0; i < n; i++)
+        fam_u64(&running, labels[i], NULL, has_figures(&d[i]) ? 1 : 0, 1);
+    for (size_t k = 0; k < SG_ELEMENTSOF(dom_fams); k++) {
+        struct fam m = { f, dom_fams[k].name, dom_fams[k].type, dom_fams[k].help, false };
+        for (size_t i = 0; i < n; i++)
+            if (has_figures(&d[i]))
+                dom_sample(&m, dom_fams[k].src, labels[i], d[i].last);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (has_figures(&d[i]) && d[i].last->apf_available)
+            for (int e = 0; e < SG_APF__MAX; e++)
+                fam_u64(&apf, labels[i], apf_events[e], d[i].last->apf[e], 1);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k <= VERDICT_LAST; k++) {
+            char extra[64];
+            snprintf(extra, sizeof(extra), "verdict=\"%s\"", sg_verdict_name((enum sg_verdict_kind)k));
+            fam_u64(&verdict, labels[i], extra, d[i].v->kind == (enum sg_verdict_kind)k ? 1 : 0, 1);
+        }
+    for (size_t i = 0; i < n; i++)
+        fam_dbl(&conf, labels[i], NULL, d[i].v->confidence);
+}
+
+static void textfile_host(FILE *f, const struct sg_host_facts *h)
+{
+    struct {
+        struct fam m;
+        uint64_t v, scale;
+    } u[] = {
+        { { f, "swapguard_host_mem_total_bytes", "gauge", "Host RAM (/proc/meminfo MemTotal), bytes.", false },
+          h->mem_total_kib, 1024 },
+        { { f, "swapguard_host_mem_available_bytes", "gauge",
+            "Host memory available without swapping (/proc/meminfo MemAvailable), bytes.", false },
+          h->mem_available_kib, 1024 },
+        { { f, "swapguard_host_swap_total_bytes", "gauge", "Host swap size (/proc/meminfo SwapTotal), bytes.", false },
+          h->swap_total_kib, 1024 },
+        { { f, "swapguard_host_swap_free_bytes", "gauge", "Host swap free (/proc/meminfo SwapFree), bytes.", false },
+          h->swap_free_kib, 1024 },
+        { { f, "swapguard_host_pswpin_total", "counter", "Pages swapped in by the host since boot (/proc/vmstat pswpin).", false },
+          h->pswpin, 1 },
+        { { f, "swapguard_host_pswpout_total", "counter", "Pages swapped out by the host since boot (/proc/vmstat pswpout).", false },
+          h->pswpout, 1 },
+        { { f, "swapguard_host_workingset_refault_anon_total", "counter",
+            "Anonymous pages refaulted after reclaim on the host since boot (/proc/vmstat workingset_refault_anon).", false },
+          h->workingset_refault_anon, 1 },
+    };
+    struct fam some = { f, "swapguard_host_psi_some_avg10_ratio", "gauge",
+                        "Host memory pressure, some avg10 (/proc/pressure/memory), as a ratio 0..1 (the kernel's percent / 100).", false };
+    struct fam full = { f, "swapguard_host_psi_full_avg10_ratio", "gauge",
+                        "Host memory pressure, full avg10 (/proc/pressure/memory), as a ratio 0..1 (the kernel's percent / 100).", false };
+
+    for (size_t i = 0; i < SG_ELEMENTSOF(u); i++)
+        fam_u64(&u[i].m, NULL, NULL, u[i].v, u[i].scale);
+    fam_dbl(&some, NULL, NULL, h->psi_some_avg10 / 100.0);
+    fam_dbl(&full, NULL, NULL, h->psi_full_avg10 / 100.0);
+}
+
+int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
+                              const struct sg_report_dom *d, size_t n, double now)
+{
+    struct fam ts = { f, "swapguard_report_timestamp_seconds", "gauge",
+                      "Unix time of the swapguard report round that wrote this file.", false };
+    char **labels = calloc(n + 1, sizeof(*labels));
+    bool oom = !labels;
+
+    for (size_t i = 0; !oom && i < n; i++) {
+        _cleanup_free_ char *name = prom_label_dup(d[i].w->d.name), *uuid = prom_label_dup(d[i].w->d.uuid);
+        if (!name || !uuid || asprintf(&labels[i], "domain=\"%s\",uuid=\"%s\"", name, uuid) < 0) {
+            labels[i] = NULL;
+            oom = true;
+        }
+    }
+    if (!oom) {
+        textfile_domains(f, d, n, labels);
+        if (host)
+            textfile_host(f, host);
+        fam_dbl(&ts, NULL, NULL, now);
+    }
+    for (size_t i = 0; labels && i < n; i++)
+        free(labels[i]);
+    free(labels);
+    if (oom)
+        return -ENOMEM;
+    return ferror(f) ? -EIO : 0;
+}
+
+int sg_report_textfile(const char *path, const struct sg_host_facts *host,
+                       const struct sg_report_dom *d, size_t n, double now, char *why,
+                       size_t why_size)
+{
+    _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *tmp = NULL, *buf = NULL;
+    size_t len = 0;
+    struct stat st;
+    FILE *m;
+    int fd, r;
+
+    if (!spath || !dir)
+        return -ENOMEM;
+    m = open_memstream(&buf, &len);
+    if (!m)
+        return -ENOMEM;
+    r = sg_report_textfile_format(m, host, d, n, now);
+    if (fclose(m) != 0 && r == 0)
+        r = -ENOMEM;
+    if (r < 0) {
+        set_why(why, why_size, "%s: cannot format: %s", spath, strerror(-r));
+        return r;
+    }
+    r = stat(dir, &st) < 0 ? -errno : 0;
+    if (r < 0 || !S_ISDIR(st.st_mode)) {
+        _cleanup_free_ char *sdir = safe_dup(dir);
+        if (r == -ENOENT)
+            set_why(why, why_size, "%s: the directory %s does not exist (node_exporter's textfile "
+                    "directory: create it, or set [report] textfile to empty)", spath, sdir ? sdir : "");
+        else if (r == 0) {
+            r = -ENOTDIR;
+            set_why(why, why_size, "%s: %s is not a directory", spath, sdir ? sdir : "");
+        } else
+            set_why(why, why_size, "%s: %s", sdir ? sdir : "", strerror(-r));
+        return r;
+    }
+    if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+        tmp = NULL;
+        return -ENOMEM;
+    }
+    (void)unlink(tmp); /* ours by name: a leftover of a killed process with our pid */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+    if (fd < 0) {
+        r = -errno;
+        set_why(why, why_size, "%s.tmp.%ld: %s", spath, (long)getpid(), strerror(-r));
+        return r;
+    }
+    r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
+    if (r == 0)
+        r = write_all(fd, buf, len);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        (void)unlink(tmp);
+        set_why(why, why_size, "%s: %s", spath, strerror(-r));
+        return r;
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { /* the rename is durable once the directory is */
+        (void)fsync(fd);
+        close(fd);
+    }
+    set_why(why, why_size, "%s", spath);
+    return 0;
+}
+
+/* ---- the round ------------------------------------------------------------------------ */
+
+static void note(struct sg_report_result *res, enum sg_report_output o, enum sg_report_status st,
+                 const char *why)
+{
+    res->st[o] = st;
+    snprintf(res->where[o], sizeof(res->where[o]), "%s", why);
+}
+
+/*
+ * Records the outcome r of output o for domain d, warning when it failed; keeps the first error.
+ * -ENOENT means the receiver is not there (no journald or syslog listening, no node_exporter
+ * textfile directory, no domain log yet): skipped with a warning, not a failure, so that the
+ * defaults work on a host without them.
+ */
+static void outcome(struct sg_report_result *res, enum sg_report_output o, const struct sg_report_dom *d,
+                    int r, const char *why, int *first)
+{
+    if (r == -ENOENT) {
+        note(res, o, SG_REPORT_SKIPPED, why);
+        sg_log_warning("report: %s of domain '%s' skipped: %s", sg_report_output_name(o),
+                       d->w->d.name ? d->w->d.name : "", why[0] ? why : strerror(-r));
+        return;
+    }
+    note(res, o, r < 0 ? SG_REPORT_FAILED : SG_REPORT_DONE, why);
+    if (r < 0) {
+        sg_log_warning("report: %s of domain '%s' failed: %s", sg_report_output_name(o),
+                       d->w->d.name ? d->w->d.name : "", why[0] ? why : strerror(-r));
+        if (*first == 0)
+            *first = r;
+    }
+}
+
+int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *host,
+                       const struct sg_report_dom *d, size_t n, double now,
+                       struct sg_report_result *res)
+{
+    struct sg_report_result scratch;
+    char why[512];
+    int first = 0, r;
+
+    for (size_t i = 0; i < n; i++) {
+        struct sg_report_result *rr = res ? &res[i] : &scratch;
+
+        memset(rr, 0, sizeof(*rr));
+        if (cfg->report_metadata) {
+            if (!d[i].changed)
+                note(rr, SG_REPORT_METADATA, SG_REPORT_SKIPPED, "verdict unchanged");
+            else if (d[i].w->d.id < 0 || !d[i].w->dom)
+                note(rr, SG_REPORT_METADATA, SG_REPORT_SKIPPED, "domain not running");
+            else {
+                why[0] = '\0';
+                r = report_metadata(&d[i], now, why, sizeof(why));
+                outcome(rr, SG_REPORT_METADATA, &d[i], r, why, &first);
+            }
+        }
+        if (cfg->report_domain_log && cfg->domain_log_dir[0]) {
+            if (!d[i].changed)
+                note(rr, SG_REPORT_DOMAIN_LOG, SG_REPORT_SKIPPED, "verdict unchanged");
+            else {
+                why[0] = '\0';
+                r = sg_report_domain_log(cfg->domain_log_dir, &d[i], now, why, sizeof(why));
+                outcome(rr, SG_REPORT_DOMAIN_LOG, &d[i], r, why, &first);
+            }
+        }
+        if (cfg->report_journal) {
+            if (!d[i].changed)
+                note(rr, SG_REPORT_JOURNAL, SG_REPORT_SKIPPED, "verdict unchanged");
+            else {
+                why[0] = '\0';
+                r = sg_report_journal(&d[i], NULL, why, sizeof(why));
+                outcome(rr, SG_REPORT_JOURNAL, &d[i], r, why, &first);
+            }
+        }
+        if (cfg->history[0]) {
+            if (!d[i].changed)
+                note(rr, SG_REPORT_HISTORY, SG_REPORT_SKIPPED, "verdict unchanged");
+            else {
+                why[0] = '\0';
+                r = sg_report_history(cfg->history, &d[i], now, why, sizeof(why));
+                outcome(rr, SG_REPORT_HISTORY, &d[i], r, why, &first);
+            }
+        }
+    }
+    if (cfg->textfile[0]) {
+        why[0] = '\0';
+        r = sg_report_textfile(cfg->textfile, host, d, n, now, why, sizeof(why));
+        if (r < 0) {
+            sg_log_warning("report: textfile (every domain of the round) %s: %s",
+                           r == -ENOENT ? "skipped" : "failed", why[0] ? why : strerror(-r));
+            if (first == 0 && r != -ENOENT)
+                first = r;
+        }
+        for (size_t i = 0; res && i < n; i++)
+            note(&res[i], SG_REPORT_TEXTFILE,
+                 r == -ENOENT ? SG_REPORT_SKIPPED : r < 0 ? SG_REPORT_FAILED : SG_REPORT_DONE, why);
+    }
+    return first;
+}
 
 int sg_report_round(const struct sg_config *cfg, const struct sg_host_facts *host,
                     const struct sg_report_dom *d, size_t n, double now)
 {
-    return -ENOSYS;
+    return sg_report_round_ex(cfg, host, d, n, now, NULL);
 }

@@ -2,9 +2,12 @@
 #include "domxml.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libvirt/libvirt.h>
+#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlsave.h>
 #include <libxml/xpath.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,4 +423,448 @@ out:
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return r;
+}
+
+/* ---- Edits ---------------------------------------------------------------- */
+
+static void free_docp(xmlDocPtr *d)
+{
+    if (*d)
+        xmlFreeDoc(*d);
+}
+
+static void free_xmlcharp(xmlChar **s)
+{
+    if (*s)
+        xmlFree(*s);
+}
+
+#define _cleanup_doc_ _cleanup_(free_docp)
+#define _cleanup_xmlchar_ _cleanup_(free_xmlcharp)
+
+void sg_domxml_edit_clear(struct sg_domxml_edit *e)
+{
+    if (!e)
+        return;
+    free(e->before);
+    free(e->after);
+    memset(e, 0, sizeof(*e));
+}
+
+/* An un-namespaced element named name (libvirt's elements have no namespace). */
+static bool is_el(xmlNodePtr n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && !n->ns && xmlStrEqual(n->name, BAD_CAST name);
+}
+
+static xmlNodePtr child_el(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+        if (is_el(c, name))
+            return c;
+    return NULL;
+}
+
+/* The last child element of parent whose name is in names (NULL-terminated), or NULL. */
+static xmlNodePtr last_child_in(xmlNodePtr parent, const char *const *names)
+{
+    xmlNodePtr last = NULL;
+
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        for (const char *const *n = names; *n; n++)
+            if (is_el(c, *n))
+                last = c;
+    return last;
+}
+
+static bool is_blank_text(xmlNodePtr n)
+{
+    if (!n || n->type != XML_TEXT_NODE)
+        return false;
+    for (const xmlChar *c = n->content; c && *c; c++)
+        if (!is_xml_space((char)*c))
+            return false;
+    return true;
+}
+
+/*
+ * The indentation of n: what follows the last newline of the blank text node
+ * right before it. false when n is not on a line of its own (a compact
+ * document): then nothing is indented.
+ */
+static bool indent_of(xmlNodePtr n, char *buf, size_t size)
+{
+    const char *s, *nl;
+
+    if (!n || !is_blank_text(n->prev))
+        return false;
+    s = (const char *)n->prev->content;
+    nl = strrchr(s, '\n');
+    if (!nl || strlen(nl + 1) >= size)
+        return false;
+    snprintf(buf, size, "%s", nl + 1);
+    return true;
+}
+
+static int add_blank(xmlNodePtr el, bool before, const char *indent)
+{
+    char text[160];
+    xmlNodePtr t;
+
+    snprintf(text, sizeof(text), "\n%s", indent);
+    t = xmlNewDocText(el->doc, BAD_CAST text);
+    if (!t)
+        return -ENOMEM;
+    /* el is an element: libxml2 merges a new text node only into a text
+     * neighbour of the node it is added to, and el's neighbour on this side is
+     * an element (see insert_child). */
+    if (!(before ? xmlAddPrevSibling(el, t) : xmlAddNextSibling(el, t))) {
+        xmlFreeNode(t);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/*
+ * Links el into parent after its child element after (NULL: before the first
+ * child element), indented like its siblings (or two spaces deeper than
+ * parent when it has no child element yet; not at all in a compact
+ * document). On failure el is freed.
+ */
+static int insert_child(xmlNodePtr parent, xmlNodePtr el, xmlNodePtr after)
+{
+    char indent[132], pindent[128];
+    xmlNodePtr first = NULL;
+
+    for (xmlNodePtr c = parent->children; c && !first; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            first = c;
+    if (!first) {
+        /* No child element yet: replace blank text (a "<x>\n  </x>") by our own. */
+        bool indented = indent_of(parent, pindent, sizeof(pindent) - 2);
+
+        for (xmlNodePtr c = parent->children, next; c; c = next) {
+            next = c->next;
+            if (is_blank_text(c)) {
+                xmlUnlinkNode(c);
+                xmlFreeNode(c);
+            }
+        }
+        if (!xmlAddChild(parent, el)) {
+            xmlFreeNode(el);
+            return -ENOMEM;
+        }
+        if (!indented)
+            return 0;
+        snprintf(indent, sizeof(indent), "%s  ", pindent);
+        /* el is the only element; its neighbours are non-blank text at most,
+         * which a libvirt document does not have: add the blanks around it. */
+        if (el->prev && el->prev->type == XML_TEXT_NODE)
+            return 0;
+        if (add_blank(el, true, indent) < 0)
+            return -ENOMEM;
+        if (el->next && el->next->type == XML_TEXT_NODE)
+            return 0;
+        return add_blank(el, false, pindent);
+    }
+    if (after) {
+        bool indented = indent_of(after, indent, sizeof(indent));
+
+        if (!xmlAddNextSibling(after, el)) {
+            xmlFreeNode(el);
+            return -ENOMEM;
+        }
+        /* after, [blank], el, (what followed after) */
+        return indented ? add_blank(el, true, indent) : 0;
+    } else {
+        bool indented = indent_of(first, indent, sizeof(indent));
+
+        if (!xmlAddPrevSibling(first, el)) {
+            xmlFreeNode(el);
+            return -ENOMEM;
+        }
+        /* (blank before first), el, [blank], first */
+        return indented ? add_blank(el, false, indent) : 0;
+    }
+}
+
+/* A new, empty, un-namespaced element inserted into parent after the last of the named siblings. */
+static xmlNodePtr new_child(xmlNodePtr parent, const char *name, const char *const *after_names)
+{
+    xmlNodePtr el = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+
+    if (!el)
+        return NULL;
+    if (insert_child(parent, el, after_names ? last_child_in(parent, after_names) : NULL) < 0)
+        return NULL;
+    return el;
+}
+
+/* The existing child element name of parent, or a new one placed after the named siblings. */
+static xmlNodePtr ensure_child(xmlNodePtr parent, const char *name, const char *const *after_names)
+{
+    xmlNodePtr el = child_el(parent, name);
+
+    return el ? el : new_child(parent, name, after_names);
+}
+
+/* The document as the edit functions print it (see struct sg_domxml_edit). */
+static int serialize(xmlDocPtr doc, char **out, char *why, size_t why_size)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlSaveCtxtPtr save;
+    const char *s;
+    size_t len;
+    int r = 0;
+
+    if (!buf) {
+        sg_why(why, why_size, "out of memory");
+        return -ENOMEM;
+    }
+    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL);
+    if (!save || xmlSaveDoc(save, doc) < 0) {
+        if (save)
+            xmlSaveClose(save);
+        xmlBufferFree(buf);
+        sg_why(why, why_size, "cannot serialise the domain XML");
+        return -ENOMEM;
+    }
+    xmlSaveClose(save);
+    s = (const char *)xmlBufferContent(buf);
+    len = (size_t)xmlBufferLength(buf);
+    *out = malloc(len + 2);
+    if (!*out) {
+        sg_why(why, why_size, "out of memory");
+        r = -ENOMEM;
+    } else {
+        memcpy(*out, s, len);
+        if (len == 0 || s[len - 1] != '\n')
+            (*out)[len++] = '\n';
+        (*out)[len] = '\0';
+    }
+    xmlBufferFree(buf);
+    return r;
+}
+
+/* Elements libvirt formats before <memtune> and <memoryBacking> (virDomainDefFormatInternal). */
+static const char *const before_memtune[] = {
+    "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
+    "currentMemory", "blkiotune", NULL,
+};
+static const char *const before_memory_backing[] = {
+    "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
+    "currentMemory", "blkiotune", "memtune", NULL,
+};
+/* Inside <memoryBacking>: hugepages, nosharepages, locked, source, access, allocation, discard. */
+static const char *const before_locked[] = { "hugepages", "nosharepages", NULL };
+
+enum edit_kind { EDIT_LOCK, EDIT_HUGEPAGES };
+
+/* Sets the text of el to the decimal v and its unit to KiB. */
+static int set_kib(xmlNodePtr el, uint64_t v)
+{
+    char num[32];
+    xmlNodePtr t;
+
+    snprintf(num, sizeof(num), "%" PRIu64, v);
+    while (el->children) {
+        xmlNodePtr c = el->children;
+
+        xmlUnlinkNode(c);
+        xmlFreeNode(c);
+    }
+    t = xmlNewDocText(el->doc, BAD_CAST num);
+    if (!t || !xmlAddChild(el, t) || !xmlSetProp(el, BAD_CAST "unit", BAD_CAST "KiB")) {
+        xmlFreeNode(t);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int edit_lock(xmlNodePtr root, const struct sg_domxml *d, uint64_t overhead_kib,
+                     struct sg_domxml_edit *e, char *why, size_t why_size)
+{
+    xmlNodePtr mb, locked, memtune, hard;
+    uint64_t want;
+
+    /* libvirt reads a limit of VIR_DOMAIN_MEMORY_PARAM_UNLIMITED KiB or more as no limit. */
+    if (overhead_kib >= (uint64_t)VIR_DOMAIN_MEMORY_PARAM_UNLIMITED ||
+        e->memory_kib >= (uint64_t)VIR_DOMAIN_MEMORY_PARAM_UNLIMITED - overhead_kib) {
+        sg_why(why, why_size, "memory %" PRIu64 " KiB + overhead %" PRIu64 " KiB is beyond libvirt's limits",
+               e->memory_kib, overhead_kib);
+        return -ERANGE;
+    }
+    want = e->memory_kib + overhead_kib;
+    e->hard_limit_after_kib = d->hard_limit_kib;
+    if (d->hard_limit_kib == SG_NONE || d->hard_limit_kib == SG_UNLIMITED || d->hard_limit_kib < want)
+        e->hard_limit_after_kib = want;
+    if (d->swap_hard_limit_kib != SG_NONE && d->swap_hard_limit_kib != SG_UNLIMITED &&
+        d->swap_hard_limit_kib < e->hard_limit_after_kib) {
+        sg_why(why, why_size,
+               "memtune swap_hard_limit %" PRIu64 " KiB is below the hard_limit %" PRIu64
+               " KiB (guest RAM + QEMU overhead) that locked memory needs; raise or remove it first",
+               d->swap_hard_limit_kib, e->hard_limit_after_kib);
+        return -EINVAL;
+    }
+
+    if (e->hard_limit_after_kib != d->hard_limit_kib) {
+        memtune = ensure_child(root, "memtune", before_memtune);
+        if (!memtune)
+            return -ENOMEM;
+        hard = child_el(memtune, "hard_limit");
+        if (!hard) {
+            hard = xmlNewDocNode(root->doc, NULL, BAD_CAST "hard_limit", NULL);
+            if (!hard || insert_child(memtune, hard, NULL) < 0)
+                return -ENOMEM;
+        }
+        if (set_kib(hard, e->hard_limit_after_kib) < 0)
+            return -ENOMEM;
+    }
+    mb = ensure_child(root, "memoryBacking", before_memory_backing);
+    if (!mb)
+        return -ENOMEM;
+    locked = new_child(mb, "locked", before_locked);
+    return locked ? 0 : -ENOMEM;
+}
+
+static int edit_hugepages(xmlNodePtr root, uint64_t page_size_kib)
+{
+    xmlNodePtr mb, hp, page;
+    char num[32];
+
+    mb = ensure_child(root, "memoryBacking", before_memory_backing);
+    if (!mb)
+        return -ENOMEM;
+    hp = new_child(mb, "hugepages", NULL);
+    if (!hp)
+        return -ENOMEM;
+    page = xmlNewDocNode(root->doc, NULL, BAD_CAST "page", NULL);
+    if (!page)
+        return -ENOMEM;
+    snprintf(num, sizeof(num), "%" PRIu64, page_size_kib);
+    if (!xmlSetProp(page, BAD_CAST "size", BAD_CAST num) || !xmlSetProp(page, BAD_CAST "unit", BAD_CAST "KiB")) {
+        xmlFreeNode(page);
+        return -ENOMEM;
+    }
+    return insert_child(hp, page, NULL);
+}
+
+static int memory_kib(xmlNodePtr root, uint64_t *kib, char *why, size_t why_size)
+{
+    xmlNodePtr mem = child_el(root, "memory");
+    _cleanup_xmlchar_ xmlChar *text = NULL, *unit = NULL;
+
+    if (!mem) {
+        sg_why(why, why_size, "the domain has no <memory> element");
+        return -EINVAL;
+    }
+    text = xmlNodeGetContent(mem);
+    unit = xmlGetNoNsProp(mem, BAD_CAST "unit");
+    return size_to_kib((const char *)text, (const char *)unit, "memory", kib, why, why_size);
+}
+
+static int edit(enum edit_kind kind, const char *xml, uint64_t arg, struct sg_domxml_edit *out, char *why,
+                size_t why_size)
+{
+    struct sg_domxml d;
+    struct sg_domxml_edit e = { 0 };
+    _cleanup_doc_ xmlDocPtr doc = NULL;
+    xmlNodePtr root;
+    int r;
+
+    r = sg_domxml_parse(xml, &d, why, why_size);
+    if (r < 0)
+        return r;
+    if (kind == EDIT_LOCK && d.locked) {
+        sg_why(why, why_size, "guest memory is already locked (memoryBacking/locked)");
+        return -EALREADY;
+    }
+    if (kind == EDIT_HUGEPAGES && d.hugepages) {
+        sg_why(why, why_size, "guest memory is already backed by hugepages (memoryBacking/hugepages)");
+        return -EALREADY;
+    }
+    if (kind == EDIT_HUGEPAGES && arg == 0) {
+        sg_why(why, why_size, "hugepage size 0");
+        return -EINVAL;
+    }
+    /* Parsed as sg_domxml_parse does (which accepted it), blanks kept. */
+    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        sg_why(why, why_size, "not well-formed XML");
+        return -EINVAL;
+    }
+    root = xmlDocGetRootElement(doc);
+    e.hard_limit_before_kib = e.hard_limit_after_kib = d.hard_limit_kib;
+    r = memory_kib(root, &e.memory_kib, why, why_size);
+    if (r == 0)
+        r = serialize(doc, &e.before, why, why_size);
+    if (r == 0) {
+        r = kind == EDIT_LOCK ? edit_lock(root, &d, arg, &e, why, why_size) : edit_hugepages(root, arg);
+        if (r == -ENOMEM)
+            sg_why(why, why_size, "out of memory");
+    }
+    if (r == 0)
+        r = serialize(doc, &e.after, why, why_size);
+    if (r < 0) {
+        sg_domxml_edit_clear(&e);
+        return r;
+    }
+    *out = e;
+    return 0;
+}
+
+int sg_domxml_lock_memory(const char *xml, uint64_t overhead_kib, struct sg_domxml_edit *out,
+                          char *why, size_t why_size)
+{
+    return edit(EDIT_LOCK, xml, overhead_kib, out, why, why_size);
+}
+
+int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxml_edit *out,
+                        char *why, size_t why_size)
+{
+    return edit(EDIT_HUGEPAGES, xml, page_size_kib, out, why, why_size);
+}
+
+/* The canonical form of xml (see sg_domxml_same), or -errno. */
+static int canonical(const char *xml, const char *which, xmlChar **out, int *len, char *why, size_t why_size)
+{
+    struct sg_domxml d;
+    _cleanup_doc_ xmlDocPtr doc = NULL;
+    char reason[200] = "";
+    int r;
+
+    r = sg_domxml_parse(xml, &d, reason, sizeof(reason));
+    if (r < 0) {
+        sg_why(why, why_size, "%s: %s", which, reason);
+        return -EINVAL;
+    }
+    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        sg_why(why, why_size, "%s: not well-formed XML", which);
+        return -EINVAL;
+    }
+    *len = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, out);
+    if (*len < 0) {
+        sg_why(why, why_size, "%s: cannot canonicalise it", which);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int sg_domxml_same(const char *a, const char *b, char *why, size_t why_size)
+{
+    _cleanup_xmlchar_ xmlChar *ca = NULL;
+    _cleanup_xmlchar_ xmlChar *cb = NULL;
+    int la, lb, r;
+
+    if (!a || !b) {
+        sg_why(why, why_size, "no document");
+        return -EINVAL;
+    }
+    if ((r = canonical(a, "first document", &ca, &la, why, why_size)) < 0 ||
+        (r = canonical(b, "second document", &cb, &lb, why, why_size)) < 0)
+        return r;
+    return la == lb && memcmp(ca, cb, (size_t)la) == 0;
 }

@@ -102,3 +102,84 @@ struct sg_domxml {
  * document are shown with non-printable characters replaced by '?'.
  */
 int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size);
+
+/* ---- Edits of the persistent domain XML (swapguard apply) ---------------- */
+
+/*
+ * One edit of a domain document, as sg_domxml_lock_memory() and
+ * sg_domxml_hugepages() return it. before and after come from the same
+ * libxml2 writer (UTF-8, no XML declaration, every whitespace node kept,
+ * attributes in double quotes): before is the input unchanged, after the
+ * input with the edit, so a line diff of the two shows the edit and nothing
+ * else. Comments, DOCTYPE, entity references, namespaced metadata and every
+ * element the edit does not touch are kept as they are. libvirt formats the
+ * document anew on virDomainDefineXML in any case.
+ */
+struct sg_domxml_edit {
+    char *before;                   /* malloc'd, NUL-terminated, ends with a newline */
+    char *after;                    /* malloc'd, NUL-terminated, ends with a newline */
+    /* /domain/memory with @unit (libvirt's rules above), KiB: the guest RAM
+     * of the next boot (virDomainGetInfo maxMem of an inactive domain). */
+    uint64_t memory_kib;
+    /* /domain/memtune/hard_limit with @unit, KiB, before and after the edit:
+     * SG_NONE when absent, SG_UNLIMITED as in struct sg_domxml. */
+    uint64_t hard_limit_before_kib;
+    uint64_t hard_limit_after_kib;
+};
+
+/* Frees before and after and zeroes e (NULL and repeated calls are fine). */
+void sg_domxml_edit_clear(struct sg_domxml_edit *e);
+
+/*
+ * Lock guest RAM: ensures /domain/memoryBacking/locked, creating
+ * <memoryBacking> where libvirt formats it (after <memtune>, before <vcpu>),
+ * and <locked/> after <hugepages>/<nosharepages> inside it. Also sets
+ * /domain/memtune/hard_limit to memory + overhead_kib KiB (unit='KiB',
+ * creating <memtune> after <currentMemory>/<blkiotune>) when there is none,
+ * it is unlimited, or it is lower; a higher one is kept. The reason:
+ * libvirt's formatdomain.rst (Memory Backing, "locked") says QEMU's own
+ * memory is locked too, libvirt then lifts the memlock limit altogether
+ * (qemuDomainGetMemLockLimitBytes: unlimited without a hard_limit, else the
+ * hard_limit) and it is "highly recommended to set a hard_limit" with it.
+ * That is the XML `swapguard recommend` prints for lock-memory.
+ *
+ * Returns 0 with *out filled (caller sg_domxml_edit_clear()s it);
+ * -EALREADY when memoryBacking/locked is already there (nothing to do);
+ * -EINVAL when xml does not parse as sg_domxml_parse() requires, has no
+ * <memory>, or has a memtune swap_hard_limit below the hard_limit it would
+ * set (formatdomain.rst: swap_hard_limit, memory plus swap, "has to be more
+ * than hard_limit"; cgroup v1 refuses a memsw limit below the memory limit,
+ * so the guest would not start); -ERANGE when
+ * memory + overhead_kib overflows; -EFBIG, -ENOMEM. why (may be NULL) gets
+ * the reason on failure. Pure: no libvirt call, no I/O.
+ */
+int sg_domxml_lock_memory(const char *xml, uint64_t overhead_kib, struct sg_domxml_edit *out,
+                          char *why, size_t why_size);
+
+/*
+ * Back guest RAM with hugepages of page_size_kib KiB (2048 or 1048576 on
+ * x86): ensures /domain/memoryBacking/hugepages holding one
+ * <page size='N' unit='KiB'/> (no nodeset: that attribute names guest NUMA
+ * cells, not host nodes), first inside <memoryBacking> as libvirt formats it;
+ * an existing <locked/>, <nosharepages/>, <source/> ... stays. The host
+ * nodes of numatune are the caller's business (which pools must have the
+ * pages). hard_limit_* report the unchanged memtune.
+ *
+ * Returns 0 with *out filled; -EALREADY when memoryBacking/hugepages is
+ * already there; -EINVAL as sg_domxml_lock_memory (and for page_size_kib 0);
+ * -EFBIG, -ENOMEM. why as above.
+ */
+int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxml_edit *out,
+                        char *why, size_t why_size);
+
+/*
+ * Whether a and b are the same document up to how it is written: their
+ * canonical forms (libxml2, Canonical XML 1.0 with comments: attribute
+ * order, quote style, empty-element and character-reference syntax and the
+ * XML declaration do not matter; whitespace inside the root element does)
+ * are equal. For telling whether libvirt's text of a definition is still the
+ * document swapguard defined. Returns 1 (same), 0 (different), or -EINVAL
+ * when either does not parse as sg_domxml_parse() requires (why says which),
+ * -ENOMEM.
+ */
+int sg_domxml_same(const char *a, const char *b, char *why, size_t why_size);

@@ -340,6 +340,43 @@ static bool is_critical(const struct sg_recommend_config *c, const struct sg_rec
     return false;
 }
 
+uint64_t sg_swap_limit_v1_kib(uint64_t memory_limit_kib, uint64_t guest_ram_kib, uint64_t qemu_overhead_kib)
+{
+    uint64_t need = sat_add(guest_ram_kib, qemu_overhead_kib);
+
+    return memory_limit_kib > need ? memory_limit_kib : need;
+}
+
+bool sg_swapoff_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t swap_used_kib, char *text,
+                     size_t size)
+{
+    if (mem_available_kib >= swap_used_kib && mem_available_kib - swap_used_kib >= reserve_kib) {
+        snprintf(text, size, "MemAvailable %s - SwapUsed %s = %s >= reserve %s: holds, the swapped pages fit in RAM",
+                 sz(mem_available_kib).s, sz(swap_used_kib).s, sz(mem_available_kib - swap_used_kib).s,
+                 sz(reserve_kib).s);
+        return true;
+    }
+    snprintf(text, size,
+             "MemAvailable %s - SwapUsed %s < reserve %s: refused, the swapped pages do not fit in RAM (%s short)",
+             sz(mem_available_kib).s, sz(swap_used_kib).s, sz(reserve_kib).s,
+             sz(sat_add(swap_used_kib, reserve_kib) - mem_available_kib).s);
+    return false;
+}
+
+bool sg_prefetch_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t swapped_kib, char *text,
+                      size_t size)
+{
+    if (mem_available_kib >= sat_add(swapped_kib, reserve_kib)) {
+        snprintf(text, size, "MemAvailable %s >= swapped %s + reserve %s: holds", sz(mem_available_kib).s,
+                 sz(swapped_kib).s, sz(reserve_kib).s);
+        return true;
+    }
+    snprintf(text, size,
+             "MemAvailable %s < swapped %s + reserve %s: refused, bringing it back would push other memory out",
+             sz(mem_available_kib).s, sz(swapped_kib).s, sz(reserve_kib).s);
+    return false;
+}
+
 /* ---- host recommendations ---------------------------------------------- */
 
 static void rec_swapoff(const struct sg_recommend_config *c, const struct sg_rec_host *h,
@@ -365,11 +402,7 @@ static void rec_swapoff(const struct sg_recommend_config *c, const struct sg_rec
         n_affected++;
     }
 
-    if (h->mem_available_kib >= used && h->mem_available_kib - used >= c->host_reserve_kib) {
-        snprintf(r.precondition, sizeof(r.precondition),
-                 "MemAvailable %s - SwapUsed %s = %s >= reserve %s: holds, the swapped pages fit in RAM",
-                 sz(h->mem_available_kib).s, sz(used).s, sz(h->mem_available_kib - used).s,
-                 sz(c->host_reserve_kib).s);
+    if (sg_swapoff_fits(c->host_reserve_kib, h->mem_available_kib, used, r.precondition, sizeof(r.precondition))) {
         r.risk = SG_RISK_MEDIUM;
         snprintf(r.risk_text, sizeof(r.risk_text),
                  "page-in burst: %s is read back from swap while guests and host wait (minutes per GiB on "
@@ -381,11 +414,6 @@ static void rec_swapoff(const struct sg_recommend_config *c, const struct sg_rec
         r.risk = SG_RISK_HIGH;
         r.n_forecast =
             sg_oom_forecast(h->procs, h->procs ? h->n_procs : 0, h->mem_total_kib, page_kib, r.forecast);
-        snprintf(r.precondition, sizeof(r.precondition),
-                 "MemAvailable %s - SwapUsed %s < reserve %s: refused, the swapped pages do not fit in "
-                 "RAM (%s short)",
-                 sz(h->mem_available_kib).s, sz(used).s, sz(c->host_reserve_kib).s,
-                 sz(sat_add(used, c->host_reserve_kib) - h->mem_available_kib).s);
         if (r.n_forecast > 0)
             snprintf(r.risk_text, sizeof(r.risk_text),
                      "the OOM killer would fire; first victim by oom_badness: PID %d (%.63s), %" PRId64
@@ -514,15 +542,18 @@ static void rec_swap_limit(struct dom_ctx *x, struct collector *k)
                      "overhead = %" PRIu64 " KiB): refused",
                      differ, need);
         } else {
-            snprintf(
-                r.precondition, sizeof(r.precondition),
-                "cgroup v1: %s; memory+swap limit = memory limit %" PRIu64
-                " KiB leaves no swap (--hard-limit repeats it: libvirt refuses a swap_hard_limit below its "
-                "hard_limit; needs swap accounting, memory.memsw.* files): holds",
-                differ, d->memory_limit_kib);
+            uint64_t l = sg_swap_limit_v1_kib(d->memory_limit_kib, d->guest_ram_kib, c->qemu_overhead_kib);
+
+            snprintf(r.precondition, sizeof(r.precondition),
+                     "cgroup v1: %s; memory+swap limit = memory limit %" PRIu64 " KiB%s leaves no swap "
+                     "(the kernel refuses it, EBUSY, while memory+swap in use exceeds it): holds",
+                     differ, l,
+                     l > d->memory_limit_kib ? " (raised to guest RAM + QEMU overhead: below it, the "
+                                               "cgroup OOM killer kills QEMU)"
+                                             : "");
             append_line(r.command, sizeof(r.command),
                         "virsh memtune --domain %s --hard-limit %" PRIu64 " --swap-hard-limit %" PRIu64,
-                        x->qname, d->memory_limit_kib, d->memory_limit_kib);
+                        x->qname, l, l);
         }
     } else {
         r.refused = true;
@@ -530,7 +561,13 @@ static void rec_swap_limit(struct dom_ctx *x, struct collector *k)
                  "the guest has no memory cgroup of its own (cgroup version unknown): refused");
     }
 
-    if (limited && d->memory_limit_kib < need) {
+    if (limited && d->memory_limit_kib < need && d->cgroup_version == 1) {
+        r.risk = SG_RISK_MEDIUM;
+        snprintf(r.risk_text, sizeof(r.risk_text),
+                 "memory limit %s raised to guest RAM + QEMU overhead %s; QEMU above it is OOM-killed; on v1 "
+                 "host-wide reclaim can still swap the guest out (no swap check there)",
+                 sz(d->memory_limit_kib).s, sz(need).s);
+    } else if (limited && d->memory_limit_kib < need) {
         r.risk = SG_RISK_HIGH;
         snprintf(r.risk_text, sizeof(r.risk_text),
                  "memory limit %s is below guest RAM + QEMU overhead %s: without swap the cgroup OOM killer "
@@ -560,8 +597,6 @@ static void rec_prefetch(struct dom_ctx *x, struct collector *k)
     struct sg_rec r;
     const char *src;
     uint64_t swapped = dom_swapped_kib(d, &src);
-    uint64_t need = sat_add(swapped, x->c->host_reserve_kib);
-
     if (swapped == 0)
         return;
     rec_init(&r, SG_REC_PREFETCH, d);
@@ -572,19 +607,14 @@ static void rec_prefetch(struct dom_ctx *x, struct collector *k)
         r.refused = true;
         snprintf(r.precondition, sizeof(r.precondition),
                  "the kernel lacks process_madvise(2) with MADV_WILLNEED (Linux >= 5.15): refused");
-    } else if (h->mem_available_kib < need) {
+    } else if (!sg_prefetch_fits(x->c->host_reserve_kib, h->mem_available_kib, swapped, r.precondition,
+                                 sizeof(r.precondition))) {
         r.refused = true;
         r.risk = SG_RISK_MEDIUM;
-        snprintf(
-            r.precondition, sizeof(r.precondition),
-            "MemAvailable %s < swapped %s + reserve %s: refused, bringing it back would push other memory "
-            "out",
-            sz(h->mem_available_kib).s, sz(swapped).s, sz(x->c->host_reserve_kib).s);
     } else {
-        snprintf(
-            r.precondition, sizeof(r.precondition),
-            "process_madvise(MADV_WILLNEED) available and MemAvailable %s >= swapped %s + reserve %s: holds",
-            sz(h->mem_available_kib).s, sz(swapped).s, sz(x->c->host_reserve_kib).s);
+        snprintf(r.precondition, sizeof(r.precondition), "process_madvise(MADV_WILLNEED) available and ");
+        sg_prefetch_fits(x->c->host_reserve_kib, h->mem_available_kib, swapped,
+                         r.precondition + strlen(r.precondition), sizeof(r.precondition) - strlen(r.precondition));
     }
     snprintf(r.risk_text, sizeof(r.risk_text),
              "reads %s back from swap (an I/O burst) and takes as much RAM; the host may swap it out again "

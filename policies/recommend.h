@@ -142,6 +142,23 @@ struct sg_rec {
 };
 
 /*
+ * The preconditions shared with `swapguard apply`: each writes the sentence
+ * "FIGURES: holds" or "FIGURES: refused, why" into text and says whether it holds.
+ * swapoff: MemAvailable - SwapUsed >= reserve (the swapped pages come back to RAM).
+ * prefetch: MemAvailable >= swapped + reserve.
+ */
+bool sg_swapoff_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t swap_used_kib, char *text,
+                     size_t size);
+bool sg_prefetch_fits(uint64_t reserve_kib, uint64_t mem_available_kib, uint64_t swapped_kib, char *text,
+                      size_t size);
+/*
+ * The cgroup v1 swap exclusion limit, KiB: memory+swap limit = memory limit,
+ * where the memory limit is raised to guest RAM + QEMU overhead when below
+ * (a guest held under its working set can only swap or be OOM-killed).
+ */
+uint64_t sg_swap_limit_v1_kib(uint64_t memory_limit_kib, uint64_t guest_ram_kib, uint64_t qemu_overhead_kib);
+
+/*
  * All recommendations for the host and the given domains, safest first
  * (not refused before refused, then low risk, live, then by action order),
  * at most max. Domains whose verdict is ok get none; host-swap-* verdicts get

@@ -27,3 +27,35 @@ sg_build() {
     meson setup "$dir" -Dwerror=true "$@" >/dev/null
     ninja -C "$dir"
 }
+
+# sg_promtool: prints the path of a promtool binary for `promtool check metrics`
+# (the report tests lint the Prometheus textfile with it). One on PATH wins;
+# otherwise, as root, Debian's prometheus package is fetched once with
+# `apt-get download` into /var/cache/swapguard and unpacked there with
+# `dpkg-deb -x` (installing the package would start a Prometheus server).
+# Returns 1 (nothing printed) when neither works.
+sg_promtool() {
+    local cache=/var/cache/swapguard deb
+    if command -v promtool >/dev/null; then
+        command -v promtool
+        return 0
+    fi
+    if [[ -x $cache/prometheus/usr/bin/promtool ]]; then
+        echo "$cache/prometheus/usr/bin/promtool"
+        return 0
+    fi
+    [[ $(id -u) -eq 0 ]] || return 1
+    mkdir -p "$cache" || return 1
+    deb=$(find "$cache" -maxdepth 1 -name 'prometheus_*.deb' -print -quit)
+    if [[ -z $deb ]]; then
+        (cd "$cache" && apt-get download -q prometheus >&2) || return 1
+        deb=$(find "$cache" -maxdepth 1 -name 'prometheus_*.deb' -print -quit)
+        [[ -n $deb ]] || return 1
+    fi
+    rm -rf "$cache/prometheus.tmp"
+    dpkg-deb -x "$deb" "$cache/prometheus.tmp" >&2 || return 1
+    [[ -x $cache/prometheus.tmp/usr/bin/promtool ]] || return 1
+    rm -rf "$cache/prometheus"
+    mv "$cache/prometheus.tmp" "$cache/prometheus"
+    echo "$cache/prometheus/usr/bin/promtool"
+}

@@ -17,6 +17,10 @@ install_deps() {
     if [[ $(id -u) -eq 0 ]]; then
         "$top/scripts/harness.sh" deps
     fi
+    # promtool lints the Prometheus textfile in the report tests (skipped without it).
+    if [[ -z ${SG_PROMTOOL:-} ]] && SG_PROMTOOL=$(sg_promtool); then
+        export SG_PROMTOOL
+    fi
 }
 
 # Counts the TAP result lines of a meson build's test log (Criterion cases

@@ -356,5 +356,36 @@ errors_with "diagnose --count 0: the option is named" "--count" sgt hybrid diagn
 errors_with "diagnose --config of a missing file: the file is named" "/nonexistent/sg.conf" \
     sgt hybrid diagnose --config /nonexistent/sg.conf
 
+# apply, rollback, history (dry runs and refusals; the real actions are in tests/integration/test-apply.sh).
+o=$(sgt hybrid apply swapoff 2>&1)
+check "apply swapoff (dry run, hybrid): names the captured swapfile and the headroom check, changes nothing" \
+    eval '[[ $o == *"swap device $(awk "NR == 2 { print \$1 }" "$data/hybrid/proc/swaps") (file)"* && $o == *": holds"* && $o == *"dry run"* ]]'
+printf '[apply]\nstate_dir = %s/state\n[recommend]\nhost_reserve_mib = 16000000\n' "$tmp" >"$tmp/reserve.conf"
+errors_with "apply swapoff with a reserve the host cannot cover: refused, naming the check" \
+    "MemAvailable .* < reserve .*: refused" sgt hybrid apply swapoff --config "$tmp/reserve.conf"
+errors_with "apply prefetch of the captured squeezed guest: refused, its memory limit leaves no room" \
+    "memory cgroup limit 122880 KiB leaves [0-9]+ KiB free, less than the $(fact hybrid SQ_GUEST_RAM_SWAP_KIB) KiB swapped" \
+    sgt hybrid apply prefetch "$(fact hybrid SQ_NAME)"
+errors_with "apply of an unknown action: the actions are listed" \
+    "unknown action 'nosuch' \\(expected swapoff, swap-limit, prefetch, lock-memory, hugepages, oom-protect\\)" \
+    sgt hybrid apply nosuch
+errors_with "apply swap-limit without a domain: asks which" "apply swap-limit: which domain" sgt hybrid apply swap-limit
+errors_with "apply --size outside hugepages: refused" "--size is for hugepages only" \
+    sgt hybrid apply prefetch x --size 2M
+printf '[apply]\nstate_dir = %s/state\n' "$tmp" >"$tmp/state.conf"
+o=$(sgt hybrid history --config "$tmp/state.conf" 2>&1)
+check "history without a journal: says none was applied, creates nothing" \
+    eval '[[ $o == "no remedies applied yet ($tmp/state/journal.json does not exist)" && ! -e $tmp/state ]]'
+o=$(sgt hybrid history --json --config "$tmp/state.conf" 2>&1)
+check "history --json without a journal: an empty array" jq_true "$o" '. == []'
+errors_with "rollback of a non-number: refused" "'1x' is not a journal entry id" sgt hybrid rollback 1x
+# Hand-made: a journal cut off mid-document.
+mkdir -m 700 "$tmp/state" && printf '{"version": 1, "next_id": 2, "entries": [' >"$tmp/state/journal.json" &&
+    chmod 600 "$tmp/state/journal.json"
+errors_with "history of a truncated journal: the file is named, nothing is rewritten" \
+    "$tmp/state/journal.json: not valid JSON" sgt hybrid history --config "$tmp/state.conf"
+check "the truncated journal is left as it was" \
+    test "$(cat "$tmp/state/journal.json")" = '{"version": 1, "next_id": 2, "entries": ['
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
