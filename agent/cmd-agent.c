@@ -75,7 +75,7 @@ struct agent {
     unsigned attempt;           /* reconnect attempts since the connection was lost */
     uint64_t ticks, max_ticks;  /* max_ticks 0: until a signal */
     int sig_fd, sig_watch, lock_fd;
-    int host_err, report_err;   /* the errors logged last (each kind once in a row) */
+    int host_err, report_err;   /* the errors logged last (host facts, textfile: once in a row) */
     char conn_err[512];         /* why the last connection attempt failed */
     bool quit;
 };
@@ -563,6 +563,7 @@ static void decide_and_report(struct agent *a, const struct sg_host_facts *host)
 {
     struct sg_report_dom *rep = calloc(a->n + 1, sizeof(*rep));
     unsigned *apply = calloc(a->n + 1, sizeof(*apply));
+    bool changed = false;
     size_t m = 0;
     int r;
 
@@ -582,6 +583,7 @@ static void decide_and_report(struct agent *a, const struct sg_host_facts *host)
         st = sg_agent_decide(&x->track, &x->v, a->cfg->auto_apply, a->cfg->auto_apply_min_confidence);
         if (st.report)
             log_verdict(x, st.prev);
+        changed |= st.report;
         apply[i] = st.apply;
         rep[m++] = (struct sg_report_dom){
             .w = &x->w,
@@ -591,11 +593,24 @@ static void decide_and_report(struct agent *a, const struct sg_host_facts *host)
             .changed = st.report,
         };
     }
-    /* Every tick: the per-change outputs for the changed domains, the textfile for all. */
-    r = sg_report_round(a->cfg, host, rep, m, now_unix_s());
-    if (r < 0 && r != a->report_err)
-        sg_log_warning("report: %s (the agent goes on; said once until it changes)", strerror(-r));
-    a->report_err = r < 0 ? r : 0;
+    /*
+     * A change: a report round (the per-change outputs of the changed domains, the
+     * textfile of all; it logs its own warnings and the agent goes on whatever fails).
+     * Otherwise only the textfile, so Prometheus sees fresh figures every tick; its
+     * failures are said once until they change.
+     */
+    if (changed) {
+        sg_report_round(a->cfg, host, rep, m, now_unix_s());
+        a->report_err = 0;
+    } else if (a->cfg->textfile[0]) {
+        char why[512] = "";
+
+        r = sg_report_textfile(a->cfg->textfile, host, rep, m, now_unix_s(), why, sizeof(why));
+        if (r < 0 && r != a->report_err)
+            sg_log_warning("report: textfile %s: %s (said once until it changes)",
+                           r == -ENOENT ? "skipped" : "failed", why[0] ? why : strerror(-r));
+        a->report_err = r < 0 ? r : 0;
+    }
     for (size_t i = 0; i < a->n; i++)
         if (apply[i])
             auto_apply(a, a->d[i], apply[i]);

@@ -45,7 +45,7 @@ wait_for() {
     return 1
 }
 
-echo "1..18"
+echo "1..22"
 write_conf 0.2
 
 # 1. A few ticks against the test driver.
@@ -65,6 +65,10 @@ check "one verdict line per domain over 6 ticks: verdicts are logged when they c
 check "the squeezed domain's verdict is host-swap-risk with the host swap evidence" \
     grep -qE "domain '$SQ_NAME' \($SQ_UUID\): verdict host-swap-risk, .*evidence: host_swap_kib" "$tmp/log1"
 check "it says why it exits" grep -qF "exiting after 6 tick(s) (--ticks)" "$tmp/log1"
+check "the history holds one line per domain (the first verdicts), not one per tick" \
+    test "$(jq -s -c '[length, (map(select(.domain == "'"$SQ_NAME"'")) | .[0] | .verdict, .previous)]' "$tmp/history.jsonl")" = '[2,"host-swap-risk",null]'
+check "the Prometheus textfile holds the squeezed domain's verdict" \
+    grep -qF "swapguard_domain_verdict{domain=\"$SQ_NAME\",uuid=\"$SQ_UUID\",verdict=\"host-swap-risk\"} 1" "$tmp/swapguard.prom"
 
 sga --config "$conf" --ticks 2 --match 'sgcap-s*' 2>"$tmp/log2"
 check "--match GLOB watches only the matching domains" \
@@ -74,6 +78,14 @@ check "--match GLOB watches only the matching domains" \
 "$sg" "${on_tree[@]}" agent --config "$conf" 2>"$tmp/log3" & # not through sga: $! must be the agent
 bg=$!
 wait_for "$tmp/log3" "domain\(s\) watched" || diag <"$tmp/log3"
+ts() { awk '/^swapguard_report_timestamp_seconds / { print $2 }' "$tmp/swapguard.prom"; }
+sleep 0.5
+t1=$(ts)
+h1=$(wc -l <"$tmp/history.jsonl")
+sleep 1
+check "without a verdict change the textfile is still rewritten every tick ($t1, then $(ts))" \
+    test -n "$t1" -a "$(ts)" != "$t1"
+check "and the history gets no new line ($h1 lines)" test "$(wc -l <"$tmp/history.jsonl")" -eq "$h1"
 sga --config "$conf" --ticks 1 2>"$tmp/log4"
 rc=$?
 diag <"$tmp/log4"
