@@ -99,8 +99,8 @@ static int take_lock(const char *path, int *fd_out)
     fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         int r = -errno;
-        sg_log_error("cannot open the lock file %s: %s ([agent] lock_file)", safe(path, p, sizeof(p)),
-                     strerror(-r));
+        sg_log_error("cannot open the lock file %s: %s ([agent] lock_file)",
+                     safe(path, p, sizeof(p)), strerror(-r));
         return r;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -115,8 +115,8 @@ static int take_lock(const char *path, int *fd_out)
         got = pread(fd, buf, sizeof(buf) - 1, 0);
         buf[got > 0 ? got : 0] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
-        sg_log_error("another swapguard agent runs (lock %s held by pid %s)", safe(path, p, sizeof(p)),
-                     buf[0] ? safe(buf, pid, sizeof(pid)) : "unknown");
+        sg_log_error("another swapguard agent runs (lock %s held by pid %s)",
+                     safe(path, p, sizeof(p)), buf[0] ? safe(buf, pid, sizeof(pid)) : "unknown");
         close(fd);
         return -EBUSY;
     }
@@ -161,9 +161,9 @@ static void log_watch(const char *what, const struct ag_dom *x)
     char name[512], cg[PATH_MAX];
 
     if (x->w.located)
-        sg_log_info("domain '%s' (%s) %s: pid %d, memory cgroup v%d %s", safe(x->w.d.name, name, sizeof(name)),
-                    x->w.d.uuid, what, (int)x->w.d.pid, x->w.cg.memory_version,
-                    safe(x->w.cg.memory_path, cg, sizeof(cg)));
+        sg_log_info("domain '%s' (%s) %s: pid %d, memory cgroup v%d %s",
+                    safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, what, (int)x->w.d.pid,
+                    x->w.cg.memory_version, safe(x->w.cg.memory_path, cg, sizeof(cg)));
     else
         sg_log_info("domain '%s' (%s) %s: its QEMU process was not found (figures stay unknown)",
                     safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, what);
@@ -200,6 +200,25 @@ static pid_t find_pid(struct agent *a, struct sg_domain *d)
     return pids[0];
 }
 
+/*
+ * A running domain whose QEMU was not found when its watch was added (its
+ * pid file came late): the pid file again, one small file, at each tick until
+ * found; never a /proc scan per tick.
+ */
+static void relocate(struct agent *a, struct ag_dom *x)
+{
+    pid_t pid = sg_domain_pidfile_pid(&a->ctx->fs, &x->w.d);
+
+    if (pid <= 0 || !sg_pid_has_uuid(&a->ctx->fs, pid, x->w.d.uuid))
+        return;
+    sg_tp_close(x->w.apf); /* the counters of a former process, if any */
+    x->w.apf = NULL;
+    x->w.d.pid = x->w.d.pidfile_pid = pid;
+    setup_watch(a, x);
+    if (x->w.located)
+        log_watch("found", x);
+}
+
 /* Adds a watch for d (taken over) with handle dom (taken over). */
 static void add_dom(struct agent *a, struct sg_domain *d, virDomainPtr dom, const char *why)
 {
@@ -209,7 +228,8 @@ static void add_dom(struct agent *a, struct sg_domain *d, virDomainPtr dom, cons
     if (v)
         a->d = v;
     if (!x || !v) {
-        sg_log_warning("domain '%s': out of memory, not watched", safe(d->name, name, sizeof(name)));
+        sg_log_warning("domain '%s': out of memory, not watched",
+                       safe(d->name, name, sizeof(name)));
         free(x);
         sg_domain_clear(d);
         if (dom)
@@ -229,7 +249,8 @@ static void remove_dom(struct agent *a, size_t i, const char *why)
     struct ag_dom *x = a->d[i];
     char name[512];
 
-    sg_log_info("domain '%s' (%s) removed: %s", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, why);
+    sg_log_info("domain '%s' (%s) removed: %s", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid,
+                why);
     sg_watch_clear(&x->w);
     free(x);
     memmove(&a->d[i], &a->d[i + 1], (a->n - i - 1) * sizeof(*a->d));
@@ -350,7 +371,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
             sg_domain_clear(&d);
             return 0;
         }
-        add_dom(a, &d, dom, event == VIR_DOMAIN_EVENT_STARTED ? "added (started)" : "added (resumed)");
+        add_dom(a, &d, dom,
+                event == VIR_DOMAIN_EVENT_STARTED ? "added (started)" : "added (resumed)");
         break;
     case VIR_DOMAIN_EVENT_STOPPED:
     case VIR_DOMAIN_EVENT_CRASHED:
@@ -369,6 +391,10 @@ static void on_close(virConnectPtr conn, int reason, void *opaque);
 /* Drops the connection and the domain handles; the watches keep sampling /proc. */
 static void disconnect(struct agent *a)
 {
+    if (a->teardown_timer >= 0) {
+        virEventRemoveTimeout(a->teardown_timer); /* this is the teardown */
+        a->teardown_timer = -1;
+    }
     for (size_t i = 0; i < a->n; i++)
         if (a->d[i]->w.dom) {
             virDomainFree(a->d[i]->w.dom);
@@ -390,8 +416,11 @@ static void disconnect(struct agent *a)
 /* Opens the read-write connection, registers the callbacks, lists the domains. -EIO. */
 static int connect_libvirt(struct agent *a)
 {
-    virConnectPtr c = virConnectOpen(a->uri);
+    virConnectPtr c;
 
+    if (a->conn)
+        return 0;
+    c = virConnectOpen(a->uri);
     a->conn_err[0] = '\0';
     if (!c) {
         snprintf(a->conn_err, sizeof(a->conn_err), "%s", virGetLastErrorMessage());
@@ -428,6 +457,8 @@ static double schedule_reconnect(struct agent *a)
 {
     double s = sg_agent_backoff_s(++a->attempt, a->cfg->reconnect_max_s);
 
+    if (a->reconnect_timer >= 0)
+        virEventRemoveTimeout(a->reconnect_timer); /* one pending attempt at a time */
     a->reconnect_timer = virEventAddTimeout((int)(s * 1000), on_reconnect, a, NULL);
     return s;
 }
@@ -471,6 +502,8 @@ static void on_teardown(int timer, void *opaque)
     virEventRemoveTimeout(timer);
     a->teardown_timer = -1;
     disconnect(a);
+    if (a->reconnect_timer >= 0)
+        return; /* an attempt is already scheduled */
     a->attempt = 0;
     s = schedule_reconnect(a);
     sg_log_info("libvirt at %s went away; host sampling goes on, reconnecting in %g s", a->uri, s);
@@ -484,7 +517,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 {
     struct agent *a = opaque;
 
-    if (a->conn_lost)
+    if (a->conn_lost || conn != a->conn)
         return;
     a->conn_lost = true;
     sg_log_info("lost the connection to libvirt at %s (%s)", a->uri, close_reason(reason));
@@ -512,7 +545,8 @@ static void log_verdict(const struct ag_dom *x, const char *prev)
     size_t len = 0;
 
     for (size_t i = 0; i < x->v.n_ev && len < sizeof(keys); i++)
-        len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s", i ? ", " : "", x->v.ev[i].key);
+        len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s", i ? ", " : "",
+                                x->v.ev[i].key);
     sg_log_info("domain '%s' (%s): verdict %s, confidence %.2f (%s%s)%s%s",
                 safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, sg_verdict_name(x->v.kind),
                 x->v.confidence, prev ? "was " : "first verdict", prev ? prev : "",
@@ -551,15 +585,21 @@ static void auto_apply(struct agent *a, struct ag_dom *x, unsigned mask)
         r = sg_apply_run(&req);
         if (r < 0)
             sg_log_warning("domain '%s': automatic %s failed: %s; not retried while the verdict "
-                           "stays", safe(x->w.d.name, name, sizeof(name)), acts[i].action, strerror(-r));
+                           "stays", safe(x->w.d.name, name, sizeof(name)), acts[i].action,
+                           strerror(-r));
         else
             sg_log_info("domain '%s': %s applied ('swapguard history' lists it, 'swapguard "
-                        "rollback' undoes it)", safe(x->w.d.name, name, sizeof(name)), acts[i].action);
+                        "rollback' undoes it)", safe(x->w.d.name, name, sizeof(name)),
+                        acts[i].action);
     }
 }
 
-/* The verdicts of the tick: report the changes, apply what is configured. */
-static void decide_and_report(struct agent *a, const struct sg_host_facts *host)
+/*
+ * The verdicts of the tick. With decide (libvirtd connected): report the changes,
+ * apply what is configured. Without (libvirtd away; the metadata and the remedies
+ * need it): only the textfile; the changes are taken when libvirtd is back.
+ */
+static void report_tick(struct agent *a, const struct sg_host_facts *host, bool decide)
 {
     struct sg_report_dom *rep = calloc(a->n + 1, sizeof(*rep));
     unsigned *apply = calloc(a->n + 1, sizeof(*apply));
@@ -576,11 +616,13 @@ static void decide_and_report(struct agent *a, const struct sg_host_facts *host)
     for (size_t i = 0; i < a->n; i++) {
         struct ag_dom *x = a->d[i];
         const struct sg_dom_ring *ring = sg_sampler_dom(&a->s, x->w.d.uuid);
-        struct sg_agent_step st;
+        struct sg_agent_step st = { 0 };
 
-        if (!x->has_v || !x->w.dom || !ring || !ring->n)
+        if (!x->has_v || !ring || !ring->n || (decide && !x->w.dom))
             continue;
-        st = sg_agent_decide(&x->track, &x->v, a->cfg->auto_apply, a->cfg->auto_apply_min_confidence);
+        if (decide)
+            st = sg_agent_decide(&x->track, &x->v, a->cfg->auto_apply,
+                                 a->cfg->auto_apply_min_confidence);
         if (st.report)
             log_verdict(x, st.prev);
         changed |= st.report;
@@ -642,7 +684,8 @@ static void on_tick(int timer, void *opaque)
     r = sg_collect_host(&a->ctx->fs, &host, &err);
     if (r < 0) {
         if (r != a->host_err)
-            sg_log_warning("host facts: %s (tick skipped)", sg_error_format(&err, msg, sizeof(msg)));
+            sg_log_warning("host facts: %s (tick skipped)",
+                           sg_error_format(&err, msg, sizeof(msg)));
         a->host_err = r;
         goto out;
     }
@@ -675,9 +718,18 @@ static void on_tick(int timer, void *opaque)
             no_probe = "libvirtd not connected";
         else if (!chosen)
             no_probe = "no probe in turn yet ([agent] probes_per_tick)";
+        if (!x->w.located && x->w.d.id >= 0 && x->w.dom)
+            relocate(a, x);
         if (!no_probe)
             x->last_probe = a->ticks;
         r = sg_diag_tick_dom(&a->ctx->fs, cfg, &x->w, no_probe, &a->s, &facts, &err);
+        if (r < 0 && x->w.located && !sg_pid_has_uuid(&a->ctx->fs, x->w.d.pid, x->w.d.uuid)) {
+            /* QEMU exiting (a zombie's status lacks the memory lines) before the
+             * stopped event arrives: gone, not an error; the next ticks say not running */
+            x->w.located = false;
+            all_pushed = false;
+            continue;
+        }
         if (r < 0) {
             if (r != x->last_err)
                 sg_log_warning("domain '%s': %s", safe(x->w.d.name, name, sizeof(name)),
@@ -702,8 +754,7 @@ static void on_tick(int timer, void *opaque)
     }
     /* Reports and remedies need libvirtd (metadata, the domain handle): they wait for it,
      * and every verdict counts as a change once it is back. */
-    if (connected(a))
-        decide_and_report(a, &host);
+    report_tick(a, &host, connected(a));
 out:
     free(pick);
     free(last);
@@ -723,7 +774,9 @@ static int interval_ms(const struct sg_config *cfg)
 
 static const char *cfg_path(const struct agent *a, const struct sg_config *cfg)
 {
-    return cfg->path[0] ? cfg->path : a->config_path ? a->config_path : SG_CONFIG_DEFAULT_PATH " (absent: defaults)";
+    if (cfg->path[0])
+        return cfg->path;
+    return a->config_path ? a->config_path : SG_CONFIG_DEFAULT_PATH " (absent: defaults)";
 }
 
 static void reload(struct agent *a)
@@ -878,7 +931,8 @@ int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *args)
     sg_log_info("agent started: pid %d, libvirt %s, interval %g s, window %g s, probes_per_tick %u, "
                 "config %s, lock %s%s%s", (int)getpid(), a.uri, a.cfg->interval_s, a.cfg->window_s,
                 a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
-                a.match ? ", domains matching " : "", a.match ? safe(a.match, match, sizeof(match)) : "");
+                a.match ? ", domains matching " : "",
+                a.match ? safe(a.match, match, sizeof(match)) : "");
 
     if (connect_libvirt(&a) == 0) {
         sg_log_info("connected to libvirt at %s: %zu domain(s) watched", a.uri, a.n);

@@ -8,13 +8,15 @@
 # here (settings for the test, not captures). Emits TAP.
 #
 # Usage: test-agent.sh SWAPGUARD_BINARY TESTS_DATA_DIR
+# shellcheck disable=SC2317  # cleanup (trap) is called indirectly
 set -uo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 SWAPGUARD DATA_DIR" >&2; exit 2; }
 sg=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 data=$(cd "$2" && pwd)
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-harness="$top/scripts/harness.sh" # tap.sh wants it; nothing here runs it
+# shellcheck disable=SC2034  # tap.sh wants it; nothing here runs the harness
+harness="$top/scripts/harness.sh"
 # shellcheck source=tests/integration/tap.sh
 source "$top/tests/integration/tap.sh"
 tmp=$(mktemp -d)

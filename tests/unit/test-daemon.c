@@ -44,7 +44,8 @@ static void rotate(size_t n, unsigned k, const bool *eligible, unsigned n_ticks)
 
         cr_assert_eq(m, n_elig < k ? n_elig : k, "tick %lu: %zu probes", (unsigned long)t, m);
         for (size_t j = 0; j < m; j++) {
-            cr_assert(eligible[out[j]], "tick %lu: domain %zu is not eligible", (unsigned long)t, out[j]);
+            cr_assert(eligible[out[j]], "tick %lu: domain %zu is not eligible", (unsigned long)t,
+                      out[j]);
             if (j)
                 cr_assert_lt(out[j - 1], out[j], "ascending, no domain twice");
             last[out[j]] = t;
