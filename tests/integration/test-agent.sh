@@ -12,6 +12,9 @@
 #     (a new history line, a newer metadata time on the restarted daemon);
 #   - sgag-late is started and destroyed after the reconnect: the lifecycle
 #     events (registered again) add and remove its watch;
+#   - with [agent] auto_apply = swap-limit, a stall (an async-PF hung-task
+#     report injected into the guest's kernel log) gets swap-limit applied by
+#     the agent, once, recorded in the action journal;
 #   - SIGHUP with a broken config keeps running and logs FILE:LINE, a good
 #     one is reloaded; SIGTERM exits 0 within seconds and frees the lock.
 # The libvirtd restart kills only a libvirtd this test's harness state dir
@@ -114,6 +117,8 @@ timeout = 5
 textfile = $prom
 history = $hist
 journal = no
+[apply]
+state_dir = $tmp/state
 [agent]
 lock_file = $tmp/agent.lock
 probes_per_tick = 2
@@ -122,7 +127,7 @@ ${1:-}
 EOF
 }
 
-echo "1..32"
+echo "1..38"
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
@@ -238,7 +243,28 @@ check "the lifecycle event adds its watch with its QEMU pid $late_pid" \
 check "the destroyed domain's watch is removed" wait_for 10 "domain '$late' \($late_uuid\) removed: stopped"
 check "its QEMU exiting between two ticks is no error" test "$(grep -c "warning: domain '$late'" "$log")" -eq 0
 
-# 5. SIGHUP: a broken config is refused with FILE:LINE, a good one reloaded.
+# 5. auto_apply: a stall (a hung-task report with an async-PF trace written into the guest's
+#    kernel log; forgeable, so confidence 0.5) gets the configured live remedy, once.
+write_conf $'auto_apply = swap-limit\nauto_apply_min_confidence = 0.5'
+kill -HUP "$agent_pid"
+check "SIGHUP: auto_apply swap-limit is on" wait_for 15 "SIGHUP: reloaded .*auto_apply on"
+SG_EXEC_TIMEOUT=120 "$harness" exec "$dom" "$(cat "$top/tests/integration/inject-hung-task.sh")" 2>&1 | diag
+check "the stall is logged: verdict host-swap-stall" \
+    wait_for 60 "domain '$dom' \($uuid\): verdict host-swap-stall, confidence 0\.50 "
+check "the agent applies swap-limit by itself" wait_for 30 "domain '$dom': swap-limit applied"
+js=$("$SG" history --config "$conf" --json 2>&1)
+diag <<<"$js"
+check "the action journal holds it: one swap-limit entry for $dom, applied" \
+    test "$(jq -c --arg u "$uuid" '[.[] | select(.uuid == $u) | [.action, .status]]' <<<"$js")" = '[["swap-limit","applied"]]'
+limits=$(virsh -q -c "$uri" memtune "$dom" |
+    awk -F: '{ gsub(/ /, "") } $1 == "hard_limit" { h = $2 } $1 == "swap_hard_limit" { s = $2 } END { print h "," s }')
+check "libvirt shows memory+swap limit = memory limit ($limits KiB)" \
+    test "${limits%,*}" = "${limits#*,}" -a -n "${limits%,*}"
+sleep 4
+check "once per stall episode: one 'applying swap-limit' line after more ticks" \
+    test "$(grep -c "domain '$dom' ($uuid): host-swap-stall, confidence .*: applying swap-limit" "$log")" -eq 1
+
+# 6. SIGHUP: a broken config is refused with FILE:LINE, a good one reloaded.
 write_conf "no_such_key = 1"
 line=$(grep -n '^no_such_key' "$conf" | cut -d: -f1)
 kill -HUP "$agent_pid"
@@ -249,7 +275,7 @@ write_conf
 kill -HUP "$agent_pid"
 check "SIGHUP with a good config reloads it" wait_for 15 "SIGHUP: reloaded $conf: interval 1 s"
 
-# 6. SIGTERM: exit 0 within seconds (a tick with a guest probe finishes first), lock released.
+# 7. SIGTERM: exit 0 within seconds (a tick with a guest probe finishes first), lock released.
 kill -TERM "$agent_pid"
 rc=timeout
 for ((i = 0; i < 150; i++)); do
