@@ -122,6 +122,19 @@ static bool have_cap(unsigned cap)
     return cap < 64 && (eff >> cap) & 1;
 }
 
+/*
+ * The step between looking and acting: a dry run stops here (1, said so); with
+ * --yes the same QEMU must still run the domain (0), else -ESRCH (logged).
+ */
+static int dry_run_or_recheck(const struct sg_apply_req *req, const struct live_dom *x, const char *action)
+{
+    if (!req->yes) {
+        fprintf(req->out, "dry run: nothing changed (add --yes)\n");
+        return 1;
+    }
+    return live_dom_recheck(req->ctx, x, action);
+}
+
 /* Journals an entry or logs why not. */
 static int journal_add(struct sg_journal *j, const char *action, const char *target, const char *uuid,
                        json_object *before, json_object *after, unsigned *id)
@@ -256,13 +269,9 @@ static int swap_limit_v2(const struct sg_apply_req *req, struct sg_journal *j, s
         fprintf(req->out, "already 0: nothing to do\n");
         return 0;
     }
-    if (!req->yes) {
-        fprintf(req->out, "dry run: nothing changed (add --yes)\n");
-        return 0;
-    }
-    r = live_dom_recheck(ctx, x, "swap-limit");
-    if (r < 0)
-        return r;
+    r = dry_run_or_recheck(req, x, "swap-limit");
+    if (r != 0)
+        return r < 0 ? r : 0;
     r = cg_read(&ctx->fs, rel, now, sizeof(now));
     if (r < 0 || strcmp(now, old) != 0) {
         sg_log_error("apply swap-limit: %s/%s changed while we looked (now %s): nothing changed", ctx->fs.sys_path,
@@ -342,13 +351,9 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_journal *j, s
                      "refused, nothing changed", x->safe, memsw / 1024, l);
         return -EBUSY;
     }
-    if (!req->yes) {
-        fprintf(req->out, "dry run: nothing changed (add --yes)\n");
-        return 0;
-    }
-    r = live_dom_recheck(ctx, x, "swap-limit");
-    if (r < 0)
-        return r;
+    r = dry_run_or_recheck(req, x, "swap-limit");
+    if (r != 0)
+        return r < 0 ? r : 0;
     if (memtune_get(x->dom, &again) < 0 || again.hard_kib != m.hard_kib || again.swap_hard_kib != m.swap_hard_kib) {
         sg_log_error("apply swap-limit: domain '%s': its memory parameters changed while we looked; nothing "
                      "changed", x->safe);
@@ -647,14 +652,11 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_journal *j)
     }
     fprintf(req->out, "  would read it back: process_madvise(MADV_WILLNEED) + a read through /proc/%d/mem, "
             "%" PRIu64 " MiB at a time\n", (int)x.d.pid, chunk >> 20);
-    if (!req->yes) {
-        fprintf(req->out, "dry run: nothing changed (add --yes)\n");
-        r = 0;
+    r = dry_run_or_recheck(req, &x, "prefetch");
+    if (r != 0) {
+        r = r < 0 ? r : 0;
         goto out;
     }
-    r = live_dom_recheck(ctx, &x, "prefetch");
-    if (r < 0)
-        goto out;
     {
         json_object *before = json_object_new_object(), *after = json_object_new_object();
 
@@ -739,13 +741,11 @@ static int apply_oom_protect(const struct sg_apply_req *req, struct sg_journal *
         r = -EPERM;
         goto out;
     }
-    if (!req->yes) {
-        fprintf(req->out, "dry run: nothing changed (add --yes)\n");
+    r = dry_run_or_recheck(req, &x, "oom-protect");
+    if (r != 0) {
+        r = r < 0 ? r : 0;
         goto out;
     }
-    r = live_dom_recheck(ctx, &x, "oom-protect");
-    if (r < 0)
-        goto out;
     if (sg_oom_score_adj_read(&ctx->fs, x.d.pid, &now) < 0 || now != old) {
         sg_log_error("apply oom-protect: oom_score_adj of PID %d changed while we looked; nothing changed",
                      (int)x.d.pid);

@@ -2,8 +2,9 @@
 # README command 1, the demo: on a fresh Debian 12 machine, as root, install
 # what is needed, build swapguard, start libvirtd if none runs, boot two small
 # real guests, push one guest's RAM into host swap, and show what swapguard
-# sees: figures, then verdicts and recommendations. Everything the demo created (guests, the swapfile it made, the
-# libvirtd it started) is removed at the end.
+# sees: figures, verdicts and recommendations, then reports, applies two
+# remedies and rolls one back. Everything the demo created (guests, the
+# swapfile it made, the libvirtd it started, its state) is removed at the end.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -61,5 +62,35 @@ step "A hung-task report with an async-PF trace in $guest's kernel log, then swa
 
 step "swapguard recommend   (what to do, safest first; changes nothing)"
 "$sg" recommend
+
+# The demo's own state: its journal, textfile and history stay out of /var/lib.
+demo_state=$(mktemp -d)
+trap '"$harness" cleanup; rm -rf "$demo_state"' EXIT
+cat >"$demo_state/swapguard.conf" <<EOF
+[apply]
+state_dir = $demo_state/state
+[report]
+textfile = $demo_state/swapguard.prom
+history = $demo_state/history.jsonl
+[agent]
+lock_file = $demo_state/agent.lock
+EOF
+cfg=(--config "$demo_state/swapguard.conf")
+
+step "swapguard report $guest   (libvirt metadata + metadata-change event, domain log, syslog, Prometheus, history)"
+"$sg" report "$guest" "${cfg[@]}" || true
+virsh -q -c qemu:///system metadata "$guest" https://swapguard.dev/xmlns/report/1
+grep "^swapguard_domain_vm_swap_bytes" "$demo_state/swapguard.prom"
+
+step "swapguard apply swap-limit $guest   (dry run, then --yes)"
+"$sg" apply swap-limit "$guest" "${cfg[@]}"
+"$sg" apply swap-limit "$guest" "${cfg[@]}" --yes
+
+step "swapguard apply prefetch $guest --yes   (reads its swapped RAM back)"
+"$sg" apply prefetch "$guest" "${cfg[@]}" --yes
+
+step "swapguard history, then swapguard rollback --yes   (the memory limits come back)"
+"$sg" history "${cfg[@]}"
+"$sg" rollback "${cfg[@]}" --yes
 
 step "Cleaning up"
