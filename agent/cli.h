@@ -106,6 +106,8 @@ int sg_report(int r, const struct sg_error *err);
  * non-ASCII bytes of MSG are printed as \xNN (it carries operator input). */
 void sg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sg_log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for what the long-running agent tells its log (journald under systemd). */
+void sg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Output helpers (output.c). */
 json_object *sg_json_u64(uint64_t v);        /* SG_NONE / SG_UNLIMITED -> null */

@@ -120,6 +120,24 @@ static void record_line(FILE *f, const char *type, const struct sg_watch *w, jso
     json_object_put(o);
 }
 
+int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_watch *w,
+                     const char *no_probe, struct sg_sampler *s, struct sg_dom_facts *out,
+                     struct sg_error *err)
+{
+    int r;
+
+    r = sg_collect_dom(fs, w, out, err);
+    if (r < 0)
+        return r;
+    if (!out->running)
+        sg_collect_guest_skipped(out, "domain not running");
+    else if (no_probe)
+        sg_collect_guest_skipped(out, no_probe);
+    else
+        sg_collect_guest(w, cfg->guest_timeout_s, cfg->hung_max_age_s, out, NULL);
+    return sg_sampler_push_dom(s, w->d.uuid, w->d.name, out);
+}
+
 int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag *g)
 {
     struct sg_error err = {0};
@@ -165,16 +183,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
             struct sg_watch *w = &g->w[i];
             struct sg_dom_facts d;
 
-            r = sg_collect_dom(&ctx->fs, w, &d, &err);
-            if (r < 0)
-                return sg_report(r, &err), r;
-            if (!d.running)
-                sg_collect_guest_skipped(&d, "domain not running");
-            else if (no_probe)
-                sg_collect_guest_skipped(&d, no_probe);
-            else
-                sg_collect_guest(w, g->cfg.guest_timeout_s, g->cfg.hung_max_age_s, &d, NULL);
-            r = sg_sampler_push_dom(&g->s, w->d.uuid, w->d.name, &d);
+            r = sg_diag_tick_dom(&ctx->fs, &g->cfg, w, no_probe, &g->s, &d, &err);
             if (r < 0)
                 return sg_report(r, &err), r;
             if (o->record)

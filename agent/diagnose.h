@@ -40,5 +40,18 @@ int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args
 int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag *g);
 void sg_diag_clear(struct sg_diag *g);
 
+/*
+ * One domain's part of a tick, as diagnose and the agent take it: the O(1)
+ * host-side facts (sg_collect_dom: status, memory cgroup, PSI, async-PF
+ * counters), then a guest probe bounded by cfg [guestprobe] timeout, unless
+ * the domain is not running or no_probe gives the reason to skip it (then
+ * out->guest says why), pushed into s and left in out. Returns 0, -errno of
+ * sg_collect_dom (err filled: permission, malformed files), or -EINVAL/
+ * -ENOMEM of sg_sampler_push_dom (err untouched).
+ */
+int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_watch *w,
+                     const char *no_probe, struct sg_sampler *s, struct sg_dom_facts *out,
+                     struct sg_error *err);
+
 json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdict *v);
 void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v);

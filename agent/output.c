@@ -47,6 +47,14 @@ void sg_log_warning(const char *fmt, ...)
     va_end(ap);
 }
 
+void sg_log_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("swapguard: ", fmt, ap);
+    va_end(ap);
+}
+
 json_object *sg_json_u64(uint64_t v)
 {
     if (v == SG_NONE || v == SG_UNLIMITED)

@@ -29,7 +29,7 @@ static int libvirt_error(struct sg_error *err, const char *what)
     return -EIO;
 }
 
-static int fill(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
+int sg_domain_from_ptr(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
 {
     virDomainInfo info;
     const char *name;
@@ -74,7 +74,7 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
         r = -ENOMEM;
     for (int i = 0; i < n; i++) {
         if (r == 0)
-            r = fill(list[i], &v[i], err);
+            r = sg_domain_from_ptr(list[i], &v[i], err);
         virDomainFree(list[i]);
     }
     free(list);
@@ -108,7 +108,7 @@ int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
         }
         return libvirt_error(err, "cannot look up domain");
     }
-    r = fill(dom, out, err);
+    r = sg_domain_from_ptr(dom, out, err);
     if (r == 0 && dom_out)
         *dom_out = dom;
     else
@@ -130,23 +130,28 @@ int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t 
     if (r < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
-        char rel[PATH_MAX], buf[32];
-        uint64_t v;
-        ssize_t len;
-
         doms[i].pid = pids[i];
-        doms[i].pidfile_pid = 0;
-        if (fs->run_fd < 0 || doms[i].id < 0 || strchr(doms[i].name, '/'))
-            continue;
-        snprintf(rel, sizeof(rel), "libvirt/qemu/%s.pid", doms[i].name);
-        len = sg_read_at(fs->run_fd, rel, buf, sizeof(buf));
-        if (len <= 0)
-            continue;
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-            buf[--len] = '\0';
-        if (sg_parse_u64(buf, (size_t)len, &v) == 0 && v > 0 && v <= INT32_MAX)
-            doms[i].pidfile_pid = (pid_t)v;
+        doms[i].pidfile_pid = sg_domain_pidfile_pid(fs, &doms[i]);
     }
+    return 0;
+}
+
+pid_t sg_domain_pidfile_pid(const struct sg_fs *fs, const struct sg_domain *d)
+{
+    char rel[PATH_MAX], buf[32];
+    uint64_t v;
+    ssize_t len;
+
+    if (fs->run_fd < 0 || d->id < 0 || strchr(d->name, '/'))
+        return 0;
+    snprintf(rel, sizeof(rel), "libvirt/qemu/%s.pid", d->name);
+    len = sg_read_at(fs->run_fd, rel, buf, sizeof(buf));
+    if (len <= 0)
+        return 0;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        buf[--len] = '\0';
+    if (sg_parse_u64(buf, (size_t)len, &v) == 0 && v > 0 && v <= INT32_MAX)
+        return (pid_t)v;
     return 0;
 }
 

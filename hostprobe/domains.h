@@ -45,5 +45,20 @@ int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
  */
 int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t n);
 
+/*
+ * The pid in <proc-root>/run/libvirt/qemu/NAME.pid of an active domain, 0
+ * when unreadable or malformed (one small file: no /proc scan). Not proof:
+ * check it with sg_pid_has_uuid before trusting it.
+ */
+pid_t sg_domain_pidfile_pid(const struct sg_fs *fs, const struct sg_domain *d);
+
+/*
+ * Fills out from libvirt's handle: name, UUID, id, state and memory
+ * (virDomainGetName, virDomainGetUUIDString, virDomainGetID,
+ * virDomainGetInfo); pid and pidfile_pid 0. Returns 0, -EIO with err->msg
+ * holding libvirt's message, -ENOMEM.
+ */
+int sg_domain_from_ptr(virDomainPtr dom, struct sg_domain *out, struct sg_error *err);
+
 void sg_domain_clear(struct sg_domain *d);
 void sg_domains_free(struct sg_domain *doms, size_t n);
