@@ -74,6 +74,8 @@ textfile = $demo_state/swapguard.prom
 history = $demo_state/history.jsonl
 [agent]
 lock_file = $demo_state/agent.lock
+[sampler]
+interval = 1
 EOF
 cfg=(--config "$demo_state/swapguard.conf")
 
@@ -92,5 +94,8 @@ step "swapguard apply prefetch $guest --yes   (reads its swapped RAM back)"
 step "swapguard history, then swapguard rollback --yes   (the memory limits come back)"
 "$sg" history "${cfg[@]}"
 "$sg" rollback "${cfg[@]}" --yes
+
+step "swapguard agent --ticks 5   (the long-running agent for five 1 s ticks: lifecycle events, verdict changes reported)"
+"$sg" agent "${cfg[@]}" --ticks 5
 
 step "Cleaning up"
