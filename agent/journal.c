@@ -2,6 +2,7 @@
 /* The action journal (journal.h): one JSON document, replaced atomically, under a flock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,11 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
         snprintf(why, why_size, "\"next_id\" missing or not a positive integer");
         return false;
     }
+    /* Ids are unsigned (journal.h); json-c clamps larger numbers to INT64_MAX. */
+    if (next > (int64_t)UINT_MAX) {
+        snprintf(why, why_size, "\"next_id\" %lld is above the largest id %u", (long long)next, UINT_MAX);
+        return false;
+    }
     if (!json_object_object_get_ex(root, "entries", &entries) ||
         !json_object_is_type(entries, json_type_array)) {
         snprintf(why, why_size, "\"entries\" missing or not an array");
@@ -177,7 +183,8 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
     json_tokener *tok;
     json_object *root;
 
-    fd = openat(dfd, SG_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
+    fd = openat(dfd, SG_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno != ENOENT) {
             int r = -errno;
@@ -229,6 +236,7 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
     tok = json_tokener_new();
     if (!tok)
         return -ENOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, no leading zeros */
     root = json_tokener_parse_ex(tok, buf, (int)len);
     if (root && json_tokener_get_error(tok) == json_tokener_success) {
         /* Only whitespace may follow the document. */
@@ -395,6 +403,12 @@ int sg_journal_add(struct sg_journal *j, const char *action, const char *target,
     }
     json_object_object_get_ex(j->root, "next_id", &next);
     n = json_object_get_int64(next);
+    if (n >= (int64_t)UINT_MAX) { /* *id is unsigned, and next_id must stay <= UINT_MAX */
+        json_object_put(before);
+        json_object_put(after);
+        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "no id left (\"next_id\" %lld)", (long long)n);
+        return -EOVERFLOW;
+    }
     e = json_object_new_object();
     json_object_object_add(e, "id", json_object_new_int64(n));
     json_object_object_add(e, "action", json_object_new_string(action));
@@ -430,8 +444,10 @@ int sg_journal_set_status(struct sg_journal *j, unsigned id, const char *status,
         sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "no entry %u", id);
         return -ENOENT;
     }
-    if (!is_status(status))
+    if (!is_status(status)) {
+        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "entry %u: '%s' is not a status", id, status);
         return -EINVAL;
+    }
     json_object_object_add(e, "status", json_object_new_string(status));
     if (strcmp(status, "rolled-back") == 0)
         json_object_object_add(e, "rolled_back_time", json_object_new_double(unix_now()));

@@ -50,7 +50,8 @@ struct sg_journal {
  * (nothing is rewritten then). -EACCES/-EPERM when not allowed (non-root).
  */
 int sg_journal_open(struct sg_journal *j, const char *dir, struct sg_error *err);
-/* Unlocks and frees; a zeroed or closed journal is fine. */
+/* Unlocks and frees. A closed journal, one a failed sg_journal_open left, or one initialised with
+ * { .lock_fd = -1 } is fine (a zeroed one is not: fd 0). */
 void sg_journal_close(struct sg_journal *j);
 
 /*

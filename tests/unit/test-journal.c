@@ -752,16 +752,7 @@ JTest(refuses_journal_that_is_a_directory)
     assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
 }
 
-/*
- * Known bugs of agent/journal.c, reported but not fixed yet: these fail today
- * and are disabled (Criterion counts them as skipped). Build with
- * -DSG_JOURNAL_KNOWN_BUGS to run them; enable them with the fix.
- */
-#ifdef SG_JOURNAL_KNOWN_BUGS
-#define KNOWN_BUG false
-#else
-#define KNOWN_BUG true
-#endif
+/* Found by these tests and fixed in agent/journal.c: ids beyond unsigned, a FIFO, json-c's extensions. */
 
 /*
  * Ids are unsigned (journal.h), but next_id is only checked to be positive:
@@ -769,7 +760,7 @@ JTest(refuses_journal_that_is_a_directory)
  * is 4294967297 (set_status(1) then marks another entry), and next_id
  * INT64_MAX (or any larger number, which json-c clamps) overflows n + 1.
  */
-Test(journal, refuses_next_id_beyond_unsigned, .disabled = KNOWN_BUG)
+Test(journal, refuses_next_id_beyond_unsigned)
 {
     REFUSE(DOC("1", "4294967297", "[" ENTRY("1", APPLIED) "]"), "\"next_id\"");
     REFUSE(DOC("1", "9223372036854775807", "[]"), "\"next_id\"");
@@ -778,7 +769,7 @@ Test(journal, refuses_next_id_beyond_unsigned, .disabled = KNOWN_BUG)
 }
 
 /* The last id: sg_journal_add must refuse rather than write a next_id beyond what *id can hold. */
-Test(journal, add_refuses_when_ids_run_out, .disabled = KNOWN_BUG)
+Test(journal, add_refuses_when_ids_run_out)
 {
     static const char text[] = DOC("1", "4294967295", "[" ENTRY("4294967294", APPLIED) "]");
     struct sg_journal j;
@@ -797,7 +788,7 @@ Test(journal, add_refuses_when_ids_run_out, .disabled = KNOWN_BUG)
 }
 
 /* A FIFO where the journal should be: open(O_RDONLY) waits for a writer (until the suite's timeout). */
-Test(journal, refuses_fifo_journal, .disabled = KNOWN_BUG)
+Test(journal, refuses_fifo_journal)
 {
     make_state(0700);
     cr_assert_eq(mkfifo(jpath, 0600), 0);
@@ -805,7 +796,7 @@ Test(journal, refuses_fifo_journal, .disabled = KNOWN_BUG)
 }
 
 /* json-c's default parser takes trailing commas and leading zeros: not JSON. */
-Test(journal, refuses_json_c_extensions, .disabled = KNOWN_BUG)
+Test(journal, refuses_json_c_extensions)
 {
     REFUSE(DOC("1", "3", "[" ENTRY("1", APPLIED) ",]"), "not valid JSON");
     REFUSE("{\"version\": 1, \"next_id\": 1, \"entries\": [],}\n", "not valid JSON");
