@@ -160,20 +160,6 @@ static void journal_status(struct sg_journal *j, unsigned id, const char *status
                        sg_error_format(&err, buf, sizeof(buf)));
 }
 
-static int64_t obj_int(json_object *o, const char *key, int64_t dflt)
-{
-    json_object *v;
-
-    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-        return dflt;
-    return json_object_get_int64(v);
-}
-
-static const char *obj_str(json_object *o, const char *key)
-{
-    return sg_jentry_str(o, key);
-}
-
 /* ---- swap-limit -------------------------------------------------------------- */
 
 /* Reads a cgroup file of sys root (one line) into buf without its newline. */
@@ -419,10 +405,10 @@ static int rollback_dom(struct sg_ctx *ctx, json_object *e, struct live_dom *x)
     r = live_dom_find(ctx, uuid, sg_jentry_str(e, "action"), x);
     if (r < 0)
         return r;
-    if (obj_int(sg_jentry_obj(e, "before"), "pid", 0) != x->d.pid) {
+    if (sg_jentry_int(sg_jentry_obj(e, "before"), "pid", 0) != x->d.pid) {
         sg_log_error("rollback: domain '%s' restarted since (QEMU PID %lld then, %d now): the live change "
                      "ended with that QEMU; nothing to undo", x->safe,
-                     (long long)obj_int(sg_jentry_obj(e, "before"), "pid", 0), (int)x->d.pid);
+                     (long long)sg_jentry_int(sg_jentry_obj(e, "before"), "pid", 0), (int)x->d.pid);
         return -ESTALE;
     }
     return 0;
@@ -432,18 +418,18 @@ static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, 
                                json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
-    unsigned id = (unsigned)obj_int(e, "id", 0);
+    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
     struct live_dom x;
     int r = rollback_dom(ctx, e, &x);
 
     if (r < 0)
         goto out;
-    if (obj_int(before, "cgroup_version", 0) == 2) {
+    if (sg_jentry_int(before, "cgroup_version", 0) == 2) {
         char rel[PATH_MAX + 64], now[64];
-        const char *old = obj_str(before, "swap_max");
+        const char *old = sg_jentry_str(before, "swap_max");
 
         snprintf(rel, sizeof(rel), "%s/memory.swap.max", x.cg.memory_dir);
-        if (!old || !obj_str(before, "file") || strcmp(obj_str(before, "file"), rel) != 0) {
+        if (!old || !sg_jentry_str(before, "file") || strcmp(sg_jentry_str(before, "file"), rel) != 0) {
             sg_log_error("rollback %u: the entry's cgroup file is not domain '%s''s %s", id, x.safe, rel);
             r = -ESTALE;
             goto out;
@@ -463,7 +449,7 @@ static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, 
         fprintf(out, "domain '%s': memory.swap.max restored to %s\n", x.safe, old);
     } else {
         struct memtune m;
-        int64_t hard = obj_int(before, "hard_limit_kib", -1), swap = obj_int(before, "swap_hard_limit_kib", -1);
+        int64_t hard = sg_jentry_int(before, "hard_limit_kib", -1), swap = sg_jentry_int(before, "swap_hard_limit_kib", -1);
         char b1[32], b2[32];
 
         if (hard <= 0 || swap <= 0) {
@@ -476,8 +462,8 @@ static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, 
             r = -EIO;
             goto out;
         }
-        if (((int64_t)m.hard_kib != obj_int(after, "hard_limit_kib", -2) ||
-             (int64_t)m.swap_hard_kib != obj_int(after, "swap_hard_limit_kib", -2)) && !force) {
+        if (((int64_t)m.hard_kib != sg_jentry_int(after, "hard_limit_kib", -2) ||
+             (int64_t)m.swap_hard_kib != sg_jentry_int(after, "swap_hard_limit_kib", -2)) && !force) {
             sg_log_error("rollback %u: domain '%s' has hard_limit %s, swap_hard_limit %s, not what swapguard "
                          "set: changed since; refused (--force restores the old values anyway)", id, x.safe,
                          kib_text(m.hard_kib, b1, sizeof(b1)), kib_text(m.swap_hard_kib, b2, sizeof(b2)));
@@ -781,8 +767,8 @@ static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg,
                                 json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
-    unsigned id = (unsigned)obj_int(e, "id", 0);
-    int64_t old = obj_int(before, "oom_score_adj", INT64_MIN);
+    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
+    int64_t old = sg_jentry_int(before, "oom_score_adj", INT64_MIN);
     struct live_dom x;
     int now, r = rollback_dom(ctx, e, &x);
 
@@ -794,7 +780,7 @@ static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg,
         goto out;
     }
     r = sg_oom_score_adj_read(&ctx->fs, x.d.pid, &now);
-    if (r == 0 && now != obj_int(after, "oom_score_adj", INT64_MIN) && !force) {
+    if (r == 0 && now != sg_jentry_int(after, "oom_score_adj", INT64_MIN) && !force) {
         sg_log_error("rollback %u: QEMU PID %d has oom_score_adj %d, not what swapguard set: changed since; "
                      "refused (--force restores %lld anyway)", id, (int)x.d.pid, now, (long long)old);
         r = -ESTALE;
@@ -999,9 +985,9 @@ static int rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, str
                             json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_jentry_obj(e, "before");
-    unsigned id = (unsigned)obj_int(e, "id", 0);
-    const char *dev = obj_str(before, "device");
-    int64_t prio = obj_int(before, "priority", INT64_MIN);
+    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
+    const char *dev = sg_jentry_str(before, "device");
+    int64_t prio = sg_jentry_int(before, "priority", INT64_MIN);
     struct sg_host_sample hs = { 0 };
     struct sg_swap_device d;
     struct sg_error err = { 0 };

@@ -599,7 +599,7 @@ int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_journal *j)
 int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
                            json_object *e, bool force, FILE *out)
 {
-    json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after"), *idobj;
+    json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
     const char *uuid = sg_jentry_str(e, "uuid"), *target = sg_jentry_str(e, "target");
     const char *old_xml = before ? sg_jentry_str(before, "xml") : NULL;
     const char *left_xml = NULL;
@@ -617,7 +617,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
         if (!left_xml)
             left_xml = sg_jentry_str(after, "xml");
     }
-    id = json_object_object_get_ex(e, "id", &idobj) ? (unsigned)json_object_get_int64(idobj) : 0;
+    id = (unsigned)sg_jentry_int(e, "id", 0);
     sg_fmt_safe(target ? target : "?", qname, sizeof(qname));
     if (!uuid || !old_xml || !left_xml) {
         sg_log_error("rollback of entry %u: the entry lacks uuid, before.xml or after.xml: nothing changed", id);

@@ -175,7 +175,7 @@ static void print_entry(FILE *f, json_object *e)
     const char *note = sg_jentry_str(e, "note");
 
     fprintf(f, "%4" PRId64 "  %-23s  %-12s  %-20s  %-11s  %s\n",
-            json_object_get_int64(json_object_object_get(e, "id")), time_text(e, "time", t, sizeof(t)),
+            sg_jentry_int(e, "id", 0), time_text(e, "time", t, sizeof(t)),
             sg_jentry_str(e, "action"), sg_fmt_safe(sg_jentry_str(e, "target"), target, sizeof(target)),
             sg_jentry_str(e, "status"), sg_fmt_safe(sg_jentry_str(e, "who"), who, sizeof(who)));
     fprintf(f, "      before: %s\n", values_text(sg_jentry_obj(e, "before"), b, sizeof(b)));
@@ -298,14 +298,14 @@ int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
     if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
         sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
-                     json_object_get_int64(json_object_object_get(e, "id")), act->name, status);
+                     sg_jentry_int(e, "id", 0), act->name, status);
         r = -EALREADY;
         goto out;
     }
     print_entry(ctx->out, e);
     if (!act->rollback) {
         sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
-                     json_object_get_int64(json_object_object_get(e, "id")), act->name);
+                     sg_jentry_int(e, "id", 0), act->name);
         r = -EOPNOTSUPP;
         goto out;
     }

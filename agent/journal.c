@@ -54,12 +54,12 @@ json_object *sg_jentry_obj(json_object *e, const char *key)
     return v;
 }
 
-static int64_t jentry_int(json_object *e, const char *key)
+int64_t sg_jentry_int(json_object *e, const char *key, int64_t dflt)
 {
     json_object *v;
 
     if (!e || !json_object_object_get_ex(e, key, &v) || !json_object_is_type(v, json_type_int))
-        return -1;
+        return dflt;
     return json_object_get_int64(v);
 }
 
@@ -92,7 +92,7 @@ static bool entry_valid(json_object *e, size_t i, char *why, size_t why_size)
         snprintf(why, why_size, "entries[%zu]: not an object", i);
         return false;
     }
-    if (jentry_int(e, "id") <= 0) {
+    if (sg_jentry_int(e, "id", -1) <= 0) {
         snprintf(why, why_size, "entries[%zu]: \"id\" missing or not a positive integer", i);
         return false;
     }
@@ -133,11 +133,11 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
         snprintf(why, why_size, "not a JSON object");
         return false;
     }
-    if (jentry_int(root, "version") != 1) {
+    if (sg_jentry_int(root, "version", -1) != 1) {
         snprintf(why, why_size, "\"version\" is not 1 (a journal of another swapguard version?)");
         return false;
     }
-    next = jentry_int(root, "next_id");
+    next = sg_jentry_int(root, "next_id", -1);
     if (next <= 0) {
         snprintf(why, why_size, "\"next_id\" missing or not a positive integer");
         return false;
@@ -158,14 +158,14 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
 
         if (!entry_valid(e, i, why, why_size))
             return false;
-        if (jentry_int(e, "id") >= next) {
+        if (sg_jentry_int(e, "id", -1) >= next) {
             snprintf(why, why_size, "entries[%zu]: \"id\" is not below \"next_id\"", i);
             return false;
         }
         for (size_t k = 0; k < i; k++)
-            if (jentry_int(json_object_array_get_idx(entries, k), "id") == jentry_int(e, "id")) {
+            if (sg_jentry_int(json_object_array_get_idx(entries, k), "id", -1) == sg_jentry_int(e, "id", -1)) {
                 snprintf(why, why_size, "entries[%zu]: \"id\" %lld used twice", i,
-                         (long long)jentry_int(e, "id"));
+                         (long long)sg_jentry_int(e, "id", -1));
                 return false;
             }
     }
@@ -382,7 +382,7 @@ json_object *sg_journal_get(const struct sg_journal *j, unsigned id)
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(a, i);
 
-        if (jentry_int(e, "id") == (int64_t)id)
+        if (sg_jentry_int(e, "id", -1) == (int64_t)id)
             return e;
     }
     return NULL;

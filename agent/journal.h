@@ -80,3 +80,4 @@ const char *sg_journal_who(char *buf, size_t size);
 /* Convenience readers of an entry (NULL / 0 when absent or of another type). */
 const char *sg_jentry_str(json_object *e, const char *key);
 json_object *sg_jentry_obj(json_object *e, const char *key);
+int64_t sg_jentry_int(json_object *e, const char *key, int64_t dflt); /* dflt when absent or not an integer */
