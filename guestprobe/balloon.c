@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "hostprobe/sg-util.h"
+#include "util/sg-util.h"
 
 void gp_balloon_from_stats(const virDomainMemoryStatStruct *stats, int n, struct gp_balloon *out)
 {

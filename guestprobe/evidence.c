@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "qga.h"
 
 #define WHY(...) do { if (why && why_size) snprintf(why, why_size, __VA_ARGS__); } while (0)
 
 /* guestprobe/evidence-script.sh as a C string (generated at build time). */
-#include "guestprobe/evidence-script.h"
+#include "evidence-script.h" /* generated from evidence-script.sh */
 
 
 /* Next line of [*p, end): sets *line, *n (without '\n'); false at the end. */

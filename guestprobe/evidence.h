@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hostprobe/hostmem.h"
+#include "util/procfmt.h"
 
 /*
  * The fixed POSIX sh script guestprobe/evidence-script.sh, run as

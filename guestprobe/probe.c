@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent-channel.h"
-#include "hostprobe/sg-util.h"
+#include "qga-channel.h"
+#include "util/sg-util.h"
 
 /* Largest guest /proc file read with guest-file-read, bytes. */
 #define GP_FILE_MAX (64 * 1024)

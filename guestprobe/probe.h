@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "agent.h"
+#include "qga.h"
 #include "balloon.h"
 #include "evidence.h"
 #include "replies.h"

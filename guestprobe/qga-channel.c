@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "agent-channel.h"
+#include "qga-channel.h"
 
 #include <errno.h>
 #include <libxml/parser.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "agent.h"
+#include "qga.h"
 
 #include <errno.h>
 #include <libvirt/libvirt-qemu.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostprobe/sg-util.h"
+#include "util/sg-util.h"
 
 static const char *const cmd_names[GP_CMD__MAX] = {
     [GP_CMD_EXEC] = "guest-exec",

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "qga.h"
 
 #define WHY(...) do { if (why && why_size) snprintf(why, why_size, __VA_ARGS__); } while (0)
 

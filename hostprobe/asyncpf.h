@@ -6,7 +6,7 @@
  * <tracefs>/events/kvm/<name>/id, tracefs at sys/kernel/tracing or
  * sys/kernel/debug/tracing under --sys-root.
  *
- * Events (enum sg_apf_event, policies/facts.h): kvm_async_pf_not_present,
+ * Events (enum sg_apf_event, util/types.h): kvm_async_pf_not_present,
  * kvm_async_pf_ready, kvm_try_async_get_page, kvm_async_pf_repeated_fault
  * (kvm_async_pf_doublefault on older kernels). They fire in vCPU thread
  * context, so per-thread counters see them; they never fire for TCG guests.
@@ -18,9 +18,9 @@
 
 #include <sys/types.h>
 
-#include "policies/facts.h"
+#include "util/types.h"
 #include "procfs.h"
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 /*
  * Finds tracefs under fs's sys root: sys/kernel/tracing, then

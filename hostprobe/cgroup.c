@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "kv.h"
+#include "util/kv.h"
 
 #define V2_ONLY_ROOT "fs/cgroup"
 #define V1_MEMORY_ROOT "fs/cgroup/memory"

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "procfs.h"
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 /* The lines of /proc/PID/cgroup that matter. Paths are as the kernel prints them. */
 struct sg_proc_cgroup {

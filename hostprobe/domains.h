@@ -5,7 +5,7 @@
 #include <libvirt/libvirt.h>
 #include <sys/types.h>
 
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 struct sg_domain {
     char *name;

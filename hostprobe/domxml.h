@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 /* Capacity of sg_domxml.numa_nodes; a nodeset with more nodes is -ERANGE. */
 #define SG_DOMXML_MAX_NODES 64

@@ -5,60 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kv.h"
-
-#define MI(k, m, u) { k, offsetof(struct sg_meminfo, m), u }
-static const struct sg_kv_field meminfo_fields[] = {
-    MI("MemTotal", mem_total_kib, SG_KV_KB),
-    MI("MemFree", mem_free_kib, SG_KV_KB),
-    MI("MemAvailable", mem_available_kib, SG_KV_KB),
-    MI("Buffers", buffers_kib, SG_KV_KB),
-    MI("Cached", cached_kib, SG_KV_KB),
-    MI("SwapCached", swap_cached_kib, SG_KV_KB),
-    MI("AnonPages", anon_pages_kib, SG_KV_KB),
-    MI("Shmem", shmem_kib, SG_KV_KB),
-    MI("Mlocked", mlocked_kib, SG_KV_KB),
-    MI("SwapTotal", swap_total_kib, SG_KV_KB),
-    MI("SwapFree", swap_free_kib, SG_KV_KB),
-    MI("HugePages_Total", hugepages_total, SG_KV_PLAIN),
-    MI("HugePages_Free", hugepages_free, SG_KV_PLAIN),
-    MI("Hugepagesize", hugepagesize_kib, SG_KV_KB),
-};
-
-#define VS(k, m) { k, offsetof(struct sg_vmstat, m), SG_KV_PLAIN }
-static const struct sg_kv_field vmstat_fields[] = {
-    VS("pswpin", pswpin),
-    VS("pswpout", pswpout),
-    VS("pgmajfault", pgmajfault),
-    VS("workingset_refault_anon", workingset_refault_anon),
-};
-
-int sg_parse_meminfo(const char *buf, const char *base, const char *rel, struct sg_meminfo *out,
-                     struct sg_error *err)
-{
-    int r = sg_parse_kv(buf, base, rel, meminfo_fields, SG_ELEMENTSOF(meminfo_fields), out, err);
-    if (r < 0)
-        return r;
-    if (out->mem_total_kib == SG_NONE || out->swap_total_kib == SG_NONE ||
-        out->swap_free_kib == SG_NONE) {
-        sg_error_set(err, base, rel, 0, "MemTotal, SwapTotal or SwapFree missing");
-        return -EINVAL;
-    }
-    return 0;
-}
-
-int sg_parse_vmstat(const char *buf, const char *base, const char *rel, struct sg_vmstat *out,
-                    struct sg_error *err)
-{
-    int r = sg_parse_kv(buf, base, rel, vmstat_fields, SG_ELEMENTSOF(vmstat_fields), out, err);
-    if (r < 0)
-        return r;
-    if (out->pswpin == SG_NONE || out->pswpout == SG_NONE || out->pgmajfault == SG_NONE) {
-        sg_error_set(err, base, rel, 0, "pswpin, pswpout or pgmajfault missing");
-        return -EINVAL;
-    }
-    return 0;
-}
+#include "util/kv.h"
 
 static int read_proc(const struct sg_fs *fs, const char *rel, char *buf, size_t size,
                      struct sg_error *err)

@@ -6,23 +6,7 @@
 #include <time.h>
 
 #include "procfs.h"
-#include "sg-util.h"
-
-/* /proc/meminfo, KiB (hugepage counts in pages); SG_NONE when absent. */
-struct sg_meminfo {
-    uint64_t mem_total_kib, mem_free_kib, mem_available_kib;
-    uint64_t buffers_kib, cached_kib, swap_cached_kib;
-    uint64_t anon_pages_kib, shmem_kib, mlocked_kib;
-    uint64_t swap_total_kib, swap_free_kib;
-    uint64_t hugepages_total, hugepages_free, hugepagesize_kib;
-};
-
-/* /proc/vmstat counters since boot (pages or events). */
-struct sg_vmstat {
-    uint64_t pswpin, pswpout;      /* pages swapped in / out */
-    uint64_t pgmajfault;           /* major faults, all tasks */
-    uint64_t workingset_refault_anon; /* Linux >= 5.9; SG_NONE before */
-};
+#include "util/sg-util.h"
 
 /* One hugepage pool: sys/devices/system/node/nodeN/hugepages/hugepages-SIZEkB. */
 struct sg_hugepage_pool {
@@ -44,10 +28,6 @@ struct sg_host_sample {
     size_t n_pools;
 };
 
-int sg_parse_meminfo(const char *buf, const char *base, const char *rel, struct sg_meminfo *out,
-                     struct sg_error *err);
-int sg_parse_vmstat(const char *buf, const char *base, const char *rel, struct sg_vmstat *out,
-                    struct sg_error *err);
 
 /*
  * Reads the host figures. Meminfo and vmstat are required (-ENOENT/-EINVAL

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kv.h"
+#include "util/kv.h"
 #include "procfs.h"
 
 /* PID_MAX_LIMIT on 64-bit kernels: no host has more processes than this. */

@@ -6,8 +6,8 @@
  */
 #pragma once
 
-#include "policies/recommend.h"
-#include "sg-util.h"
+#include "util/types.h"
+#include "util/sg-util.h"
 
 /*
  * Reads every process with a memory map (kernel threads have no VmRSS and are

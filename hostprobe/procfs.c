@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kv.h"
+#include "util/kv.h"
 
 #define STATUS_FIELD(k, m) { k, offsetof(struct sg_proc_status, m), SG_KV_KB }
 static const struct sg_kv_field status_fields[] = {
@@ -219,79 +219,6 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
         qsort(v, n, sizeof(*v), cmp_vcpu);
     *out = TAKE_PTR(v);
     return (int)n;
-}
-
-static int parse_psi_kv(const char **pp, const char *key, bool is_double, double *d,
-                        uint64_t *u)
-{
-    const char *p = *pp;
-    size_t klen = strlen(key);
-    char *end;
-
-    while (*p == ' ')
-        p++;
-    if (strncmp(p, key, klen) != 0 || p[klen] != '=')
-        return -EINVAL;
-    p += klen + 1;
-    if (is_double) {
-        if (!isdigit((unsigned char)*p))
-            return -EINVAL;
-        *d = strtod(p, &end);
-        if (end == p)
-            return -EINVAL;
-        p = end;
-    } else {
-        const char *s = p;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (sg_parse_u64(s, (size_t)(p - s), u) < 0)
-            return -EINVAL;
-    }
-    *pp = p;
-    return 0;
-}
-
-int sg_parse_psi(const char *buf, const char *base, const char *rel, struct sg_psi *out,
-                 struct sg_error *err)
-{
-    unsigned lineno = 0;
-
-    memset(out, 0, sizeof(*out));
-    for (const char *line = buf; line && *line;) {
-        const char *eol = strchr(line, '\n');
-        const char *p = line;
-        struct sg_psi_line *l;
-        bool *has;
-
-        lineno++;
-        if (strncmp(p, "some ", 5) == 0) {
-            l = &out->some;
-            has = &out->has_some;
-        } else if (strncmp(p, "full ", 5) == 0) {
-            l = &out->full;
-            has = &out->has_full;
-        } else {
-            sg_error_set(err, base, rel, lineno, "expected a 'some' or 'full' line");
-            return -EINVAL;
-        }
-        p += 5;
-        if (parse_psi_kv(&p, "avg10", true, &l->avg10, NULL) < 0 ||
-            parse_psi_kv(&p, "avg60", true, &l->avg60, NULL) < 0 ||
-            parse_psi_kv(&p, "avg300", true, &l->avg300, NULL) < 0 ||
-            parse_psi_kv(&p, "total", false, NULL, &l->total_us) < 0 ||
-            (*p != '\n' && *p != '\0')) {
-            sg_error_set(err, base, rel, lineno,
-                         "expected 'avg10=F avg60=F avg300=F total=N'");
-            return -EINVAL;
-        }
-        *has = true;
-        line = eol ? eol + 1 : NULL;
-    }
-    if (!out->has_some) {
-        sg_error_set(err, base, rel, 0, "no 'some' line");
-        return -EINVAL;
-    }
-    return 0;
 }
 
 /* Decodes the octal escapes seq_file uses for ' ', '\t', '\n' and '\\' in paths. */

@@ -7,7 +7,8 @@
 
 #include <sys/types.h>
 
-#include "sg-util.h"
+#include "util/procfmt.h"
+#include "util/sg-util.h"
 
 /* procfs answers ENOENT for a pid that is gone and ESRCH for one that went mid-read:
  * both mean the process (a domain's QEMU) has exited. */
@@ -71,19 +72,6 @@ bool sg_parse_vcpu_comm(const char *comm, int *vcpu, char accel[8]);
 int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_thread **out,
                          struct sg_error *err);
 
-/* Pressure stall information: "some"/"full" lines of a *.pressure file. */
-struct sg_psi_line {
-    double avg10, avg60, avg300; /* percent of wall time stalled */
-    uint64_t total_us;          /* cumulative stall, microseconds */
-};
-struct sg_psi {
-    bool has_some, has_full;
-    struct sg_psi_line some, full;
-};
-
-/* Parses /proc/pressure/memory or a cgroup v2 memory.pressure. -EINVAL located. */
-int sg_parse_psi(const char *buf, const char *base, const char *rel, struct sg_psi *out,
-                 struct sg_error *err);
 
 /* One line of /proc/swaps. Sizes in KiB. */
 struct sg_swap_device {

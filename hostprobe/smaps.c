@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "kv.h"
+#include "util/kv.h"
 #include "procfs.h"
 
 struct vma {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 /* The VMA that backs guest RAM. Sizes in KiB. */
 struct sg_guest_ram {

@@ -14,16 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "rates.h"
-
-/* The KVM async-PF tracepoints counted per vCPU thread (kvm:NAME in tracefs). */
-enum sg_apf_event {
-    SG_APF_NOT_PRESENT = 0, /* kvm_async_pf_not_present: a guest task was parked (the stall starts) */
-    SG_APF_READY,           /* kvm_async_pf_ready: the page is back, the task may run */
-    SG_APF_TRY_GET_PAGE,    /* kvm_try_async_get_page: KVM tried an async swap-in */
-    SG_APF_REPEATED_FAULT,  /* kvm_async_pf_repeated_fault (kvm_async_pf_doublefault before 5.x) */
-    SG_APF__MAX,
-};
+#include "policies/rates.h"
+#include "util/types.h"
 
 /* Host-wide facts of one tick. */
 struct sg_host_facts {

@@ -29,16 +29,6 @@ struct sg_recommend_config {
 
 void sg_recommend_config_default(struct sg_recommend_config *c);
 
-/* One process as the OOM killer scores it (/proc/PID/status, oom_score_adj). */
-struct sg_oom_proc {
-    int pid;
-    char comm[64];                    /* /proc/PID/comm, raw bytes (escape on output) */
-    uint64_t rss_kib;                 /* status VmRSS */
-    uint64_t swap_kib;                /* status VmSwap */
-    uint64_t pte_kib;                 /* status VmPTE */
-    int oom_score_adj;                /* /proc/PID/oom_score_adj, -1000..1000 */
-};
-
 #define SG_OOM_FORECAST_MAX 5
 
 /* A forecast victim: oom_badness() of mm/oom_kill.c (Linux 6.1) after swapoff. */

@@ -1,59 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-
-/*
- * Messages carry operator and guest input (domain names, URIs, file contents):
- * control and non-ASCII bytes are printed as \xNN, so that a message stays one
- * line and cannot drive the terminal. Backslashes stay as they are (cgroup
- * paths such as machine-qemu\x2d1 are printed as the kernel names them).
- */
-static void log_line(const char *prefix, const char *fmt, va_list ap)
-{
-    char *msg = NULL;
-
-    fputs(prefix, stderr);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        fputs("(out of memory formatting this message)\n", stderr);
-        return;
-    }
-    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-        if (*p < 0x20 || *p >= 0x7f)
-            fprintf(stderr, "\\x%02x", *p);
-        else
-            fputc(*p, stderr);
-    }
-    fputc('\n', stderr);
-    free(msg);
-}
-
-void sg_log_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    log_line("swapguard: ", fmt, ap);
-    va_end(ap);
-}
-
-void sg_log_warning(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    log_line("swapguard: warning: ", fmt, ap);
-    va_end(ap);
-}
-
-void sg_log_info(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    log_line("swapguard: ", fmt, ap);
-    va_end(ap);
-}
+#include "util/fmt.h"
 
 json_object *sg_json_u64(uint64_t v)
 {

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 enum sg_kv_unit {
     SG_KV_PLAIN, /* "key 123": a bare count or byte figure */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "sg-util.h"
+#include "util/sg-util.h"
 
 #include <fcntl.h>
 #include <stdarg.h>

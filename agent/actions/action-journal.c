@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/cli.h"
-#include "agent/journal.h"
+#include "agent/core/context.h"
+#include "util/fmt.h"
+#include "util/log.h"
+#include "agent/actions/action-journal.h"
 
 /* The largest journal accepted: far above years of remedies, small enough to read whole. */
 #define JOURNAL_MAX (64u << 20)

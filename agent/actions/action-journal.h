@@ -32,7 +32,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "hostprobe/sg-util.h"
+#include "util/sg-util.h"
 
 #define SG_JOURNAL_FILE "journal.json"
 

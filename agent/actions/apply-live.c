@@ -21,7 +21,7 @@
 #include <libvirt/virterror.h>
 #include <linux/capability.h>
 
-#include "agent/apply.h"
+#include "agent/actions/apply.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/hostmem.h"

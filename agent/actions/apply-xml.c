@@ -21,8 +21,8 @@
 
 #include <libvirt/virterror.h>
 
-#include "agent/apply.h"
-#include "agent/collect.h"
+#include "agent/actions/apply.h"
+#include "agent/core/collect.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
@@ -274,7 +274,7 @@ static int locked_others_kib(const struct sg_apply_req *req, const char *self_uu
     *out = 0;
     n = sg_domains_list(req->ctx->conn, false, &all, &err);
     if (n < 0)
-        return sg_report(n, &err), n;
+        return sg_log_error_errno(n, &err);
     for (int i = 0; i < n; i++) {
         virDomainPtr dom;
         char *xml;
@@ -325,7 +325,7 @@ static int precondition(const struct sg_apply_req *req, enum xml_kind kind, cons
         return r;
     r = sg_host_read(&req->ctx->fs, kind == XML_HUGEPAGES, &hs, &err);
     if (r < 0)
-        return sg_report(r, &err), r;
+        return sg_log_error_errno(r, &err);
     if (kind == XML_LOCK) {
         uint64_t locked;
 
@@ -452,7 +452,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         return r;
     r = sg_domain_lookup(req->ctx->conn, req->target, &d, &dom, &err);
     if (r < 0)
-        return sg_report(r, &err), r;
+        return sg_log_error_errno(r, &err);
     /* Messages name the domain as the user would (sg_log_error escapes it; req->out lines use qname). */
     sg_fmt_safe(d.name, qname, sizeof(qname));
     active = virDomainIsActive(dom) == 1;
@@ -536,7 +536,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         json_object_object_add(after, "xml", json_object_new_string(e.after));
         r = sg_journal_add(j, action, d.name, d.uuid, before, after, &id, &err);
         if (r < 0)
-            return sg_report(r, &err), r;
+            return sg_log_error_errno(r, &err);
     }
 
     defined = virDomainDefineXML(req->ctx->conn, e.after);
@@ -642,7 +642,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
         r = sg_journal_set_status(j, id, "rolled-back", "nothing to restore: the definition was the saved one",
                                   &err);
         if (r < 0)
-            return sg_report(r, &err), r;
+            return sg_log_error_errno(r, &err);
         fprintf(out, "Entry %u: the persistent definition of %s already is the saved one: nothing to restore "
                      "(entry marked rolled-back).\n", id, qname);
         return 0;

@@ -9,9 +9,11 @@
 
 #include <stdio.h>
 
-#include "agent/cli.h"
-#include "agent/config.h"
-#include "agent/journal.h"
+#include "agent/core/context.h"
+#include "util/fmt.h"
+#include "util/log.h"
+#include "agent/core/config.h"
+#include "agent/actions/action-journal.h"
 
 /* One `apply` request. */
 struct sg_apply_req {
@@ -60,3 +62,9 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
  * Returns what the action returned.
  */
 int sg_apply_run(const struct sg_apply_req *req);
+
+/*
+ * Opens the action journal in cfg->state_dir (created 0700 when absent).
+ * Logs one line naming the file and returns -errno on failure.
+ */
+int sg_apply_journal_open(const struct sg_config *cfg, struct sg_journal *j);

@@ -5,20 +5,11 @@
 #include <json-c/json.h>
 #include <libvirt/libvirt.h>
 
-#include "hostprobe/sg-util.h"
+#include "agent/core/context.h"
+#include "util/fmt.h"
+#include "util/log.h"
+#include "util/sg-util.h"
 
-/* Global state of one invocation (the only global state lives in agent/). */
-struct sg_ctx {
-    const char *uri;       /* -c/--connect; NULL: qemu:///system */
-    bool readonly;         /* -r: refuse commands that need a read-write connection */
-    bool json;             /* --json */
-    const char *proc_root; /* --proc-root, default "/" */
-    const char *sys_root;  /* --sys-root, default "/" */
-    struct sg_fs fs;
-    virConnectPtr conn;    /* opened on first use (sg_ctx_connect) */
-    bool conn_rw;          /* conn is read-write */
-    FILE *out;
-};
 
 #define SG_MAX_OPTS 8
 
@@ -45,8 +36,12 @@ struct sg_cmd_def {
     int (*handler)(struct sg_ctx *ctx, const struct sg_cmd_args *a);
 };
 
-/* The command table, NULL-terminated by name. */
-extern const struct sg_cmd_def sg_commands[];
+/* The command table, NULL-terminated; each entry is defined in its agent/cli/cmd-*.c. */
+extern const struct sg_cmd_def *const sg_commands[];
+extern const struct sg_cmd_def sg_cmd_def_list, sg_cmd_def_domswap, sg_cmd_def_hoststats,
+    sg_cmd_def_guestprobe, sg_cmd_def_diagnose, sg_cmd_def_recommend, sg_cmd_def_apply,
+    sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_help,
+    sg_cmd_def_version;
 
 const struct sg_cmd_def *sg_cmd_find(const char *name);
 
@@ -74,53 +69,8 @@ int sg_cmd_run(struct sg_ctx *ctx, int argc, char **argv);
 void sg_print_usage(FILE *f);
 void sg_print_cmd_help(FILE *f, const struct sg_cmd_def *def);
 
-/* Opens ctx->fs from --proc-root/--sys-root once. Logs and returns -errno on failure. */
-int sg_ctx_fs(struct sg_ctx *ctx);
 
-/*
- * Opens the libvirt connection once: read-only unless write (guest agent
- * commands need read-write; refused with -EPERM under -r). Logs one line
- * naming the URI and how to start libvirtd, and returns -EIO, on failure.
- */
-int sg_ctx_connect(struct sg_ctx *ctx, bool write);
-
-/* Command handlers that live in their own files (agent/cmd-*.c), with their option tables. */
-extern const struct sg_opt_def sg_guestprobe_opts[];
-int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-guestprobe.c */
-extern const struct sg_opt_def sg_diagnose_opts[], sg_recommend_opts[];
-int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-diagnose.c */
-int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-recommend.c */
-extern const struct sg_opt_def sg_apply_opts[], sg_rollback_opts[], sg_history_opts[];
-int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a);    /* agent/cmd-apply.c */
-int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a); /* agent/cmd-apply.c */
-int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a);  /* agent/cmd-apply.c */
-extern const struct sg_opt_def sg_report_opts[];
-int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a);   /* agent/cmd-report.c */
-extern const struct sg_opt_def sg_agent_opts[];
-int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *a);    /* agent/cmd-agent.c */
-
-/* Logs err (or strerror(-r)) as the one message of a failed command; returns exit code 1. */
-int sg_report(int r, const struct sg_error *err);
-
-/* Prints "swapguard: MSG" on stderr: the one message at the top. Control and
- * non-ASCII bytes of MSG are printed as \xNN (it carries operator input). */
-void sg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void sg_log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The same for what the long-running agent tells its log (journald under systemd). */
-void sg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Output helpers (output.c). */
-json_object *sg_json_u64(uint64_t v);        /* SG_NONE / SG_UNLIMITED -> null */
-json_object *sg_json_double(double v);       /* NaN -> null */
-json_object *sg_json_str(const char *s);     /* NULL -> null */
-void sg_json_print(FILE *f, json_object *o); /* pretty, then newline */
-
-/* Human-readable size from KiB: "1.5 GiB", "-" for SG_NONE, "unlimited" for SG_UNLIMITED. */
-const char *sg_fmt_kib(uint64_t kib, char *buf, size_t size);
-const char *sg_fmt_bytes(uint64_t bytes, char *buf, size_t size);
-const char *sg_fmt_rate(double v, char *buf, size_t size);
-const char *sg_fmt_u64(uint64_t v, char *buf, size_t size);
-/* Copies s into buf with control and non-ASCII bytes as \xNN: safe for a terminal.
- * Backslashes are copied as they are, so cgroup paths with systemd's escapes
- * (machine-qemu\x2d1\x2dname.scope) print as the kernel names them. */
-const char *sg_fmt_safe(const char *s, char *buf, size_t size);
+struct sg_diag_opts;
+/* Parses [DOMAIN|--all] --interval --count of a command (index -1: the command lacks it). */
+int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int i_all,
+                         int i_interval, int i_count, struct sg_diag_opts *o);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * swapguard apply ACTION [TARGET] [--yes], rollback [ID] [--yes], history:
- * the command line around the actions (apply-live.c, apply-xml.c) and the
- * action journal (journal.c).
+ * the command line around the actions (agent/actions) and the action journal.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,10 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/apply.h"
-#include "agent/diagnose.h"
+#include "agent/cli/cli.h"
+#include "agent/actions/apply.h"
+#include "agent/core/diagnose.h"
 
-const struct sg_opt_def sg_apply_opts[] = {
+static const struct sg_opt_def sg_apply_opts[] = {
     { "yes", NULL, "act (without it: print what would change, change nothing)" },
     { "force", NULL, "act on a Nova-managed domain's XML anyway" },
     { "size", "2M|1G", "hugepages: the page size (default 2M)" },
@@ -23,7 +23,7 @@ const struct sg_opt_def sg_apply_opts[] = {
 };
 enum { A_YES, A_FORCE, A_SIZE, A_CONFIG };
 
-const struct sg_opt_def sg_rollback_opts[] = {
+static const struct sg_opt_def sg_rollback_opts[] = {
     { "yes", NULL, "undo (without it: print what would be restored)" },
     { "force", NULL, "restore even when the target changed since swapguard acted" },
     { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
@@ -31,24 +31,12 @@ const struct sg_opt_def sg_rollback_opts[] = {
 };
 enum { R_YES, R_FORCE, R_CONFIG };
 
-const struct sg_opt_def sg_history_opts[] = {
+static const struct sg_opt_def sg_history_opts[] = {
     { "config", "FILE", "config file (default " SG_CONFIG_DEFAULT_PATH ")" },
     { "json", NULL, "print the entries as a JSON array" },
     { .name = NULL },
 };
 enum { H_CONFIG, H_JSON };
-
-static int open_journal(const struct sg_config *cfg, struct sg_journal *j)
-{
-    struct sg_error err = { 0 };
-    char buf[sizeof(err.msg) + PATH_MAX + 16];
-    int r = sg_journal_open(j, cfg->state_dir, &err);
-
-    if (r < 0)
-        sg_log_error("action journal: %s%s", sg_error_format(&err, buf, sizeof(buf)),
-                     r == -EACCES || r == -EPERM ? " (apply and rollback need root)" : "");
-    return r;
-}
 
 /* Root, for --yes: the actions write cgroup files, /proc/PID/oom_score_adj, call swapoff(2)... */
 static int need_root(const char *what)
@@ -74,7 +62,7 @@ static int apply_connect(struct sg_ctx *ctx, bool yes)
     return sg_ctx_connect(ctx, !ctx->readonly);
 }
 
-int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
     struct sg_journal j = { .lock_fd = -1 };
@@ -118,27 +106,12 @@ int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     if (r == 0 && domain_action(act))
         r = apply_connect(ctx, req.yes);
     if (r == 0 && req.yes)
-        r = open_journal(&cfg, &j);
+        r = sg_apply_journal_open(&cfg, &j);
     if (r == 0)
         r = act->apply(&req, req.yes ? &j : NULL);
     sg_journal_close(&j);
     sg_config_clear(&cfg);
     return r < 0 ? 1 : 0;
-}
-
-int sg_apply_run(const struct sg_apply_req *req)
-{
-    const struct sg_action_def *act = sg_action_find(req->action);
-    struct sg_journal j = { .lock_fd = -1 };
-    int r;
-
-    if (!act || !act->live)
-        return -EINVAL;
-    r = open_journal(req->cfg, &j);
-    if (r == 0)
-        r = act->apply(req, &j);
-    sg_journal_close(&j);
-    return r;
 }
 
 static const char *time_text(json_object *e, const char *key, char *buf, size_t size)
@@ -186,7 +159,7 @@ static void print_entry(FILE *f, json_object *e)
         fprintf(f, "      rolled back %s\n", time_text(e, "rolled_back_time", t, sizeof(t)));
 }
 
-int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
     struct sg_journal j = { .lock_fd = -1 };
@@ -210,7 +183,7 @@ int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_config_clear(&cfg);
         return 0;
     }
-    if (open_journal(&cfg, &j) < 0) {
+    if (sg_apply_journal_open(&cfg, &j) < 0) {
         sg_config_clear(&cfg);
         return 1;
     }
@@ -246,7 +219,7 @@ static json_object *last_undoable(const struct sg_journal *j)
     return NULL;
 }
 
-int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
     struct sg_journal j = { .lock_fd = -1 };
@@ -276,7 +249,7 @@ int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     r = sg_ctx_fs(ctx);
     if (r == 0)
-        r = open_journal(&cfg, &j);
+        r = sg_apply_journal_open(&cfg, &j);
     if (r < 0)
         goto out;
     e = a->argc > 0 ? sg_journal_get(&j, (unsigned)id) : last_undoable(&j);
@@ -324,3 +297,51 @@ out:
     sg_config_clear(&cfg);
     return r < 0 ? 1 : 0;
 }
+
+const struct sg_cmd_def sg_cmd_def_apply = {
+    .name = "apply",
+        .synopsis_args = "ACTION [DOMAIN|DEVICE]",
+        .min_args = 1,
+        .max_args = 2,
+        .opts = sg_apply_opts,
+        .summary = "carry out a remedy (dry run unless --yes), recorded for rollback",
+        .help = "ACTION is one of:\n"
+                "  swapoff [DEVICE]     host swap off, device by device (swapoff(2)), only while\n"
+                "                       the headroom check passes; progress while it runs\n"
+                "  swap-limit DOMAIN    live: the domain's memory cgroup may not swap (v2\n"
+                "                       memory.swap.max = 0; v1 memsw limit = memory limit)\n"
+                "  prefetch DOMAIN      live: process_madvise(MADV_WILLNEED) over the guest-RAM\n"
+                "                       VMA in chunks; VmSwap before and after\n"
+                "  lock-memory DOMAIN   persistent XML <memoryBacking><locked/>, next boot\n"
+                "  hugepages DOMAIN     persistent XML <memoryBacking><hugepages>, next boot\n"
+                "  oom-protect DOMAIN   live: oom_score_adj of the QEMU process\n"
+                "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
+                "rechecks the precondition, records old and new values in the action journal\n"
+                "([apply] state_dir), then acts. Needs root and a read-write connection.\n"
+                "Nova-managed domains get the flavor extra specs instead of XML edits, unless\n"
+                "--force.",
+        .handler = sg_cmd_apply,
+};
+
+const struct sg_cmd_def sg_cmd_def_rollback = {
+    .name = "rollback",
+        .synopsis_args = "[ID]",
+        .max_args = 1,
+        .opts = sg_rollback_opts,
+        .summary = "undo an applied remedy (the newest one without ID)",
+        .help = "Restores the values journal entry ID (see 'history') recorded before it acted:\n"
+                "the old memory limits, the saved persistent XML, the old oom_score_adj, the\n"
+                "swap device. Refuses when the target no longer holds what the entry set\n"
+                "(someone changed it since), unless --force. Dry run unless --yes.",
+        .handler = sg_cmd_rollback,
+};
+
+const struct sg_cmd_def sg_cmd_def_history = {
+    .name = "history",
+        .synopsis_args = "",
+        .opts = sg_history_opts,
+        .summary = "list the remedies applied and rolled back (the action journal)",
+        .help = "Lists the entries of the action journal: id, time, who, action, target, status\n"
+                "and the old and new values.",
+        .handler = sg_cmd_history,
+};

@@ -9,14 +9,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "agent/cli.h"
-#include "agent/figures.h"
-#include "guestprobe/agent-channel.h"
+#include "agent/cli/cli.h"
+#include "agent/core/figures.h"
+#include "guestprobe/qga-channel.h"
 #include "guestprobe/probe.h"
 #include "hostprobe/domains.h"
 
 enum { GP_OPT_TIMEOUT, GP_OPT_INTERVAL, GP_OPT_SINCE, GP_OPT_JSON };
-const struct sg_opt_def sg_guestprobe_opts[] = {
+static const struct sg_opt_def sg_guestprobe_opts[] = {
     [GP_OPT_TIMEOUT] = { "timeout", "S",
                          "seconds all guest agent commands may take together (default 5, 1 to 300)" },
     [GP_OPT_INTERVAL] = { "interval", "S",
@@ -333,7 +333,7 @@ static void print_text(struct sg_ctx *ctx, const char *name, const char *uuid, i
     sg_figs_print(f, o);
 }
 
-int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_error err = {0};
     struct sg_domain d = {0};
@@ -356,7 +356,7 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     k = sg_domain_lookup(ctx->conn, a->argv[0], &d, &dom, &err);
     if (k < 0)
-        return sg_report(k, &err);
+        return sg_log_error_errno(k, &err);
     sg_fmt_safe(d.name, name, sizeof(name));
     if (d.id < 0) {
         sg_log_error("domain '%s' is not running: there is no guest to probe", name);
@@ -371,7 +371,7 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     virDomainFree(dom);
     if (k < 0) {
         sg_domain_clear(&d);
-        return sg_report(k, &err);
+        return sg_log_error_errno(k, &err);
     }
     probe_figs(&r, &f);
     if (ctx->json)
@@ -383,3 +383,20 @@ int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     sg_domain_clear(&d);
     return 0;
 }
+
+const struct sg_cmd_def sg_cmd_def_guestprobe = {
+    .name = "guestprobe",
+        .synopsis_args = "DOMAIN",
+        .min_args = 1,
+        .max_args = 1,
+        .opts = sg_guestprobe_opts,
+        .summary = "the guest's own evidence of stalls and memory, through the QEMU guest agent",
+        .help = "Asks qemu-ga in DOMAIN (name, UUID or id): agent version and blocked commands,\n"
+                "tasks in D state and which wait in async PF, hung-task reports in the guest\n"
+                "kernel log, steal and iowait per vCPU, the guest's own meminfo, vmstat and PSI,\n"
+                "and its kernel release; plus the balloon stats. One guest-exec of a fixed script\n"
+                "(guest-file-read of the memory files when guest-exec is blocked). Needs a\n"
+                "read-write libvirt connection. An agent that is not configured, not connected\n"
+                "or blocks a command is reported, not an error. Guest text is escaped.",
+        .handler = sg_cmd_guestprobe,
+};

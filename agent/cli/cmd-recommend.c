@@ -14,8 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "agent/cli.h"
-#include "agent/diagnose.h"
+#include "agent/cli/cli.h"
+#include "agent/core/diagnose.h"
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
 #include "hostprobe/oomscan.h"
@@ -295,7 +295,7 @@ static json_object *rec_json(size_t rank, const struct sg_rec *r)
 }
 
 enum { RC_OPT_ALL, RC_OPT_INTERVAL, RC_OPT_JSON, RC_OPT_CONFIG };
-const struct sg_opt_def sg_recommend_opts[] = {
+static const struct sg_opt_def sg_recommend_opts[] = {
     [RC_OPT_ALL] = { "all", NULL, "every running domain (the default without DOMAIN)" },
     [RC_OPT_INTERVAL] = { "interval", "S", "seconds between the two ticks of the diagnosis (default 1)" },
     [RC_OPT_JSON] = { "json", NULL, "print JSON" },
@@ -303,7 +303,7 @@ const struct sg_opt_def sg_recommend_opts[] = {
     { NULL, NULL, NULL },
 };
 
-int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_diag g = {0};
     struct sg_diag_opts o = {0};
@@ -331,7 +331,7 @@ int sg_cmd_recommend(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     if (r == 0 && !recs)
         r = -ENOMEM;
     if (r < 0) {
-        sg_report(r, &err);
+        sg_log_error_errno(r, &err);
         goto out;
     }
     n = sg_recommend(&g.cfg.rec, &in.host, in.doms, g.n, recs, MAX_RECS);
@@ -367,3 +367,19 @@ out:
     sg_diag_clear(&g);
     return r < 0 ? 1 : 0;
 }
+
+const struct sg_cmd_def sg_cmd_def_recommend = {
+    .name = "recommend",
+        .synopsis_args = "[DOMAIN]",
+        .max_args = 1,
+        .opts = sg_recommend_opts,
+        .summary = "remedies for the domains at risk, safest first, with exact commands",
+        .help = "Diagnoses like 'diagnose --count 2', then reads on demand what the remedies need\n"
+                "(swap devices, hugepage pools per NUMA node, every process for the OOM forecast,\n"
+                "smaps of the guest-RAM VMA, the persistent domain XML) and prints each remedy:\n"
+                "target, why, the precondition checked, risk, live or next boot, and the exact\n"
+                "command or XML. A remedy whose precondition fails is shown REFUSED with the\n"
+                "reason (swapoff: the processes the OOM killer would kill first). Nova-managed\n"
+                "domains get flavor extra specs instead of XML edits. Changes nothing.",
+        .handler = sg_cmd_recommend,
+};

@@ -14,12 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/cli.h"
-#include "agent/diagnose.h"
-#include "agent/report.h"
+#include "agent/cli/cli.h"
+#include "agent/core/diagnose.h"
+#include "agent/report/report.h"
 
 enum { RP_OPT_ALL, RP_OPT_INTERVAL, RP_OPT_JSON, RP_OPT_CONFIG };
-const struct sg_opt_def sg_report_opts[] = {
+static const struct sg_opt_def sg_report_opts[] = {
     [RP_OPT_ALL] = { "all", NULL, "every running domain (the default without DOMAIN)" },
     [RP_OPT_INTERVAL] = { "interval", "S", "seconds between the two ticks of the diagnosis (default 1)" },
     [RP_OPT_JSON] = { "json", NULL, "print what was reported where as one JSON document" },
@@ -91,7 +91,7 @@ static double unix_now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+static int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_diag g = {0};
     struct sg_diag_opts o = {0};
@@ -170,3 +170,21 @@ int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     sg_diag_clear(&g);
     return r < 0 ? 1 : 0;
 }
+
+const struct sg_cmd_def sg_cmd_def_report = {
+    .name = "report",
+        .synopsis_args = "[DOMAIN]",
+        .max_args = 1,
+        .opts = sg_report_opts,
+        .summary = "diagnose once and report into libvirt metadata, the logs and Prometheus",
+        .help = "Diagnoses like 'diagnose --count 2', then reports every verdict: a\n"
+                "<swapguard:report> metadata element on the running domain (live only; libvirt\n"
+                "raises a metadata-change event), a line in the domain's libvirt log, a journald\n"
+                "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
+                "history, as configured in [report]; prints what went where, per domain.\n"
+                "The metadata needs a read-write connection: under -r it is skipped (said so)\n"
+                "and the other outputs go on. Exit status 1 when a configured output failed; an\n"
+                "absent receiver (no journald or syslog, no textfile directory, no domain log\n"
+                "yet) is skipped with a warning.",
+        .handler = sg_cmd_report,
+};

@@ -4,7 +4,8 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
+#include "config.h"
 
 /* libvirt prints every error to stderr by default; we print one line at the top. */
 static void quiet_libvirt_errors(void *opaque, virErrorPtr e)

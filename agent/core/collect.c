@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "agent/collect.h"
+#include "agent/core/collect.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
  * Keys are data: one table row per key, with its section, type, range and
  * unit; etc/swapguard.conf documents the same keys with their defaults.
  */
-#include "config.h"
+#include "agent/core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,7 +26,7 @@
 
 #include <ini.h>
 
-#include "cli.h"
+#include "util/fmt.h"
 
 enum key_kind {
     K_DOUBLE,  /* double */

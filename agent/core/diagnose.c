@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * swapguard diagnose: samples the host, the domains and their guests a few
- * times into the sampler and prints each domain's verdict with its evidence.
- * swapguard recommend: the same diagnosis, then the remedies (recommend.c).
+ * The diagnosis engine of `diagnose`, `recommend` and `report`: samples the
+ * host, the domains and their guests a few times into the sampler and
+ * renders each domain's verdict with its evidence (text and JSON).
  */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
 
-#include "agent/cli.h"
-#include "agent/collect.h"
-#include "agent/config.h"
-#include "agent/diagnose.h"
+#include "agent/core/collect.h"
+#include "agent/core/config.h"
+#include "agent/core/diagnose.h"
+#include "util/fmt.h"
+#include "util/log.h"
 #include "policies/sampler.h"
 
 static double now_s(void)
@@ -69,17 +70,17 @@ static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g
     if (ref) {
         doms = calloc(1, sizeof(*doms));
         if (!doms)
-            return sg_report(-ENOMEM, &err), -ENOMEM;
+            return sg_log_error_errno(-ENOMEM, &err);
         r = sg_domain_lookup(ctx->conn, ref, &doms[0], &one, &err);
         if (r < 0) {
             free(doms);
-            return sg_report(r, &err), r;
+            return sg_log_error_errno(r, &err);
         }
         n = 1;
     } else {
         n = sg_domains_list(ctx->conn, false, &doms, &err);
         if (n < 0)
-            return sg_report(n, &err), n;
+            return sg_log_error_errno(n, &err);
     }
     /* One scan of /proc for all domains. */
     r = sg_domains_find_pids(&ctx->fs, doms, (size_t)n);
@@ -91,7 +92,7 @@ static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g
         if (r < 0)
             sg_log_error("%s: %s", ctx->fs.proc_path, strerror(-r));
         else
-            sg_report(-ENOMEM, &err);
+            sg_log_error_errno(-ENOMEM, &err);
         return r < 0 ? r : -ENOMEM;
     }
     for (int i = 0; i < n; i++) {
@@ -161,11 +162,11 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
     for (size_t i = 0; i < g->n; i++) {
         r = sg_watch_setup(&ctx->fs, &g->w[i], &err);
         if (r < 0)
-            return sg_report(r, &err), r;
+            return sg_log_error_errno(r, &err);
     }
     r = sg_sampler_init(&g->s, g->cfg.ring_length);
     if (r < 0)
-        return sg_report(r, &err), r;
+        return sg_log_error_errno(r, &err);
 
     t0 = now_s();
     for (unsigned tick = 0; tick < o->count; tick++) {
@@ -175,7 +176,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
             sleep_until(t0 + o->interval_s * tick);
         r = sg_collect_host(&ctx->fs, &h, &err);
         if (r < 0)
-            return sg_report(r, &err), r;
+            return sg_log_error_errno(r, &err);
         sg_sampler_push_host(&g->s, &h);
         if (o->record)
             record_line(o->record, "host", NULL, sg_host_facts_to_json(&h));
@@ -185,7 +186,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
 
             r = sg_diag_tick_dom(&ctx->fs, &g->cfg, w, no_probe, &g->s, &d, &err);
             if (r < 0)
-                return sg_report(r, &err), r;
+                return sg_log_error_errno(r, &err);
             if (o->record)
                 record_line(o->record, "domain", w, sg_dom_facts_to_json(&d));
         }
@@ -195,7 +196,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
 
     g->v = calloc(g->n + 1, sizeof(*g->v));
     if (!g->v)
-        return sg_report(-ENOMEM, &err), -ENOMEM;
+        return sg_log_error_errno(-ENOMEM, &err);
     for (size_t i = 0; i < g->n; i++)
         sg_sampler_verdict(&g->s, g->w[i].d.uuid, g->cfg.window_s, &g->cfg.verdict, &g->v[i]);
     return 0;
@@ -237,97 +238,4 @@ void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict
         fprintf(f, "  %-24s %s\n", v->ev[i].key, sg_fmt_safe(v->ev[i].text, text, sizeof(text)));
     if (v->missing[0])
         fprintf(f, "  missing: %s\n", sg_fmt_safe(v->missing, text, sizeof(text)));
-}
-
-static void print_table(FILE *f, const struct sg_diag *g)
-{
-    fprintf(f, " %-4s %-24s %-22s %s\n", "Id", "Name", "Verdict", "Confidence");
-    fprintf(f, "%s\n", "--------------------------------------------------------------------");
-    for (size_t i = 0; i < g->n; i++) {
-        char id[16], name[512];
-
-        snprintf(id, sizeof(id), g->w[i].d.id >= 0 ? "%d" : "-", g->w[i].d.id);
-        fprintf(f, " %-4s %-24s %-22s %.2f\n", id, sg_fmt_safe(g->w[i].d.name, name, sizeof(name)),
-                sg_verdict_name(g->v[i].kind), g->v[i].confidence);
-    }
-}
-
-/* ---- diagnose ----------------------------------------------------------------- */
-
-enum { DG_OPT_ALL, DG_OPT_INTERVAL, DG_OPT_COUNT, DG_OPT_JSON, DG_OPT_CONFIG, DG_OPT_RECORD };
-const struct sg_opt_def sg_diagnose_opts[] = {
-    [DG_OPT_ALL] = { "all", NULL, "every running domain (the default without DOMAIN)" },
-    [DG_OPT_INTERVAL] = { "interval", "S", "seconds between ticks (default 1)" },
-    [DG_OPT_COUNT] = { "count", "N", "ticks to take (default 2; rates need 2)" },
-    [DG_OPT_JSON] = { "json", NULL, "print JSON" },
-    [DG_OPT_CONFIG] = { "config", "FILE", "configuration file (default " SG_CONFIG_DEFAULT_PATH ")" },
-    [DG_OPT_RECORD] = { "record", "FILE", "append every tick's facts to FILE as JSON Lines" },
-    { NULL, NULL, NULL },
-};
-
-int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int i_all,
-                         int i_interval, int i_count, struct sg_diag_opts *o)
-{
-    double interval = 1, count = 2;
-
-    if (a->argc && i_all >= 0 && a->set[i_all]) {
-        sg_log_error("give either DOMAIN or --all, not both");
-        return -EINVAL;
-    }
-    if (sg_opt_number(opts, a, i_interval, 0, 3600, &interval) < 0 ||
-        (i_count >= 0 && sg_opt_number(opts, a, i_count, 1, 100000, &count) < 0))
-        return -EINVAL;
-    o->domain = a->argc ? a->argv[0] : NULL;
-    o->interval_s = interval;
-    o->count = (unsigned)count;
-    o->probe_guests = true;
-    return 0;
-}
-
-int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a)
-{
-    struct sg_diag g = {0};
-    struct sg_diag_opts o = {0};
-    _cleanup_fclose_ FILE *rec = NULL;
-    int r;
-
-    if (sg_diag_parse_common(sg_diagnose_opts, a, DG_OPT_ALL, DG_OPT_INTERVAL, DG_OPT_COUNT, &o) < 0)
-        return 1;
-    if (a->set[DG_OPT_JSON])
-        ctx->json = true;
-    if (sg_diag_load_config(ctx, a->val[DG_OPT_CONFIG], &g.cfg) < 0)
-        return 1;
-    if (a->set[DG_OPT_RECORD]) {
-        rec = fopen(a->val[DG_OPT_RECORD], "ae");
-        if (!rec) {
-            char p[4096];
-            sg_log_error("%s: %s", sg_fmt_safe(a->val[DG_OPT_RECORD], p, sizeof(p)), strerror(errno));
-            sg_config_clear(&g.cfg);
-            return 1;
-        }
-        o.record = rec;
-    }
-    r = sg_diag_run(ctx, &o, &g);
-    if (r < 0) {
-        sg_diag_clear(&g);
-        return 1;
-    }
-    if (ctx->json) {
-        json_object *root = json_object_new_object(), *arr = json_object_new_array();
-        json_object_object_add(root, "interval_s", json_object_new_double(o.interval_s));
-        json_object_object_add(root, "count", json_object_new_uint64(o.count));
-        json_object_object_add(root, "window_s", json_object_new_double(g.cfg.window_s));
-        json_object_object_add(root, "config", g.cfg.path[0] ? json_object_new_string(g.cfg.path) : NULL);
-        for (size_t i = 0; i < g.n; i++)
-            json_object_array_add(arr, sg_verdict_to_json(&g.w[i], &g.v[i]));
-        json_object_object_add(root, "domains", arr);
-        sg_json_print(ctx->out, root);
-        json_object_put(root);
-    } else {
-        print_table(ctx->out, &g);
-        for (size_t i = 0; i < g.n; i++)
-            sg_verdict_print(ctx->out, &g.w[i], &g.v[i]);
-    }
-    sg_diag_clear(&g);
-    return 0;
 }

@@ -4,9 +4,9 @@
 
 #include <stdio.h>
 
-#include "agent/cli.h"
-#include "agent/collect.h"
-#include "agent/config.h"
+#include "agent/core/context.h"
+#include "agent/core/collect.h"
+#include "agent/core/config.h"
 #include "policies/sampler.h"
 
 struct sg_diag_opts {
@@ -27,10 +27,6 @@ struct sg_diag {
 
 /* Loads --config (or the default path, which may be absent). Logs and returns -errno. */
 int sg_diag_load_config(struct sg_ctx *ctx, const char *path, struct sg_config *cfg);
-
-/* Parses [DOMAIN|--all] --interval --count of a command (index -1: the command lacks it). */
-int sg_diag_parse_common(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int i_all,
-                         int i_interval, int i_count, struct sg_diag_opts *o);
 
 /*
  * Takes o->count ticks o->interval_s apart (host facts, each domain's facts,

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "figures.h"
+#include "agent/core/figures.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "cli.h"
+#include "util/fmt.h"
 
 static struct sg_fig *push(struct sg_figs *f, enum sg_fig_kind kind, const char *key,
                            const char *fmt, va_list ap)

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "hostprobe/sg-util.h"
+#include "util/sg-util.h"
 
 enum sg_fig_kind {
     SG_FIG_SECTION, /* a heading in text, nothing in JSON */

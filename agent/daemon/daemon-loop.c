@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * swapguard agent: the long-running watcher.
+ * The daemon (`swapguard agent`): the long-running watcher.
  *
  * One thread, libvirt's default event loop (virEventRegisterDefaultImpl):
  *  - a read-write connection with a lifecycle event callback: a domain that
@@ -37,17 +37,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/apply.h"
-#include "agent/cli.h"
-#include "agent/collect.h"
-#include "agent/config.h"
-#include "agent/daemon.h"
-#include "agent/diagnose.h"
-#include "agent/report.h"
+#include "agent/actions/apply.h"
+#include "agent/core/context.h"
+#include "agent/core/collect.h"
+#include "agent/core/config.h"
+#include "agent/daemon/daemon.h"
+#include "agent/core/diagnose.h"
+#include "agent/report/report.h"
 #include "hostprobe/procfs.h"
+#include "util/fmt.h"
+#include "util/log.h"
 #include "policies/sampler.h"
-
-#define DEFAULT_URI "qemu:///system"
 
 /* One watched domain. */
 struct ag_dom {
@@ -827,16 +827,6 @@ static void on_signal(int watch, int fd, int events, void *opaque)
 
 /* ---- the command ------------------------------------------------------------------ */
 
-enum { AG_OPT_CONFIG, AG_OPT_MATCH, AG_OPT_TICKS };
-const struct sg_opt_def sg_agent_opts[] = {
-    [AG_OPT_CONFIG] = { "config", "FILE", "configuration file (default " SG_CONFIG_DEFAULT_PATH
-                                          "; SIGHUP reloads it)" },
-    [AG_OPT_MATCH] = { "match", "GLOB", "watch only the domains whose name matches the shell "
-                                        "pattern GLOB (default: all)" },
-    [AG_OPT_TICKS] = { "ticks", "N", "exit after N ticks (for tests; default: until SIGTERM)" },
-    { NULL, NULL, NULL },
-};
-
 static void agent_free(struct agent *a)
 {
     if (a->tick_timer >= 0)
@@ -863,13 +853,13 @@ static void agent_free(struct agent *a)
     release_lock(a->lock_fd);
 }
 
-int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *args)
+int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
 {
     struct agent a = {
         .ctx = ctx,
-        .uri = ctx->uri ? ctx->uri : DEFAULT_URI,
-        .config_path = args->val[AG_OPT_CONFIG],
-        .match = args->val[AG_OPT_MATCH],
+        .uri = ctx->uri ? ctx->uri : SG_DEFAULT_URI,
+        .config_path = o->config_path,
+        .match = o->match,
         .lifecycle_id = -1,
         .teardown_timer = -1,
         .reconnect_timer = -1,
@@ -879,22 +869,19 @@ int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *args)
         .lock_fd = -1,
     };
     char p[PATH_MAX], match[512];
-    double ticks = 0;
     sigset_t sigs;
-    int r, rc = 1;
+    int r, rc = -EINVAL;
 
-    if (sg_opt_number(sg_agent_opts, args, AG_OPT_TICKS, 1, 1e9, &ticks) < 0)
-        return 1;
-    a.max_ticks = (uint64_t)ticks;
+    a.max_ticks = o->max_ticks;
     if (ctx->readonly) {
         sg_log_error("the agent needs a read-write libvirt connection (guest probes, reports, "
                      "remedies); drop -r/--readonly");
-        return 1;
+        return -EPERM;
     }
     a.cfg = calloc(1, sizeof(*a.cfg));
     if (!a.cfg) {
         sg_log_error("%s", strerror(ENOMEM));
-        return 1;
+        return -ENOMEM;
     }
     if (sg_diag_load_config(ctx, a.config_path, a.cfg) < 0 || sg_ctx_fs(ctx) < 0 ||
         take_lock(a.cfg->lock_file, &a.lock_fd) < 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "agent/daemon.h"
+#include "agent/daemon/daemon.h"
 
 double sg_agent_backoff_s(unsigned attempt, double max_s)
 {

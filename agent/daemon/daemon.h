@@ -60,3 +60,20 @@ struct sg_agent_step sg_agent_decide(struct sg_agent_track *t, const struct sg_v
 
 /* After a reconnect: the next verdict counts as a change (rereport); the stall episode goes on. */
 void sg_agent_track_rereport(struct sg_agent_track *t);
+
+/* ---- the loop (daemon-loop.c) ---- */
+
+struct sg_ctx;
+
+struct sg_daemon_opts {
+    const char *config_path; /* --config; NULL: SG_CONFIG_DEFAULT_PATH, which may be absent */
+    const char *match;       /* shell pattern of the domain names to watch; NULL: all */
+    uint64_t max_ticks;      /* exit after this many ticks (tests); 0: until SIGTERM */
+};
+
+/*
+ * Runs the daemon on ctx until SIGTERM/SIGINT (returns 0) or o->max_ticks.
+ * Logs every event; returns -errno (logged) when it cannot start: -EPERM
+ * under a read-only connection, a bad config, the lock held by another agent.
+ */
+int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o);

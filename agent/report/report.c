@@ -16,11 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/report.h"
+#include "agent/report/report.h"
+#include "config.h"
 
-#ifndef SWAPGUARD_VERSION
-#define SWAPGUARD_VERSION "unknown"
-#endif
 
 /* The last verdict of enum sg_verdict_kind (policies/verdict.h): the state set of the textfile. */
 #define VERDICT_LAST SG_VERDICT_HOST_SWAP_STALL

@@ -88,9 +88,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "agent/cli.h"
-#include "agent/collect.h"
-#include "agent/config.h"
+#include "agent/core/context.h"
+#include "util/fmt.h"
+#include "util/log.h"
+#include "agent/core/collect.h"
+#include "agent/core/config.h"
 #include "policies/verdict.h"
 
 #define SG_REPORT_NS "https://swapguard.dev/xmlns/report/1"

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/config.h"
+#include "agent/core/config.h"
 
 #define SHIPPED SG_TEST_DATA "/../../etc/swapguard.conf"
 

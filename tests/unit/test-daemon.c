@@ -7,8 +7,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "agent/config.h"
-#include "agent/daemon.h"
+#include "agent/core/config.h"
+#include "agent/daemon/daemon.h"
 
 Test(backoff, doubles_from_one_second_up_to_the_cap)
 {

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/report.h"
+#include "agent/report/report.h"
 #include "policies/sampler.h"
 
 #define NOW 1795341600.25 /* 2026-11-22 10:00:00.250 UTC */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/sg-test.h"
+#include "sg-test.h"
 #include "guestprobe/evidence.h"
 
 /* ---- captured ---------------------------------------------------------- */

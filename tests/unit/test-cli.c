@@ -4,7 +4,7 @@
 #include <criterion/redirect.h>
 #include <string.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 
 Test(cli_table, every_command_and_option_has_help)
 {

@@ -11,7 +11,7 @@
 
 #include "hostprobe/cgroup.h"
 #include "hostprobe/hostmem.h"
-#include "hostprobe/kv.h"
+#include "util/kv.h"
 #include "hostprobe/procfs.h"
 #include "hostprobe/smaps.h"
 

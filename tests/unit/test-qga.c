@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/sg-test.h"
-#include "guestprobe/agent.h"
+#include "sg-test.h"
+#include "guestprobe/qga.h"
 #include "guestprobe/replies.h"
 
 /* ---- captured ---------------------------------------------------------- */

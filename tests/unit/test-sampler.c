@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/collect.h"
+#include "agent/core/collect.h"
 #include "policies/sampler.h"
 
 /* Replays tests/data/scenarios/NAME into s (ring of cap ticks). */

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "guestprobe/agent-channel.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/hostmem.h"
@@ -479,15 +478,6 @@ Test(hybrid, emulator_subgroup_has_its_own_pressure_file)
     buf = read_tree_file("hybrid", rel);
     cr_assert(strncmp(buf, "some ", 5) == 0);
     free(buf);
-}
-
-Test(hybrid, live_domain_xml_agent_connected)
-{
-    char *xml = read_tree_file("hybrid", "domain-sgcap-squeezed.xml");
-
-    cr_assert_eq(gp_agent_channel_state(xml), GP_AGENT_CONNECTED);
-    cr_assert(strstr(xml, fact(&facts, "SQ", "UUID")));
-    free(xml);
 }
 
 /* ---- v1: the same capture without the cgroup2 mount ------------------------ */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/sg-test.h"
+#include "sg-test.h"
 #include "guestprobe/probe.h"
 
 /* Replaces the first occurrence of from in s (malloc'd) by to. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <string.h>
 
-#include "guestprobe/agent-channel.h"
+#include "guestprobe/qga-channel.h"
+#include "sg-test.h"
 
 /* Hand-written: malformed XML and a domain without channels. Real domain XML
- * with an agent channel is in tests/data (test-fixtures.c). */
+ * with an agent channel is the captured live XML of the squeezed guest. */
 Test(agent_channel, malformed_xml)
 {
     cr_assert_eq(gp_agent_channel_state("<domain><devices>"), -EINVAL);
@@ -27,4 +29,14 @@ Test(agent_channel, entity_expansion_is_not_network)
                       "name='org.qemu.guest_agent.0' state='&e;'/></channel></devices></domain>";
     int r = gp_agent_channel_state(xml);
     cr_assert(r == GP_AGENT_DISCONNECTED || r == -EINVAL, "got %d", r);
+}
+
+/* Captured by scripts/capture-fixtures.sh: the live XML of a running guest with qemu-ga up. */
+Test(agent_channel, captured_live_domain_xml_is_connected)
+{
+    char *xml = sg_test_slurp("hybrid/domain-sgcap-squeezed.xml", NULL);
+
+    cr_assert_eq(gp_agent_channel_state(xml), GP_AGENT_CONNECTED);
+    cr_assert(strstr(xml, "org.qemu.guest_agent.0"));
+    free(xml);
 }

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swapguard domswap: every host-side figure of one domain, with its source. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "agent/cli/sampling.h"
+#include "guestprobe/qga-channel.h"
+#include "hostprobe/smaps.h"
+
+enum { DOMSWAP_OPT_INTERVAL, DOMSWAP_OPT_JSON };
+static const struct sg_opt_def domswap_opts[] = {
+    [DOMSWAP_OPT_INTERVAL] = OPT_INTERVAL,
+    [DOMSWAP_OPT_JSON] = OPT_JSON,
+    { NULL, NULL, NULL },
+};
+
+/* The guest agent channel's state (gp_agent_channel_state) from dom's live XML; -EIO. */
+static int agent_state(virDomainPtr dom)
+{
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    int r;
+
+    if (!xml)
+        return -EIO;
+    r = gp_agent_channel_state(xml);
+    free(xml);
+    return r;
+}
+
+static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
+{
+    json_object *arr = json_object_new_array();
+    const struct sg_dom_sample *s = sg_latest(x);
+
+    for (int i = 0; x->running && i < s->n_vcpus; i++) {
+        const struct sg_vcpu_thread *t = &s->vcpus[i];
+        json_object *o = json_object_new_object();
+        double rate = NAN;
+
+        for (int j = 0; x->has_rate && j < x->s0.n_vcpus; j++)
+            if (x->s0.vcpus[j].tid == t->tid)
+                rate = sg_entry_rate(x, x->s0.vcpus[j].stat.majflt, t->stat.majflt);
+        json_object_object_add(o, "vcpu", json_object_new_int(t->vcpu));
+        json_object_object_add(o, "tid", json_object_new_int(t->tid));
+        json_object_object_add(o, "comm", json_object_new_string(t->stat.comm));
+        json_object_object_add(o, "accel", json_object_new_string(t->accel));
+        json_object_object_add(o, "state", json_object_new_string_len(&t->stat.state, 1));
+        json_object_object_add(o, "minflt", sg_json_u64(t->stat.minflt));
+        json_object_object_add(o, "majflt", sg_json_u64(t->stat.majflt));
+        json_object_object_add(o, "majflt_per_s", sg_json_double(rate));
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(obj, "vcpus", arr);
+}
+
+static void vcpu_print(const struct sg_ctx *ctx, const struct sg_dom_entry *x)
+{
+    const struct sg_dom_sample *s = sg_latest(x);
+    FILE *o = ctx->out;
+
+    fprintf(o, "\nvCPU threads (%s/%d/task/TID/stat; detail only)\n", ctx->fs.proc_path,
+            (int)x->d.pid);
+    fprintf(o, "  %-5s %-8s %-14s %-6s %-12s %-10s %s\n", "vCPU", "TID", "comm", "state",
+            "minflt", "majflt", "majflt/s");
+    for (int i = 0; i < s->n_vcpus; i++) {
+        const struct sg_vcpu_thread *t = &s->vcpus[i];
+        char comm[256], rate_s[32];
+        double rate = NAN;
+
+        for (int j = 0; x->has_rate && j < x->s0.n_vcpus; j++)
+            if (x->s0.vcpus[j].tid == t->tid)
+                rate = sg_entry_rate(x, x->s0.vcpus[j].stat.majflt, t->stat.majflt);
+        fprintf(o, "  %-5d %-8d %-14s %-6c %-12" PRIu64 " %-10" PRIu64 " %s\n", t->vcpu,
+                (int)t->tid, sg_fmt_safe(t->stat.comm, comm, sizeof(comm)), t->stat.state,
+                t->stat.minflt, t->stat.majflt, sg_fmt_rate(rate, rate_s, sizeof(rate_s)));
+    }
+}
+
+static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
+{
+    struct sg_error err = {0};
+    struct sg_dom_entry x = {0};
+    struct sg_guest_ram ram = {0};
+    struct sg_figs f = {0};
+    uint64_t rollup_swap = SG_NONE;
+    double interval;
+    char name[512];
+    virDomainPtr dom = NULL;
+    int r, agent;
+
+    if (sg_parse_interval(domswap_opts, a, DOMSWAP_OPT_INTERVAL, &interval) < 0)
+        return 1;
+    if (a->set[DOMSWAP_OPT_JSON])
+        ctx->json = true;
+    if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
+        return 1;
+    r = sg_domain_lookup(ctx->conn, a->argv[0], &x.d, &dom, &err);
+    if (r < 0)
+        return sg_log_error_errno(r, &err);
+    agent = agent_state(dom);
+    virDomainFree(dom);
+    sg_fmt_safe(x.d.name, name, sizeof(name));
+    if (x.d.id < 0) {
+        sg_log_error("domain '%s' is not running: there is no QEMU process to measure", name);
+        sg_domain_clear(&x.d);
+        return 1;
+    }
+    r = sg_domains_find_pids(&ctx->fs, &x.d, 1);
+    if (r < 0 || x.d.pid <= 0) {
+        sg_log_error("domain '%s': no process in %s carries '-uuid %s' (is swapguard running on "
+                     "this domain's hypervisor, with the right --proc-root?)",
+                     name, ctx->fs.proc_path, x.d.uuid);
+        sg_domain_clear(&x.d);
+        return 1;
+    }
+    r = sg_sample_entries(ctx, &x, 1, interval, true);
+    if (r == 0 && !x.running) {
+        sg_log_error("domain '%s': its QEMU process (pid %d) exited while being measured", name,
+                     (int)x.d.pid);
+        r = -ESRCH;
+    }
+    /* On demand only: both walk the page tables of QEMU. */
+    if (r == 0) {
+        r = sg_guest_ram_read(&ctx->fs, x.d.pid, x.d.max_memory_kib, &ram, &err);
+        if (r == 0)
+            r = sg_smaps_rollup_swap(&ctx->fs, x.d.pid, &rollup_swap, &err);
+        if (r < 0)
+            sg_log_error_errno(r, &err);
+    }
+    if (r < 0) {
+        sg_domain_clear(&x.d);
+        sg_dom_sample_clear(&x.s0);
+        sg_dom_sample_clear(&x.s1);
+        return 1;
+    }
+
+    sg_domain_figs(ctx, &x, &f);
+    if (ram.found)
+        sg_figs_section(&f, "Guest RAM (on demand: %s/%d/smaps, VMA %" PRIx64 "-%" PRIx64
+                        " of %" PRIu64 " KiB, %s%s%s)",
+                        ctx->fs.proc_path, (int)x.d.pid, ram.start, ram.end, ram.size_kib,
+                        ram.backing, ram.path[0] ? " " : "", ram.path);
+    else
+        sg_figs_section(&f, "Guest RAM: no VMA of exactly %" PRIu64 " KiB in %s/%d/smaps",
+                        x.d.max_memory_kib, ctx->fs.proc_path, (int)x.d.pid);
+    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_size_kib", ram.found ? ram.size_kib : SG_NONE,
+                "smaps Size of the guest-RAM VMA");
+    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_rss_kib", ram.found ? ram.rss_kib : SG_NONE,
+                "smaps Rss (+ hugetlb) of the guest-RAM VMA");
+    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_swap_kib", ram.found ? ram.swap_kib : SG_NONE,
+                "smaps Swap of the guest-RAM VMA: guest RAM in host swap");
+    sg_figs_str(&f, "guest_ram_backing", ram.found ? ram.backing : NULL,
+                "smaps mapping path and KernelPageSize");
+    sg_figs_u64(&f, SG_FIG_KIB, "smaps_rollup_swap_kib", rollup_swap,
+                "%s/%d/smaps_rollup Swap (includes shmem/memfd swap VmSwap misses)",
+                ctx->fs.proc_path, (int)x.d.pid);
+    sg_figs_section(&f, "Guest agent");
+    sg_figs_str(&f, "guest_agent", agent >= 0 ? gp_agent_channel_state_name(agent) : NULL,
+                "virDomainGetXMLDesc channel org.qemu.guest_agent.0");
+
+    if (ctx->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "interval_s", sg_json_double(interval));
+        sg_figs_to_json(&f, o, true);
+        vcpu_figs_json(&x, o);
+        sg_json_print(ctx->out, o);
+        json_object_put(o);
+    } else {
+        sg_figs_print(&f, ctx->out);
+        vcpu_print(ctx, &x);
+    }
+    sg_figs_free(&f);
+    sg_domain_clear(&x.d);
+    sg_dom_sample_clear(&x.s0);
+    sg_dom_sample_clear(&x.s1);
+    return 0;
+}
+
+const struct sg_cmd_def sg_cmd_def_domswap = {
+    .name = "domswap",
+        .synopsis_args = "DOMAIN",
+        .min_args = 1,
+        .max_args = 1,
+        .opts = domswap_opts,
+        .summary = "every host-side memory figure of one domain, with its source",
+        .help = "DOMAIN is a name, UUID or id. Shows the QEMU process (status, stat), its memory\n"
+                "cgroup (swap, major faults, limits), PSI, the vCPU threads' faults, and, read\n"
+                "on demand from /proc/PID/smaps, the guest-RAM VMA's RSS and swap and\n"
+                "smaps_rollup Swap. smaps walks QEMU's page tables: this command is for\n"
+                "diagnosis, not for polling.",
+        .handler = cmd_domswap,
+};

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/cli/sampling.h"
+#include "policies/rates.h"
+
+/* --interval of a sampling command: seconds between its two samples, default 1. */
+int sg_parse_interval(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx,
+                          double *out)
+{
+    *out = 1.0;
+    return sg_opt_number(opts, a, idx, 0, 3600, out);
+}
+
+void sg_sleep_s(double s)
+{
+    struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+
+void sg_entries_free(struct sg_dom_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sg_domain_clear(&e[i].d);
+        sg_dom_sample_clear(&e[i].s0);
+        sg_dom_sample_clear(&e[i].s1);
+    }
+    free(e);
+}
+
+/*
+ * Locates and samples every active domain of e[], twice, interval seconds apart.
+ * A process that vanishes only marks its domain not running; other read
+ * errors (permission, malformed files) are reported once and fail the command.
+ */
+int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, double interval,
+                          bool with_vcpus)
+{
+    struct sg_error err = {0};
+    int r;
+
+    for (size_t i = 0; i < n; i++) {
+        struct sg_dom_entry *x = &e[i];
+
+        if (x->d.pidfile_pid && x->d.pid && x->d.pidfile_pid != x->d.pid) {
+            char name[512];
+            sg_log_warning("domain '%s': %s/libvirt/qemu/%s.pid names pid %d, but pid %d runs "
+                           "with its UUID; using %d",
+                           sg_fmt_safe(x->d.name, name, sizeof(name)), ctx->fs.run_path,
+                           sg_fmt_safe(x->d.name, name, sizeof(name)), (int)x->d.pidfile_pid,
+                           (int)x->d.pid, (int)x->d.pid);
+        }
+        if (x->d.id < 0 || x->d.pid <= 0)
+            continue;
+        r = sg_cgroup_locate(&ctx->fs, x->d.pid, &x->cg, &err);
+        if (r == -ESRCH)
+            continue;
+        if (r < 0)
+            return sg_log_error_errno(r, &err);
+        r = sg_dom_sample_read(&ctx->fs, x->d.pid, &x->cg, with_vcpus, &x->s0, &err);
+        if (r == -ESRCH)
+            continue;
+        if (r < 0)
+            return sg_log_error_errno(r, &err);
+        x->running = true;
+    }
+    if (interval <= 0)
+        return 0;
+    sg_sleep_s(interval);
+    for (size_t i = 0; i < n; i++) {
+        struct sg_dom_entry *x = &e[i];
+
+        if (!x->running)
+            continue;
+        r = sg_dom_sample_read(&ctx->fs, x->d.pid, &x->cg, with_vcpus, &x->s1, &err);
+        if (r == -ESRCH) {
+            x->running = false; /* stopped between the samples */
+            continue;
+        }
+        if (r < 0)
+            return sg_log_error_errno(r, &err);
+        x->has_rate = true;
+    }
+    return 0;
+}
+
+const struct sg_dom_sample *sg_latest(const struct sg_dom_entry *x)
+{
+    return x->has_rate ? &x->s1 : &x->s0;
+}
+
+double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t after)
+{
+    if (!x->has_rate)
+        return NAN;
+    return sg_counter_rate(before, after, sg_timespec_diff_s(&x->s0.t, &x->s1.t));
+}
+
+const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2)
+{
+    return cg->memory_version == 1 ? v1 : v2;
+}
+
+/* The psi_{some,full}_{avg10,avg60,avg300,total_us} rows of a memory.pressure file; p NULL: none. */
+void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p)
+{
+    bool some = p != NULL, full = p && p->has_full;
+
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", some ? p->some.avg10 : NAN, "some avg10");
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", some ? p->some.avg60 : NAN, "some avg60");
+    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", some ? p->some.avg300 : NAN, "some avg300");
+    sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", some ? p->some.total_us : SG_NONE,
+                "some total, microseconds");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10", full ? p->full.avg10 : NAN, "full avg10");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60", full ? p->full.avg60 : NAN, "full avg60");
+    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300", full ? p->full.avg300 : NAN, "full avg300");
+    sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us", full ? p->full.total_us : SG_NONE,
+                "full total, microseconds");
+}
+
+/* Every per-domain figure of the O(1) sample, with its source (list and domswap). */
+void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f)
+{
+    const struct sg_dom_sample *s = sg_latest(x);
+    const struct sg_cgroup *cg = &x->cg;
+    const char *pp = ctx->fs.proc_path, *sp = ctx->fs.sys_path;
+    int pid = (int)x->d.pid;
+    bool run = x->running, mem = run && cg->memory_version;
+    const uint64_t none = SG_NONE;
+
+    sg_figs_section(f, "Domain");
+    sg_figs_str(f, "name", x->d.name, "virDomainGetName");
+    sg_figs_str(f, "uuid", x->d.uuid, "virDomainGetUUIDString");
+    sg_figs_int(f, "id", x->d.id >= 0 ? x->d.id : SG_FIG_NULL_INT, "virDomainGetID");
+    sg_figs_str(f, "state", sg_domain_state_name(x->d.state), "virDomainGetInfo state");
+    sg_figs_int(f, "pid", run ? pid : SG_FIG_NULL_INT, "%s/*/cmdline carrying -uuid %s", pp,
+                x->d.uuid);
+    sg_figs_u64(f, SG_FIG_KIB, "memory_kib", x->d.memory_kib, "virDomainGetInfo memory");
+    sg_figs_u64(f, SG_FIG_KIB, "max_memory_kib", x->d.max_memory_kib, "virDomainGetInfo maxMem");
+
+    sg_figs_section(f, "QEMU process (%s/%d/status, %s/%d/stat)", pp, pid, pp, pid);
+    sg_figs_u64(f, SG_FIG_KIB, "vm_rss_kib", run ? s->status.vm_rss_kib : none, "status VmRSS");
+    sg_figs_u64(f, SG_FIG_KIB, "rss_anon_kib", run ? s->status.rss_anon_kib : none, "status RssAnon");
+    sg_figs_u64(f, SG_FIG_KIB, "rss_file_kib", run ? s->status.rss_file_kib : none, "status RssFile");
+    sg_figs_u64(f, SG_FIG_KIB, "rss_shmem_kib", run ? s->status.rss_shmem_kib : none,
+                "status RssShmem");
+    sg_figs_u64(f, SG_FIG_KIB, "vm_swap_kib", run ? s->status.vm_swap_kib : none,
+                "status VmSwap (anonymous only, not shmem/memfd)");
+    sg_figs_u64(f, SG_FIG_KIB, "vm_lck_kib", run ? s->status.vm_lck_kib : none, "status VmLck");
+    sg_figs_u64(f, SG_FIG_KIB, "hugetlb_pages_kib", run ? s->status.hugetlb_pages_kib : none,
+                "status HugetlbPages");
+    sg_figs_u64(f, SG_FIG_COUNT, "minflt", run ? s->stat.minflt : none, "stat field 10");
+    sg_figs_u64(f, SG_FIG_COUNT, "majflt", run ? s->stat.majflt : none,
+                "stat field 12 (detail: async-PF swap-ins are charged to a kworker)");
+    sg_figs_double(f, SG_FIG_RATE, "majflt_per_s", sg_entry_rate(x, x->s0.stat.majflt, x->s1.stat.majflt),
+                   "stat field 12, two samples");
+
+    if (mem)
+        sg_figs_section(f, "Memory cgroup v%d (%s/%s)", cg->memory_version, sp, cg->memory_dir);
+    else
+        sg_figs_section(f, "Memory cgroup: %s", run ? "none of its own" : "domain not running");
+    sg_figs_int(f, "cgroup_version", mem ? cg->memory_version : SG_FIG_NULL_INT,
+                "%s/%d/cgroup", pp, pid);
+    sg_figs_str(f, "cgroup_memory_path", mem ? cg->memory_path : NULL,
+                "%s/%d/cgroup, walked up to memory.stat", pp, pid);
+    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_swap_bytes", mem ? s->cg.swap_bytes : none, "%s",
+                sg_v1v2(cg, "memory.stat total_swap", "memory.swap.current"));
+    sg_figs_u64(f, SG_FIG_COUNT, "cgroup_pgmajfault", mem ? s->cg.pgmajfault : none,
+                "%s (includes async-PF swap-ins)",
+                sg_v1v2(cg, "memory.stat total_pgmajfault", "memory.stat pgmajfault"));
+    sg_figs_double(f, SG_FIG_RATE, "cgroup_pgmajfault_per_s",
+                   mem ? sg_entry_rate(x, x->s0.cg.pgmajfault, x->s1.cg.pgmajfault) : NAN,
+                   "%s, two samples", sg_v1v2(cg, "total_pgmajfault", "pgmajfault"));
+    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_usage_bytes", mem ? s->cg.usage_bytes : none, "%s",
+                sg_v1v2(cg, "memory.usage_in_bytes", "memory.current"));
+    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_memory_limit_bytes", mem ? s->cg.limit_bytes : none,
+                "%s (null: unlimited)", sg_v1v2(cg, "memory.limit_in_bytes", "memory.max"));
+    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_swap_max_bytes", mem ? s->cg.swap_max_bytes : none,
+                "memory.swap.max, v2 only (null: unlimited or v1)");
+    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_memsw_limit_bytes", mem ? s->cg.memsw_limit_bytes : none,
+                "memory.memsw.limit_in_bytes = memory + swap, v1 only (null: unlimited or v2)");
+
+    if (run && cg->has_psi)
+        sg_figs_section(f, "Memory pressure (%s/%s/memory.pressure)", sp, cg->psi_dir);
+    else
+        sg_figs_section(f, "Memory pressure: %s",
+                        run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
+                            : "domain not running");
+    sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What list, domswap and hoststats share: the two-sample reading of domains and their figures. */
+#pragma once
+
+#include "agent/cli/cli.h"
+#include "agent/core/figures.h"
+#include "hostprobe/cgroup.h"
+#include "hostprobe/domains.h"
+#include "hostprobe/sample.h"
+
+/* The options every sampling command shares. */
+#define OPT_INTERVAL \
+    { "interval", "S", "seconds between the two samples that give the rates (default 1; 0: no rates)" }
+#define OPT_JSON { "json", NULL, "print one JSON document" }
+
+/* A domain with its QEMU process, memory cgroup and two samples. */
+struct sg_dom_entry {
+    struct sg_domain d;
+    struct sg_cgroup cg;
+    struct sg_dom_sample s0, s1;
+    bool running;  /* has a QEMU process we could read */
+    bool has_rate; /* s0 and s1 both read */
+};
+
+int sg_parse_interval(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx,
+                          double *out);
+void sg_sleep_s(double s);
+void sg_entries_free(struct sg_dom_entry *e, size_t n);
+int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, double interval,
+                          bool with_vcpus);
+const struct sg_dom_sample *sg_latest(const struct sg_dom_entry *x);
+double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t after);
+const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2);
+void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p);
+void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "agent/core/context.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "util/log.h"
+
+int sg_ctx_fs(struct sg_ctx *ctx)
+{
+    struct sg_error err = {0};
+    char msg[PATH_MAX + 512];
+    int r;
+
+    if (ctx->fs.proc_fd >= 0)
+        return 0;
+    r = sg_fs_open(&ctx->fs, ctx->proc_root, ctx->sys_root, &err);
+    if (r < 0)
+        sg_log_error("%s", sg_error_format(&err, msg, sizeof(msg)));
+    return r;
+}
+
+int sg_ctx_connect(struct sg_ctx *ctx, bool write)
+{
+    const char *uri = ctx->uri ? ctx->uri : SG_DEFAULT_URI;
+
+    if (ctx->conn && (ctx->conn_rw || !write))
+        return 0;
+    if (write && ctx->readonly) {
+        sg_log_error("this command needs a read-write libvirt connection; drop -r/--readonly");
+        return -EPERM;
+    }
+    if (ctx->conn) {
+        virConnectClose(ctx->conn);
+        ctx->conn = NULL;
+    }
+    ctx->conn = write ? virConnectOpen(uri) : virConnectOpenReadOnly(uri);
+    if (!ctx->conn) {
+        sg_log_error("cannot connect to libvirt at '%s': %s; is libvirtd running? "
+                     "Start it ('systemctl start libvirtd', or 'libvirtd -d') or pass -c URI",
+                     uri, virGetLastErrorMessage());
+        return -EIO;
+    }
+    ctx->conn_rw = write;
+    return 0;
+}

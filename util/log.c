@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Messages carry operator and guest input (domain names, URIs, file contents):
+ * control and non-ASCII bytes are printed as \xNN, so that a message stays one
+ * line and cannot drive the terminal. Backslashes stay as they are (cgroup
+ * paths such as machine-qemu\x2d1 are printed as the kernel names them).
+ */
+static void log_line(const char *prefix, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+
+    fputs(prefix, stderr);
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        fputs("(out of memory formatting this message)\n", stderr);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+    free(msg);
+}
+
+void sg_log_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("swapguard: ", fmt, ap);
+    va_end(ap);
+}
+
+void sg_log_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("swapguard: warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void sg_log_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("swapguard: ", fmt, ap);
+    va_end(ap);
+}
+
+int sg_log_error_errno(int r, const struct sg_error *err)
+{
+    char msg[PATH_MAX + 512];
+
+    if (err && (err->file[0] || err->msg[0])) {
+        sg_error_format(err, msg, sizeof(msg));
+        if (r == -EACCES && !strstr(msg, "run as root"))
+            sg_log_error("%s (run as root)", msg);
+        else
+            sg_log_error("%s", msg);
+    } else {
+        sg_log_error("%s", strerror(r < 0 ? -r : r));
+    }
+    return r < 0 ? r : -EIO;
+}
