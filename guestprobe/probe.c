@@ -40,9 +40,9 @@ void gp_probe_result_clear(struct gp_probe_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-static void part_set(struct gp_probe_result *r, enum gp_part p, enum gp_agent_state s,
+static void part_set(struct gp_probe_result *r, enum gp_part p, enum gp_qga_state s,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void part_set(struct gp_probe_result *r, enum gp_part p, enum gp_agent_state s,
+static void part_set(struct gp_probe_result *r, enum gp_part p, enum gp_qga_state s,
                      const char *fmt, ...)
 {
     va_list ap;
@@ -57,9 +57,9 @@ static void part_set(struct gp_probe_result *r, enum gp_part p, enum gp_agent_st
 }
 
 /* Maps a parser's error to a part state. */
-static enum gp_agent_state parse_state(int r)
+static enum gp_qga_state parse_state(int r)
 {
-    return r == -EREMOTEIO ? GP_AGENT_FAILED : GP_AGENT_INVALID_REPLY;
+    return r == -EREMOTEIO ? GP_QGA_FAILED : GP_QGA_INVALID_REPLY;
 }
 
 static bool enabled(const struct gp_probe_result *r, enum gp_cmd c)
@@ -74,10 +74,10 @@ static bool allowed(struct gp_probe_result *r, enum gp_part p, enum gp_cmd c)
     case GP_CMD_ENABLED:
         return true;
     case GP_CMD_DISABLED:
-        part_set(r, p, GP_AGENT_BLOCKED, "%s is blocked in qemu-ga", gp_cmd_name(c));
+        part_set(r, p, GP_QGA_BLOCKED, "%s is blocked in qemu-ga", gp_cmd_name(c));
         return false;
     default:
-        part_set(r, p, GP_AGENT_UNSUPPORTED, "this qemu-ga does not offer %s", gp_cmd_name(c));
+        part_set(r, p, GP_QGA_UNSUPPORTED, "this qemu-ga does not offer %s", gp_cmd_name(c));
         return false;
     }
 }
@@ -117,11 +117,11 @@ size_t gp_cpustats_rates(const struct gp_cpustats_sample *a, const struct gp_cpu
 static int cpustats_sample(struct gp_agent *a, struct gp_probe_result *r, struct gp_cpustats_sample *s)
 {
     _cleanup_free_ char *reply = NULL;
-    enum gp_agent_state st;
+    enum gp_qga_state st;
     int n;
 
-    st = gp_agent_command(a, "{\"execute\":\"guest-get-cpustats\"}", &reply);
-    if (st != GP_AGENT_OK) {
+    st = gp_qga_command(a, "{\"execute\":\"guest-get-cpustats\"}", &reply);
+    if (st != GP_QGA_OK) {
         part_set(r, GP_PART_CPUSTATS, st, "guest-get-cpustats: %s", a->last_error);
         return -EIO;
     }
@@ -146,16 +146,16 @@ static int mem_file(struct gp_probe_result *r, const char *name, const char *buf
     if (k == -ENOMEM)
         return k;
     if (k < 0)
-        r->part[GP_PART_MEM].state = GP_AGENT_INVALID_REPLY;
+        r->part[GP_PART_MEM].state = GP_QGA_INVALID_REPLY;
     return k;
 }
 
 static void mem_done(struct gp_probe_result *r, const char *how)
 {
-    if (r->part[GP_PART_MEM].state != GP_AGENT_OK)
+    if (r->part[GP_PART_MEM].state != GP_QGA_OK)
         return; /* a file was invalid: its message stays */
     if (!r->mem.has_meminfo)
-        part_set(r, GP_PART_MEM, GP_AGENT_INVALID_REPLY, "guest /proc/meminfo missing from %s", how);
+        part_set(r, GP_PART_MEM, GP_QGA_INVALID_REPLY, "guest /proc/meminfo missing from %s", how);
 }
 
 /*
@@ -170,7 +170,7 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
     struct gp_exec_status es = {0};
     struct gp_sections sec;
     json_object *req, *args, *argv;
-    enum gp_agent_state st;
+    enum gp_qga_state st;
     char why[GP_WHY_MAX];
     int64_t pid = 0;
     long delay_ms = 50;
@@ -193,12 +193,12 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
     json_object_object_add(args, "capture-output", json_object_new_boolean(1));
     json_object_object_add(req, "execute", json_object_new_string("guest-exec"));
     json_object_object_add(req, "arguments", args);
-    st = gp_agent_command(
+    st = gp_qga_command(
         a, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
         &reply);
     json_object_put(req);
 
-    if (st == GP_AGENT_OK) {
+    if (st == GP_QGA_OK) {
         k = gp_parse_exec(reply, &pid, why, sizeof(why));
         if (k < 0) {
             part_set(r, GP_PART_TASKS, parse_state(k), "%s", why);
@@ -206,7 +206,7 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
             return -EIO;
         }
     } else {
-        *blocked = st == GP_AGENT_BLOCKED;
+        *blocked = st == GP_QGA_BLOCKED;
         part_set(r, GP_PART_TASKS, st, "guest-exec: %s", a->last_error);
         part_set(r, GP_PART_KMSG, st, "guest-exec: %s", a->last_error);
         return -EIO;
@@ -219,8 +219,8 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
         ts.tv_sec = 0;
         ts.tv_nsec = delay_ms * 1000000L;
         /* Never sleep past the deadline (the last command needs 0.5 s). */
-        if (gp_agent_remaining_s(a) - 0.5 < (double)delay_ms / 1000.0) {
-            double left = gp_agent_remaining_s(a) - 0.5;
+        if (gp_qga_remaining_s(a) - 0.5 < (double)delay_ms / 1000.0) {
+            double left = gp_qga_remaining_s(a) - 0.5;
             ts.tv_nsec = left > 0 ? (long)(left * 1e9) : 0;
         }
         while (ts.tv_nsec > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -230,8 +230,8 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
         reply = NULL;
         snprintf(cmd, sizeof(cmd),
                  "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%" PRId64 "}}", pid);
-        st = gp_agent_command(a, cmd, &reply);
-        if (st != GP_AGENT_OK) {
+        st = gp_qga_command(a, cmd, &reply);
+        if (st != GP_QGA_OK) {
             part_set(r, GP_PART_TASKS, st, "guest-exec-status: %s", a->last_error);
             part_set(r, GP_PART_KMSG, st, "guest-exec-status: %s", a->last_error);
             return -EIO;
@@ -251,8 +251,8 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
 
     k = gp_split_sections(es.out ? es.out : "", es.out_len, &sec, why, sizeof(why));
     if (k < 0) {
-        part_set(r, GP_PART_TASKS, GP_AGENT_INVALID_REPLY, "%s", why);
-        part_set(r, GP_PART_KMSG, GP_AGENT_INVALID_REPLY, "%s", why);
+        part_set(r, GP_PART_TASKS, GP_QGA_INVALID_REPLY, "%s", why);
+        part_set(r, GP_PART_KMSG, GP_QGA_INVALID_REPLY, "%s", why);
         gp_exec_status_clear(&es);
         return -EIO;
     }
@@ -260,22 +260,22 @@ static int run_script(struct gp_agent *a, const struct gp_probe_opts *o, struct 
     r->via_exec = true;
 
     if (!sec.tasks) {
-        part_set(r, GP_PART_TASKS, GP_AGENT_INVALID_REPLY, "guest-exec output has no @tasks section");
+        part_set(r, GP_PART_TASKS, GP_QGA_INVALID_REPLY, "guest-exec output has no @tasks section");
     } else {
         k = gp_parse_tasks(sec.tasks, sec.tasks_len, &r->tasks, r->part[GP_PART_TASKS].why,
                            sizeof(r->part[GP_PART_TASKS].why));
         if (k == -ENOMEM)
             goto oom;
         if (k < 0)
-            r->part[GP_PART_TASKS].state = GP_AGENT_INVALID_REPLY;
+            r->part[GP_PART_TASKS].state = GP_QGA_INVALID_REPLY;
     }
     if (!sec.dmesg) {
-        part_set(r, GP_PART_KMSG, GP_AGENT_INVALID_REPLY, "guest-exec output has no @dmesg section");
+        part_set(r, GP_PART_KMSG, GP_QGA_INVALID_REPLY, "guest-exec output has no @dmesg section");
     } else {
         k = gp_parse_kmsg(sec.dmesg, sec.dmesg_len, o->hung_since_us, &r->hung,
                           r->part[GP_PART_KMSG].why, sizeof(r->part[GP_PART_KMSG].why));
         if (k < 0)
-            r->part[GP_PART_KMSG].state = GP_AGENT_INVALID_REPLY;
+            r->part[GP_PART_KMSG].state = GP_QGA_INVALID_REPLY;
     }
     if (sec.meminfo && mem_file(r, "meminfo", sec.meminfo, sec.meminfo_len) == -ENOMEM)
         goto oom;
@@ -295,12 +295,12 @@ oom:
 }
 
 /* guest-file-open/read/close of one /proc file into *data (malloc'd). */
-static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char **data, size_t *len,
+static enum gp_qga_state read_file(struct gp_agent *a, const char *path, char **data, size_t *len,
                                      char *why, size_t why_size)
 {
     _cleanup_free_ char *reply = NULL;
     _cleanup_free_ char *buf = NULL;
-    enum gp_agent_state st, ret = GP_AGENT_OK;
+    enum gp_qga_state st, ret = GP_QGA_OK;
     size_t n = 0;
     int64_t h;
     char cmd[256];
@@ -311,8 +311,8 @@ static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char 
     /* path is one of three fixed strings: no escaping needed. */
     snprintf(cmd, sizeof(cmd),
              "{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\",\"mode\":\"r\"}}", path);
-    st = gp_agent_command(a, cmd, &reply);
-    if (st != GP_AGENT_OK) {
+    st = gp_qga_command(a, cmd, &reply);
+    if (st != GP_QGA_OK) {
         snprintf(why, why_size, "guest-file-open %s: %.200s", path, a->last_error);
         return st;
     }
@@ -321,7 +321,7 @@ static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char 
         return parse_state(k);
     buf = malloc(GP_FILE_MAX + 1);
     if (!buf)
-        return GP_AGENT_FAILED;
+        return GP_QGA_FAILED;
     for (;;) {
         char *chunk = NULL;
         size_t cl = 0;
@@ -332,8 +332,8 @@ static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char 
         snprintf(cmd, sizeof(cmd),
                  "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" PRId64 ",\"count\":%d}}",
                  h, GP_FILE_MAX);
-        st = gp_agent_command(a, cmd, &reply);
-        if (st != GP_AGENT_OK) {
+        st = gp_qga_command(a, cmd, &reply);
+        if (st != GP_QGA_OK) {
             snprintf(why, why_size, "guest-file-read %s: %.200s", path, a->last_error);
             ret = st;
             break;
@@ -346,7 +346,7 @@ static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char 
         if (n + cl > GP_FILE_MAX) {
             free(chunk);
             snprintf(why, why_size, "guest %s larger than %d bytes", path, GP_FILE_MAX);
-            ret = GP_AGENT_INVALID_REPLY;
+            ret = GP_QGA_INVALID_REPLY;
             break;
         }
         memcpy(buf + n, chunk, cl);
@@ -360,14 +360,14 @@ static enum gp_agent_state read_file(struct gp_agent *a, const char *path, char 
     reply = NULL;
     snprintf(cmd, sizeof(cmd), "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" PRId64 "}}",
              h);
-    if (gp_agent_remaining_s(a) >= 0.5)
-        (void)gp_agent_command(a, cmd, &reply);
-    if (ret != GP_AGENT_OK)
+    if (gp_qga_remaining_s(a) >= 0.5)
+        (void)gp_qga_command(a, cmd, &reply);
+    if (ret != GP_QGA_OK)
         return ret;
     buf[n] = '\0';
     *data = TAKE_PTR(buf);
     *len = n;
-    return GP_AGENT_OK;
+    return GP_QGA_OK;
 }
 
 /* The memory files through guest-file-*. Returns 0 or -ENOMEM. */
@@ -382,26 +382,26 @@ static int read_mem_files(struct gp_agent *a, struct gp_probe_result *r)
     if (!allowed(r, GP_PART_MEM, GP_CMD_FILE_OPEN) || !allowed(r, GP_PART_MEM, GP_CMD_FILE_READ) ||
         !allowed(r, GP_PART_MEM, GP_CMD_FILE_CLOSE))
         return 0;
-    part_set(r, GP_PART_MEM, GP_AGENT_OK, NULL);
+    part_set(r, GP_PART_MEM, GP_QGA_OK, NULL);
     memset(&r->mem, 0, sizeof(r->mem));
     r->via_exec = false;
     for (size_t i = 0; i < SG_ELEMENTSOF(files); i++) {
         _cleanup_free_ char *data = NULL;
         char why[GP_WHY_MAX] = "";
-        enum gp_agent_state st;
+        enum gp_qga_state st;
         size_t len;
 
         st = read_file(a, files[i].path, &data, &len, why, sizeof(why));
-        if (st != GP_AGENT_OK) {
+        if (st != GP_QGA_OK) {
             /* No PSI in the guest kernel: the open fails; that is not an error. */
-            if (files[i].optional && st == GP_AGENT_FAILED)
+            if (files[i].optional && st == GP_QGA_FAILED)
                 continue;
             part_set(r, GP_PART_MEM, st, "%s", why);
             return 0;
         }
         if (mem_file(r, files[i].name, data, len) == -ENOMEM)
             return -ENOMEM;
-        if (r->part[GP_PART_MEM].state != GP_AGENT_OK)
+        if (r->part[GP_PART_MEM].state != GP_QGA_OK)
             return 0;
     }
     mem_done(r, "the file reads");
@@ -412,12 +412,12 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
 {
     _cleanup_free_ char *reply = NULL;
     struct gp_cpustats_sample first = {0};
-    enum gp_agent_state st;
+    enum gp_qga_state st;
     bool have_first = false, blocked = false, exec_ok;
     int k;
 
-    st = gp_agent_command(a, "{\"execute\":\"guest-info\"}", &reply);
-    if (st == GP_AGENT_OK) {
+    st = gp_qga_command(a, "{\"execute\":\"guest-info\"}", &reply);
+    if (st == GP_QGA_OK) {
         k = gp_parse_guest_info(reply, &r->info, r->part[GP_PART_AGENT].why,
                                 sizeof(r->part[GP_PART_AGENT].why));
         if (k < 0)
@@ -426,11 +426,11 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
         snprintf(r->part[GP_PART_AGENT].why, sizeof(r->part[GP_PART_AGENT].why), "guest-info: %.200s",
                  a->last_error);
     }
-    if (st != GP_AGENT_OK) {
+    if (st != GP_QGA_OK) {
         r->part[GP_PART_AGENT].state = st;
         /* Without guest-info nothing else is asked: each part says why. */
         for (int p = GP_PART_TASKS; p <= GP_PART_OSINFO; p++)
-            part_set(r, (enum gp_part)p, st, "no guest-info (%s)", gp_agent_state_name(st));
+            part_set(r, (enum gp_part)p, st, "no guest-info (%s)", gp_qga_state_name(st));
         return 0;
     }
 
@@ -448,9 +448,9 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
             goto oom;
         exec_ok = k == 0;
         if (blocked)
-            part_set(r, GP_PART_TASKS, GP_AGENT_BLOCKED, "unavailable: guest-exec blocked");
-    } else if (r->part[GP_PART_TASKS].state == GP_AGENT_BLOCKED) {
-        part_set(r, GP_PART_TASKS, GP_AGENT_BLOCKED, "unavailable: %s blocked",
+            part_set(r, GP_PART_TASKS, GP_QGA_BLOCKED, "unavailable: guest-exec blocked");
+    } else if (r->part[GP_PART_TASKS].state == GP_QGA_BLOCKED) {
+        part_set(r, GP_PART_TASKS, GP_QGA_BLOCKED, "unavailable: %s blocked",
                  gp_cmd_name(r->info.cmds[GP_CMD_EXEC] == GP_CMD_DISABLED ? GP_CMD_EXEC
                                                                           : GP_CMD_EXEC_STATUS));
     } else {
@@ -458,28 +458,28 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
         snprintf(why, sizeof(why), "%s", r->part[GP_PART_TASKS].why);
         part_set(r, GP_PART_TASKS, r->part[GP_PART_TASKS].state, "unavailable: %s", why);
     }
-    if (!exec_ok && r->part[GP_PART_TASKS].state != GP_AGENT_OK && !r->via_exec)
+    if (!exec_ok && r->part[GP_PART_TASKS].state != GP_QGA_OK && !r->via_exec)
         part_set(r, GP_PART_KMSG, r->part[GP_PART_TASKS].state, "%s", r->part[GP_PART_TASKS].why);
     /* Memory from the file commands when the script gave none. */
-    if (!exec_ok || r->part[GP_PART_MEM].state != GP_AGENT_OK) {
+    if (!exec_ok || r->part[GP_PART_MEM].state != GP_QGA_OK) {
         bool files = enabled(r, GP_CMD_FILE_OPEN) && enabled(r, GP_CMD_FILE_READ) &&
                      enabled(r, GP_CMD_FILE_CLOSE);
         if (exec_ok && !files) {
             /* keep the script's "invalid reply" for memory */
-        } else if (gp_agent_remaining_s(a) >= 0.5) {
+        } else if (gp_qga_remaining_s(a) >= 0.5) {
             k = read_mem_files(a, r);
             if (k < 0)
                 goto oom;
         } else {
-            part_set(r, GP_PART_MEM, GP_AGENT_TIMED_OUT, "probe deadline reached");
+            part_set(r, GP_PART_MEM, GP_QGA_TIMED_OUT, "probe deadline reached");
         }
     }
 
     if (allowed(r, GP_PART_OSINFO, GP_CMD_GET_OSINFO)) {
         free(reply);
         reply = NULL;
-        st = gp_agent_command(a, "{\"execute\":\"guest-get-osinfo\"}", &reply);
-        if (st != GP_AGENT_OK) {
+        st = gp_qga_command(a, "{\"execute\":\"guest-get-osinfo\"}", &reply);
+        if (st != GP_QGA_OK) {
             part_set(r, GP_PART_OSINFO, st, "guest-get-osinfo: %s", a->last_error);
         } else {
             k = gp_parse_osinfo(reply, r->kernel_release, sizeof(r->kernel_release),
@@ -506,7 +506,7 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
         wait = o->rate_interval_s - sg_timespec_diff_s(&first.t, &now);
         if (wait < 0)
             wait = 0;
-        if (gp_agent_remaining_s(a) - wait < 1.0) {
+        if (gp_qga_remaining_s(a) - wait < 1.0) {
             snprintf(r->rate_note, sizeof(r->rate_note),
                      "one sample only: the timeout leaves no room for a second one %.1f s later",
                      o->rate_interval_s);
@@ -528,7 +528,7 @@ static int probe_agent(struct gp_agent *a, const struct gp_probe_opts *o, struct
                 snprintf(r->rate_note, sizeof(r->rate_note), "second sample failed: %.100s",
                          r->part[GP_PART_CPUSTATS].why);
                 gp_cpustats_sample_clear(&r->cpustats);
-                part_set(r, GP_PART_CPUSTATS, GP_AGENT_OK, NULL);
+                part_set(r, GP_PART_CPUSTATS, GP_QGA_OK, NULL);
             }
         }
     } else if (have_first) {
@@ -558,16 +558,16 @@ int gp_probe(virDomainPtr dom, const struct gp_probe_opts *o, struct gp_probe_re
     out->rate_interval_s = NAN;
     out->uptime_s = NAN;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    gp_agent_init(&a, dom, o->timeout_s);
+    gp_qga_init(&a, dom, o->timeout_s);
     a.transport = o->transport;
 
     /* Balloon first: it needs no agent and is there even when the agent hangs. */
     if (!dom) {
         gp_balloon_from_stats(NULL, 0, &out->balloon);
-        part_set(out, GP_PART_BALLOON, GP_AGENT_FAILED, "no domain");
+        part_set(out, GP_PART_BALLOON, GP_QGA_FAILED, "no domain");
     } else if (gp_balloon_read(dom, &out->balloon) < 0) {
         const char *m = virGetLastErrorMessage();
-        part_set(out, GP_PART_BALLOON, GP_AGENT_FAILED, "virDomainMemoryStats: ");
+        part_set(out, GP_PART_BALLOON, GP_QGA_FAILED, "virDomainMemoryStats: ");
         gp_copy_clean(out->part[GP_PART_BALLOON].why + strlen(out->part[GP_PART_BALLOON].why),
                       sizeof(out->part[GP_PART_BALLOON].why) - strlen(out->part[GP_PART_BALLOON].why),
                       m, strlen(m));
@@ -575,14 +575,14 @@ int gp_probe(virDomainPtr dom, const struct gp_probe_opts *o, struct gp_probe_re
 
     if (dom) {
         char *xml = virDomainGetXMLDesc(dom, 0);
-        out->channel = xml ? gp_agent_channel_state(xml) : -EIO;
+        out->channel = xml ? gp_qga_channel_state(xml) : -EIO;
         free(xml);
     } else {
-        out->channel = GP_AGENT_UNKNOWN;
+        out->channel = GP_QGA_UNKNOWN;
     }
-    if (out->channel == GP_AGENT_NOT_CONFIGURED) {
+    if (out->channel == GP_QGA_NOT_CONFIGURED) {
         for (int p = GP_PART_AGENT; p <= GP_PART_OSINFO; p++)
-            part_set(out, (enum gp_part)p, GP_AGENT_NO_CHANNEL,
+            part_set(out, (enum gp_part)p, GP_QGA_NO_CHANNEL,
                      "the domain has no org.qemu.guest_agent.0 channel");
         k = 0;
     } else {

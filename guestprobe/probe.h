@@ -21,7 +21,7 @@
  * The whole call takes at most timeout_s plus about 0.2 s of polling slack
  * when the agent answers or is absent; an agent that hangs inside one command
  * can add up to 1.5 s (libvirt's agent timeouts are whole seconds, and it
- * sends a guest-sync first: see gp_agent_command).
+ * sends a guest-sync first: see gp_qga_command).
  */
 #pragma once
 
@@ -52,7 +52,7 @@ enum gp_part {
 const char *gp_part_name(enum gp_part p);
 
 struct gp_part_status {
-    enum gp_agent_state state; /* GP_AGENT_OK when the part holds data */
+    enum gp_qga_state state; /* GP_QGA_OK when the part holds data */
     char why[GP_WHY_MAX];      /* when not OK: why (guest text has control bytes replaced) */
 };
 
@@ -84,7 +84,7 @@ struct gp_probe_opts {
 };
 
 struct gp_probe_result {
-    int channel;               /* enum gp_agent_channel_state, or -errno when the XML was unreadable */
+    int channel;               /* enum gp_qga_channel_state, or -errno when the XML was unreadable */
     struct gp_part_status part[GP_PART__MAX];
     struct gp_guest_info info; /* valid when part[GP_PART_AGENT] is OK */
 
@@ -110,7 +110,7 @@ struct gp_probe_result {
  * Probes dom (o may be NULL for the defaults). Every outcome that is about the
  * guest (no channel, not connected, blocked, timed out, invalid reply) is a
  * part status, not an error: returns 0 then. Returns -ENOMEM only. dom may be
- * NULL with a test transport (then channel is GP_AGENT_UNKNOWN and the balloon
+ * NULL with a test transport (then channel is GP_QGA_UNKNOWN and the balloon
  * part "failed"). Free with gp_probe_result_clear.
  */
 int gp_probe(virDomainPtr dom, const struct gp_probe_opts *o, struct gp_probe_result *out);

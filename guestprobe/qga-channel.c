@@ -6,18 +6,18 @@
 #include <libxml/xpath.h>
 #include <string.h>
 
-const char *gp_agent_channel_state_name(enum gp_agent_channel_state s)
+const char *gp_qga_channel_state_name(enum gp_qga_channel_state s)
 {
     static const char *const names[] = {
-        [GP_AGENT_NOT_CONFIGURED] = "not configured",
-        [GP_AGENT_UNKNOWN] = "configured",
-        [GP_AGENT_CONNECTED] = "connected",
-        [GP_AGENT_DISCONNECTED] = "not connected",
+        [GP_QGA_NOT_CONFIGURED] = "not configured",
+        [GP_QGA_UNKNOWN] = "configured",
+        [GP_QGA_CONNECTED] = "connected",
+        [GP_QGA_DISCONNECTED] = "not connected",
     };
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
-int gp_agent_channel_state(const char *xml)
+int gp_qga_channel_state(const char *xml)
 {
     xmlDocPtr doc;
     xmlXPathContextPtr ctx = NULL;
@@ -40,15 +40,15 @@ int gp_agent_channel_state(const char *xml)
     if (!obj)
         goto out;
     if (!obj->nodesetval || obj->nodesetval->nodeNr == 0) {
-        ret = GP_AGENT_NOT_CONFIGURED;
+        ret = GP_QGA_NOT_CONFIGURED;
     } else {
         xmlChar *state = xmlGetProp(obj->nodesetval->nodeTab[0], BAD_CAST "state");
         if (!state)
-            ret = GP_AGENT_UNKNOWN;
+            ret = GP_QGA_UNKNOWN;
         else if (xmlStrEqual(state, BAD_CAST "connected"))
-            ret = GP_AGENT_CONNECTED;
+            ret = GP_QGA_CONNECTED;
         else
-            ret = GP_AGENT_DISCONNECTED;
+            ret = GP_QGA_DISCONNECTED;
         xmlFree(state);
     }
 out:

@@ -4,14 +4,14 @@
 
 #include <stdbool.h>
 
-enum gp_agent_channel_state {
-    GP_AGENT_NOT_CONFIGURED = 0, /* no <channel> with target name org.qemu.guest_agent.0 */
-    GP_AGENT_UNKNOWN,            /* configured; libvirt reports no state (inactive domain) */
-    GP_AGENT_CONNECTED,          /* <target ... state='connected'/>: qemu-ga has the port open */
-    GP_AGENT_DISCONNECTED,       /* state='disconnected' */
+enum gp_qga_channel_state {
+    GP_QGA_NOT_CONFIGURED = 0, /* no <channel> with target name org.qemu.guest_agent.0 */
+    GP_QGA_UNKNOWN,            /* configured; libvirt reports no state (inactive domain) */
+    GP_QGA_CONNECTED,          /* <target ... state='connected'/>: qemu-ga has the port open */
+    GP_QGA_DISCONNECTED,       /* state='disconnected' */
 };
 
-const char *gp_agent_channel_state_name(enum gp_agent_channel_state s);
+const char *gp_qga_channel_state_name(enum gp_qga_channel_state s);
 
 /*
  * Parses domain XML (virDomainGetXMLDesc) with libxml2 and returns the state
@@ -19,4 +19,4 @@ const char *gp_agent_channel_state_name(enum gp_agent_channel_state s);
  * type='virtio' name='org.qemu.guest_agent.0'>. Returns the state (>= 0), or
  * -EINVAL when xml is not well-formed domain XML.
  */
-int gp_agent_channel_state(const char *xml);
+int gp_qga_channel_state(const char *xml);

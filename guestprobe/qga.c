@@ -37,17 +37,17 @@ const char *gp_cmd_avail_name(enum gp_cmd_avail a)
     return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
 
-const char *gp_agent_state_name(enum gp_agent_state s)
+const char *gp_qga_state_name(enum gp_qga_state s)
 {
     static const char *const names[] = {
-        [GP_AGENT_OK] = "connected",
-        [GP_AGENT_NO_CHANNEL] = "not configured",
-        [GP_AGENT_NOT_CONNECTED] = "not connected",
-        [GP_AGENT_BLOCKED] = "blocked",
-        [GP_AGENT_TIMED_OUT] = "timed out",
-        [GP_AGENT_INVALID_REPLY] = "invalid reply",
-        [GP_AGENT_FAILED] = "failed",
-        [GP_AGENT_UNSUPPORTED] = "not supported",
+        [GP_QGA_OK] = "connected",
+        [GP_QGA_NO_CHANNEL] = "not configured",
+        [GP_QGA_NOT_CONNECTED] = "not connected",
+        [GP_QGA_BLOCKED] = "blocked",
+        [GP_QGA_TIMED_OUT] = "timed out",
+        [GP_QGA_INVALID_REPLY] = "invalid reply",
+        [GP_QGA_FAILED] = "failed",
+        [GP_QGA_UNSUPPORTED] = "not supported",
     };
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -271,7 +271,7 @@ bad:
     return -EBADMSG;
 }
 
-void gp_agent_init(struct gp_agent *a, virDomainPtr dom, int timeout_s)
+void gp_qga_init(struct gp_agent *a, virDomainPtr dom, int timeout_s)
 {
     memset(a, 0, sizeof(*a));
     a->dom = dom;
@@ -279,7 +279,7 @@ void gp_agent_init(struct gp_agent *a, virDomainPtr dom, int timeout_s)
     a->deadline.tv_sec += timeout_s > 0 ? timeout_s : GP_TIMEOUT_DEFAULT_S;
 }
 
-double gp_agent_remaining_s(const struct gp_agent *a)
+double gp_qga_remaining_s(const struct gp_agent *a)
 {
     struct timespec now;
 
@@ -288,25 +288,25 @@ double gp_agent_remaining_s(const struct gp_agent *a)
            (double)(a->deadline.tv_nsec - now.tv_nsec) / 1e9;
 }
 
-enum gp_agent_state gp_agent_classify_error(int code, const char *message)
+enum gp_qga_state gp_qga_classify_error(int code, const char *message)
 {
     const char *m = message ? message : "";
 
     if (code == VIR_ERR_AGENT_UNRESPONSIVE)
-        return GP_AGENT_NOT_CONNECTED;
+        return GP_QGA_NOT_CONNECTED;
     if (code == VIR_ERR_OPERATION_TIMEOUT)
-        return GP_AGENT_TIMED_OUT;
+        return GP_QGA_TIMED_OUT;
     /* qemu-ga answers a blocked command with {"error": {"class": "CommandNotFound",
      * "desc": "The command guest-exec has been disabled for this instance"}}, which
      * libvirt turns into an error carrying that desc. */
     if (strstr(m, "has been disabled") || strstr(m, "CommandDisabled"))
-        return GP_AGENT_BLOCKED;
-    return GP_AGENT_FAILED;
+        return GP_QGA_BLOCKED;
+    return GP_QGA_FAILED;
 }
 
-enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, char **reply)
+enum gp_qga_state gp_qga_command(struct gp_agent *a, const char *cmd_json, char **reply)
 {
-    double left = gp_agent_remaining_s(a);
+    double left = gp_qga_remaining_s(a);
     int timeout;
     char *r;
 
@@ -314,7 +314,7 @@ enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, c
     a->last_error[0] = '\0';
     if (left < 0.5) {
         snprintf(a->last_error, sizeof(a->last_error), "probe deadline reached");
-        return GP_AGENT_TIMED_OUT;
+        return GP_QGA_TIMED_OUT;
     }
     /* libvirt may spend up to `timeout` on its guest-sync, then up to `timeout`
      * on the command itself: give each half of what is left. */
@@ -327,7 +327,7 @@ enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, c
 
         r = a->transport->command(a->transport->data, cmd_json, timeout, &code, tmsg, sizeof(tmsg));
         if (!r) {
-            enum gp_agent_state s = gp_agent_classify_error(code, tmsg);
+            enum gp_qga_state s = gp_qga_classify_error(code, tmsg);
             gp_copy_clean(a->last_error, sizeof(a->last_error), tmsg, strlen(tmsg));
             return s;
         }
@@ -336,19 +336,19 @@ enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, c
     }
     if (!r) {
         virErrorPtr e = virGetLastError();
-        enum gp_agent_state s = gp_agent_classify_error(e ? e->code : 0, e ? e->message : NULL);
+        enum gp_qga_state s = gp_qga_classify_error(e ? e->code : 0, e ? e->message : NULL);
         const char *msg = e && e->message ? e->message : "unknown libvirt error";
         gp_copy_clean(a->last_error, sizeof(a->last_error), msg, strlen(msg));
-        if (s == GP_AGENT_NOT_CONNECTED && gp_agent_remaining_s(a) <= 0 &&
+        if (s == GP_QGA_NOT_CONNECTED && gp_qga_remaining_s(a) <= 0 &&
             strstr(msg, "not connected") == NULL)
-            s = GP_AGENT_TIMED_OUT;
+            s = GP_QGA_TIMED_OUT;
         return s;
     }
     if (strnlen(r, (size_t)GP_REPLY_MAX + 1) > GP_REPLY_MAX) {
         snprintf(a->last_error, sizeof(a->last_error), "reply longer than %d bytes", GP_REPLY_MAX);
         free(r);
-        return GP_AGENT_INVALID_REPLY;
+        return GP_QGA_INVALID_REPLY;
     }
     *reply = r;
-    return GP_AGENT_OK;
+    return GP_QGA_OK;
 }

@@ -90,18 +90,18 @@ char *gp_copy_clean(char *dst, size_t size, const char *src, size_t n);
 int gp_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *out_len);
 
 /* Outcome of talking to the agent, as the report shows it. */
-enum gp_agent_state {
-    GP_AGENT_OK = 0,          /* answered */
-    GP_AGENT_NO_CHANNEL,      /* no org.qemu.guest_agent.0 channel in the domain XML */
-    GP_AGENT_NOT_CONNECTED,   /* libvirt: VIR_ERR_AGENT_UNRESPONSIVE (qemu-ga not running/answering) */
-    GP_AGENT_BLOCKED,         /* the command is disabled in qemu-ga */
-    GP_AGENT_TIMED_OUT,       /* our deadline passed */
-    GP_AGENT_INVALID_REPLY,   /* the reply failed the checks above */
-    GP_AGENT_FAILED,          /* any other libvirt or agent error */
-    GP_AGENT_UNSUPPORTED,     /* the agent does not list the command (too old) */
+enum gp_qga_state {
+    GP_QGA_OK = 0,          /* answered */
+    GP_QGA_NO_CHANNEL,      /* no org.qemu.guest_agent.0 channel in the domain XML */
+    GP_QGA_NOT_CONNECTED,   /* libvirt: VIR_ERR_AGENT_UNRESPONSIVE (qemu-ga not running/answering) */
+    GP_QGA_BLOCKED,         /* the command is disabled in qemu-ga */
+    GP_QGA_TIMED_OUT,       /* our deadline passed */
+    GP_QGA_INVALID_REPLY,   /* the reply failed the checks above */
+    GP_QGA_FAILED,          /* any other libvirt or agent error */
+    GP_QGA_UNSUPPORTED,     /* the agent does not list the command (too old) */
 };
 
-const char *gp_agent_state_name(enum gp_agent_state s);
+const char *gp_qga_state_name(enum gp_qga_state s);
 
 /* A transport for tests: answers one agent command like virDomainQemuAgentCommand
  * (a malloc'd reply, or NULL with *code = a virErrorNumber and msg filled). */
@@ -120,19 +120,19 @@ struct gp_agent {
 };
 
 /* Starts a probe of dom that must end within timeout_s seconds (>= 1). */
-void gp_agent_init(struct gp_agent *a, virDomainPtr dom, int timeout_s);
+void gp_qga_init(struct gp_agent *a, virDomainPtr dom, int timeout_s);
 
 /* Seconds left before the deadline (may be <= 0). */
-double gp_agent_remaining_s(const struct gp_agent *a);
+double gp_qga_remaining_s(const struct gp_agent *a);
 
 /*
  * Sends one JSON command with virDomainQemuAgentCommand (or a->transport). The libvirt timeout
  * is half of the time left (at least 1 s), because libvirt may first spend up
- * to that long on a guest-sync. Returns GP_AGENT_OK and *reply (malloc'd,
+ * to that long on a guest-sync. Returns GP_QGA_OK and *reply (malloc'd,
  * at most GP_REPLY_MAX bytes), or another state, with a->last_error saying
  * why (libvirt's message, control bytes replaced).
  */
-enum gp_agent_state gp_agent_command(struct gp_agent *a, const char *cmd_json, char **reply);
+enum gp_qga_state gp_qga_command(struct gp_agent *a, const char *cmd_json, char **reply);
 
 /* Maps a libvirt error (code, message) of virDomainQemuAgentCommand to a state. */
-enum gp_agent_state gp_agent_classify_error(int code, const char *message);
+enum gp_qga_state gp_qga_classify_error(int code, const char *message);

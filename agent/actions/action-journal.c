@@ -38,7 +38,7 @@ static bool is_status(const char *s)
     return false;
 }
 
-const char *sg_jentry_str(json_object *e, const char *key)
+const char *sg_action_entry_str(json_object *e, const char *key)
 {
     json_object *v;
 
@@ -47,7 +47,7 @@ const char *sg_jentry_str(json_object *e, const char *key)
     return json_object_get_string(v);
 }
 
-json_object *sg_jentry_obj(json_object *e, const char *key)
+json_object *sg_action_entry_obj(json_object *e, const char *key)
 {
     json_object *v;
 
@@ -56,7 +56,7 @@ json_object *sg_jentry_obj(json_object *e, const char *key)
     return v;
 }
 
-int64_t sg_jentry_int(json_object *e, const char *key, int64_t dflt)
+int64_t sg_action_entry_int(json_object *e, const char *key, int64_t dflt)
 {
     json_object *v;
 
@@ -65,7 +65,7 @@ int64_t sg_jentry_int(json_object *e, const char *key, int64_t dflt)
     return json_object_get_int64(v);
 }
 
-const char *sg_journal_who(char *buf, size_t size)
+const char *sg_action_journal_who(char *buf, size_t size)
 {
     uid_t uid = getuid();
     struct passwd *pw = getpwuid(uid);
@@ -94,17 +94,17 @@ static bool entry_valid(json_object *e, size_t i, char *why, size_t why_size)
         snprintf(why, why_size, "entries[%zu]: not an object", i);
         return false;
     }
-    if (sg_jentry_int(e, "id", -1) <= 0) {
+    if (sg_action_entry_int(e, "id", -1) <= 0) {
         snprintf(why, why_size, "entries[%zu]: \"id\" missing or not a positive integer", i);
         return false;
     }
     for (size_t k = 0; k < SG_ELEMENTSOF(strings); k++) {
-        if (!sg_jentry_str(e, strings[k])) {
+        if (!sg_action_entry_str(e, strings[k])) {
             snprintf(why, why_size, "entries[%zu]: \"%s\" missing or not a string", i, strings[k]);
             return false;
         }
     }
-    if (!is_status(sg_jentry_str(e, "status"))) {
+    if (!is_status(sg_action_entry_str(e, "status"))) {
         snprintf(why, why_size, "entries[%zu]: \"status\" is not applying, applied, failed or rolled-back", i);
         return false;
     }
@@ -113,7 +113,7 @@ static bool entry_valid(json_object *e, size_t i, char *why, size_t why_size)
         snprintf(why, why_size, "entries[%zu]: \"time\" missing or not a number", i);
         return false;
     }
-    if (!sg_jentry_obj(e, "before") || !sg_jentry_obj(e, "after")) {
+    if (!sg_action_entry_obj(e, "before") || !sg_action_entry_obj(e, "after")) {
         snprintf(why, why_size, "entries[%zu]: \"before\" or \"after\" missing or not an object", i);
         return false;
     }
@@ -135,11 +135,11 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
         snprintf(why, why_size, "not a JSON object");
         return false;
     }
-    if (sg_jentry_int(root, "version", -1) != 1) {
+    if (sg_action_entry_int(root, "version", -1) != 1) {
         snprintf(why, why_size, "\"version\" is not 1 (a journal of another swapguard version?)");
         return false;
     }
-    next = sg_jentry_int(root, "next_id", -1);
+    next = sg_action_entry_int(root, "next_id", -1);
     if (next <= 0) {
         snprintf(why, why_size, "\"next_id\" missing or not a positive integer");
         return false;
@@ -160,14 +160,14 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
 
         if (!entry_valid(e, i, why, why_size))
             return false;
-        if (sg_jentry_int(e, "id", -1) >= next) {
+        if (sg_action_entry_int(e, "id", -1) >= next) {
             snprintf(why, why_size, "entries[%zu]: \"id\" is not below \"next_id\"", i);
             return false;
         }
         for (size_t k = 0; k < i; k++)
-            if (sg_jentry_int(json_object_array_get_idx(entries, k), "id", -1) == sg_jentry_int(e, "id", -1)) {
+            if (sg_action_entry_int(json_object_array_get_idx(entries, k), "id", -1) == sg_action_entry_int(e, "id", -1)) {
                 snprintf(why, why_size, "entries[%zu]: \"id\" %lld used twice", i,
-                         (long long)sg_jentry_int(e, "id", -1));
+                         (long long)sg_action_entry_int(e, "id", -1));
                 return false;
             }
     }
@@ -175,7 +175,7 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
 }
 
 /* Reads dir/journal.json into j->root, or an empty document when there is none. */
-static int load(struct sg_journal *j, int dfd, struct sg_error *err)
+static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
 {
     _cleanup_close_ int fd = -1;
     _cleanup_free_ char *buf = NULL;
@@ -186,12 +186,12 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
     json_object *root;
 
     /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
-    fd = openat(dfd, SG_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = openat(dfd, SG_ACTION_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno != ENOENT) {
             int r = -errno;
 
-            sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "%s", strerror(-r));
+            sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(-r));
             return r == -ELOOP ? -EINVAL : r;
         }
         j->root = json_object_new_object();
@@ -201,19 +201,19 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
         return 0;
     }
     if (fstat(fd, &st) < 0)
-        return sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
+        return sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
     if (!S_ISREG(st.st_mode)) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "not a regular file");
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "not a regular file");
         return -EINVAL;
     }
     if (st.st_mode & 022) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0,
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0,
                      "writable by group or others (mode %04o; expected 0600): refusing to trust it",
                      (unsigned)(st.st_mode & 07777));
         return -EINVAL;
     }
     if ((uint64_t)st.st_size > JOURNAL_MAX) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "larger than %u MiB", JOURNAL_MAX >> 20);
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "larger than %u MiB", JOURNAL_MAX >> 20);
         return -EFBIG;
     }
     buf = malloc((size_t)st.st_size + 1);
@@ -225,14 +225,14 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
+            return sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
         if (n == 0)
             break;
         len += (size_t)n;
     }
     buf[len] = '\0';
     if (memchr(buf, '\0', len)) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "NUL byte: not a JSON journal");
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "NUL byte: not a JSON journal");
         return -EINVAL;
     }
     tok = json_tokener_new();
@@ -250,7 +250,7 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
             }
     }
     if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "not valid JSON (%s)",
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "not valid JSON (%s)",
                      json_tokener_get_error(tok) == json_tokener_success
                          ? "trailing bytes after the document"
                          : json_tokener_error_desc(json_tokener_get_error(tok)));
@@ -260,7 +260,7 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
     }
     json_tokener_free(tok);
     if (!document_valid(root, why, sizeof(why))) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "%s", why);
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", why);
         json_object_put(root);
         return -EINVAL;
     }
@@ -269,7 +269,7 @@ static int load(struct sg_journal *j, int dfd, struct sg_error *err)
 }
 
 /* Writes j->root to a temporary file in the directory, fsyncs it, renames it over the journal. */
-static int save(struct sg_journal *j, struct sg_error *err)
+static int save(struct sg_action_journal *j, struct sg_error *err)
 {
     _cleanup_close_ int dfd = -1, fd = -1;
     char tmp[64];
@@ -280,7 +280,7 @@ static int save(struct sg_journal *j, struct sg_error *err)
     dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return sg_error_set(err, j->dir, NULL, 0, "%s", strerror(errno)), -errno;
-    snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", SG_JOURNAL_FILE, (long)getpid());
+    snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", SG_ACTION_JOURNAL_FILE, (long)getpid());
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return sg_error_set(err, j->dir, tmp, 0, "%s", strerror(errno)), -errno;
@@ -301,7 +301,7 @@ static int save(struct sg_journal *j, struct sg_error *err)
         r = errno ? -errno : -EIO;
         goto fail;
     }
-    if (renameat(dfd, tmp, dfd, SG_JOURNAL_FILE) < 0) {
+    if (renameat(dfd, tmp, dfd, SG_ACTION_JOURNAL_FILE) < 0) {
         r = -errno;
         goto fail;
     }
@@ -313,7 +313,7 @@ fail:
     return r;
 }
 
-int sg_journal_open(struct sg_journal *j, const char *dir, struct sg_error *err)
+int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct sg_error *err)
 {
     _cleanup_close_ int dfd = -1;
     struct stat st;
@@ -346,17 +346,17 @@ int sg_journal_open(struct sg_journal *j, const char *dir, struct sg_error *err)
         if (errno != EINTR) {
             r = -errno;
             sg_error_set(err, dir, "journal.lock", 0, "flock: %s", strerror(-r));
-            sg_journal_close(j);
+            sg_action_journal_close(j);
             return r;
         }
     }
     r = load(j, dfd, err);
     if (r < 0)
-        sg_journal_close(j);
+        sg_action_journal_close(j);
     return r;
 }
 
-void sg_journal_close(struct sg_journal *j)
+void sg_action_journal_close(struct sg_action_journal *j)
 {
     if (!j)
         return;
@@ -367,7 +367,7 @@ void sg_journal_close(struct sg_journal *j)
     j->lock_fd = -1;
 }
 
-json_object *sg_journal_entries(const struct sg_journal *j)
+json_object *sg_action_journal_entries(const struct sg_action_journal *j)
 {
     json_object *a = NULL;
 
@@ -376,21 +376,21 @@ json_object *sg_journal_entries(const struct sg_journal *j)
     return a;
 }
 
-json_object *sg_journal_get(const struct sg_journal *j, unsigned id)
+json_object *sg_action_journal_get(const struct sg_action_journal *j, unsigned id)
 {
-    json_object *a = sg_journal_entries(j);
+    json_object *a = sg_action_journal_entries(j);
     size_t n = a ? json_object_array_length(a) : 0;
 
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(a, i);
 
-        if (sg_jentry_int(e, "id", -1) == (int64_t)id)
+        if (sg_action_entry_int(e, "id", -1) == (int64_t)id)
             return e;
     }
     return NULL;
 }
 
-int sg_journal_add(struct sg_journal *j, const char *action, const char *target, const char *uuid,
+int sg_action_journal_add(struct sg_action_journal *j, const char *action, const char *target, const char *uuid,
                    json_object *before, json_object *after, unsigned *id, struct sg_error *err)
 {
     json_object *e, *next;
@@ -408,7 +408,7 @@ int sg_journal_add(struct sg_journal *j, const char *action, const char *target,
     if (n >= (int64_t)UINT_MAX) { /* *id is unsigned, and next_id must stay <= UINT_MAX */
         json_object_put(before);
         json_object_put(after);
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "no id left (\"next_id\" %lld)", (long long)n);
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "no id left (\"next_id\" %lld)", (long long)n);
         return -EOVERFLOW;
     }
     e = json_object_new_object();
@@ -417,16 +417,16 @@ int sg_journal_add(struct sg_journal *j, const char *action, const char *target,
     json_object_object_add(e, "target", json_object_new_string(target));
     json_object_object_add(e, "uuid", uuid ? json_object_new_string(uuid) : NULL);
     json_object_object_add(e, "time", json_object_new_double(unix_now()));
-    json_object_object_add(e, "who", json_object_new_string(sg_journal_who(who, sizeof(who))));
+    json_object_object_add(e, "who", json_object_new_string(sg_action_journal_who(who, sizeof(who))));
     json_object_object_add(e, "status", json_object_new_string("applying"));
     json_object_object_add(e, "before", before);
     json_object_object_add(e, "after", after);
-    json_object_array_add(sg_journal_entries(j), e);
+    json_object_array_add(sg_action_journal_entries(j), e);
     json_object_object_add(j->root, "next_id", json_object_new_int64(n + 1));
     r = save(j, err);
     if (r < 0) {
         /* Not recorded: take it out again so that memory and disk agree. */
-        json_object *a = sg_journal_entries(j);
+        json_object *a = sg_action_journal_entries(j);
 
         json_object_array_del_idx(a, json_object_array_length(a) - 1, 1);
         json_object_object_add(j->root, "next_id", json_object_new_int64(n));
@@ -437,17 +437,17 @@ int sg_journal_add(struct sg_journal *j, const char *action, const char *target,
     return 0;
 }
 
-int sg_journal_set_status(struct sg_journal *j, unsigned id, const char *status, const char *note,
+int sg_action_journal_set_status(struct sg_action_journal *j, unsigned id, const char *status, const char *note,
                           struct sg_error *err)
 {
-    json_object *e = sg_journal_get(j, id);
+    json_object *e = sg_action_journal_get(j, id);
 
     if (!e) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "no entry %u", id);
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "no entry %u", id);
         return -ENOENT;
     }
     if (!is_status(status)) {
-        sg_error_set(err, j->dir, SG_JOURNAL_FILE, 0, "entry %u: '%s' is not a status", id, status);
+        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "entry %u: '%s' is not a status", id, status);
         return -EINVAL;
     }
     json_object_object_add(e, "status", json_object_new_string(status));

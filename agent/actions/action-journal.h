@@ -34,9 +34,9 @@
 
 #include "util/sg-util.h"
 
-#define SG_JOURNAL_FILE "journal.json"
+#define SG_ACTION_JOURNAL_FILE "journal.json"
 
-struct sg_journal {
+struct sg_action_journal {
     char dir[4096];
     int lock_fd;           /* -1 when not open */
     json_object *root;     /* the document */
@@ -49,16 +49,16 @@ struct sg_journal {
  * parse into the shape above: -EINVAL, err names the file and what is wrong
  * (nothing is rewritten then). -EACCES/-EPERM when not allowed (non-root).
  */
-int sg_journal_open(struct sg_journal *j, const char *dir, struct sg_error *err);
-/* Unlocks and frees. A closed journal, one a failed sg_journal_open left, or one initialised with
+int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct sg_error *err);
+/* Unlocks and frees. A closed journal, one a failed sg_action_journal_open left, or one initialised with
  * { .lock_fd = -1 } is fine (a zeroed one is not: fd 0). */
-void sg_journal_close(struct sg_journal *j);
+void sg_action_journal_close(struct sg_action_journal *j);
 
 /*
  * Appends an entry with status "applying" and saves. before/after are taken
  * over (json_object_put'd on failure too). *id gets its id. -errno (err).
  */
-int sg_journal_add(struct sg_journal *j, const char *action, const char *target, const char *uuid,
+int sg_action_journal_add(struct sg_action_journal *j, const char *action, const char *target, const char *uuid,
                    json_object *before, json_object *after, unsigned *id, struct sg_error *err);
 
 /*
@@ -66,18 +66,18 @@ int sg_journal_add(struct sg_journal *j, const char *action, const char *target,
  * sets rolled_back_time) and note (may be NULL), and saves. -ENOENT when there
  * is no such entry.
  */
-int sg_journal_set_status(struct sg_journal *j, unsigned id, const char *status, const char *note,
+int sg_action_journal_set_status(struct sg_action_journal *j, unsigned id, const char *status, const char *note,
                           struct sg_error *err);
 
 /* Entry id (borrowed), or NULL. */
-json_object *sg_journal_get(const struct sg_journal *j, unsigned id);
+json_object *sg_action_journal_get(const struct sg_action_journal *j, unsigned id);
 /* The entries array (borrowed). */
-json_object *sg_journal_entries(const struct sg_journal *j);
+json_object *sg_action_journal_entries(const struct sg_action_journal *j);
 
 /* "root (uid 0)", plus " via sudo by USER" when SUDO_USER is set: who acted, for the entry. */
-const char *sg_journal_who(char *buf, size_t size);
+const char *sg_action_journal_who(char *buf, size_t size);
 
 /* Convenience readers of an entry (NULL / 0 when absent or of another type). */
-const char *sg_jentry_str(json_object *e, const char *key);
-json_object *sg_jentry_obj(json_object *e, const char *key);
-int64_t sg_jentry_int(json_object *e, const char *key, int64_t dflt); /* dflt when absent or not an integer */
+const char *sg_action_entry_str(json_object *e, const char *key);
+json_object *sg_action_entry_obj(json_object *e, const char *key);
+int64_t sg_action_entry_int(json_object *e, const char *key, int64_t dflt); /* dflt when absent or not an integer */

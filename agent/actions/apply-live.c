@@ -136,12 +136,12 @@ static int dry_run_or_recheck(const struct sg_apply_req *req, const struct live_
 }
 
 /* Journals an entry or logs why not. */
-static int journal_add(struct sg_journal *j, const char *action, const char *target, const char *uuid,
+static int journal_add(struct sg_action_journal *j, const char *action, const char *target, const char *uuid,
                        json_object *before, json_object *after, unsigned *id)
 {
     struct sg_error err = { 0 };
     char buf[sizeof(err.msg) + PATH_MAX + 16];
-    int r = sg_journal_add(j, action, target, uuid, before, after, id, &err);
+    int r = sg_action_journal_add(j, action, target, uuid, before, after, id, &err);
 
     if (r < 0)
         sg_log_error("apply %s: cannot record the change, so nothing changed: %s", action,
@@ -150,12 +150,12 @@ static int journal_add(struct sg_journal *j, const char *action, const char *tar
 }
 
 /* Marks entry id; a journal that cannot be written now is logged (the change itself is done). */
-static void journal_status(struct sg_journal *j, unsigned id, const char *status, const char *note)
+static void journal_status(struct sg_action_journal *j, unsigned id, const char *status, const char *note)
 {
     struct sg_error err = { 0 };
     char buf[sizeof(err.msg) + PATH_MAX + 16];
 
-    if (sg_journal_set_status(j, id, status, note, &err) < 0)
+    if (sg_action_journal_set_status(j, id, status, note, &err) < 0)
         sg_log_warning("journal entry %u: cannot mark it %s: %s", id, status,
                        sg_error_format(&err, buf, sizeof(buf)));
 }
@@ -235,7 +235,7 @@ static const char *kib_text(unsigned long long kib, char *buf, size_t size)
     return buf;
 }
 
-static int swap_limit_v2(const struct sg_apply_req *req, struct sg_journal *j, struct live_dom *x)
+static int swap_limit_v2(const struct sg_apply_req *req, struct sg_action_journal *j, struct live_dom *x)
 {
     struct sg_ctx *ctx = req->ctx;
     char rel[PATH_MAX + 64], old[64], now[64];
@@ -285,7 +285,7 @@ static int swap_limit_v2(const struct sg_apply_req *req, struct sg_journal *j, s
     return 0;
 }
 
-static int swap_limit_v1(const struct sg_apply_req *req, struct sg_journal *j, struct live_dom *x)
+static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journal *j, struct live_dom *x)
 {
     struct sg_ctx *ctx = req->ctx;
     struct memtune m, again;
@@ -373,7 +373,7 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_journal *j, s
     return 0;
 }
 
-static int apply_swap_limit(const struct sg_apply_req *req, struct sg_journal *j)
+static int apply_swap_limit(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct live_dom x;
     int r = live_dom_find(req->ctx, req->target, "swap-limit", &x);
@@ -395,41 +395,41 @@ static int apply_swap_limit(const struct sg_apply_req *req, struct sg_journal *j
 /* The domain of entry e, running with the QEMU PID the entry recorded. */
 static int rollback_dom(struct sg_ctx *ctx, json_object *e, struct live_dom *x)
 {
-    const char *uuid = sg_jentry_str(e, "uuid");
+    const char *uuid = sg_action_entry_str(e, "uuid");
     int r;
 
     if (!uuid) {
         sg_log_error("rollback: the entry names no domain UUID");
         return -EINVAL;
     }
-    r = live_dom_find(ctx, uuid, sg_jentry_str(e, "action"), x);
+    r = live_dom_find(ctx, uuid, sg_action_entry_str(e, "action"), x);
     if (r < 0)
         return r;
-    if (sg_jentry_int(sg_jentry_obj(e, "before"), "pid", 0) != x->d.pid) {
+    if (sg_action_entry_int(sg_action_entry_obj(e, "before"), "pid", 0) != x->d.pid) {
         sg_log_error("rollback: domain '%s' restarted since (QEMU PID %lld then, %d now): the live change "
                      "ended with that QEMU; nothing to undo", x->safe,
-                     (long long)sg_jentry_int(sg_jentry_obj(e, "before"), "pid", 0), (int)x->d.pid);
+                     (long long)sg_action_entry_int(sg_action_entry_obj(e, "before"), "pid", 0), (int)x->d.pid);
         return -ESTALE;
     }
     return 0;
 }
 
-static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                                json_object *e, bool force, FILE *out)
 {
-    json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
-    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
+    json_object *before = sg_action_entry_obj(e, "before"), *after = sg_action_entry_obj(e, "after");
+    unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
     struct live_dom x;
     int r = rollback_dom(ctx, e, &x);
 
     if (r < 0)
         goto out;
-    if (sg_jentry_int(before, "cgroup_version", 0) == 2) {
+    if (sg_action_entry_int(before, "cgroup_version", 0) == 2) {
         char rel[PATH_MAX + 64], now[64];
-        const char *old = sg_jentry_str(before, "swap_max");
+        const char *old = sg_action_entry_str(before, "swap_max");
 
         snprintf(rel, sizeof(rel), "%s/memory.swap.max", x.cg.memory_dir);
-        if (!old || !sg_jentry_str(before, "file") || strcmp(sg_jentry_str(before, "file"), rel) != 0) {
+        if (!old || !sg_action_entry_str(before, "file") || strcmp(sg_action_entry_str(before, "file"), rel) != 0) {
             sg_log_error("rollback %u: the entry's cgroup file is not domain '%s''s %s", id, x.safe, rel);
             r = -ESTALE;
             goto out;
@@ -449,7 +449,7 @@ static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, 
         fprintf(out, "domain '%s': memory.swap.max restored to %s\n", x.safe, old);
     } else {
         struct memtune m;
-        int64_t hard = sg_jentry_int(before, "hard_limit_kib", -1), swap = sg_jentry_int(before, "swap_hard_limit_kib", -1);
+        int64_t hard = sg_action_entry_int(before, "hard_limit_kib", -1), swap = sg_action_entry_int(before, "swap_hard_limit_kib", -1);
         char b1[32], b2[32];
 
         if (hard <= 0 || swap <= 0) {
@@ -462,8 +462,8 @@ static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, 
             r = -EIO;
             goto out;
         }
-        if (((int64_t)m.hard_kib != sg_jentry_int(after, "hard_limit_kib", -2) ||
-             (int64_t)m.swap_hard_kib != sg_jentry_int(after, "swap_hard_limit_kib", -2)) && !force) {
+        if (((int64_t)m.hard_kib != sg_action_entry_int(after, "hard_limit_kib", -2) ||
+             (int64_t)m.swap_hard_kib != sg_action_entry_int(after, "swap_hard_limit_kib", -2)) && !force) {
             sg_log_error("rollback %u: domain '%s' has hard_limit %s, swap_hard_limit %s, not what swapguard "
                          "set: changed since; refused (--force restores the old values anyway)", id, x.safe,
                          kib_text(m.hard_kib, b1, sizeof(b1)), kib_text(m.swap_hard_kib, b2, sizeof(b2)));
@@ -569,7 +569,7 @@ static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uin
     return 0;
 }
 
-static int apply_prefetch(const struct sg_apply_req *req, struct sg_journal *j)
+static int apply_prefetch(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     struct sg_error err = { 0 };
@@ -663,7 +663,7 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_journal *j)
     }
     vm_swap_now(&ctx->fs, x.d.pid, &swap_after);
     {
-        json_object *e = sg_journal_get(j, id), *after = sg_jentry_obj(e, "after");
+        json_object *e = sg_action_journal_get(j, id), *after = sg_action_entry_obj(e, "after");
 
         if (after)
             json_object_object_add(after, "vm_swap_kib", json_object_new_int64((int64_t)swap_after));
@@ -699,7 +699,7 @@ static int write_oom_score_adj(const struct sg_fs *fs, pid_t pid, int adj)
     return 0;
 }
 
-static int apply_oom_protect(const struct sg_apply_req *req, struct sg_journal *j)
+static int apply_oom_protect(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     int target = req->cfg->rec.oom_score_adj_critical, old, now;
@@ -763,12 +763,12 @@ out:
     return r;
 }
 
-static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                                 json_object *e, bool force, FILE *out)
 {
-    json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
-    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
-    int64_t old = sg_jentry_int(before, "oom_score_adj", INT64_MIN);
+    json_object *before = sg_action_entry_obj(e, "before"), *after = sg_action_entry_obj(e, "after");
+    unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
+    int64_t old = sg_action_entry_int(before, "oom_score_adj", INT64_MIN);
     struct live_dom x;
     int now, r = rollback_dom(ctx, e, &x);
 
@@ -780,7 +780,7 @@ static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg,
         goto out;
     }
     r = sg_oom_score_adj_read(&ctx->fs, x.d.pid, &now);
-    if (r == 0 && now != sg_jentry_int(after, "oom_score_adj", INT64_MIN) && !force) {
+    if (r == 0 && now != sg_action_entry_int(after, "oom_score_adj", INT64_MIN) && !force) {
         sg_log_error("rollback %u: QEMU PID %d has oom_score_adj %d, not what swapguard set: changed since; "
                      "refused (--force restores %lld anyway)", id, (int)x.d.pid, now, (long long)old);
         r = -ESTALE;
@@ -863,7 +863,7 @@ static int swapoff_with_progress(const struct sg_fs *fs, const char *path, FILE 
     return -job.err;
 }
 
-static int apply_swapoff(const struct sg_apply_req *req, struct sg_journal *j)
+static int apply_swapoff(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     const struct sg_config *cfg = req->cfg;
@@ -981,13 +981,13 @@ out:
     return r;
 }
 
-static int rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+static int rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                             json_object *e, bool force, FILE *out)
 {
-    json_object *before = sg_jentry_obj(e, "before");
-    unsigned id = (unsigned)sg_jentry_int(e, "id", 0);
-    const char *dev = sg_jentry_str(before, "device");
-    int64_t prio = sg_jentry_int(before, "priority", INT64_MIN);
+    json_object *before = sg_action_entry_obj(e, "before");
+    unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
+    const char *dev = sg_action_entry_str(before, "device");
+    int64_t prio = sg_action_entry_int(before, "priority", INT64_MIN);
     struct sg_host_sample hs = { 0 };
     struct sg_swap_device d;
     struct sg_error err = { 0 };

@@ -423,7 +423,7 @@ static char *inactive_xml(const struct sg_ctx *ctx, virDomainPtr dom, const char
     return xml;
 }
 
-static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum xml_kind kind)
+static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j, enum xml_kind kind)
 {
     const char *action = kind_action[kind];
     _cleanup_(domain_clearp) struct sg_domain d = { 0 };
@@ -534,7 +534,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         }
         json_object_object_add(before, "xml", json_object_new_string(xml));
         json_object_object_add(after, "xml", json_object_new_string(e.after));
-        r = sg_journal_add(j, action, d.name, d.uuid, before, after, &id, &err);
+        r = sg_action_journal_add(j, action, d.name, d.uuid, before, after, &id, &err);
         if (r < 0)
             return sg_log_error_errno(r, &err);
     }
@@ -544,7 +544,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
         char note[1024];
 
         snprintf(note, sizeof(note), "virDomainDefineXML: %s", virGetLastErrorMessage());
-        sg_journal_set_status(j, id, "failed", note, &err);
+        sg_action_journal_set_status(j, id, "failed", note, &err);
         sg_log_error("%s %s: libvirt refused the edited definition: %s; nothing changed (journal entry %u: "
                      "failed)", action, qname, note, id);
         return -EIO;
@@ -557,7 +557,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
      */
     {
         _cleanup_free_ char *stored = virDomainGetXMLDesc(defined, XML_FLAGS);
-        json_object *entry = sg_journal_get(j, id), *after = entry ? sg_jentry_obj(entry, "after") : NULL;
+        json_object *entry = sg_action_journal_get(j, id), *after = entry ? sg_action_entry_obj(entry, "after") : NULL;
 
         if (stored && after)
             json_object_object_add(after, "defined_xml", json_object_new_string(stored));
@@ -565,7 +565,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
             sg_log_warning("%s %s: cannot read back the new definition (%s): rollback will need --force",
                            action, qname, virGetLastErrorMessage());
     }
-    r = sg_journal_set_status(j, id, "applied", NULL, &err);
+    r = sg_action_journal_set_status(j, id, "applied", NULL, &err);
     if (r < 0) {
         /* The domain is changed, but the journal does not say so: undo rather than leave it unrecorded. */
         _cleanup_dom_ virDomainPtr undone = virDomainDefineXML(req->ctx->conn, xml);
@@ -584,24 +584,24 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_journal *j, enum 
     return 0;
 }
 
-int sg_apply_lock_memory(const struct sg_apply_req *req, struct sg_journal *j)
+int sg_apply_lock_memory(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     return apply_xml(req, j, XML_LOCK);
 }
 
-int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_journal *j)
+int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     return apply_xml(req, j, XML_HUGEPAGES);
 }
 
 /* ---- rollback -------------------------------------------------------------- */
 
-int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                            json_object *e, bool force, FILE *out)
 {
-    json_object *before = sg_jentry_obj(e, "before"), *after = sg_jentry_obj(e, "after");
-    const char *uuid = sg_jentry_str(e, "uuid"), *target = sg_jentry_str(e, "target");
-    const char *old_xml = before ? sg_jentry_str(before, "xml") : NULL;
+    json_object *before = sg_action_entry_obj(e, "before"), *after = sg_action_entry_obj(e, "after");
+    const char *uuid = sg_action_entry_str(e, "uuid"), *target = sg_action_entry_str(e, "target");
+    const char *old_xml = before ? sg_action_entry_str(before, "xml") : NULL;
     const char *left_xml = NULL;
     _cleanup_dom_ virDomainPtr dom = NULL;
     _cleanup_dom_ virDomainPtr defined = NULL;
@@ -613,11 +613,11 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
     int r;
 
     if (after) {
-        left_xml = sg_jentry_str(after, "defined_xml");
+        left_xml = sg_action_entry_str(after, "defined_xml");
         if (!left_xml)
-            left_xml = sg_jentry_str(after, "xml");
+            left_xml = sg_action_entry_str(after, "xml");
     }
-    id = (unsigned)sg_jentry_int(e, "id", 0);
+    id = (unsigned)sg_action_entry_int(e, "id", 0);
     sg_fmt_safe(target ? target : "?", qname, sizeof(qname));
     if (!uuid || !old_xml || !left_xml) {
         sg_log_error("rollback of entry %u: the entry lacks uuid, before.xml or after.xml: nothing changed", id);
@@ -639,7 +639,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
     }
     if (strcmp(cur, old_xml) == 0) {
         /* An entry whose process died before defining, or a definition restored by hand. */
-        r = sg_journal_set_status(j, id, "rolled-back", "nothing to restore: the definition was the saved one",
+        r = sg_action_journal_set_status(j, id, "rolled-back", "nothing to restore: the definition was the saved one",
                                   &err);
         if (r < 0)
             return sg_log_error_errno(r, &err);
@@ -649,7 +649,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
     }
     /* Without libvirt's text of the definition (a process that died after defining), compare documents. */
     if (strcmp(cur, left_xml) != 0 &&
-        (sg_jentry_str(after, "defined_xml") || sg_domxml_same(cur, left_xml, NULL, 0) != 1)) {
+        (sg_action_entry_str(after, "defined_xml") || sg_domxml_same(cur, left_xml, NULL, 0) != 1)) {
         if (!force) {
             sg_log_error("rollback of entry %u: %s changed since swapguard applied entry %u (its persistent XML "
                          "is not what the entry left): nothing changed; --force restores the saved XML anyway",
@@ -668,7 +668,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
                      qname, virGetLastErrorMessage());
         return -EIO;
     }
-    r = sg_journal_set_status(j, id, "rolled-back", NULL, &err);
+    r = sg_action_journal_set_status(j, id, "rolled-back", NULL, &err);
     if (r < 0) {
         sg_log_error("rollback of entry %u: %s is restored, but the journal cannot record it: %s", id, qname,
                      err.msg);

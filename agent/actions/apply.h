@@ -40,8 +40,8 @@ struct sg_action_def {
     const char *synopsis;          /* "DOMAIN [--size 2M|1G]" */
     const char *summary;
     bool live;                     /* takes effect at once (else: at the next boot) */
-    int (*apply)(const struct sg_apply_req *req, struct sg_journal *j);
-    int (*rollback)(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+    int (*apply)(const struct sg_apply_req *req, struct sg_action_journal *j);
+    int (*rollback)(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                     json_object *e, bool force, FILE *out); /* NULL: nothing to undo (prefetch) */
 };
 
@@ -50,10 +50,10 @@ extern const struct sg_action_def sg_actions[];
 const struct sg_action_def *sg_action_find(const char *name);
 
 /* The persistent-XML actions (agent/apply-xml.c). */
-int sg_apply_lock_memory(const struct sg_apply_req *req, struct sg_journal *j);
-int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_journal *j);
+int sg_apply_lock_memory(const struct sg_apply_req *req, struct sg_action_journal *j);
+int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_action_journal *j);
 /* Rollback of both: redefines the saved inactive XML ("before"."xml"). */
-int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_journal *j,
+int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                            json_object *e, bool force, FILE *out);
 
 /*
@@ -67,4 +67,4 @@ int sg_apply_run(const struct sg_apply_req *req);
  * Opens the action journal in cfg->state_dir (created 0700 when absent).
  * Logs one line naming the file and returns -errno on failure.
  */
-int sg_apply_journal_open(const struct sg_config *cfg, struct sg_journal *j);
+int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal *j);

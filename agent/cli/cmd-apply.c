@@ -65,7 +65,7 @@ static int apply_connect(struct sg_ctx *ctx, bool yes)
 static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
-    struct sg_journal j = { .lock_fd = -1 };
+    struct sg_action_journal j = { .lock_fd = -1 };
     const struct sg_action_def *act = sg_action_find(a->argv[0]);
     struct sg_apply_req req = {
         .ctx = ctx,
@@ -109,7 +109,7 @@ static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         r = sg_apply_journal_open(&cfg, &j);
     if (r == 0)
         r = act->apply(&req, req.yes ? &j : NULL);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     sg_config_clear(&cfg);
     return r < 0 ? 1 : 0;
 }
@@ -145,14 +145,14 @@ static const char *values_text(json_object *o, char *buf, size_t size)
 static void print_entry(FILE *f, json_object *e)
 {
     char t[64], target[300], who[300], b[1024], af[1024];
-    const char *note = sg_jentry_str(e, "note");
+    const char *note = sg_action_entry_str(e, "note");
 
     fprintf(f, "%4" PRId64 "  %-23s  %-12s  %-20s  %-11s  %s\n",
-            sg_jentry_int(e, "id", 0), time_text(e, "time", t, sizeof(t)),
-            sg_jentry_str(e, "action"), sg_fmt_safe(sg_jentry_str(e, "target"), target, sizeof(target)),
-            sg_jentry_str(e, "status"), sg_fmt_safe(sg_jentry_str(e, "who"), who, sizeof(who)));
-    fprintf(f, "      before: %s\n", values_text(sg_jentry_obj(e, "before"), b, sizeof(b)));
-    fprintf(f, "      after:  %s\n", values_text(sg_jentry_obj(e, "after"), af, sizeof(af)));
+            sg_action_entry_int(e, "id", 0), time_text(e, "time", t, sizeof(t)),
+            sg_action_entry_str(e, "action"), sg_fmt_safe(sg_action_entry_str(e, "target"), target, sizeof(target)),
+            sg_action_entry_str(e, "status"), sg_fmt_safe(sg_action_entry_str(e, "who"), who, sizeof(who)));
+    fprintf(f, "      before: %s\n", values_text(sg_action_entry_obj(e, "before"), b, sizeof(b)));
+    fprintf(f, "      after:  %s\n", values_text(sg_action_entry_obj(e, "after"), af, sizeof(af)));
     if (note)
         fprintf(f, "      note:   %s\n", sg_fmt_safe(note, b, sizeof(b)));
     if (json_object_object_get(e, "rolled_back_time"))
@@ -162,7 +162,7 @@ static void print_entry(FILE *f, json_object *e)
 static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
-    struct sg_journal j = { .lock_fd = -1 };
+    struct sg_action_journal j = { .lock_fd = -1 };
     char path[SG_CONFIG_PATH_MAX + 32];
     json_object *entries;
     size_t n;
@@ -171,7 +171,7 @@ static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         ctx->json = true;
     if (sg_diag_load_config(ctx, a->val[H_CONFIG], &cfg) < 0)
         return 1;
-    snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_JOURNAL_FILE);
+    snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, SG_ACTION_JOURNAL_FILE);
     if (access(path, F_OK) < 0 && errno == ENOENT) {
         if (ctx->json) {
             json_object *none = json_object_new_array();
@@ -187,7 +187,7 @@ static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_config_clear(&cfg);
         return 1;
     }
-    entries = sg_journal_entries(&j);
+    entries = sg_action_journal_entries(&j);
     n = json_object_array_length(entries);
     if (ctx->json) {
         sg_json_print(ctx->out, entries);
@@ -199,21 +199,21 @@ static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         if (n == 0)
             fprintf(ctx->out, "(no entries)\n");
     }
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     sg_config_clear(&cfg);
     return 0;
 }
 
 /* The newest entry that is applied and has something to undo (not a prefetch), or NULL. */
-static json_object *last_undoable(const struct sg_journal *j)
+static json_object *last_undoable(const struct sg_action_journal *j)
 {
-    json_object *a = sg_journal_entries(j);
+    json_object *a = sg_action_journal_entries(j);
 
     for (size_t i = json_object_array_length(a); i-- > 0;) {
         json_object *e = json_object_array_get_idx(a, i);
-        const struct sg_action_def *act = sg_action_find(sg_jentry_str(e, "action"));
+        const struct sg_action_def *act = sg_action_find(sg_action_entry_str(e, "action"));
 
-        if (act && act->rollback && strcmp(sg_jentry_str(e, "status"), "applied") == 0)
+        if (act && act->rollback && strcmp(sg_action_entry_str(e, "status"), "applied") == 0)
             return e;
     }
     return NULL;
@@ -222,7 +222,7 @@ static json_object *last_undoable(const struct sg_journal *j)
 static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
-    struct sg_journal j = { .lock_fd = -1 };
+    struct sg_action_journal j = { .lock_fd = -1 };
     const struct sg_action_def *act;
     json_object *e;
     bool yes = a->set[R_YES], force = a->set[R_FORCE];
@@ -252,17 +252,17 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         r = sg_apply_journal_open(&cfg, &j);
     if (r < 0)
         goto out;
-    e = a->argc > 0 ? sg_journal_get(&j, (unsigned)id) : last_undoable(&j);
+    e = a->argc > 0 ? sg_action_journal_get(&j, (unsigned)id) : last_undoable(&j);
     if (!e) {
         if (a->argc > 0)
-            sg_log_error("rollback: no journal entry %u in %s/%s", (unsigned)id, cfg.state_dir, SG_JOURNAL_FILE);
+            sg_log_error("rollback: no journal entry %u in %s/%s", (unsigned)id, cfg.state_dir, SG_ACTION_JOURNAL_FILE);
         else
-            sg_log_error("rollback: nothing applied to roll back (%s/%s)", cfg.state_dir, SG_JOURNAL_FILE);
+            sg_log_error("rollback: nothing applied to roll back (%s/%s)", cfg.state_dir, SG_ACTION_JOURNAL_FILE);
         r = -ENOENT;
         goto out;
     }
-    status = sg_jentry_str(e, "status");
-    act = sg_action_find(sg_jentry_str(e, "action"));
+    status = sg_action_entry_str(e, "status");
+    act = sg_action_find(sg_action_entry_str(e, "action"));
     if (!act) {
         sg_log_error("rollback: entry %s has an unknown action", a->argc ? a->argv[0] : "");
         r = -EINVAL;
@@ -271,14 +271,14 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
     if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
         sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
-                     sg_jentry_int(e, "id", 0), act->name, status);
+                     sg_action_entry_int(e, "id", 0), act->name, status);
         r = -EALREADY;
         goto out;
     }
     print_entry(ctx->out, e);
     if (!act->rollback) {
         sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
-                     sg_jentry_int(e, "id", 0), act->name);
+                     sg_action_entry_int(e, "id", 0), act->name);
         r = -EOPNOTSUPP;
         goto out;
     }
@@ -293,7 +293,7 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     }
     r = act->rollback(ctx, &cfg, &j, e, force, ctx->out);
 out:
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     sg_config_clear(&cfg);
     return r < 0 ? 1 : 0;
 }

@@ -15,7 +15,7 @@ static const struct sg_opt_def domswap_opts[] = {
     { NULL, NULL, NULL },
 };
 
-/* The guest agent channel's state (gp_agent_channel_state) from dom's live XML; -EIO. */
+/* The guest agent channel's state (gp_qga_channel_state) from dom's live XML; -EIO. */
 static int agent_state(virDomainPtr dom)
 {
     char *xml = virDomainGetXMLDesc(dom, 0);
@@ -23,7 +23,7 @@ static int agent_state(virDomainPtr dom)
 
     if (!xml)
         return -EIO;
-    r = gp_agent_channel_state(xml);
+    r = gp_qga_channel_state(xml);
     free(xml);
     return r;
 }
@@ -156,7 +156,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
                 "%s/%d/smaps_rollup Swap (includes shmem/memfd swap VmSwap misses)",
                 ctx->fs.proc_path, (int)x.d.pid);
     sg_figs_section(&f, "Guest agent");
-    sg_figs_str(&f, "guest_agent", agent >= 0 ? gp_agent_channel_state_name(agent) : NULL,
+    sg_figs_str(&f, "guest_agent", agent >= 0 ? gp_qga_channel_state_name(agent) : NULL,
                 "virDomainGetXMLDesc channel org.qemu.guest_agent.0");
 
     if (ctx->json) {

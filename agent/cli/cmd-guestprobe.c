@@ -41,12 +41,12 @@ static json_object *json_safe(const char *s)
 /* A part's state for JSON and text: "ok" for data, else the agent state ("not connected", ...). */
 static const char *part_state_name(const struct gp_probe_result *r, enum gp_part p)
 {
-    return r->part[p].state == GP_AGENT_OK ? "ok" : gp_agent_state_name(r->part[p].state);
+    return r->part[p].state == GP_QGA_OK ? "ok" : gp_qga_state_name(r->part[p].state);
 }
 
 static bool ok(const struct gp_probe_result *r, enum gp_part p)
 {
-    return r->part[p].state == GP_AGENT_OK;
+    return r->part[p].state == GP_QGA_OK;
 }
 
 /* The scalar figures: the same keys in text and JSON. */
@@ -64,7 +64,7 @@ static void probe_figs(const struct gp_probe_result *r, struct sg_figs *f)
     if (ok(r, GP_PART_MEM))
         sg_figs_section(f, "Guest memory (the guest's own /proc, through %s)", src);
     else
-        sg_figs_section(f, "Guest memory: %s (%s)", gp_agent_state_name(r->part[GP_PART_MEM].state),
+        sg_figs_section(f, "Guest memory: %s (%s)", gp_qga_state_name(r->part[GP_PART_MEM].state),
                         sg_fmt_safe(r->part[GP_PART_MEM].why, safe, sizeof(safe)));
     sg_figs_u64(f, SG_FIG_KIB, "guest_mem_total_kib", mi ? m->mem.mem_total_kib : none,
                 "guest /proc/meminfo MemTotal");
@@ -111,7 +111,7 @@ static void probe_figs(const struct gp_probe_result *r, struct sg_figs *f)
     if (ok(r, GP_PART_OSINFO))
         sg_figs_section(f, "Guest OS (guest-get-osinfo)");
     else
-        sg_figs_section(f, "Guest OS: %s (%s)", gp_agent_state_name(r->part[GP_PART_OSINFO].state),
+        sg_figs_section(f, "Guest OS: %s (%s)", gp_qga_state_name(r->part[GP_PART_OSINFO].state),
                         sg_fmt_safe(r->part[GP_PART_OSINFO].why, safe, sizeof(safe)));
     sg_figs_str(f, "guest_kernel_release",
                 ok(r, GP_PART_OSINFO) && r->kernel_release[0]
@@ -146,10 +146,10 @@ static void print_json(struct sg_ctx *ctx, const char *name, const char *uuid, i
     json_object_object_add(o, "timeout_s", json_object_new_int(timeout));
     json_object_object_add(o, "elapsed_s", sg_json_double(r->elapsed_s));
     json_object_object_add(o, "agent_channel",
-                           r->channel >= 0 ? json_object_new_string(gp_agent_channel_state_name(r->channel))
+                           r->channel >= 0 ? json_object_new_string(gp_qga_channel_state_name(r->channel))
                                            : NULL);
     json_object_object_add(o, "agent_state",
-                           json_object_new_string(gp_agent_state_name(r->part[GP_PART_AGENT].state)));
+                           json_object_new_string(gp_qga_state_name(r->part[GP_PART_AGENT].state)));
     json_object_object_add(o, "agent_version", agent ? json_safe(r->info.version) : NULL);
     json_object_object_add(o, "agent_blocked_commands", agent ? blocked_json(r) : NULL);
     json_object_object_add(o, "agent_disabled_count",
@@ -157,7 +157,7 @@ static void print_json(struct sg_ctx *ctx, const char *name, const char *uuid, i
     for (int p = 0; p < GP_PART__MAX; p++) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "state", json_object_new_string(part_state_name(r, p)));
-        json_object_object_add(x, "detail", r->part[p].state == GP_AGENT_OK ? NULL : json_safe(r->part[p].why));
+        json_object_object_add(x, "detail", r->part[p].state == GP_QGA_OK ? NULL : json_safe(r->part[p].why));
         json_object_object_add(st, gp_part_name(p), x);
     }
     json_object_object_add(o, "status", st);
@@ -241,10 +241,10 @@ static void print_part_state(FILE *o, const struct gp_probe_result *r, enum gp_p
 {
     char why[SAFE_MAX];
 
-    if (r->part[p].state == GP_AGENT_BLOCKED) /* why says "unavailable: guest-exec blocked" */
+    if (r->part[p].state == GP_QGA_BLOCKED) /* why says "unavailable: guest-exec blocked" */
         fprintf(o, "  %s\n", sg_fmt_safe(r->part[p].why, why, sizeof(why)));
     else
-        fprintf(o, "  %s: %s\n", gp_agent_state_name(r->part[p].state),
+        fprintf(o, "  %s: %s\n", gp_qga_state_name(r->part[p].state),
                 sg_fmt_safe(r->part[p].why, why, sizeof(why)));
 }
 
@@ -257,7 +257,7 @@ static void print_text(struct sg_ctx *ctx, const char *name, const char *uuid, i
     fprintf(o, "Domain %s (%s): probed in %.2f s (timeout %d s)\n", sg_fmt_safe(name, a, sizeof(a)), uuid,
             r->elapsed_s, timeout);
     fprintf(o, "\nGuest agent (channel org.qemu.guest_agent.0: %s)\n",
-            r->channel >= 0 ? gp_agent_channel_state_name(r->channel) : "domain XML unreadable");
+            r->channel >= 0 ? gp_qga_channel_state_name(r->channel) : "domain XML unreadable");
     if (ok(r, GP_PART_AGENT)) {
         bool any = false;
         fprintf(o, "  connected, qemu-ga %s, %u commands, %u disabled\n",

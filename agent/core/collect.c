@@ -167,11 +167,11 @@ static void add_missing(struct sg_guest_facts *g, const struct gp_probe_result *
     size_t len = strlen(g->missing);
     const char *why = r->part[p].why;
 
-    if (r->part[p].state == GP_AGENT_OK || len + 1 >= sizeof(g->missing))
+    if (r->part[p].state == GP_QGA_OK || len + 1 >= sizeof(g->missing))
         return;
     snprintf(g->missing + len, sizeof(g->missing) - len, "%s%s%s%s%s%s%s", len ? "; " : "",
              p == GP_PART_AGENT ? "" : gp_part_name(p), p == GP_PART_AGENT ? "" : ": ",
-             gp_agent_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
+             gp_qga_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
 }
 
 void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
@@ -188,10 +188,10 @@ void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
         return;
     }
     out->guest_probed = true;
-    g->agent_ok = r.part[GP_PART_AGENT].state == GP_AGENT_OK;
-    g->tasks_ok = r.part[GP_PART_TASKS].state == GP_AGENT_OK;
-    g->kmsg_ok = r.part[GP_PART_KMSG].state == GP_AGENT_OK;
-    g->mem_ok = r.part[GP_PART_MEM].state == GP_AGENT_OK && r.mem.has_meminfo && r.mem.has_vmstat;
+    g->agent_ok = r.part[GP_PART_AGENT].state == GP_QGA_OK;
+    g->tasks_ok = r.part[GP_PART_TASKS].state == GP_QGA_OK;
+    g->kmsg_ok = r.part[GP_PART_KMSG].state == GP_QGA_OK;
+    g->mem_ok = r.part[GP_PART_MEM].state == GP_QGA_OK && r.mem.has_meminfo && r.mem.has_vmstat;
     if (!g->agent_ok)
         add_missing(g, &r, GP_PART_AGENT);
     else

@@ -52,7 +52,7 @@
 /* One watched domain. */
 struct ag_dom {
     struct sg_watch w;          /* w.dom is NULL while libvirtd is away */
-    struct sg_agent_track track;
+    struct sg_daemon_track track;
     uint64_t last_probe;        /* tick of its last guest probe, 0: never */
     int last_err;               /* the read error logged last (each kind once) */
     struct sg_verdict v;        /* the verdict of the newest tick */
@@ -455,7 +455,7 @@ static void on_reconnect(int timer, void *opaque);
 /* Schedules the next attempt; returns its delay in seconds. */
 static double schedule_reconnect(struct agent *a)
 {
-    double s = sg_agent_backoff_s(++a->attempt, a->cfg->reconnect_max_s);
+    double s = sg_daemon_backoff_s(++a->attempt, a->cfg->reconnect_max_s);
 
     if (a->reconnect_timer >= 0)
         virEventRemoveTimeout(a->reconnect_timer); /* one pending attempt at a time */
@@ -474,7 +474,7 @@ static void on_reconnect(int timer, void *opaque)
         sg_log_info("reconnected to libvirt at %s (attempt %u): %zu domain(s) watched; every "
                     "verdict is reported again", a->uri, a->attempt, a->n);
         for (size_t i = 0; i < a->n; i++)
-            sg_agent_track_rereport(&a->d[i]->track);
+            sg_daemon_track_rereport(&a->d[i]->track);
         a->attempt = 0;
         return;
     }
@@ -616,12 +616,12 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
     for (size_t i = 0; i < a->n; i++) {
         struct ag_dom *x = a->d[i];
         const struct sg_dom_ring *ring = sg_sampler_dom(&a->s, x->w.d.uuid);
-        struct sg_agent_step st = { 0 };
+        struct sg_daemon_step st = { 0 };
 
         if (!x->has_v || !ring || !ring->n || (decide && !x->w.dom))
             continue;
         if (decide)
-            st = sg_agent_decide(&x->track, &x->v, a->cfg->auto_apply,
+            st = sg_daemon_decide(&x->track, &x->v, a->cfg->auto_apply,
                                  a->cfg->auto_apply_min_confidence);
         if (st.report)
             log_verdict(x, st.prev);
@@ -701,7 +701,7 @@ static void on_tick(int timer, void *opaque)
                 last[i] = a->d[i]->last_probe;
                 elig[i] = a->d[i]->w.dom && a->d[i]->w.located;
             }
-            n_pick = sg_agent_pick_probes(last, elig, a->n, cfg->probes_per_tick, pick);
+            n_pick = sg_daemon_pick_probes(last, elig, a->n, cfg->probes_per_tick, pick);
         }
     }
     for (size_t i = 0, p = 0; i < a->n; i++) {

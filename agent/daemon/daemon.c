@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "agent/daemon/daemon.h"
 
-double sg_agent_backoff_s(unsigned attempt, double max_s)
+double sg_daemon_backoff_s(unsigned attempt, double max_s)
 {
     double d = 1;
 
@@ -12,7 +12,7 @@ double sg_agent_backoff_s(unsigned attempt, double max_s)
     return d < max_s ? d : max_s;
 }
 
-size_t sg_agent_pick_probes(const uint64_t *last_probe, const bool *eligible, size_t n, unsigned k,
+size_t sg_daemon_pick_probes(const uint64_t *last_probe, const bool *eligible, size_t n, unsigned k,
                             size_t *out)
 {
     size_t m = 0;
@@ -47,10 +47,10 @@ size_t sg_agent_pick_probes(const uint64_t *last_probe, const bool *eligible, si
     return m;
 }
 
-struct sg_agent_step sg_agent_decide(struct sg_agent_track *t, const struct sg_verdict *v,
+struct sg_daemon_step sg_daemon_decide(struct sg_daemon_track *t, const struct sg_verdict *v,
                                      unsigned auto_apply, double min_confidence)
 {
-    struct sg_agent_step s = { 0 };
+    struct sg_daemon_step s = { 0 };
 
     if (!t->reported || t->rereport || t->last != v->kind) {
         s.report = true;
@@ -70,7 +70,7 @@ struct sg_agent_step sg_agent_decide(struct sg_agent_track *t, const struct sg_v
     return s;
 }
 
-void sg_agent_track_rereport(struct sg_agent_track *t)
+void sg_daemon_track_rereport(struct sg_daemon_track *t)
 {
     t->rereport = true;
 }

@@ -18,7 +18,7 @@
  * connection was lost): 1, 2, 4, 8 ... doubling, capped at max_s (max_s < 1
  * counts as 1). Attempt 0 counts as 1.
  */
-double sg_agent_backoff_s(unsigned attempt, double max_s);
+double sg_daemon_backoff_s(unsigned attempt, double max_s);
 
 /*
  * Chooses up to k of n domains for a guest probe this tick: only those with
@@ -28,11 +28,11 @@ double sg_agent_backoff_s(unsigned attempt, double max_s);
  * whatever domains come and go. Writes the chosen indexes, ascending, to
  * out[] (room for k) and returns how many.
  */
-size_t sg_agent_pick_probes(const uint64_t *last_probe, const bool *eligible, size_t n, unsigned k,
+size_t sg_daemon_pick_probes(const uint64_t *last_probe, const bool *eligible, size_t n, unsigned k,
                             size_t *out);
 
 /* What the agent remembers of one domain's verdicts. Zero-initialised = new domain. */
-struct sg_agent_track {
+struct sg_daemon_track {
     bool reported;              /* a verdict of this domain was reported (last holds it) */
     bool rereport;              /* report the next verdict even when unchanged (the daemon's view
                                    is new: libvirtd came back) */
@@ -42,7 +42,7 @@ struct sg_agent_track {
 };
 
 /* What to do with a domain's new verdict. */
-struct sg_agent_step {
+struct sg_daemon_step {
     bool report;       /* the verdict changed (or is the first): report it */
     const char *prev;  /* the verdict reported before (sg_verdict_name), NULL when none */
     unsigned apply;    /* SG_AUTO_* remedies to apply now (0: none) */
@@ -55,11 +55,11 @@ struct sg_agent_step {
  * a confidence >= min_confidence and none were applied yet in this stall
  * episode (the episode ends when the verdict is anything else).
  */
-struct sg_agent_step sg_agent_decide(struct sg_agent_track *t, const struct sg_verdict *v,
+struct sg_daemon_step sg_daemon_decide(struct sg_daemon_track *t, const struct sg_verdict *v,
                                      unsigned auto_apply, double min_confidence);
 
 /* After a reconnect: the next verdict counts as a change (rereport); the stall episode goes on. */
-void sg_agent_track_rereport(struct sg_agent_track *t);
+void sg_daemon_track_rereport(struct sg_daemon_track *t);
 
 /* ---- the loop (daemon-loop.c) ---- */
 

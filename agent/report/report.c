@@ -250,7 +250,7 @@ const char *sg_report_output_name(enum sg_report_output o)
 {
     static const char *const names[] = {
         [SG_REPORT_METADATA] = "metadata",   [SG_REPORT_DOMAIN_LOG] = "domain-log",
-        [SG_REPORT_JOURNAL] = "journal",     [SG_REPORT_HISTORY] = "history",
+        [SG_REPORT_JOURNALD] = "journal",     [SG_REPORT_HISTORY] = "history",
         [SG_REPORT_TEXTFILE] = "textfile",
     };
 
@@ -561,7 +561,7 @@ static int journal_send(const struct sg_report_dom *d, const char *msg, int prio
     return r;
 }
 
-int sg_report_journal(const struct sg_report_dom *d, const char *journal_socket, char *where,
+int sg_report_journald(const struct sg_report_dom *d, const char *journal_socket, char *where,
                       size_t where_size)
 {
     _cleanup_free_ char *msg = NULL;
@@ -569,7 +569,7 @@ int sg_report_journal(const struct sg_report_dom *d, const char *journal_socket,
     int r;
 
     if (!journal_socket)
-        journal_socket = SG_REPORT_JOURNAL_SOCKET;
+        journal_socket = SG_REPORT_JOURNALD_SOCKET;
     r = sg_report_message(d, true, &msg);
     if (r < 0)
         return r;
@@ -992,11 +992,11 @@ int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *
         }
         if (cfg->report_journal) {
             if (!d[i].changed)
-                note(rr, SG_REPORT_JOURNAL, SG_REPORT_SKIPPED, "verdict unchanged");
+                note(rr, SG_REPORT_JOURNALD, SG_REPORT_SKIPPED, "verdict unchanged");
             else {
                 why[0] = '\0';
-                r = sg_report_journal(&d[i], NULL, why, sizeof(why));
-                outcome(rr, SG_REPORT_JOURNAL, &d[i], r, why, &first);
+                r = sg_report_journald(&d[i], NULL, why, sizeof(why));
+                outcome(rr, SG_REPORT_JOURNALD, &d[i], r, why, &first);
             }
         }
         if (cfg->history[0]) {

@@ -47,7 +47,7 @@
  * known), CONFIDENCE, VM_SWAP_KIB, CGROUP_SWAP_KIB, GUEST_RAM_KIB,
  * CGROUP_PGMAJFAULT, PSI_SOME_AVG10, PSI_FULL_AVG10 (percent), MISSING, and
  * EVIDENCE_<KEY> per evidence figure (figures unknown are left out). journald
- * is "running" when SG_REPORT_JOURNAL_SOCKET is a socket; otherwise syslog(3)
+ * is "running" when SG_REPORT_JOURNALD_SOCKET is a socket; otherwise syslog(3)
  * (ident "swapguard", LOG_DAEMON) gets MESSAGE, when SG_REPORT_SYSLOG_SOCKET
  * exists; with neither, the output fails (-ENOENT).
  * MESSAGE = "domain 'NAME' (UUID): verdict ... confidence ...: EVIDENCE; ..."
@@ -101,7 +101,7 @@
  * `cat /proc/sys/kernel/random/uuid | tr -d -`; never changes):
  * journalctl MESSAGE_ID=bb59243726b04c20b27db6f475cdec20 */
 #define SG_REPORT_MESSAGE_ID "bb59243726b04c20b27db6f475cdec20"
-#define SG_REPORT_JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define SG_REPORT_JOURNALD_SOCKET "/run/systemd/journal/socket"
 #define SG_REPORT_SYSLOG_SOCKET "/dev/log"
 
 /* One domain's part of a report round. */
@@ -129,7 +129,7 @@ int sg_report_round(const struct sg_config *cfg, const struct sg_host_facts *hos
 enum sg_report_output {
     SG_REPORT_METADATA = 0,
     SG_REPORT_DOMAIN_LOG,
-    SG_REPORT_JOURNAL,
+    SG_REPORT_JOURNALD,
     SG_REPORT_HISTORY,
     SG_REPORT_TEXTFILE,
     SG_REPORT__MAX,
@@ -191,10 +191,10 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
 /*
  * Sends d to journald, or to syslog when journal_socket is not a socket (see
  * above). where gets "journald" or "syslog /dev/log", or why it failed.
- * journal_socket NULL: SG_REPORT_JOURNAL_SOCKET. -ENOENT with neither,
+ * journal_socket NULL: SG_REPORT_JOURNALD_SOCKET. -ENOENT with neither,
  * -errno of sd_journal_sendv.
  */
-int sg_report_journal(const struct sg_report_dom *d, const char *journal_socket, char *where,
+int sg_report_journald(const struct sg_report_dom *d, const char *journal_socket, char *where,
                       size_t where_size);
 
 /* The history line of d at now (see above); the caller json_object_put()s it. */

@@ -50,7 +50,7 @@ static void make_base(void)
     snprintf(base, sizeof(base), "/tmp/sg-journal-XXXXXX");
     cr_assert_not_null(mkdtemp(base), "mkdtemp: %s", strerror(errno));
     snprintf(state, sizeof(state), "%s/state", base);
-    snprintf(jpath, sizeof(jpath), "%s/" SG_JOURNAL_FILE, state);
+    snprintf(jpath, sizeof(jpath), "%s/" SG_ACTION_JOURNAL_FILE, state);
     snprintf(lpath, sizeof(lpath), "%s/journal.lock", state);
 }
 
@@ -193,11 +193,11 @@ static mode_t mode_of(const char *path)
     return st.st_mode;
 }
 
-static void open_ok(struct sg_journal *j)
+static void open_ok(struct sg_action_journal *j)
 {
     struct sg_error err = { 0 };
     char msg[sizeof(err.file) + 300];
-    int r = sg_journal_open(j, state, &err);
+    int r = sg_action_journal_open(j, state, &err);
 
     cr_assert_eq(r, 0, "open %s: %d %s", state, r, sg_error_format(&err, msg, sizeof(msg)));
     cr_assert_not_null(j->root);
@@ -205,7 +205,7 @@ static void open_ok(struct sg_journal *j)
 }
 
 /* Adds an entry with before {"v": b} and after {"v": a}; returns its id. */
-static unsigned add_ok(struct sg_journal *j, const char *action, const char *target, const char *uuid,
+static unsigned add_ok(struct sg_action_journal *j, const char *action, const char *target, const char *uuid,
                        int b, int a)
 {
     struct sg_error err = { 0 };
@@ -216,23 +216,23 @@ static unsigned add_ok(struct sg_journal *j, const char *action, const char *tar
 
     json_object_object_add(before, "v", json_object_new_int(b));
     json_object_object_add(after, "v", json_object_new_int(a));
-    r = sg_journal_add(j, action, target, uuid, before, after, &id, &err);
+    r = sg_action_journal_add(j, action, target, uuid, before, after, &id, &err);
     cr_assert_eq(r, 0, "add: %d %s", r, sg_error_format(&err, msg, sizeof(msg)));
     return id;
 }
 
-static void set_status_ok(struct sg_journal *j, unsigned id, const char *status, const char *note)
+static void set_status_ok(struct sg_action_journal *j, unsigned id, const char *status, const char *note)
 {
     struct sg_error err = { 0 };
     char msg[sizeof(err.file) + 300];
-    int r = sg_journal_set_status(j, id, status, note, &err);
+    int r = sg_action_journal_set_status(j, id, status, note, &err);
 
     cr_assert_eq(r, 0, "set_status %u %s: %d %s", id, status, r, sg_error_format(&err, msg, sizeof(msg)));
 }
 
-static size_t n_entries(const struct sg_journal *j)
+static size_t n_entries(const struct sg_action_journal *j)
 {
-    json_object *a = sg_journal_entries(j);
+    json_object *a = sg_action_journal_entries(j);
 
     cr_assert_not_null(a);
     cr_assert(json_object_is_type(a, json_type_array));
@@ -261,7 +261,7 @@ static double num_of(json_object *o, const char *key)
 /* The "v" of e's object key ("before" or "after", as add_ok makes them). */
 static int v_of(json_object *e, const char *key)
 {
-    json_object *o = sg_jentry_obj(e, key);
+    json_object *o = sg_action_entry_obj(e, key);
 
     cr_assert_not_null(o, "no object \"%s\"", key);
     return (int)int_of(o, "v");
@@ -285,7 +285,7 @@ static bool lock_free(void)
 
 JTest(open_creates_missing_dir_0700)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     mode_t old = umask(0); /* so that the modes asked for are what is seen */
 
     cr_assert_neq(access(state, F_OK), 0);
@@ -296,16 +296,16 @@ JTest(open_creates_missing_dir_0700)
     cr_assert(S_ISREG(mode_of(lpath)));
     cr_assert_eq(mode_of(lpath) & 07777, 0600, "lock file mode %04o", mode_of(lpath) & 07777);
     cr_assert_eq(n_entries(&j), 0);
-    cr_assert_null(sg_journal_get(&j, 1));
-    sg_journal_close(&j);
+    cr_assert_null(sg_action_journal_get(&j, 1));
+    sg_action_journal_close(&j);
     cr_assert_null(j.root);
     cr_assert_eq(j.lock_fd, -1);
-    sg_journal_close(&j); /* a closed journal is fine */
+    sg_action_journal_close(&j); /* a closed journal is fine */
 }
 
 JTest(add_and_set_status_round_trip)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     json_object *e;
     char who[256];
     time_t t0 = time(NULL), t1;
@@ -323,43 +323,43 @@ JTest(add_and_set_status_round_trip)
     set_status_ok(&j, id2, "failed", "swapoff: Cannot allocate memory");
     set_status_ok(&j, id3, "applied", NULL);
     set_status_ok(&j, id3, "rolled-back", NULL);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     t1 = time(NULL) + 1;
 
     open_ok(&j);
     cr_assert_eq(n_entries(&j), 3);
     cr_assert_eq(int_of(j.root, "next_id"), (int64_t)id3 + 1);
 
-    e = sg_journal_get(&j, id1);
+    e = sg_action_journal_get(&j, id1);
     cr_assert_not_null(e);
     cr_assert_eq(int_of(e, "id"), id1);
-    cr_assert_str_eq(sg_jentry_str(e, "action"), "swap-limit");
-    cr_assert_str_eq(sg_jentry_str(e, "target"), "vm1");
-    cr_assert_str_eq(sg_jentry_str(e, "uuid"), "5f0c8a1e-2b7d-4c3a-9e61-0d2f4b8a7c55");
-    cr_assert_str_eq(sg_jentry_str(e, "who"), sg_journal_who(who, sizeof(who)));
-    cr_assert_str_eq(sg_jentry_str(e, "status"), "applied");
+    cr_assert_str_eq(sg_action_entry_str(e, "action"), "swap-limit");
+    cr_assert_str_eq(sg_action_entry_str(e, "target"), "vm1");
+    cr_assert_str_eq(sg_action_entry_str(e, "uuid"), "5f0c8a1e-2b7d-4c3a-9e61-0d2f4b8a7c55");
+    cr_assert_str_eq(sg_action_entry_str(e, "who"), sg_action_journal_who(who, sizeof(who)));
+    cr_assert_str_eq(sg_action_entry_str(e, "status"), "applied");
     cr_assert_eq(v_of(e, "before"), 0);
     cr_assert_eq(v_of(e, "after"), 1048576);
     cr_assert_geq(num_of(e, "time"), (double)t0);
     cr_assert_leq(num_of(e, "time"), (double)t1);
-    cr_assert_null(sg_jentry_str(e, "note"));
+    cr_assert_null(sg_action_entry_str(e, "note"));
     cr_assert_not(json_object_object_get_ex(e, "rolled_back_time", NULL));
 
-    e = sg_journal_get(&j, id2);
+    e = sg_action_journal_get(&j, id2);
     cr_assert_not_null(e);
-    cr_assert_str_eq(sg_jentry_str(e, "action"), "swapoff");
-    cr_assert_str_eq(sg_jentry_str(e, "target"), "/dev/vdb");
+    cr_assert_str_eq(sg_action_entry_str(e, "action"), "swapoff");
+    cr_assert_str_eq(sg_action_entry_str(e, "target"), "/dev/vdb");
     cr_assert(json_object_object_get_ex(e, "uuid", NULL), "uuid must be there (null) for host actions");
-    cr_assert_null(sg_jentry_str(e, "uuid"));
-    cr_assert_str_eq(sg_jentry_str(e, "status"), "failed");
-    cr_assert_str_eq(sg_jentry_str(e, "note"), "swapoff: Cannot allocate memory");
+    cr_assert_null(sg_action_entry_str(e, "uuid"));
+    cr_assert_str_eq(sg_action_entry_str(e, "status"), "failed");
+    cr_assert_str_eq(sg_action_entry_str(e, "note"), "swapoff: Cannot allocate memory");
     cr_assert_eq(v_of(e, "before"), 2);
     cr_assert_eq(v_of(e, "after"), 3);
     cr_assert_not(json_object_object_get_ex(e, "rolled_back_time", NULL));
 
-    e = sg_journal_get(&j, id3);
+    e = sg_action_journal_get(&j, id3);
     cr_assert_not_null(e);
-    cr_assert_str_eq(sg_jentry_str(e, "status"), "rolled-back");
+    cr_assert_str_eq(sg_action_entry_str(e, "status"), "rolled-back");
     cr_assert_eq(v_of(e, "before"), -5);
     cr_assert_eq(v_of(e, "after"), -1000);
     cr_assert_geq(num_of(e, "rolled_back_time"), num_of(e, "time"));
@@ -368,7 +368,7 @@ JTest(add_and_set_status_round_trip)
     /* next_id was persisted: the next entry continues the sequence. */
     id4 = add_ok(&j, "prefetch", "vm1", NULL, 0, 0);
     cr_assert_eq(id4, id3 + 1);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
 }
 
 /* Each key of an entry and its JSON type, as journal.h documents them. */
@@ -393,15 +393,15 @@ static void assert_entry_shape(json_object *e, size_t i)
     for (size_t k = 0; k < SG_ELEMENTSOF(required); k++)
         cr_assert(json_object_object_get_ex(e, required[k], NULL), "entries[%zu]: no \"%s\"", i, required[k]);
     cr_assert_gt(int_of(e, "id"), 0);
-    cr_assert_not_null(sg_jentry_str(e, "action"));
-    cr_assert_not_null(sg_jentry_str(e, "target"));
-    cr_assert_not_null(sg_jentry_str(e, "who"));
+    cr_assert_not_null(sg_action_entry_str(e, "action"));
+    cr_assert_not_null(sg_action_entry_str(e, "target"));
+    cr_assert_not_null(sg_action_entry_str(e, "who"));
     json_object_object_get_ex(e, "uuid", &v);
     cr_assert(v == NULL || json_object_is_type(v, json_type_string), "entries[%zu]: uuid", i);
     cr_assert_gt(num_of(e, "time"), 1.6e9);
-    cr_assert_not_null(sg_jentry_obj(e, "before"));
-    cr_assert_not_null(sg_jentry_obj(e, "after"));
-    status = sg_jentry_str(e, "status");
+    cr_assert_not_null(sg_action_entry_obj(e, "before"));
+    cr_assert_not_null(sg_action_entry_obj(e, "after"));
+    status = sg_action_entry_str(e, "status");
     cr_assert_not_null(status);
     cr_assert(strcmp(status, "applying") == 0 || strcmp(status, "applied") == 0 ||
               strcmp(status, "failed") == 0 || strcmp(status, "rolled-back") == 0, "status %s", status);
@@ -413,7 +413,7 @@ static void assert_entry_shape(json_object *e, size_t i)
 
 JTest(file_is_0600_json_of_the_documented_shape)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     json_tokener *tok;
     json_object *root, *entries;
     char *text;
@@ -434,9 +434,9 @@ JTest(file_is_0600_json_of_the_documented_shape)
     cr_assert(S_ISREG(mode_of(jpath)));
     cr_assert_eq(mode_of(jpath) & 07777, 0600, "journal mode %04o", mode_of(jpath) & 07777);
     /* Saves leave no temporary file behind, and open/close none either. */
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
-    sg_journal_close(&j);
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
+    sg_action_journal_close(&j);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 
     /* The whole file is one JSON document (nothing but whitespace after it). */
     text = slurp(jpath, &len);
@@ -463,13 +463,13 @@ JTest(file_is_0600_json_of_the_documented_shape)
         assert_entry_shape(e, i);
         cr_assert_eq(int_of(e, "id"), (int64_t)i + 1, "entries in order of their ids");
     }
-    cr_assert_str_eq(sg_jentry_str(json_object_array_get_idx(entries, 3), "status"), "applying");
+    cr_assert_str_eq(sg_action_entry_str(json_object_array_get_idx(entries, 3), "status"), "applying");
     json_object_put(root);
 }
 
 JTest(get_finds_by_id)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     json_object *e;
 
     open_ok(&j);
@@ -477,27 +477,27 @@ JTest(get_finds_by_id)
     add_ok(&j, "swap-limit", "b", NULL, 0, 2);
     add_ok(&j, "swap-limit", "c", NULL, 0, 3);
     for (int pass = 0; pass < 2; pass++) {
-        e = sg_journal_get(&j, 2);
+        e = sg_action_journal_get(&j, 2);
         cr_assert_not_null(e);
         cr_assert_eq(int_of(e, "id"), 2);
-        cr_assert_str_eq(sg_jentry_str(e, "target"), "b");
+        cr_assert_str_eq(sg_action_entry_str(e, "target"), "b");
         cr_assert_eq(v_of(e, "after"), 2);
-        cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 1), "target"), "a");
-        cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 3), "target"), "c");
-        cr_assert_null(sg_journal_get(&j, 0));
-        cr_assert_null(sg_journal_get(&j, 4));
-        cr_assert_null(sg_journal_get(&j, UINT_MAX));
+        cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 1), "target"), "a");
+        cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 3), "target"), "c");
+        cr_assert_null(sg_action_journal_get(&j, 0));
+        cr_assert_null(sg_action_journal_get(&j, 4));
+        cr_assert_null(sg_action_journal_get(&j, UINT_MAX));
         /* Again from disk. */
-        sg_journal_close(&j);
+        sg_action_journal_close(&j);
         open_ok(&j);
     }
-    sg_journal_close(&j);
-    cr_assert_null(sg_journal_get(&j, 1), "a closed journal has no entries");
+    sg_action_journal_close(&j);
+    cr_assert_null(sg_action_journal_get(&j, 1), "a closed journal has no entries");
 }
 
 JTest(set_status_unknown_id_or_status)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     struct sg_error err = { 0 };
     char msg[sizeof(err.file) + 300], *before;
     size_t len;
@@ -505,15 +505,15 @@ JTest(set_status_unknown_id_or_status)
     open_ok(&j);
     add_ok(&j, "swap-limit", "vm1", NULL, 0, 1);
     before = slurp(jpath, &len);
-    cr_assert_eq(sg_journal_set_status(&j, 7, "applied", NULL, &err), -ENOENT);
+    cr_assert_eq(sg_action_journal_set_status(&j, 7, "applied", NULL, &err), -ENOENT);
     sg_error_format(&err, msg, sizeof(msg));
     cr_assert(strstr(msg, jpath), "%s", msg);
     cr_assert(strstr(msg, "no entry 7"), "%s", msg);
-    cr_assert_eq(sg_journal_set_status(&j, 1, "done", NULL, &err), -EINVAL);
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 1), "status"), "applying");
+    cr_assert_eq(sg_action_journal_set_status(&j, 1, "done", NULL, &err), -EINVAL);
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 1), "status"), "applying");
     assert_same_bytes(jpath, before, len);
     free(before);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
 }
 
 /* ---- hand-written journals, valid and hostile ------------------------------------------ */
@@ -531,20 +531,20 @@ JTest(set_status_unknown_id_or_status)
 
 JTest(hand_written_valid_journal_opens_unchanged)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
 
     write_journal(VALID, sizeof(VALID) - 1, 0600);
     open_ok(&j);
     cr_assert_eq(n_entries(&j), 2);
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 1), "who"), "root (uid 0) via sudo by alice");
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 2), "status"), "rolled-back");
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 2), "note"), "by hand");
-    sg_journal_close(&j);
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 1), "who"), "root (uid 0) via sudo by alice");
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 2), "status"), "rolled-back");
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 2), "note"), "by hand");
+    sg_action_journal_close(&j);
     /* Opening and closing does not rewrite it. */
     assert_same_bytes(jpath, VALID, sizeof(VALID) - 1);
     open_ok(&j);
     cr_assert_eq(add_ok(&j, "swap-limit", "vm1", NULL, 0, 1), 3);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
 }
 
 /*
@@ -554,7 +554,7 @@ JTest(hand_written_valid_journal_opens_unchanged)
  */
 static void expect_refused_at(const char *path, const char *names, ...)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     struct sg_error err = { 0 };
     char msg[sizeof(err.file) + 300], *before = NULL;
     struct stat st0, st1;
@@ -565,7 +565,7 @@ static void expect_refused_at(const char *path, const char *names, ...)
     cr_assert_eq(lstat(path, &st0), 0);
     if (S_ISREG(st0.st_mode))
         before = slurp(path, &len);
-    r = sg_journal_open(&j, state, &err);
+    r = sg_action_journal_open(&j, state, &err);
     sg_error_format(&err, msg, sizeof(msg));
     cr_assert_eq(r, -EINVAL, "open: %d (%s), want -EINVAL", r, msg);
     cr_assert(strstr(msg, names), "error does not name %s: '%s'", names, msg);
@@ -578,7 +578,7 @@ static void expect_refused_at(const char *path, const char *names, ...)
                   (unsigned char)*p, msg);
     cr_assert_null(j.root);
     cr_assert_eq(j.lock_fd, -1);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     if (access(lpath, F_OK) == 0)
         cr_assert(lock_free(), "a refused open left the journal locked");
 
@@ -600,7 +600,7 @@ static void refuse_text(const char *text, size_t len, const char *want)
         cr_assert_eq(unlink(jpath), 0);
     write_journal(text, len, 0600);
     EXPECT_REFUSED(want);
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 }
 
 #define REFUSE(text, want) refuse_text(text, sizeof(text) - 1, want)
@@ -724,7 +724,7 @@ JTest(refuses_symlink_journal)
     text = slurp(real, &len);
     cr_assert_str_eq(text, VALID, "the symlink's target was rewritten");
     free(text);
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 }
 
 JTest(refuses_state_dir_writable_by_others)
@@ -740,7 +740,7 @@ JTest(refuses_state_dir_writable_by_others)
         cr_assert_eq(mode_of(state) & 07777, modes[i]);
         assert_same_bytes(jpath, VALID, sizeof(VALID) - 1);
     }
-    assert_dir_holds(state, SG_JOURNAL_FILE, NULL); /* refused before it even made journal.lock */
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, NULL); /* refused before it even made journal.lock */
 }
 
 JTest(refuses_journal_that_is_a_directory)
@@ -749,14 +749,14 @@ JTest(refuses_journal_that_is_a_directory)
     cr_assert_eq(mkdir(jpath, 0700), 0);
     EXPECT_REFUSED("not a regular file");
     cr_assert(S_ISDIR(mode_of(jpath)));
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 }
 
 /* Found by these tests and fixed in agent/journal.c: ids beyond unsigned, a FIFO, json-c's extensions. */
 
 /*
  * Ids are unsigned (journal.h), but next_id is only checked to be positive:
- * next_id 4294967297 makes sg_journal_add hand out *id 1 for an entry whose id
+ * next_id 4294967297 makes sg_action_journal_add hand out *id 1 for an entry whose id
  * is 4294967297 (set_status(1) then marks another entry), and next_id
  * INT64_MAX (or any larger number, which json-c clamps) overflows n + 1.
  */
@@ -768,22 +768,22 @@ Test(journal, refuses_next_id_beyond_unsigned)
     REFUSE(DOC("1", "4294967299", "[" ENTRY("4294967298", APPLIED) "]"), "\"next_id\"");
 }
 
-/* The last id: sg_journal_add must refuse rather than write a next_id beyond what *id can hold. */
+/* The last id: sg_action_journal_add must refuse rather than write a next_id beyond what *id can hold. */
 Test(journal, add_refuses_when_ids_run_out)
 {
     static const char text[] = DOC("1", "4294967295", "[" ENTRY("4294967294", APPLIED) "]");
-    struct sg_journal j;
+    struct sg_action_journal j;
     struct sg_error err = { 0 };
     unsigned id = 9;
     int r;
 
     write_journal(text, sizeof(text) - 1, 0600);
     open_ok(&j);
-    r = sg_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), json_object_new_object(), &id, &err);
+    r = sg_action_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), json_object_new_object(), &id, &err);
     cr_assert_lt(r, 0, "add handed out id %u with next_id 4294967295", id);
     cr_assert_eq(id, 9);
     cr_assert_eq(n_entries(&j), 1);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     assert_same_bytes(jpath, text, sizeof(text) - 1);
 }
 
@@ -851,17 +851,17 @@ JTest(open_holds_the_lock_until_close)
     pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
-        struct sg_journal j;
+        struct sg_action_journal j;
 
         child_setup(self);
         close(to_child[1]);
         close(to_parent[0]);
-        if (sg_journal_open(&j, state, NULL) != 0)
+        if (sg_action_journal_open(&j, state, NULL) != 0)
             _exit(3);
         xwrite(to_parent[1], 'o');
         if (xread(to_child[0]) != 'c')
             _exit(4);
-        sg_journal_close(&j);
+        sg_action_journal_close(&j);
         xwrite(to_parent[1], 'c');
         if (xread(to_child[0]) != 'x')
             _exit(5);
@@ -873,7 +873,7 @@ JTest(open_holds_the_lock_until_close)
     cr_assert_not(lock_free(), "another process holds the journal open, yet its lock is free");
     xwrite(to_child[1], 'c');
     cr_assert_eq(xread(to_parent[0]), 'c');
-    cr_assert(lock_free(), "sg_journal_close did not release the lock");
+    cr_assert(lock_free(), "sg_action_journal_close did not release the lock");
     xwrite(to_child[1], 'x');
     wait_child_ok(pid);
     cr_assert(lock_free());
@@ -899,7 +899,7 @@ static bool in_flock(pid_t pid)
 
 JTest(second_open_waits_for_the_first_close)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     int to_parent[2];
     struct pollfd pfd;
     struct timespec tick = { 0, 2000000 };
@@ -919,19 +919,19 @@ JTest(second_open_waits_for_the_first_close)
     pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
-        struct sg_journal k;
+        struct sg_action_journal k;
         json_object *e;
 
         child_setup(self);
         close(to_parent[0]);
         /* Drop the inherited lock fd (the parent's flock stays on its own), not through the code under test. */
         close(j.lock_fd);
-        if (sg_journal_open(&k, state, NULL) != 0)
+        if (sg_action_journal_open(&k, state, NULL) != 0)
             _exit(3);
-        e = sg_journal_get(&k, 1);
-        xwrite(to_parent[1], (char)('0' + json_object_array_length(sg_journal_entries(&k))));
-        xwrite(to_parent[1], e && strcmp(sg_jentry_str(e, "status"), "applied") == 0 ? 'A' : '?');
-        sg_journal_close(&k);
+        e = sg_action_journal_get(&k, 1);
+        xwrite(to_parent[1], (char)('0' + json_object_array_length(sg_action_journal_entries(&k))));
+        xwrite(to_parent[1], e && strcmp(sg_action_entry_str(e, "status"), "applied") == 0 ? 'A' : '?');
+        sg_action_journal_close(&k);
         _exit(0);
     }
     close(to_parent[1]);
@@ -957,7 +957,7 @@ JTest(second_open_waits_for_the_first_close)
     /* While it waits: record more, then close. It must see all of it. */
     set_status_ok(&j, 1, "applied", NULL);
     add_ok(&j, "swap-limit", "vm2", NULL, 0, 1);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     pfd = (struct pollfd){ .fd = to_parent[0], .events = POLLIN };
     if (poll(&pfd, 1, 20000) != 1) { /* a bound, not a wait: it answers at once when all is well */
         kill(pid, SIGKILL);
@@ -978,11 +978,11 @@ JTest(who_names_uid_and_sudo_user)
 {
     char buf[256], want[64], small[8];
     struct passwd *pw = getpwuid(getuid());
-    struct sg_journal j;
+    struct sg_action_journal j;
 
     unsetenv("SUDO_USER");
     snprintf(want, sizeof(want), "(uid %u)", (unsigned)getuid());
-    sg_journal_who(buf, sizeof(buf));
+    sg_action_journal_who(buf, sizeof(buf));
     cr_assert(strstr(buf, want), "'%s' lacks '%s'", buf, want);
     if (pw) {
         cr_assert_eq(strncmp(buf, pw->pw_name, strlen(pw->pw_name)), 0, "'%s' does not start with %s", buf,
@@ -991,10 +991,10 @@ JTest(who_names_uid_and_sudo_user)
     cr_assert_null(strstr(buf, "sudo"), "'%s'", buf);
 
     setenv("SUDO_USER", "", 1);
-    cr_assert_null(strstr(sg_journal_who(buf, sizeof(buf)), "sudo"), "empty SUDO_USER: '%s'", buf);
+    cr_assert_null(strstr(sg_action_journal_who(buf, sizeof(buf)), "sudo"), "empty SUDO_USER: '%s'", buf);
 
     setenv("SUDO_USER", "alice", 1);
-    sg_journal_who(buf, sizeof(buf));
+    sg_action_journal_who(buf, sizeof(buf));
     cr_assert(strstr(buf, want), "'%s' lacks '%s'", buf, want);
     cr_assert_eq(strlen(buf) > strlen(" via sudo by alice") &&
                      strcmp(buf + strlen(buf) - strlen(" via sudo by alice"), " via sudo by alice") == 0,
@@ -1003,16 +1003,16 @@ JTest(who_names_uid_and_sudo_user)
     /* What the entry records. */
     open_ok(&j);
     add_ok(&j, "swap-limit", "vm1", NULL, 0, 1);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     unsetenv("SUDO_USER");
     open_ok(&j);
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 1), "who"), buf);
-    sg_journal_close(&j);
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 1), "who"), buf);
+    sg_action_journal_close(&j);
 
     /* A short buffer is truncated, not overrun. */
     setenv("SUDO_USER", "alice", 1);
     memset(small, 'x', sizeof(small));
-    sg_journal_who(small, sizeof(small));
+    sg_action_journal_who(small, sizeof(small));
     cr_assert_lt(strlen(small), sizeof(small));
     unsetenv("SUDO_USER");
 }
@@ -1022,13 +1022,13 @@ JTest(who_escapes_control_bytes_in_sudo_user)
     char buf[256];
 
     setenv("SUDO_USER", "ev\x1b[31mil\nroot (uid 0)\x7f\r", 1);
-    sg_journal_who(buf, sizeof(buf));
+    sg_action_journal_who(buf, sizeof(buf));
     cr_assert(strstr(buf, " via sudo by ev\\x1b[31mil\\x0aroot (uid 0)\\x7f\\x0d"), "'%s'", buf);
     for (const char *p = buf; *p; p++)
         cr_assert((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f, "raw byte 0x%02x in '%s'",
                   (unsigned char)*p, buf);
     setenv("SUDO_USER", "\xc3\xa9mile", 1); /* bytes above 0x7e are escaped too */
-    cr_assert(strstr(sg_journal_who(buf, sizeof(buf)), " via sudo by \\xc3\\xa9mile"), "'%s'", buf);
+    cr_assert(strstr(sg_action_journal_who(buf, sizeof(buf)), " via sudo by \\xc3\\xa9mile"), "'%s'", buf);
     unsetenv("SUDO_USER");
 }
 
@@ -1036,7 +1036,7 @@ JTest(who_escapes_control_bytes_in_sudo_user)
 
 JTest(failed_add_leaves_memory_and_disk_consistent)
 {
-    struct sg_journal j;
+    struct sg_action_journal j;
     struct sg_error err = { 0 };
     char msg[sizeof(err.file) + 300], moved[128], *before;
     json_object *b, *a;
@@ -1064,7 +1064,7 @@ JTest(failed_add_leaves_memory_and_disk_consistent)
     json_object_object_add(b, "v", json_object_new_int(5));
     json_object_object_add(a, "v", json_object_new_int(6));
     id = 77;
-    r = sg_journal_add(&j, "swap-limit", "vm2", NULL, b, a, &id, &err); /* takes b and a over: ASan checks */
+    r = sg_action_journal_add(&j, "swap-limit", "vm2", NULL, b, a, &id, &err); /* takes b and a over: ASan checks */
     sg_error_format(&err, msg, sizeof(msg));
     cr_assert_eq(r, -ENOTDIR, "add: %d (%s), want -ENOTDIR", r, msg);
     cr_assert(strstr(msg, state), "error does not name %s: '%s'", state, msg);
@@ -1072,42 +1072,42 @@ JTest(failed_add_leaves_memory_and_disk_consistent)
 
     /* Memory: the failed entry is not there, next_id did not move. */
     cr_assert_eq(n_entries(&j), 1);
-    cr_assert_null(sg_journal_get(&j, 2));
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 1), "target"), "vm1");
+    cr_assert_null(sg_action_journal_get(&j, 2));
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 1), "target"), "vm1");
     cr_assert_eq(int_of(j.root, "next_id"), 2);
     /* Disk: the journal is what it was, and no temporary file was left. */
-    snprintf(msg, sizeof(msg), "%s/" SG_JOURNAL_FILE, moved);
+    snprintf(msg, sizeof(msg), "%s/" SG_ACTION_JOURNAL_FILE, moved);
     assert_same_bytes(msg, before, len);
-    assert_dir_holds(moved, SG_JOURNAL_FILE, "journal.lock", NULL);
+    assert_dir_holds(moved, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 
     /* Put the directory back: the next add gets id 2, and a fresh open agrees with memory. */
     cr_assert_eq(unlink(state), 0);
     cr_assert_eq(rename(moved, state), 0);
     cr_assert_eq(add_ok(&j, "swap-limit", "vm3", NULL, 0, 1), 2);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     open_ok(&j);
     cr_assert_eq(n_entries(&j), 2);
-    cr_assert_str_eq(sg_jentry_str(sg_journal_get(&j, 2), "target"), "vm3");
+    cr_assert_str_eq(sg_action_entry_str(sg_action_journal_get(&j, 2), "target"), "vm3");
     cr_assert_eq(int_of(j.root, "next_id"), 3);
-    sg_journal_close(&j);
-    assert_dir_holds(state, SG_JOURNAL_FILE, "journal.lock", NULL);
+    sg_action_journal_close(&j);
+    assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
     free(before);
 }
 
 JTest(add_refused_takes_over_before_and_after)
 {
-    struct sg_journal j = { .lock_fd = -1 };
+    struct sg_action_journal j = { .lock_fd = -1 };
     unsigned id = 9;
 
     /* A journal that is not open, and a missing after: -EINVAL, and nothing leaks (ASan). */
-    cr_assert_eq(sg_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), json_object_new_object(),
+    cr_assert_eq(sg_action_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), json_object_new_object(),
                                 &id, NULL),
                  -EINVAL);
     open_ok(&j);
-    cr_assert_eq(sg_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), NULL, &id, NULL), -EINVAL);
-    cr_assert_eq(sg_journal_add(&j, "swap-limit", "vm1", NULL, NULL, json_object_new_object(), &id, NULL), -EINVAL);
+    cr_assert_eq(sg_action_journal_add(&j, "swap-limit", "vm1", NULL, json_object_new_object(), NULL, &id, NULL), -EINVAL);
+    cr_assert_eq(sg_action_journal_add(&j, "swap-limit", "vm1", NULL, NULL, json_object_new_object(), &id, NULL), -EINVAL);
     cr_assert_eq(id, 9);
     cr_assert_eq(n_entries(&j), 0);
-    sg_journal_close(&j);
+    sg_action_journal_close(&j);
     cr_assert_eq(access(jpath, F_OK), -1, "a refused add wrote a journal");
 }

@@ -139,9 +139,9 @@ Test(probe, captured_everything_enabled)
     fake_init(&f);
     run(&f, &o, &r);
     for (int p = GP_PART_AGENT; p <= GP_PART_OSINFO; p++)
-        cr_assert_eq(r.part[p].state, GP_AGENT_OK, "%s: %s %s", gp_part_name(p),
-                     gp_agent_state_name(r.part[p].state), r.part[p].why);
-    cr_assert_eq(r.part[GP_PART_BALLOON].state, GP_AGENT_FAILED); /* no domain in this test */
+        cr_assert_eq(r.part[p].state, GP_QGA_OK, "%s: %s %s", gp_part_name(p),
+                     gp_qga_state_name(r.part[p].state), r.part[p].why);
+    cr_assert_eq(r.part[GP_PART_BALLOON].state, GP_QGA_FAILED); /* no domain in this test */
     cr_assert_str_eq(r.info.version, "7.2.22");
     cr_assert(r.via_exec);
     cr_assert(r.exec_complete);
@@ -177,7 +177,7 @@ Test(probe, cursor_hides_reports_already_seen)
     gp_probe_result_clear(&r);
     o.hung_since_us = cursor;
     run(&f, &o, &r);
-    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_AGENT_OK);
+    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_QGA_OK);
     cr_assert_eq(r.hung.n, 0);
     gp_probe_result_clear(&r);
     fake_free(&f);
@@ -212,18 +212,18 @@ Test(probe, exec_blocked_falls_back_to_file_reads)
                      "{\"enabled\":false,\"name\":\"guest-exec\"");
     run(&f, &o, &r);
     cr_assert_eq(f.n_exec, 0);
-    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_AGENT_BLOCKED);
+    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_QGA_BLOCKED);
     cr_assert_str_eq(r.part[GP_PART_TASKS].why, "unavailable: guest-exec blocked");
-    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_AGENT_BLOCKED);
+    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_QGA_BLOCKED);
     cr_assert_str_eq(r.part[GP_PART_KMSG].why, "unavailable: guest-exec blocked");
-    cr_assert_eq(r.part[GP_PART_MEM].state, GP_AGENT_OK, "%s", r.part[GP_PART_MEM].why);
+    cr_assert_eq(r.part[GP_PART_MEM].state, GP_QGA_OK, "%s", r.part[GP_PART_MEM].why);
     cr_assert_not(r.via_exec);
     cr_assert_eq(r.mem.mem.mem_total_kib, 223632);
     cr_assert_eq(r.mem.vm.pswpin, 5);
     cr_assert_not(r.mem.has_psi); /* the open failed: a guest without PSI */
     cr_assert_eq(f.n_close, 2, "every opened file is closed");
-    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_AGENT_OK);
-    cr_assert_eq(r.part[GP_PART_OSINFO].state, GP_AGENT_OK);
+    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_QGA_OK);
+    cr_assert_eq(r.part[GP_PART_OSINFO].state, GP_QGA_OK);
     gp_probe_result_clear(&r);
     fake_free(&f);
 }
@@ -239,10 +239,10 @@ Test(probe, captured_exec_and_files_blocked)
     f.info = sg_test_slurp_agent("guest-info-blocked.json", NULL);
     run(&f, &o, &r);
     cr_assert_eq(f.n_exec + f.n_open, 0);
-    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_AGENT_OK);
-    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_AGENT_BLOCKED);
-    cr_assert_eq(r.part[GP_PART_MEM].state, GP_AGENT_BLOCKED);
-    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_AGENT_OK);
+    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_QGA_OK);
+    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_QGA_BLOCKED);
+    cr_assert_eq(r.part[GP_PART_MEM].state, GP_QGA_BLOCKED);
+    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_QGA_OK);
     cr_assert_str_eq(r.kernel_release, "6.1.0-56-cloud-amd64");
     gp_probe_result_clear(&r);
     fake_free(&f);
@@ -256,7 +256,7 @@ Test(probe, not_connected_is_a_state_for_every_agent_part)
 
     run(&f, &o, &r);
     for (int p = GP_PART_AGENT; p <= GP_PART_OSINFO; p++)
-        cr_assert_eq(r.part[p].state, GP_AGENT_NOT_CONNECTED, "%s", gp_part_name(p));
+        cr_assert_eq(r.part[p].state, GP_QGA_NOT_CONNECTED, "%s", gp_part_name(p));
     cr_assert_lt(r.elapsed_s, 0.5);
 }
 
@@ -271,12 +271,12 @@ Test(hostile_probe, invalid_base64_spoils_only_the_script)
     /* HAND-WRITTEN: out-data that is not base64. */
     f.exec_status = strdup("{\"return\":{\"exited\":true,\"exitcode\":0,\"out-data\":\"QUJD$$==\"}}");
     run(&f, &o, &r);
-    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_AGENT_INVALID_REPLY);
-    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_AGENT_INVALID_REPLY);
-    cr_assert_eq(r.part[GP_PART_MEM].state, GP_AGENT_OK, "memory still read with the file commands");
+    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_QGA_INVALID_REPLY);
+    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_QGA_INVALID_REPLY);
+    cr_assert_eq(r.part[GP_PART_MEM].state, GP_QGA_OK, "memory still read with the file commands");
     cr_assert_eq(r.mem.mem.mem_total_kib, 223632);
-    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_AGENT_OK);
-    cr_assert_eq(r.part[GP_PART_OSINFO].state, GP_AGENT_OK);
+    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_QGA_OK);
+    cr_assert_eq(r.part[GP_PART_OSINFO].state, GP_QGA_OK);
     gp_probe_result_clear(&r);
     fake_free(&f);
 }
@@ -291,8 +291,8 @@ Test(hostile_probe, wrong_types_in_guest_info)
     free(f.info);
     f.info = strdup("{\"return\":{\"version\":7,\"supported_commands\":[]}}"); /* HAND-WRITTEN */
     run(&f, &o, &r);
-    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_AGENT_INVALID_REPLY);
-    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_AGENT_INVALID_REPLY);
+    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_QGA_INVALID_REPLY);
+    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_QGA_INVALID_REPLY);
     cr_assert_eq(f.n_exec, 0);
     gp_probe_result_clear(&r);
     fake_free(&f);
@@ -309,11 +309,11 @@ Test(hostile_probe, script_that_never_exits_is_bounded_by_the_timeout)
     f.exec_status = NULL; /* "exited": false forever */
     run(&f, &o, &r);
     cr_assert_lt(r.elapsed_s, 2.3, "took %f s", r.elapsed_s);
-    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_AGENT_TIMED_OUT);
-    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_AGENT_TIMED_OUT);
-    cr_assert_eq(r.part[GP_PART_MEM].state, GP_AGENT_TIMED_OUT);
-    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_AGENT_OK);
-    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_AGENT_OK, "the first sample stays");
+    cr_assert_eq(r.part[GP_PART_TASKS].state, GP_QGA_TIMED_OUT);
+    cr_assert_eq(r.part[GP_PART_KMSG].state, GP_QGA_TIMED_OUT);
+    cr_assert_eq(r.part[GP_PART_MEM].state, GP_QGA_TIMED_OUT);
+    cr_assert_eq(r.part[GP_PART_AGENT].state, GP_QGA_OK);
+    cr_assert_eq(r.part[GP_PART_CPUSTATS].state, GP_QGA_OK, "the first sample stays");
     cr_assert_gt(f.n_status, 3);
     gp_probe_result_clear(&r);
     fake_free(&f);

@@ -10,15 +10,15 @@
  * with an agent channel is the captured live XML of the squeezed guest. */
 Test(agent_channel, malformed_xml)
 {
-    cr_assert_eq(gp_agent_channel_state("<domain><devices>"), -EINVAL);
-    cr_assert_eq(gp_agent_channel_state("<notadomain/>"), -EINVAL);
-    cr_assert_eq(gp_agent_channel_state(""), -EINVAL);
+    cr_assert_eq(gp_qga_channel_state("<domain><devices>"), -EINVAL);
+    cr_assert_eq(gp_qga_channel_state("<notadomain/>"), -EINVAL);
+    cr_assert_eq(gp_qga_channel_state(""), -EINVAL);
 }
 
 Test(agent_channel, no_channel)
 {
-    cr_assert_eq(gp_agent_channel_state("<domain type='qemu'><devices/></domain>"),
-                 GP_AGENT_NOT_CONFIGURED);
+    cr_assert_eq(gp_qga_channel_state("<domain type='qemu'><devices/></domain>"),
+                 GP_QGA_NOT_CONFIGURED);
 }
 
 Test(agent_channel, entity_expansion_is_not_network)
@@ -27,8 +27,8 @@ Test(agent_channel, entity_expansion_is_not_network)
     const char *xml = "<?xml version='1.0'?><!DOCTYPE d [<!ENTITY e SYSTEM 'http://127.0.0.1:1/x'>]>"
                       "<domain><devices><channel type='unix'><target type='virtio' "
                       "name='org.qemu.guest_agent.0' state='&e;'/></channel></devices></domain>";
-    int r = gp_agent_channel_state(xml);
-    cr_assert(r == GP_AGENT_DISCONNECTED || r == -EINVAL, "got %d", r);
+    int r = gp_qga_channel_state(xml);
+    cr_assert(r == GP_QGA_DISCONNECTED || r == -EINVAL, "got %d", r);
 }
 
 /* Captured by scripts/capture-fixtures.sh: the live XML of a running guest with qemu-ga up. */
@@ -36,7 +36,7 @@ Test(agent_channel, captured_live_domain_xml_is_connected)
 {
     char *xml = sg_test_slurp("hybrid/domain-sgcap-squeezed.xml", NULL);
 
-    cr_assert_eq(gp_agent_channel_state(xml), GP_AGENT_CONNECTED);
+    cr_assert_eq(gp_qga_channel_state(xml), GP_QGA_CONNECTED);
     cr_assert(strstr(xml, "org.qemu.guest_agent.0"));
     free(xml);
 }

@@ -50,12 +50,12 @@ Test(guest_info, captured_exec_and_files_blocked)
 Test(agent_error, captured_blocked_message_is_blocked)
 {
     char *e = sg_test_slurp_agent("guest-exec-blocked.err", NULL);
-    cr_assert_eq(gp_agent_classify_error(VIR_ERR_INTERNAL_ERROR, e), GP_AGENT_BLOCKED);
+    cr_assert_eq(gp_qga_classify_error(VIR_ERR_INTERNAL_ERROR, e), GP_QGA_BLOCKED);
     free(e);
-    cr_assert_eq(gp_agent_classify_error(VIR_ERR_AGENT_UNRESPONSIVE,
+    cr_assert_eq(gp_qga_classify_error(VIR_ERR_AGENT_UNRESPONSIVE,
                                          "Guest agent is not responding: QEMU guest agent is not connected"),
-                 GP_AGENT_NOT_CONNECTED);
-    cr_assert_eq(gp_agent_classify_error(VIR_ERR_INTERNAL_ERROR, "something else"), GP_AGENT_FAILED);
+                 GP_QGA_NOT_CONNECTED);
+    cr_assert_eq(gp_qga_classify_error(VIR_ERR_INTERNAL_ERROR, "something else"), GP_QGA_FAILED);
 }
 
 Test(replies, captured_exec_status_osinfo_cpustats_file)

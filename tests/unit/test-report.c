@@ -616,7 +616,7 @@ Test(report, journal_without_journald_or_syslog_fails_cleanly)
     if (access(SG_REPORT_SYSLOG_SOCKET, F_OK) == 0)
         cr_skip_test("%s exists here: the syslog fallback would succeed", SG_REPORT_SYSLOG_SOCKET);
     load("squeezed.jsonl", &r);
-    cr_expect_eq(sg_report_journal(&r.d[0], "/nonexistent/journal/socket", where, sizeof(where)), -ENOENT);
+    cr_expect_eq(sg_report_journald(&r.d[0], "/nonexistent/journal/socket", where, sizeof(where)), -ENOENT);
     cr_expect_not_null(strstr(where, "neither journald"), "%s", where);
     unload(&r);
 }
@@ -647,7 +647,7 @@ Test(report, round_goes_on_past_a_failing_output, .init = mk_tmpdir, .fini = rm_
     cr_expect_eq(res[0].st[SG_REPORT_DOMAIN_LOG], SG_REPORT_FAILED);
     for (size_t i = 2; i < r.n; i++)
         cr_expect_eq(res[i].st[SG_REPORT_DOMAIN_LOG], SG_REPORT_SKIPPED, "no log yet: skipped, not failed");
-    cr_expect_eq(res[0].st[SG_REPORT_JOURNAL], SG_REPORT_OFF);
+    cr_expect_eq(res[0].st[SG_REPORT_JOURNALD], SG_REPORT_OFF);
     cr_expect_eq(res[0].st[SG_REPORT_HISTORY], SG_REPORT_DONE);
     cr_expect_eq(res[0].st[SG_REPORT_TEXTFILE], SG_REPORT_DONE);
     cr_expect_eq(res[1].st[SG_REPORT_HISTORY], SG_REPORT_SKIPPED, "unchanged: no history line");
