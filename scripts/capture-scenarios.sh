@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Captures the time series that tests/unit/test-scenarios.c replays into the
+# Captures the time series that tests/unit/test-sampler.c replays into the
 # sampler: real ticks (host facts, each domain's facts, guest probes) recorded
 # by `swapguard diagnose --record` from real TCG guests of the harness.
 #

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The decisions of `swapguard agent` (agent/cmd-agent.c) between ticks, kept
+ * The decisions of `swapguard agent` (agent/daemon/daemon-loop.c) between ticks, kept
  * pure (no libvirt, no I/O) so the unit tests drive them with plain values:
  * the reconnect backoff, which guests get a probe this tick, and when a
  * verdict is reported or a live remedy applied.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The action journal of `swapguard apply` (agent/journal.c): what an operator
+ * The action journal of `swapguard apply` (agent/actions/action-journal.c): what an operator
  * relies on when `swapguard rollback` and `swapguard history` read it back.
  *
  * Every journal.json here is HAND-WRITTEN, on purpose: one valid journal, and
@@ -11,7 +11,7 @@
  * The lock is checked against forked processes, synchronised by pipes (no
  * sleep decides a result); a failing save is made by replacing the state
  * directory with a file, which stops root too. Tests of known bugs in
- * journal.c are at the end of the hostile cases, disabled until fixed.
+ * action-journal.c are at the end of the hostile cases, disabled until fixed.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -752,7 +752,7 @@ JTest(refuses_journal_that_is_a_directory)
     assert_dir_holds(state, SG_ACTION_JOURNAL_FILE, "journal.lock", NULL);
 }
 
-/* Found by these tests and fixed in agent/journal.c: ids beyond unsigned, a FIFO, json-c's extensions. */
+/* Found by these tests and fixed in agent/actions/action-journal.c: ids beyond unsigned, a FIFO, json-c's extensions. */
 
 /*
  * Ids are unsigned (journal.h), but next_id is only checked to be positive:

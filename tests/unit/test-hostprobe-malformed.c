@@ -3,7 +3,7 @@
  * Malformed and hostile inputs for every parser. These inputs are written by
  * hand on purpose: they express what a real kernel does not print (or prints
  * only when something is broken). Well-formed inputs come from the captured
- * trees under tests/data (see test-fixtures.c).
+ * trees under tests/data (see test-hostprobe.c).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * guestprobe/agent.c and replies.c: reply parsing on replies captured from the
+ * guestprobe/qga.c and replies.c: reply parsing on replies captured from the
  * real qemu-ga by scripts/capture-guest-replies.sh (tests/data/guest-agent),
  * and on HAND-WRITTEN hostile replies (each marked as such below).
  */

@@ -3,7 +3,7 @@
  * The verdict rules (policies/verdict.h) as a table of hand-written cases, one
  * per rule and edge, and the sampler's rings and window selection. The ticks
  * are struct literals on purpose: each case states the few figures its rule
- * looks at; captured series are replayed in test-scenarios.c.
+ * looks at; captured series are replayed in test-sampler.c.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
