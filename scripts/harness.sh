@@ -758,7 +758,7 @@ memtune_live() {
 }
 
 # Hard limit step while squeezing: each write asks the kernel to reclaim about
-# this much, which it manages in time even while a TCG guest keeps running.
+# this much, not the whole squeeze at once.
 readonly SQUEEZE_STEP_KIB=$((32 * 1024))
 
 cmd_squeeze() {
