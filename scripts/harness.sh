@@ -18,8 +18,10 @@
 #                            relays stdout/stderr and the exit code
 #                            (timeout: SG_EXEC_TIMEOUT seconds, default 120)
 #   fill NAME MIB            write MIB MiB of /dev/urandom data to /mnt/fill/data
-#   squeeze NAME HARD_MIB    memtune hard limit so the host swaps the guest out;
-#                            waits until the QEMU process has VmSwap > 0
+#   squeeze NAME HARD_MIB    memtune hard limit so the host swaps the guest out,
+#                            lowered in 32 MiB steps from the cgroup's usage,
+#                            a busy (EBUSY) write retried; waits until the QEMU
+#                            process has VmSwap > 0
 #   unsqueeze NAME           lift the memtune limits again
 #   reread NAME              read /mnt/fill/data in the guest (dd to /dev/null;
 #                            faults swapped guest pages back in)
@@ -36,6 +38,8 @@
 #   SG_KEEP_LOGS=1   cleanup keeps the per-domain serial logs
 #   SG_GUEST_SWAP_MIB  start: size of the guest's swap disk in MiB (default:
 #                    none; the file lives in the state dir, removed at stop)
+#   SG_SQUEEZE_TIMEOUT  squeeze: seconds to get the hard limit down, busy
+#                    writes retried included (default 30)
 #
 # Guest facts: kernel = newest /boot/vmlinuz-*-cloud-amd64, initramfs = busybox
 # + qemu-ga + virtio modules (virtio_blk included); /init runs mkswap + swapon
@@ -703,6 +707,60 @@ cmd_reread_bg() {
 # ---------------------------------------------------------------- squeeze
 vmswap_kib() { awk '/^VmSwap:/ { print $2 }' "/proc/$1/status"; }
 
+# What the memory cgroup of process $1 uses now, in KiB: cgroup v1
+# memory.usage_in_bytes, or v2 memory.current of the nearest group that has
+# one; the process's VmRSS when neither can be read.
+cgroup_usage_kib() {
+    local pid=$1 rel dir b
+    rel=$(awk -F: '$2 == "memory" { print $3; exit }' "/proc/$pid/cgroup" 2>/dev/null || true)
+    if [ -n "$rel" ] && [ -r "/sys/fs/cgroup/memory$rel/memory.usage_in_bytes" ]; then
+        b=$(cat "/sys/fs/cgroup/memory$rel/memory.usage_in_bytes")
+        printf '%s\n' "$((b / 1024))"
+        return 0
+    fi
+    rel=$(awk -F: '$1 == "0" && $2 == "" { print $3; exit }' "/proc/$pid/cgroup" 2>/dev/null || true)
+    if [ -n "$rel" ]; then
+        dir=/sys/fs/cgroup$rel
+        while [ "$dir" != /sys/fs/cgroup ] && [ ! -r "$dir/memory.current" ]; do dir=${dir%/*}; done
+        if [ -r "$dir/memory.current" ]; then
+            b=$(cat "$dir/memory.current")
+            printf '%s\n' "$((b / 1024))"
+            return 0
+        fi
+    fi
+    awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"
+}
+
+# memtune_live NAME DEADLINE MEMTUNE_OPTIONS...: virsh memtune --live. A limit
+# below what the cgroup uses makes the kernel reclaim first; when it cannot
+# reclaim enough in time, the write fails with EBUSY ("Unable to write to
+# .../memory.limit_in_bytes: Device or resource busy") and nothing changed.
+# Such a write is retried once a second (each try reclaims some more) until
+# $SECONDS reaches DEADLINE; any other error fails at once.
+memtune_live() {
+    local name=$1 deadline=$2 out try=1
+    shift 2
+    while ! out=$(virsh_ memtune --domain "$name" "$@" --live 2>&1); do
+        case $out in
+            *"Device or resource busy"*) ;;
+            *) printf '%s\n' "$out" >&2; return 1 ;;
+        esac
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            printf '%s\n' "$out" >&2
+            log "memtune '$name' $*: still busy after $try tries; giving up"
+            return 1
+        fi
+        log "memtune '$name' $*: busy (the kernel could not reclaim down to the limit yet); try $((try + 1)) in 1s"
+        try=$((try + 1))
+        sleep 1
+    done
+    if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi
+}
+
+# Hard limit step while squeezing: each write asks the kernel to reclaim about
+# this much, not the whole squeeze at once.
+readonly SQUEEZE_STEP_KIB=$((32 * 1024))
+
 cmd_squeeze() {
     need_root
     local name=${1:-} hard=${2:-}
@@ -720,10 +778,32 @@ cmd_squeeze() {
     # works: libvirt 9.0 writes memory.limit_in_bytes first when the hard limit
     # decreases (unset = unlimited) and memory.memsw.limit_in_bytes afterwards,
     # and when the hard limit increases it writes memsw first. The swap limit
-    # (8 GiB) is far above any hard limit we use, so both orders are valid.
-    virsh_ memtune --domain "$name" --hard-limit "$hard_kib" \
-        --swap-hard-limit "$swap_kib" --live
-    local t0=$SECONDS s=0
+    # (8 GiB) is far above any hard limit we use, so both orders are valid; every
+    # step below passes both, so each one is such a decreasing call.
+    #
+    # One write from unlimited straight down to HARD_MIB must reclaim all the
+    # difference at once, and cgroup v1 gives up with EBUSY when it cannot do
+    # so in time. So the limit comes down in steps of SQUEEZE_STEP_KIB from
+    # what the cgroup uses now, and a busy write is retried (memtune_live),
+    # all within SG_SQUEEZE_TIMEOUT seconds (default 30).
+    local usage_kib limit_kib steps=() shown="" t0=$SECONDS deadline
+    deadline=$((SECONDS + ${SG_SQUEEZE_TIMEOUT:-30}))
+    usage_kib=$(cgroup_usage_kib "$pid")
+    limit_kib=$(( (usage_kib / SQUEEZE_STEP_KIB) * SQUEEZE_STEP_KIB ))
+    while [ "$limit_kib" -gt "$hard_kib" ]; do
+        steps+=("$limit_kib")
+        limit_kib=$((limit_kib - SQUEEZE_STEP_KIB))
+    done
+    steps+=("$hard_kib")
+    for limit_kib in "${steps[@]}"; do shown+=" $((limit_kib / 1024))"; done
+    log "squeeze '$name': its memory cgroup uses $((usage_kib / 1024)) MiB; hard limit in ${#steps[@]} step(s), MiB:$shown"
+    for limit_kib in "${steps[@]}"; do
+        memtune_live "$name" "$deadline" --hard-limit "$limit_kib" --swap-hard-limit "$swap_kib" ||
+            die "could not lower the hard limit of '$name' to $((limit_kib / 1024)) MiB"
+    done
+    log "squeeze '$name': hard limit ${hard} MiB set after $((SECONDS - t0))s"
+    t0=$SECONDS
+    local s=0
     while :; do
         s=$(vmswap_kib "$pid")
         [ "${s:-0}" -gt 0 ] && break

@@ -23,6 +23,23 @@ install_deps() {
     fi
 }
 
+# The tracepoint unit tests (tests/unit/test-asyncpf.c) open their events through tracefs, and
+# skip without it; nothing mounts it on a fresh machine without systemd. As root, mount it at
+# /sys/kernel/tracing for this run when it is not mounted there, and unmount it on exit only
+# then. Not root, or a failed mount: those tests skip, saying why.
+mount_tracefs() {
+    local t=/sys/kernel/tracing
+    [[ $(id -u) -eq 0 ]] || return 0
+    mountpoint -q "$t" && return 0
+    if mount -t tracefs nodev "$t"; then
+        echo "test.sh: mounted tracefs at $t for the tracepoint tests (unmounted at the end)"
+        # shellcheck disable=SC2064  # expand $t now
+        trap "umount '$t' || echo 'test.sh: could not unmount $t' >&2" EXIT
+    else
+        echo "test.sh: could not mount tracefs at $t; the tracepoint tests will skip"
+    fi
+}
+
 # Counts the TAP result lines of a meson build's test log (Criterion cases
 # and our shell tests alike). A test program that failed without printing
 # "not ok" (a crash) still counts: failed = max(TAP failures, failed programs).
@@ -37,6 +54,7 @@ count() {
 }
 
 install_deps
+mount_tracefs
 
 status=0
 sg_build build-test

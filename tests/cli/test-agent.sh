@@ -15,10 +15,8 @@ set -uo pipefail
 sg=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 data=$(cd "$2" && pwd)
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck disable=SC2034  # tap.sh wants it; nothing here runs the harness
-harness="$top/scripts/harness.sh"
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/lib/tap.sh
+source "$top/tests/lib/tap.sh"
 tmp=$(mktemp -d)
 bg=""
 cleanup() {
@@ -47,7 +45,7 @@ wait_for() {
     return 1
 }
 
-echo "1..22"
+plan 22
 write_conf 0.2
 
 # 1. A few ticks against the test driver.
@@ -133,4 +131,4 @@ check "each reconnect attempt is one line, the wait doubles up to reconnect_max"
 check "-r: refused, the agent needs a read-write connection" \
     test "$?,$(grep -c "read-write" "$tmp/log6")" = "1,1"
 
-exit $((failed > 0))
+tap_exit

@@ -14,6 +14,7 @@
 
 # The checks pass single-quoted command strings to eval on purpose.
 # shellcheck disable=SC2016
+# shellcheck disable=SC2317  # the checked functions are called through check_captured
 set -uo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 SWAPGUARD DATA_DIR" >&2; exit 2; }
@@ -23,25 +24,8 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"   # the permission test runs swapguard as nobody
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-    shift
-    local l
-    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-# check DESC COMMAND...: ok when COMMAND succeeds; its output goes to the TAP log as comments.
-check() {
-    local desc=$1 check_out
-    shift
-    if check_out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$check_out"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib/tap.sh"
 
 # fact TREE KEY: a value of TREE/facts.env (sourced in a subshell).
 fact() {
@@ -104,7 +88,7 @@ errors_with() {
     : "$out"
 }
 
-command -v jq >/dev/null || { echo "1..0 # SKIP jq not installed (scripts/harness.sh deps installs it)"; exit 0; }
+command -v jq >/dev/null || skip_all "jq not installed (scripts/harness.sh deps installs it)"
 
 SQ_NAME=$(fact hybrid SQ_NAME) ODD_NAME=$(fact hybrid ODD_NAME)
 SQ_PID=$(fact hybrid SQ_PID)
@@ -143,8 +127,8 @@ fi
 keys=(name uuid id pid vm_rss_kib vm_swap_kib rss_shmem_kib majflt majflt_per_s cgroup_swap_bytes
       cgroup_pgmajfault cgroup_pgmajfault_per_s psi_full_avg10)
 json=$(sgt hybrid list --interval 0 --json 2>&1)
-check "list --json: valid JSON" jq_true "$json" '.domains | length == 2'
-check "list --json: every domain has the keys ${keys[*]}" \
+check_captured "list --json: valid JSON" jq_true "$json" '.domains | length == 2'
+check_captured "list --json: every domain has the keys ${keys[*]}" \
     jq_true "$json" '[.domains[] | has($k[])] | all' --argjson k "$(printf '%s\n' "${keys[@]}" | jq -R . | jq -s .)"
 
 domain_facts_match() {
@@ -169,13 +153,13 @@ domain_facts_match() {
         jq_true "$o" '.psi_full_avg10 == null'
     fi
 }
-check "list --json: '$SQ_NAME' figures equal facts.env" domain_facts_match hybrid "$json" SQ
-check "list --json: '$ODD_NAME' figures equal facts.env" domain_facts_match hybrid "$json" ODD
-check "list --json: test-driver ids are 1 and 2" jq_true "$json" '[.domains[].id] == [1, 2]'
-check "list --json --interval 0: rates are null" \
+check_captured "list --json: '$SQ_NAME' figures equal facts.env" domain_facts_match hybrid "$json" SQ
+check_captured "list --json: '$ODD_NAME' figures equal facts.env" domain_facts_match hybrid "$json" ODD
+check_captured "list --json: test-driver ids are 1 and 2" jq_true "$json" '[.domains[].id] == [1, 2]'
+check_captured "list --json --interval 0: rates are null" \
     jq_true "$json" '[.domains[] | .majflt_per_s, .cgroup_pgmajfault_per_s] | all(. == null)'
 json2=$(sgt hybrid list --interval 0.2 --json 2>&1)
-check "list --json --interval 0.2: rates of an unchanging tree are 0" \
+check_captured "list --json --interval 0.2: rates of an unchanging tree are 0" \
     jq_true "$json2" '[.domains[] | .majflt_per_s, .cgroup_pgmajfault_per_s] | all(. == 0)'
 
 # ---------------------------------------------------------------- domswap
@@ -183,7 +167,7 @@ odd_uuid=$(fact hybrid ODD_UUID)
 odd_id=$(jq -r --arg n "$ODD_NAME" '.domains[] | select(.name == $n) | .id' <<<"$json")
 for ref in "$ODD_NAME" "$odd_uuid" "$odd_id"; do
     o=$(sgt hybrid domswap --interval 0 --json "$ref" 2>&1)
-    check "domswap '$ref': finds '$ODD_NAME' and its pid" \
+    check_captured "domswap '$ref': finds '$ODD_NAME' and its pid" \
         eval 'field_eq "$o" .name "$ODD_NAME" && field_eq "$o" .pid "$ODD_PID"'
 done
 if text=$(sgt hybrid domswap --interval 0 "$ODD_NAME" 2>&1) &&
@@ -196,18 +180,18 @@ fi
 for d in SQ ODD; do
     name=$(fact hybrid "${d}_NAME")
     o=$(sgt hybrid domswap --interval 0 --json "$name" 2>&1)
-    check "domswap --json '$name': guest RAM swap/rss and smaps_rollup swap equal facts.env" \
+    check_captured "domswap --json '$name': guest RAM swap/rss and smaps_rollup swap equal facts.env" \
         eval 'field_eq "$o" .guest_ram_swap_kib "$(fact hybrid "${d}_GUEST_RAM_SWAP_KIB")" &&
               field_eq "$o" .guest_ram_rss_kib "$(fact hybrid "${d}_GUEST_RAM_RSS_KIB")" &&
               field_eq "$o" .smaps_rollup_swap_kib "$(fact hybrid "${d}_ROLLUP_SWAP_KIB")"'
 done
 o=$(sgt hybrid domswap --interval 0 --json "$SQ_NAME" 2>&1)
-check "domswap --json: a 'sources' object names each figure's origin" \
+check_captured "domswap --json: a 'sources' object names each figure's origin" \
     jq_true "$o" '(.sources | type == "object") and (.sources.guest_ram_swap_kib | test("smaps")) and (.sources.vm_swap_kib | test("VmSwap"))'
-check "domswap --json: one vCPU thread, 'CPU 0/TCG', with the captured tid" \
+check_captured "domswap --json: one vCPU thread, 'CPU 0/TCG', with the captured tid" \
     eval 'jq_true "$o" ".vcpus | length == 1" && field_eq "$o" ".vcpus[0].comm" "CPU 0/TCG" &&
           field_eq "$o" ".vcpus[0].tid" "$(fact hybrid SQ_VCPU_TID)" && field_eq "$o" ".vcpus[0].vcpu" 0'
-check "domswap --json: PSI from the domain's cgroup2 group" \
+check_captured "domswap --json: PSI from the domain's cgroup2 group" \
     field_eq "$o" .psi_full_avg10 "$(fact hybrid SQ_PSI_FULL_AVG10)"
 
 # ---------------------------------------------------------------- hoststats
@@ -226,17 +210,17 @@ host_facts_match() {
     field_eq "$o" '.hugepage_pools | length' "$(fact "$tree" HOST_N_HUGEPAGE_POOLS)" &&
     jq_true "$o" '.pswpin_per_s == null'
 }
-check "hoststats --json (hybrid): values equal facts.env" host_facts_match hybrid
-check "hoststats --json (v2 guest, no swap): values equal facts.env" host_facts_match v2
-check "hoststats (text): exit 0 and lists the swap device" \
+check_captured "hoststats --json (hybrid): values equal facts.env" host_facts_match hybrid
+check_captured "hoststats --json (v2 guest, no swap): values equal facts.env" host_facts_match v2
+check_captured "hoststats (text): exit 0 and lists the swap device" \
     eval '"$sg" --proc-root "$data/hybrid" --sys-root "$data/hybrid" hoststats --interval 0 | grep -q "^Swap devices"'
 
 # ---------------------------------------------------------------- v1 and v2 trees
 json=$(sgt v1 list --interval 0 --json 2>&1)
-check "list --json (v1): figures equal facts.env, no per-domain PSI" \
+check_captured "list --json (v1): figures equal facts.env, no per-domain PSI" \
     eval 'domain_facts_match v1 "$json" SQ && domain_facts_match v1 "$json" ODD'
 json=$(sgt v2 list --interval 0 --json 2>&1)
-check "list --json (v2): pid by -uuid, cgroup v2 path walked up from emulator, PSI" \
+check_captured "list --json (v2): pid by -uuid, cgroup v2 path walked up from emulator, PSI" \
     eval 'field_eq "$json" ".domains[0].pid" "$(fact v2 V2_PID)" &&
           field_eq "$json" ".domains[0].cgroup_version" 2 &&
           field_eq "$json" ".domains[0].cgroup_memory_path" "$(fact v2 V2_CGROUP_PATH)" &&
@@ -259,7 +243,7 @@ for c in list domswap hoststats help version; do
     grep -qE "^  $c +[a-z]" <<<"$help" || missing+=" $c"
 done
 if [ -z "$missing" ]; then ok "help: lists every command"; else not_ok "help: lists every command" "missing:$missing" "$help"; fi
-check "help domswap: synopsis and options" \
+check_captured "help domswap: synopsis and options" \
     eval 'h=$("$sg" help domswap) && grep -q "swapguard domswap \[OPTIONS\] DOMAIN" <<<"$h" &&
           grep -qE "^  --interval S " <<<"$h" && grep -qE "^  --json " <<<"$h"'
 
@@ -332,7 +316,7 @@ else
     not_ok "domswap (text): the name is escaped" "$(cat -A <<<"$text" | head -5)"
 fi
 o=$(sgc list --interval 0 --json 2>&1)
-check "list --json: names keep their characters (JSON escapes them)" \
+check_captured "list --json: names keep their characters (JSON escapes them)" \
     jq_true "$o" '.domains[0].name == "ctl\ttab" and .domains[1].name == "csi\u009b[31mred"'
 errors_with "unknown domain with a newline and ESC in its name: one escaped line" \
     "no domain with a matching name, UUID or id: 'x\\\\x1b\\[2Jy\\\\x0az'" sgc domswap $'x\e[2Jy\nz'
@@ -341,12 +325,12 @@ errors_with "unknown domain with a newline and ESC in its name: one escaped line
 # diagnose and recommend on the captured hybrid tree: the test driver's domains carry the captured
 # QEMU processes' UUIDs, so the verdicts come from real captured figures (one tick: no rates).
 o=$(sgt hybrid diagnose --json --count 1 2>&1)
-check "diagnose --json (hybrid): the captured squeezed guest is host-swap-risk at 0.5, the other unknown" \
+check_captured "diagnose --json (hybrid): the captured squeezed guest is host-swap-risk at 0.5, the other unknown" \
     jq_true "$o" '[.domains[].verdict] == ["host-swap-risk", "unknown"] and .domains[0].confidence == 0.5'
-check "diagnose --json: missing names the absent agent channel and the TCG vCPUs, once each" \
+check_captured "diagnose --json: missing names the absent agent channel and the TCG vCPUs, once each" \
     jq_true "$o" '.domains[0].missing == "guest agent: not configured (the domain has no org.qemu.guest_agent.0 channel); async-PF counters: vCPUs run under TCG: no KVM, no async PF"'
 o=$(sgt hybrid recommend --json 2>&1)
-check "recommend --json (hybrid): remedies for the squeezed guest only, none for the unknown one" \
+check_captured "recommend --json (hybrid): remedies for the squeezed guest only, none for the unknown one" \
     jq_true "$o" '([.recommendations[] | select(.target == "domain") | .domain] | unique) == ["'"$(fact hybrid SQ_NAME)"'"]'
 errors_with "diagnose DOMAIN --all: one error" "give either DOMAIN or --all, not both" \
     sgt hybrid diagnose "$(fact hybrid SQ_NAME)" --all
@@ -358,7 +342,7 @@ errors_with "diagnose --config of a missing file: the file is named" "/nonexiste
 
 # apply, rollback, history (dry runs and refusals; the real actions are in tests/integration/test-apply.sh).
 o=$(sgt hybrid apply swapoff 2>&1)
-check "apply swapoff (dry run, hybrid): names the captured swapfile and the headroom check, changes nothing" \
+check_captured "apply swapoff (dry run, hybrid): names the captured swapfile and the headroom check, changes nothing" \
     eval '[[ $o == *"swap device $(awk "NR == 2 { print \$1 }" "$data/hybrid/proc/swaps") (file)"* && $o == *": holds"* && $o == *"dry run"* ]]'
 printf '[apply]\nstate_dir = %s/state\n[recommend]\nhost_reserve_mib = 16000000\n' "$tmp" >"$tmp/reserve.conf"
 errors_with "apply swapoff with a reserve the host cannot cover: refused, naming the check" \
@@ -374,18 +358,18 @@ errors_with "apply --size outside hugepages: refused" "--size is for hugepages o
     sgt hybrid apply prefetch x --size 2M
 printf '[apply]\nstate_dir = %s/state\n' "$tmp" >"$tmp/state.conf"
 o=$(sgt hybrid history --config "$tmp/state.conf" 2>&1)
-check "history without a journal: says none was applied, creates nothing" \
+check_captured "history without a journal: says none was applied, creates nothing" \
     eval '[[ $o == "no remedies applied yet ($tmp/state/journal.json does not exist)" && ! -e $tmp/state ]]'
 o=$(sgt hybrid history --json --config "$tmp/state.conf" 2>&1)
-check "history --json without a journal: an empty array" jq_true "$o" '. == []'
+check_captured "history --json without a journal: an empty array" jq_true "$o" '. == []'
 errors_with "rollback of a non-number: refused" "'1x' is not a journal entry id" sgt hybrid rollback 1x
 # Hand-made: a journal cut off mid-document.
 mkdir -m 700 "$tmp/state" && printf '{"version": 1, "next_id": 2, "entries": [' >"$tmp/state/journal.json" &&
     chmod 600 "$tmp/state/journal.json"
 errors_with "history of a truncated journal: the file is named, nothing is rewritten" \
     "$tmp/state/journal.json: not valid JSON" sgt hybrid history --config "$tmp/state.conf"
-check "the truncated journal is left as it was" \
+check_captured "the truncated journal is left as it was" \
     test "$(cat "$tmp/state/journal.json")" = '{"version": 1, "next_id": 2, "entries": ['
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan "$n"
+tap_exit

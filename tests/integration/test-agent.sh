@@ -41,8 +41,8 @@ log=$tmp/agent.log
 hist=$tmp/history.jsonl
 prom=$tmp/swapguard.prom
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "agent integration" "libvirtd, QEMU, swapon, memtune, guest agent, a libvirtd restart"
 
 agent_pid=""
@@ -66,8 +66,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # wait_for SECONDS REGEX: until the agent's log has a line matching REGEX (ERE).
 wait_for() {
@@ -127,7 +125,7 @@ ${1:-}
 EOF
 }
 
-echo "1..38"
+plan 38
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
@@ -135,8 +133,7 @@ setup() {
 }
 if ! setup 2>&1 | diag; then
     not_ok "harness brings up libvirtd, host swap and a real guest" "see the harness output above"
-    echo "Bail out! no real guest"
-    exit 1
+    bail_out "no real guest"
 fi
 ok "harness brings up libvirtd, host swap and a real guest"
 uuid=$(virsh -q -c "$uri" domuuid "$dom")
@@ -290,4 +287,4 @@ check "libvirtd answers after the test" libvirtd_answers
 echo "# the agent's log:"
 diag <"$log"
 
-exit $((failed > 0))
+tap_exit

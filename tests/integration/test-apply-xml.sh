@@ -28,8 +28,8 @@ out="$tmp/out"
 err="$tmp/err"
 hp_saved=""
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "apply lock-memory/hugepages integration" "libvirtd, virsh define, nr_hugepages"
 
 v() { virsh -c qemu:///system "$@"; }
@@ -83,14 +83,13 @@ has() { grep -qE -- "$1" "${2:-$out}"; }
 has_fixed() { grep -qF -- "$1" "${2:-$out}"; }
 entry_count() { jq '.entries | length' "$journal"; }
 
-echo "1..38"
+plan 38
 
 if "$harness" deps 2>&1 | diag && "$harness" libvirtd-up 2>&1 | diag; then
     ok "harness brings up libvirtd"
 else
     not_ok "harness brings up libvirtd" "see the harness output above"
-    echo "Bail out! no libvirtd"
-    exit 1
+    bail_out "no libvirtd"
 fi
 printf '[apply]\nstate_dir = %s/state\n' "$tmp" >"$conf"
 undefine_ours
@@ -255,4 +254,4 @@ undefine_ours
 check "the test domains are undefined again" \
     eval '! v domuuid "$dom" >/dev/null 2>&1 && ! v domuuid "$nova" >/dev/null 2>&1'
 
-exit $((failed > 0))
+tap_exit

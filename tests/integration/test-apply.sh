@@ -29,8 +29,8 @@ err=$(mktemp)
 tmp=$(mktemp -d)
 testswap="$SG_HARNESS_DIR/apply-test.swap"
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "apply/rollback integration" "libvirtd, QEMU, memtune, swapon/swapoff"
 
 cleanup() {
@@ -61,8 +61,7 @@ setup() {
 }
 if ! setup 2>&1 | diag; then
     not_ok "harness brings up libvirtd, host swap and a squeezed real guest" "see the harness output above"
-    echo "Bail out! no real guest"
-    exit 1
+    bail_out "no real guest"
 fi
 ok "harness brings up libvirtd, host swap and a squeezed real guest"
 
@@ -228,5 +227,5 @@ id=$("$SG" --json history "${C[@]}" | jq -r '[.[] | select(.action == "swapoff")
 check "rollback $id switches it on again with priority 7" \
     test "$(awk -v f="$testswap" '$1 == f { print $5 }' /proc/swaps)" = 7
 
-echo "1..$n"
-exit $((failed > 0))
+plan "$n"
+tap_exit

@@ -27,8 +27,8 @@ gswap=sgdg-gswap
 err=$(mktemp)
 tmp=$(mktemp -d)
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "diagnose/recommend integration" "libvirtd, QEMU, swapon, memtune, guest agent"
 
 cleanup() {
@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..26"
+plan 26
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
@@ -46,8 +46,7 @@ setup() {
 }
 if ! setup 2>&1 | diag; then
     not_ok "harness brings up libvirtd, host swap and three real guests" "see the harness output above"
-    echo "Bail out! no real guests"
-    exit 1
+    bail_out "no real guests"
 fi
 ok "harness brings up libvirtd, host swap and three real guests"
 
@@ -158,4 +157,4 @@ rc=$?
 check "a bad key fails with one error naming file, line and key" \
     test "$rc,$(grep -c "bad.conf:2: .*host_reserve_mb" "$err")" = "1,1"
 
-exit $((failed > 0))
+tap_exit

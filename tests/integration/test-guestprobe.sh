@@ -21,8 +21,8 @@ dom=$dom0
 swapdom=sggp-it-swap
 err=$(mktemp)
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "guestprobe integration" "libvirtd, QEMU, guest agent"
 
 cleanup() {
@@ -33,13 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..31"
+plan 31
 
 if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build &&
        "$harness" start "$dom" 256 >/dev/null; } 2>&1 | diag; then
     not_ok "harness brings up libvirtd and a real guest with qemu-ga" "see the harness output above"
-    echo "Bail out! no real guest"
-    exit 1
+    bail_out "no real guest"
 fi
 ok "harness brings up libvirtd and a real guest with qemu-ga"
 
@@ -156,8 +155,7 @@ check "JSON: agent_state 'not connected', balloon still ok" \
 "$harness" stop "$dom" 2>&1 | diag   # its qemu-ga is stopped; not needed any more
 if ! { SG_GUEST_SWAP_MIB=256 "$harness" start "$swapdom" 256 >/dev/null; } 2>&1 | diag; then
     not_ok "harness starts a guest with a 256 MiB swap disk" "see the harness output above"
-    echo "Bail out! no guest with a swap disk"
-    exit 1
+    bail_out "no guest with a swap disk"
 fi
 ok "harness starts a guest with a 256 MiB swap disk"
 dom=$swapdom
@@ -191,4 +189,4 @@ check "the host did not swap this guest: cgroup_swap_bytes = 0 and vm_swap_kib =
     test "$(jq -r '[.cgroup_swap_bytes, .vm_swap_kib] | map(tostring) | join(",")' <<<"$hs")" = "0,0"
 check "the guest agent still answers after the guest swapped" agent_alive
 
-exit $((failed > 0))
+tap_exit

@@ -17,14 +17,14 @@ idle="sgit idle guest"
 fill_mib=140
 hard_mib=120
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "real guest integration" "libvirtd, QEMU, swapon, memtune"
 
 cleanup() { "$harness" cleanup 2>&1 | diag; }
 trap cleanup EXIT
 
-echo "1..14"
+plan 14
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
@@ -32,8 +32,7 @@ setup() {
 }
 if ! setup 2>&1 | diag; then
     not_ok "harness brings up libvirtd, swap and two real guests" "see the harness output above"
-    echo "Bail out! no real guests"
-    exit 1
+    bail_out "no real guests"
 fi
 ok "harness brings up libvirtd, swap and two real guests"
 
@@ -104,4 +103,4 @@ check "list shows the squeezed guest in host swap and the idle one not" \
         '[(.domains[] | select(.name == $a) | .cgroup_swap_bytes > 0), (.domains[] | select(.name == $b) | .cgroup_swap_bytes == 0)] | all' <<<"$js")" = true
 
 rm -f /tmp/sgit.err
-exit $((failed > 0))
+tap_exit

@@ -34,8 +34,8 @@ listener_pid=
 event_pid=
 made_devlog=0
 
-# shellcheck source=tests/integration/tap.sh
-source "$top/tests/integration/tap.sh"
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
 require_root_and_jq "report integration" "libvirtd, QEMU, swapon, memtune, guest agent, /dev/log"
 # shellcheck source=scripts/lib.sh
 source "$top/scripts/lib.sh"
@@ -51,7 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..22"
+plan 22
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
@@ -60,8 +60,7 @@ setup() {
 }
 if ! setup 2>&1 | diag; then
     not_ok "harness brings up libvirtd, host swap and a real guest squeezed into host swap" "see the harness output above"
-    echo "Bail out! no real guest"
-    exit 1
+    bail_out "no real guest"
 fi
 ok "harness brings up libvirtd, host swap and a real guest squeezed into host swap"
 uuid=$(virsh -q -c "$uri" domuuid "$dom")
@@ -204,3 +203,4 @@ diag <<<"$txt"
 diag <"$err"
 check "missing textfile dir: skipped with a warning naming $tmp/no-such-dir, exit 0, history and metadata still done" \
     test "$rc,$(grep -c "textfile .*skipped: .*$tmp/no-such-dir does not exist" "$err"),$(grep -c "^'$dom' $verdict (.*): reported to metadata .*history $hist" <<<"$txt")" = "0,1,1"
+tap_exit
