@@ -109,10 +109,18 @@ diag <"$err"
 # 3. The control: under the squeeze, the guest rereading its data makes the host swap out (what
 #    comes back in pushes other pages out). New guest writes are no control: the guest may reuse
 #    pages the host has resident, and then nothing needs to go out.
+#    One reread usually swaps out several MiB; on a loaded host it may swap out less, so the
+#    control rereads up to three times until 4 MiB went out, and the check after swap-limit
+#    rereads as many times.
 p0=$(pswpout)
-"$harness" reread "$sq" >/dev/null 2>&1
-p1=$(pswpout)
-check "control: a reread under the squeeze makes the host swap out ($(((p1 - p0) * 4)) KiB)" \
+rereads=0
+while ((rereads < 3)); do
+    "$harness" reread "$sq" >/dev/null 2>&1
+    rereads=$((rereads + 1))
+    p1=$(pswpout)
+    (((p1 - p0) * 4 >= 4 * 1024)) && break
+done
+check "control: $rereads reread(s) under the squeeze make the host swap out ($(((p1 - p0) * 4)) KiB)" \
     test $(((p1 - p0) * 4)) -ge $((4 * 1024))
 
 # 4. swap-limit.
@@ -132,10 +140,12 @@ else
 fi
 s2=$(vmswap)
 p2=$(pswpout)
-"$harness" reread "$sq" >/dev/null 2>&1
+for ((i = 0; i < rereads; i++)); do
+    "$harness" reread "$sq" >/dev/null 2>&1
+done
 s3=$(vmswap)
 p3=$(pswpout)
-check "with swap-limit, the same reread: the host swaps out less than 2 MiB ($(((p3 - p2) * 4)) KiB)" \
+check "with swap-limit, the same $rereads reread(s): the host swaps out less than 2 MiB ($(((p3 - p2) * 4)) KiB)" \
     test $(((p3 - p2) * 4)) -lt $((2 * 1024))
 check "and VmSwap does not grow ($s2 -> $s3 KiB)" test "$s3" -le $((s2 + 2 * 1024))
 check "the journal is a 0600 file" test "$(stat -c %a "$tmp/state/journal.json")" = 600

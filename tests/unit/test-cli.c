@@ -18,7 +18,7 @@ Test(cli_table, every_command_and_option_has_help)
     free(buf);
 }
 
-Test(cli_table, the_issue_commands_exist)
+Test(cli_table, the_commands_exist)
 {
     static const char *const names[] = { "list", "domswap", "hoststats", "help", "version" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
