@@ -255,7 +255,7 @@ static int swap_limit_v2(const struct sg_apply_req *req, struct sg_action_journa
         fprintf(req->out, "already 0: nothing to do\n");
         return 0;
     }
-    r = dry_run_or_recheck(req, x, "swap-limit");
+    r = dry_run_or_recheck(req, x, sg_rec_action_name(SG_REC_SWAP_LIMIT));
     if (r != 0)
         return r < 0 ? r : 0;
     r = cg_read(&ctx->fs, rel, now, sizeof(now));
@@ -270,7 +270,7 @@ static int swap_limit_v2(const struct sg_apply_req *req, struct sg_action_journa
     json_object_object_add(before, "pid", json_object_new_int(x->d.pid));
     json_object_object_add(before, "swap_max", json_object_new_string(old));
     json_object_object_add(after, "swap_max", json_object_new_string("0"));
-    r = journal_add(j, "swap-limit", x->d.name, x->d.uuid, before, after, &id);
+    r = journal_add(j, sg_rec_action_name(SG_REC_SWAP_LIMIT), x->d.name, x->d.uuid, before, after, &id);
     if (r < 0)
         return r;
     r = cg_write(&ctx->fs, rel, "0");
@@ -337,7 +337,7 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
                      "refused, nothing changed", x->safe, memsw / 1024, l);
         return -EBUSY;
     }
-    r = dry_run_or_recheck(req, x, "swap-limit");
+    r = dry_run_or_recheck(req, x, sg_rec_action_name(SG_REC_SWAP_LIMIT));
     if (r != 0)
         return r < 0 ? r : 0;
     if (memtune_get(x->dom, &again) < 0 || again.hard_kib != m.hard_kib || again.swap_hard_kib != m.swap_hard_kib) {
@@ -352,7 +352,7 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
     json_object_object_add(before, "swap_hard_limit_kib", json_object_new_int64((int64_t)m.swap_hard_kib));
     json_object_object_add(after, "hard_limit_kib", json_object_new_int64((int64_t)l));
     json_object_object_add(after, "swap_hard_limit_kib", json_object_new_int64((int64_t)l));
-    r = journal_add(j, "swap-limit", x->d.name, x->d.uuid, before, after, &id);
+    r = journal_add(j, sg_rec_action_name(SG_REC_SWAP_LIMIT), x->d.name, x->d.uuid, before, after, &id);
     if (r < 0)
         return r;
     if (memtune_set(x->dom, l, l) < 0) {
@@ -373,10 +373,10 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
     return 0;
 }
 
-static int apply_swap_limit(const struct sg_apply_req *req, struct sg_action_journal *j)
+int sg_apply_swap_limit(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct live_dom x;
-    int r = live_dom_find(req->ctx, req->target, "swap-limit", &x);
+    int r = live_dom_find(req->ctx, req->target, sg_rec_action_name(SG_REC_SWAP_LIMIT), &x);
 
     if (r == 0) {
         if (x.cg.memory_version == 2)
@@ -414,8 +414,8 @@ static int rollback_dom(struct sg_ctx *ctx, json_object *e, struct live_dom *x)
     return 0;
 }
 
-static int rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
-                               json_object *e, bool force, FILE *out)
+int sg_rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
+                           json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_action_entry_obj(e, "before"), *after = sg_action_entry_obj(e, "after");
     unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
@@ -569,7 +569,7 @@ static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uin
     return 0;
 }
 
-static int apply_prefetch(const struct sg_apply_req *req, struct sg_action_journal *j)
+int sg_apply_prefetch(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     struct sg_error err = { 0 };
@@ -580,7 +580,7 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_action_journ
     char text[400], ebuf[sizeof(err.msg) + PATH_MAX + 16];
     uint64_t swap_before = 0, swap_after = 0, chunk = req->cfg->prefetch_chunk_kib * 1024;
     unsigned id = 0;
-    int r = live_dom_find(ctx, req->target, "prefetch", &x);
+    int r = live_dom_find(ctx, req->target, sg_rec_action_name(SG_REC_PREFETCH), &x);
 
     if (r < 0)
         goto out;
@@ -638,7 +638,7 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_action_journ
     }
     fprintf(req->out, "  would read it back: process_madvise(MADV_WILLNEED) + a read through /proc/%d/mem, "
             "%" PRIu64 " MiB at a time\n", (int)x.d.pid, chunk >> 20);
-    r = dry_run_or_recheck(req, &x, "prefetch");
+    r = dry_run_or_recheck(req, &x, sg_rec_action_name(SG_REC_PREFETCH));
     if (r != 0) {
         r = r < 0 ? r : 0;
         goto out;
@@ -650,7 +650,7 @@ static int apply_prefetch(const struct sg_apply_req *req, struct sg_action_journ
         json_object_object_add(before, "vm_swap_kib", json_object_new_int64((int64_t)swap_before));
         json_object_object_add(before, "guest_ram_swap_kib", json_object_new_int64((int64_t)gr.swap_kib));
         json_object_object_add(after, "read_back", json_object_new_string("guest-RAM mapping"));
-        r = journal_add(j, "prefetch", x.d.name, x.d.uuid, before, after, &id);
+        r = journal_add(j, sg_rec_action_name(SG_REC_PREFETCH), x.d.name, x.d.uuid, before, after, &id);
         if (r < 0)
             goto out;
     }
@@ -699,13 +699,13 @@ static int write_oom_score_adj(const struct sg_fs *fs, pid_t pid, int adj)
     return 0;
 }
 
-static int apply_oom_protect(const struct sg_apply_req *req, struct sg_action_journal *j)
+int sg_apply_oom_protect(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     int target = req->cfg->rec.oom_score_adj_critical, old, now;
     struct live_dom x;
     unsigned id;
-    int r = live_dom_find(ctx, req->target, "oom-protect", &x);
+    int r = live_dom_find(ctx, req->target, sg_rec_action_name(SG_REC_OOM_PROTECT), &x);
 
     if (r < 0)
         goto out;
@@ -727,7 +727,7 @@ static int apply_oom_protect(const struct sg_apply_req *req, struct sg_action_jo
         r = -EPERM;
         goto out;
     }
-    r = dry_run_or_recheck(req, &x, "oom-protect");
+    r = dry_run_or_recheck(req, &x, sg_rec_action_name(SG_REC_OOM_PROTECT));
     if (r != 0) {
         r = r < 0 ? r : 0;
         goto out;
@@ -744,7 +744,7 @@ static int apply_oom_protect(const struct sg_apply_req *req, struct sg_action_jo
         json_object_object_add(before, "pid", json_object_new_int(x.d.pid));
         json_object_object_add(before, "oom_score_adj", json_object_new_int(old));
         json_object_object_add(after, "oom_score_adj", json_object_new_int(target));
-        r = journal_add(j, "oom-protect", x.d.name, x.d.uuid, before, after, &id);
+        r = journal_add(j, sg_rec_action_name(SG_REC_OOM_PROTECT), x.d.name, x.d.uuid, before, after, &id);
         if (r < 0)
             goto out;
     }
@@ -763,8 +763,8 @@ out:
     return r;
 }
 
-static int rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
-                                json_object *e, bool force, FILE *out)
+int sg_rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
+                            json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_action_entry_obj(e, "before"), *after = sg_action_entry_obj(e, "after");
     unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
@@ -863,7 +863,7 @@ static int swapoff_with_progress(const struct sg_fs *fs, const char *path, FILE 
     return -job.err;
 }
 
-static int apply_swapoff(const struct sg_apply_req *req, struct sg_action_journal *j)
+int sg_apply_swapoff(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
     struct sg_ctx *ctx = req->ctx;
     const struct sg_config *cfg = req->cfg;
@@ -957,7 +957,7 @@ static int apply_swapoff(const struct sg_apply_req *req, struct sg_action_journa
         json_object_object_add(before, "size_kib", json_object_new_int64((int64_t)dev.size_kib));
         json_object_object_add(before, "used_kib", json_object_new_int64((int64_t)dev.used_kib));
         json_object_object_add(after, "active", json_object_new_boolean(false));
-        r = journal_add(j, "swapoff", dev.filename, NULL, before, after, &id);
+        r = journal_add(j, sg_rec_action_name(SG_REC_SWAPOFF), dev.filename, NULL, before, after, &id);
         if (r < 0)
             goto out;
         fprintf(req->out, "swapoff %s: %s; reading %" PRIu64 " KiB back into RAM\n", safe, text, dev.used_kib);
@@ -981,8 +981,8 @@ out:
     return r;
 }
 
-static int rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
-                            json_object *e, bool force, FILE *out)
+int sg_rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
+                        json_object *e, bool force, FILE *out)
 {
     json_object *before = sg_action_entry_obj(e, "before");
     unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
@@ -1018,28 +1018,4 @@ static int rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, str
     fprintf(out, "swapon %s: active again%s\n", safe, prio >= 0 ? " with its old priority" : "");
     journal_status(j, id, "rolled-back", NULL);
     return 0;
-}
-
-/* ---- the table ---------------------------------------------------------------- */
-
-const struct sg_action_def sg_actions[] = {
-    { "swapoff", "[DEVICE]", "host swap off, device by device, while the headroom check passes", true,
-      apply_swapoff, rollback_swapoff },
-    { "swap-limit", "DOMAIN", "no further host swap for this guest (memory cgroup)", true, apply_swap_limit,
-      rollback_swap_limit },
-    { "prefetch", "DOMAIN", "read the guest's RAM back from host swap", true, apply_prefetch, NULL },
-    { "lock-memory", "DOMAIN", "persistent XML <memoryBacking><locked/> (next boot)", false, sg_apply_lock_memory,
-      sg_rollback_domain_xml },
-    { "hugepages", "DOMAIN [--size 2M|1G]", "persistent XML <memoryBacking><hugepages> (next boot)", false,
-      sg_apply_hugepages, sg_rollback_domain_xml },
-    { "oom-protect", "DOMAIN", "oom_score_adj of the QEMU process", true, apply_oom_protect, rollback_oom_protect },
-    { .name = NULL },
-};
-
-const struct sg_action_def *sg_action_find(const char *name)
-{
-    for (const struct sg_action_def *a = sg_actions; a->name; a++)
-        if (strcmp(a->name, name) == 0)
-            return a;
-    return NULL;
 }
