@@ -6,6 +6,7 @@
  */
 #include "recommend.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,28 @@ const char *sg_rec_action_name(enum sg_rec_action a)
     if ((unsigned)a >= SG_REC__MAX)
         return "unknown";
     return action_names[a];
+}
+
+int sg_rec_action_from_name(const char *name, size_t len)
+{
+    for (int a = 0; a < SG_REC__MAX; a++)
+        if (strlen(action_names[a]) == len && memcmp(action_names[a], name, len) == 0)
+            return a;
+    return -EINVAL;
+}
+
+const enum sg_rec_action sg_rec_auto_actions[SG_REC_N_AUTO] = {
+    SG_REC_SWAP_LIMIT,
+    SG_REC_PREFETCH,
+    SG_REC_OOM_PROTECT,
+};
+
+bool sg_rec_action_auto(enum sg_rec_action a)
+{
+    for (size_t i = 0; i < SG_REC_N_AUTO; i++)
+        if (sg_rec_auto_actions[i] == a)
+            return true;
+    return false;
 }
 
 static const char *const risk_names[] = {
@@ -565,7 +588,8 @@ static void rec_swapoff(const struct sg_recommend_config *c, const struct sg_rec
         r.command[0] = '\0';
         append_line(r.command, sizeof(r.command), "swapoff -a");
     }
-    append_line(r.command, sizeof(r.command), "# or: swapguard apply swapoff --yes");
+    append_line(r.command, sizeof(r.command), "# or: swapguard apply %s --yes",
+                sg_rec_action_name(SG_REC_SWAPOFF));
     collect(k, &r);
 }
 
@@ -748,7 +772,8 @@ static void rec_prefetch(struct dom_ctx *x, struct collector *k)
              "reads %s back from swap (an I/O burst) and takes as much RAM; the host may swap it out again "
              "unless swap is limited for this guest or off",
              sz(swapped).s);
-    append_line(r.command, sizeof(r.command), "swapguard apply prefetch %s --yes", x->qname);
+    append_line(r.command, sizeof(r.command), "swapguard apply %s %s --yes",
+                sg_rec_action_name(SG_REC_PREFETCH), x->qname);
     append_line(r.command, sizeof(r.command),
                 "# process_madvise(pidfd of QEMU %d, guest-RAM mapping, MADV_WILLNEED)", d->qemu_pid);
     dom_collect(x, &r, k);
@@ -787,7 +812,8 @@ static void rec_lock_memory(struct dom_ctx *x, struct collector *k)
     append_line(r.command, sizeof(r.command), "<memoryBacking><locked/></memoryBacking>");
     append_line(r.command, sizeof(r.command),
                 "<memtune><hard_limit unit='KiB'>%" PRIu64 "</hard_limit></memtune>", hard);
-    append_line(r.command, sizeof(r.command), "# or: swapguard apply lock-memory %s --yes", x->qname);
+    append_line(r.command, sizeof(r.command), "# or: swapguard apply %s %s --yes",
+                sg_rec_action_name(SG_REC_LOCK_MEMORY), x->qname);
     dom_collect(x, &r, k);
 }
 
@@ -962,7 +988,8 @@ static void rec_oom_protect(struct dom_ctx *x, struct collector *k)
              "setting is lost when QEMU restarts");
     if (d->qemu_pid > 0)
         append_line(r.command, sizeof(r.command), "echo %d > /proc/%d/oom_score_adj", target, d->qemu_pid);
-    append_line(r.command, sizeof(r.command), "# or: swapguard apply oom-protect %s --yes", x->qname);
+    append_line(r.command, sizeof(r.command), "# or: swapguard apply %s %s --yes",
+                sg_rec_action_name(SG_REC_OOM_PROTECT), x->qname);
     dom_collect(x, &r, k);
 }
 

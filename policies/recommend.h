@@ -109,8 +109,34 @@ enum sg_rec_action {
     SG_REC__MAX,
 };
 
-/* "swappiness", "prefetch", "swap-limit", "oom-protect", "swapoff", "lock-memory", "hugepages", "nova-flavor" */
+/*
+ * The one spelling of each remedy, used by recommend's output, `swapguard
+ * apply ACTION`, the action journal's "action" and [agent] auto_apply:
+ * "swappiness", "prefetch", "swap-limit", "oom-protect", "swapoff",
+ * "lock-memory", "hugepages", "nova-flavor"; "unknown" out of range.
+ */
 const char *sg_rec_action_name(enum sg_rec_action a);
+
+/*
+ * The remedy spelled by the len bytes at name (need not be NUL-terminated),
+ * or -EINVAL when none is.
+ */
+int sg_rec_action_from_name(const char *name, size_t len);
+
+/* The bit of remedy a in a mask of remedies ([agent] auto_apply, the daemon's decisions). */
+#define SG_REC_BIT(a) (1u << (a))
+
+/*
+ * The remedies the agent may carry out on its own ([agent] auto_apply), in
+ * the order it carries them out: stop new swap-out first (swap-limit), then
+ * read the swapped RAM back (prefetch), then shield QEMU (oom-protect). All
+ * live and undone by a rollback or harmless; swapoff (can starve the host)
+ * and the persistent-XML remedies need an operator.
+ */
+#define SG_REC_N_AUTO 3
+extern const enum sg_rec_action sg_rec_auto_actions[SG_REC_N_AUTO];
+/* Whether a is one of sg_rec_auto_actions. */
+bool sg_rec_action_auto(enum sg_rec_action a);
 
 enum sg_rec_risk { SG_RISK_LOW = 0, SG_RISK_MEDIUM, SG_RISK_HIGH };
 const char *sg_rec_risk_name(enum sg_rec_risk r); /* "low", "medium", "high" */

@@ -268,13 +268,31 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
     return 0;
 }
 
+/* Writes text and a newline to fd, then fsyncs it. 0 or -errno (-EIO for a short write without one). */
+static int write_synced(int fd, const char *text)
+{
+    size_t len = strlen(text), off = 0;
+
+    while (off < len) {
+        ssize_t n = write(fd, text + off, len - off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        off += (size_t)n;
+    }
+    errno = 0;
+    if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+        return errno ? -errno : -EIO;
+    return 0;
+}
+
 /* Writes j->root to a temporary file in the directory, fsyncs it, renames it over the journal. */
 static int save(struct sg_action_journal *j, struct sg_error *err)
 {
     _cleanup_close_ int dfd = -1, fd = -1;
     char tmp[64];
-    const char *text;
-    size_t len, off = 0;
     int r;
 
     dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -284,33 +302,17 @@ static int save(struct sg_action_journal *j, struct sg_error *err)
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return sg_error_set(err, j->dir, tmp, 0, "%s", strerror(errno)), -errno;
-    text = json_object_to_json_string_ext(j->root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    len = strlen(text);
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = -errno;
-            goto fail;
-        }
-        off += (size_t)n;
-    }
-    if (write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-        r = errno ? -errno : -EIO;
-        goto fail;
-    }
-    if (renameat(dfd, tmp, dfd, SG_ACTION_JOURNAL_FILE) < 0) {
+    r = write_synced(fd, json_object_to_json_string_ext(j->root, JSON_C_TO_STRING_PRETTY |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (r == 0 && renameat(dfd, tmp, dfd, SG_ACTION_JOURNAL_FILE) < 0)
         r = -errno;
-        goto fail;
+    if (r < 0) {
+        sg_error_set(err, j->dir, tmp, 0, "%s", strerror(-r));
+        (void)unlinkat(dfd, tmp, 0);
+        return r;
     }
     (void)fsync(dfd);
     return 0;
-fail:
-    sg_error_set(err, j->dir, tmp, 0, "%s", strerror(-r));
-    (void)unlinkat(dfd, tmp, 0);
-    return r;
 }
 
 int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct sg_error *err)

@@ -35,8 +35,6 @@ extern char **environ;
 
 #define KIB_PER_GIB (UINT64_C(1024) * 1024)
 
-enum xml_kind { XML_LOCK, XML_HUGEPAGES };
-static const char *const kind_action[] = { [XML_LOCK] = "lock-memory", [XML_HUGEPAGES] = "hugepages" };
 
 static void virdomp(virDomainPtr *d)
 {
@@ -227,7 +225,8 @@ static bool sh_quote(char *dst, size_t size, const char *s)
  * (hw:locked_memory, new in 26.0.0 Zed; refused with LockMemoryForbidden
  * unless hw:mem_page_size is set too).
  */
-static void print_nova(FILE *out, enum xml_kind kind, const struct sg_domxml *x, uint64_t page_kib)
+/* kind: SG_REC_LOCK_MEMORY or SG_REC_HUGEPAGES, here and below. */
+static void print_nova(FILE *out, enum sg_rec_action kind, const struct sg_domxml *x, uint64_t page_kib)
 {
     char q[1100], safe[1100];
     const char *flavor = x->nova_flavor[0] ? x->nova_flavor : NULL;
@@ -244,7 +243,7 @@ static void print_nova(FILE *out, enum xml_kind kind, const struct sg_domxml *x,
         snprintf(q, sizeof(q), "FLAVOR");
     /* q is plain printable ASCII or UTF-8: escaped for the terminal all the same. */
     sg_fmt_safe(q, safe, sizeof(safe));
-    if (kind == XML_HUGEPAGES) {
+    if (kind == SG_REC_HUGEPAGES) {
         fprintf(out, "  openstack flavor set %s --property hw:mem_page_size=%s\n", safe,
                 page_kib == KIB_PER_GIB ? "1GB" : "2MB");
     } else {
@@ -308,7 +307,7 @@ static int locked_others_kib(const struct sg_apply_req *req, const char *self_uu
  * command that reserves the missing pages). Returns 0 when it holds, -ENOSPC
  * when not, another -errno when it cannot tell; logged either way.
  */
-static int precondition(const struct sg_apply_req *req, enum xml_kind kind, const char *uuid,
+static int precondition(const struct sg_apply_req *req, enum sg_rec_action kind, const char *uuid,
                         const struct sg_domxml *x, const struct sg_domxml_edit *e, uint64_t page_kib,
                         const char *qname)
 {
@@ -323,10 +322,10 @@ static int precondition(const struct sg_apply_req *req, enum xml_kind kind, cons
     r = sg_ctx_fs(req->ctx);
     if (r < 0)
         return r;
-    r = sg_host_read(&req->ctx->fs, kind == XML_HUGEPAGES, &hs, &err);
+    r = sg_host_read(&req->ctx->fs, kind == SG_REC_HUGEPAGES, &hs, &err);
     if (r < 0)
         return sg_log_error_errno(r, &err);
-    if (kind == XML_LOCK) {
+    if (kind == SG_REC_LOCK_MEMORY) {
         uint64_t locked;
 
         r = locked_others_kib(req, uuid, &locked);
@@ -341,7 +340,7 @@ static int precondition(const struct sg_apply_req *req, enum xml_kind kind, cons
 
         pools = sg_collect_hugepools(&hs);
         if (!pools) {
-            sg_log_error("%s %s: out of memory", kind_action[kind], qname);
+            sg_log_error("%s %s: out of memory", sg_rec_action_name(kind), qname);
             return -ENOMEM;
         }
         h.pools = pools;
@@ -353,8 +352,8 @@ static int precondition(const struct sg_apply_req *req, enum xml_kind kind, cons
         return 0;
     if (cmd[0])
         fprintf(req->out, "  reserve the pages first, then run this again:\n    %s\n", cmd);
-    sg_log_error("%s %s: refused, nothing changed: %s (the precondition above)", kind_action[kind], qname,
-                 kind == XML_LOCK ? "the locked guests would not fit in host RAM minus the reserve"
+    sg_log_error("%s %s: refused, nothing changed: %s (the precondition above)", sg_rec_action_name(kind), qname,
+                 kind == SG_REC_LOCK_MEMORY ? "the locked guests would not fit in host RAM minus the reserve"
                                   : "the host has not enough free hugepages of that size for the guest");
     return -ENOSPC;
 }
@@ -377,13 +376,13 @@ static int page_size_arg(const char *size, uint64_t *page_kib)
 
 static const char *kib(uint64_t v, char *buf, size_t size) { return sg_fmt_kib(v, buf, size); }
 
-static void print_effect(const struct sg_apply_req *req, enum xml_kind kind, const struct sg_domxml_edit *e,
+static void print_effect(const struct sg_apply_req *req, enum sg_rec_action kind, const struct sg_domxml_edit *e,
                          uint64_t page_kib)
 {
     char b[3][32];
     uint64_t want = e->memory_kib + req->cfg->rec.qemu_overhead_kib;
 
-    if (kind == XML_HUGEPAGES) {
+    if (kind == SG_REC_HUGEPAGES) {
         fprintf(req->out, "  change: guest RAM %s from hugetlbfs pages of %s (never swapped by the host); "
                           "the pages are taken from the pool at boot: the guest fails to start if others "
                           "took them first\n",
@@ -423,9 +422,9 @@ static char *inactive_xml(const struct sg_ctx *ctx, virDomainPtr dom, const char
     return xml;
 }
 
-static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j, enum xml_kind kind)
+static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j, enum sg_rec_action kind)
 {
-    const char *action = kind_action[kind];
+    const char *action = sg_rec_action_name(kind);
     _cleanup_(domain_clearp) struct sg_domain d = { 0 };
     _cleanup_(edit_clearp) struct sg_domxml_edit e = { 0 };
     _cleanup_dom_ virDomainPtr dom = NULL;
@@ -445,7 +444,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
         sg_log_error("%s: which domain? (swapguard apply %s DOMAIN)", action, action);
         return -EINVAL;
     }
-    if (kind == XML_HUGEPAGES && (r = page_size_arg(req->size, &page_kib)) < 0)
+    if (kind == SG_REC_HUGEPAGES && (r = page_size_arg(req->size, &page_kib)) < 0)
         return r;
     /* A dry run reads, --yes defines: read-write then (`apply` connects read-write unless -r). */
     if ((r = sg_ctx_connect(req->ctx, req->yes)) < 0)
@@ -469,7 +468,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
         sg_log_error("%s %s: its persistent XML: %s", action, qname, why);
         return r;
     }
-    r = kind == XML_LOCK ? sg_domxml_lock_memory(xml, req->cfg->rec.qemu_overhead_kib, &e, why, sizeof(why))
+    r = kind == SG_REC_LOCK_MEMORY ? sg_domxml_lock_memory(xml, req->cfg->rec.qemu_overhead_kib, &e, why, sizeof(why))
                          : sg_domxml_hugepages(xml, page_kib, &e, why, sizeof(why));
     if (r == -EALREADY) {
         fprintf(req->out, "%s %s: nothing to do: %s\n", action, qname, why);
@@ -586,12 +585,12 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
 
 int sg_apply_lock_memory(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
-    return apply_xml(req, j, XML_LOCK);
+    return apply_xml(req, j, SG_REC_LOCK_MEMORY);
 }
 
 int sg_apply_hugepages(const struct sg_apply_req *req, struct sg_action_journal *j)
 {
-    return apply_xml(req, j, XML_HUGEPAGES);
+    return apply_xml(req, j, SG_REC_HUGEPAGES);
 }
 
 /* ---- rollback -------------------------------------------------------------- */

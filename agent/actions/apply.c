@@ -1,9 +1,57 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Running an action: the action journal of the configured state directory around it. */
+/*
+ * The action table, and running an action with the action journal of the
+ * configured state directory around it.
+ */
 #include <errno.h>
 #include <string.h>
 
 #include "agent/actions/apply.h"
+
+const struct sg_action_def sg_actions[SG_REC__MAX] = {
+    [SG_REC_SWAPOFF] = {
+        .action = SG_REC_SWAPOFF, .listed = 1, .host = true, .live = true,
+        .target = "[DEVICE]",
+        .help = "host swap off, device by device (swapoff(2)), only while\n"
+                "the headroom check passes; progress while it runs",
+        .apply = sg_apply_swapoff, .rollback = sg_rollback_swapoff,
+    },
+    [SG_REC_SWAP_LIMIT] = {
+        .action = SG_REC_SWAP_LIMIT, .listed = 2, .live = true,
+        .target = "DOMAIN",
+        .help = "live: the domain's memory cgroup may not swap (v2\n"
+                "memory.swap.max = 0; v1 memsw limit = memory limit)",
+        .apply = sg_apply_swap_limit, .rollback = sg_rollback_swap_limit,
+    },
+    [SG_REC_PREFETCH] = {
+        .action = SG_REC_PREFETCH, .listed = 3, .live = true,
+        .target = "DOMAIN",
+        .help = "live: process_madvise(MADV_WILLNEED) over the guest-RAM\n"
+                "VMA in chunks; VmSwap before and after",
+        .apply = sg_apply_prefetch, .rollback = NULL,
+    },
+    [SG_REC_LOCK_MEMORY] = {
+        .action = SG_REC_LOCK_MEMORY, .listed = 4, .live = false,
+        .target = "DOMAIN",
+        .help = "persistent XML <memoryBacking><locked/>, next boot",
+        .apply = sg_apply_lock_memory, .rollback = sg_rollback_domain_xml,
+    },
+    [SG_REC_HUGEPAGES] = {
+        .action = SG_REC_HUGEPAGES, .listed = 5, .live = false,
+        .target = "DOMAIN", .options = "[--size 2M|1G]",
+        .help = "persistent XML <memoryBacking><hugepages>, next boot",
+        .apply = sg_apply_hugepages, .rollback = sg_rollback_domain_xml,
+    },
+    [SG_REC_OOM_PROTECT] = {
+        .action = SG_REC_OOM_PROTECT, .listed = 6, .live = true,
+        .target = "DOMAIN",
+        .help = "live: oom_score_adj of the QEMU process",
+        .apply = sg_apply_oom_protect, .rollback = sg_rollback_oom_protect,
+    },
+    /* recommend's other remedies: printed as commands, not carried out by apply */
+    [SG_REC_SWAPPINESS] = { .action = SG_REC_SWAPPINESS },
+    [SG_REC_NOVA_FLAVOR] = { .action = SG_REC_NOVA_FLAVOR },
+};
 
 int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal *j)
 {
@@ -19,15 +67,33 @@ int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal 
 
 int sg_apply_run(const struct sg_apply_req *req)
 {
-    const struct sg_action_def *act = sg_action_find(req->action);
+    const struct sg_action_def *act;
     struct sg_action_journal j = { .lock_fd = -1 };
     int r;
 
-    if (!act || !act->live)
+    if ((unsigned)req->action >= SG_REC__MAX || !sg_rec_action_auto(req->action))
+        return -EINVAL;
+    act = &sg_actions[req->action];
+    if (!act->apply)
         return -EINVAL;
     r = sg_apply_journal_open(req->cfg, &j);
     if (r == 0)
         r = act->apply(req, &j);
     sg_action_journal_close(&j);
     return r;
+}
+
+const struct sg_action_def *sg_action_find(const char *name)
+{
+    int a = name ? sg_rec_action_from_name(name, strlen(name)) : -EINVAL;
+
+    return a >= 0 && sg_actions[a].apply ? &sg_actions[a] : NULL;
+}
+
+const struct sg_action_def *sg_action_listed(size_t i)
+{
+    for (size_t a = 0; a < SG_REC__MAX; a++)
+        if (sg_actions[a].apply && sg_actions[a].listed == i + 1)
+            return &sg_actions[a];
+    return NULL;
 }

@@ -141,6 +141,8 @@ void sg_print_cmd_help(FILE *f, const struct sg_cmd_def *def)
     fprintf(f, "NAME\n  %s - %s\n\nSYNOPSIS\n  swapguard %s%s%s%s\n\nDESCRIPTION\n", def->name,
             def->summary, def->name, n ? " [OPTIONS]" : "", *def->synopsis_args ? " " : "",
             def->synopsis_args);
+    if (def->help_head)
+        def->help_head(f);
     for (const char *p = def->help; *p;) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);

@@ -32,7 +32,9 @@ struct sg_cmd_def {
     int min_args, max_args;
     const struct sg_opt_def *opts; /* NULL-terminated by name, may be NULL */
     const char *summary;           /* one line for "help" */
-    const char *help;              /* the full description */
+    void (*help_head)(FILE *f);    /* may be NULL: prints the description's first lines, generated from
+                                      a table (indented by two spaces), before help */
+    const char *help;              /* the full description (after help_head's lines) */
     int (*handler)(struct sg_ctx *ctx, const struct sg_cmd_args *a);
 };
 

@@ -48,11 +48,6 @@ static int need_root(const char *what)
     return -EPERM;
 }
 
-static bool domain_action(const struct sg_action_def *a)
-{
-    return strcmp(a->name, "swapoff") != 0;
-}
-
 static int apply_connect(struct sg_ctx *ctx, bool yes)
 {
     if (yes && ctx->readonly) {
@@ -70,7 +65,7 @@ static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     struct sg_apply_req req = {
         .ctx = ctx,
         .cfg = &cfg,
-        .action = a->argv[0],
+        .action = act ? act->action : SG_REC__MAX,
         .target = a->argc > 1 ? a->argv[1] : NULL,
         .yes = a->set[A_YES],
         .force = a->set[A_FORCE],
@@ -80,22 +75,24 @@ static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     int r;
 
     if (!act) {
+        const struct sg_action_def *d;
         char safe[64];
         char list[256] = "";
 
-        for (const struct sg_action_def *d = sg_actions; d->name; d++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", d == sg_actions ? "" : ", ",
-                     d->name);
+        for (size_t i = 0; (d = sg_action_listed(i)); i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i == 0 ? "" : ", ",
+                     sg_action_name(d));
         sg_log_error("apply: unknown action '%s' (expected %s)", sg_fmt_safe(a->argv[0], safe, sizeof(safe)),
                      list);
         return 1;
     }
-    if (req.size && strcmp(act->name, "hugepages") != 0) {
-        sg_log_error("apply %s: --size is for hugepages only", act->name);
+    if (req.size && act->action != SG_REC_HUGEPAGES) {
+        sg_log_error("apply %s: --size is for %s only", sg_action_name(act), sg_rec_action_name(SG_REC_HUGEPAGES));
         return 1;
     }
-    if (domain_action(act) && !req.target) {
-        sg_log_error("apply %s: which domain? (swapguard apply %s %s)", act->name, act->name, act->synopsis);
+    if (!act->host && !req.target) {
+        sg_log_error("apply %s: which domain? (swapguard apply %s %s%s%s)", sg_action_name(act),
+                     sg_action_name(act), act->target, act->options ? " " : "", act->options ? act->options : "");
         return 1;
     }
     if (req.yes && need_root("apply") < 0)
@@ -103,7 +100,7 @@ static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     if (sg_diag_load_config(ctx, a->val[A_CONFIG], &cfg) < 0)
         return 1;
     r = sg_ctx_fs(ctx);
-    if (r == 0 && domain_action(act))
+    if (r == 0 && !act->host)
         r = apply_connect(ctx, req.yes);
     if (r == 0 && req.yes)
         r = sg_apply_journal_open(&cfg, &j);
@@ -271,14 +268,14 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
     if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
         sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
-                     sg_action_entry_int(e, "id", 0), act->name, status);
+                     sg_action_entry_int(e, "id", 0), sg_action_name(act), status);
         r = -EALREADY;
         goto out;
     }
     print_entry(ctx->out, e);
     if (!act->rollback) {
         sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
-                     sg_action_entry_int(e, "id", 0), act->name);
+                     sg_action_entry_int(e, "id", 0), sg_action_name(act));
         r = -EOPNOTSUPP;
         goto out;
     }
@@ -286,7 +283,7 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         fprintf(ctx->out, "dry run: would restore the 'before' values above; nothing changed (add --yes)\n");
         goto out;
     }
-    if (strcmp(act->name, "swapoff") != 0) {
+    if (!act->host) {
         r = apply_connect(ctx, true);
         if (r < 0)
             goto out;
@@ -298,6 +295,26 @@ out:
     return r < 0 ? 1 : 0;
 }
 
+/* The head of apply's help: the actions in their listing order, "NAME TARGET" and their help lines. */
+static void apply_help_actions(FILE *f)
+{
+    const struct sg_action_def *d;
+
+    fprintf(f, "  ACTION is one of:\n");
+    for (size_t i = 0; (d = sg_action_listed(i)); i++) {
+        char head[64];
+        const char *p = d->help;
+
+        snprintf(head, sizeof(head), "%s %s", sg_action_name(d), d->target);
+        for (bool first = true; *p; first = false) {
+            size_t len = strcspn(p, "\n");
+
+            fprintf(f, "    %-20s %.*s\n", first ? head : "", (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+    }
+}
+
 const struct sg_cmd_def sg_cmd_def_apply = {
     .name = "apply",
         .synopsis_args = "ACTION [DOMAIN|DEVICE]",
@@ -305,17 +322,8 @@ const struct sg_cmd_def sg_cmd_def_apply = {
         .max_args = 2,
         .opts = sg_apply_opts,
         .summary = "carry out a remedy (dry run unless --yes), recorded for rollback",
-        .help = "ACTION is one of:\n"
-                "  swapoff [DEVICE]     host swap off, device by device (swapoff(2)), only while\n"
-                "                       the headroom check passes; progress while it runs\n"
-                "  swap-limit DOMAIN    live: the domain's memory cgroup may not swap (v2\n"
-                "                       memory.swap.max = 0; v1 memsw limit = memory limit)\n"
-                "  prefetch DOMAIN      live: process_madvise(MADV_WILLNEED) over the guest-RAM\n"
-                "                       VMA in chunks; VmSwap before and after\n"
-                "  lock-memory DOMAIN   persistent XML <memoryBacking><locked/>, next boot\n"
-                "  hugepages DOMAIN     persistent XML <memoryBacking><hugepages>, next boot\n"
-                "  oom-protect DOMAIN   live: oom_score_adj of the QEMU process\n"
-                "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
+        .help_head = apply_help_actions,
+        .help = "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
                 "rechecks the precondition, records old and new values in the action journal\n"
                 "([apply] state_dir), then acts. Needs root and a read-write connection.\n"
                 "Nova-managed domains get the flavor extra specs instead of XML edits, unless\n"

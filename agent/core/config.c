@@ -36,7 +36,7 @@ enum key_kind {
     K_BOOL,    /* bool: yes/no/true/false/1/0 */
     K_DOMAINS, /* critical_domains: names or UUIDs, space separated */
     K_PATH,    /* char[SG_CONFIG_PATH_MAX]: an absolute path, or empty (off) */
-    K_ACTIONS, /* unsigned bitmask of SG_AUTO_*: live remedy names, space separated */
+    K_ACTIONS, /* unsigned mask of SG_REC_BIT(action): live remedy names, space separated */
 };
 
 struct key_def {
@@ -436,20 +436,19 @@ static int set_path(struct parse *p, const struct key_def *k, char *field, const
     return 1;
 }
 
-/* The live remedies the agent may apply by itself, space separated, into a SG_AUTO_* mask. */
+/*
+ * The live remedies the agent may apply by itself, space separated, into a
+ * mask of SG_REC_BIT(action); the names and which are allowed come from
+ * policies/recommend.h (sg_rec_auto_actions).
+ */
 static int set_actions(struct parse *p, const struct key_def *k, char *field, const char *value)
 {
-    static const struct { const char *name; unsigned bit; } names[] = {
-        { "swap-limit", SG_AUTO_SWAP_LIMIT },
-        { "prefetch", SG_AUTO_PREFETCH },
-        { "oom-protect", SG_AUTO_OOM_PROTECT },
-    };
     const char *s = value;
     unsigned mask = 0;
 
     for (;;) {
         const char *e;
-        size_t i;
+        int a;
 
         while (*s == ' ' || *s == '\t')
             s++;
@@ -457,20 +456,21 @@ static int set_actions(struct parse *p, const struct key_def *k, char *field, co
             break;
         for (e = s; *e && *e != ' ' && *e != '\t'; e++)
             ;
-        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-            if (strlen(names[i].name) == (size_t)(e - s) && memcmp(names[i].name, s, (size_t)(e - s)) == 0)
-                break;
-        if (i == sizeof(names) / sizeof(names[0])) {
-            char word[ECHO_MAX + 2], vbuf[ECHO_MAX * 4 + 8];
+        a = sg_rec_action_from_name(s, (size_t)(e - s));
+        if (a < 0 || !sg_rec_action_auto((enum sg_rec_action)a)) {
+            char word[ECHO_MAX + 2], vbuf[ECHO_MAX * 4 + 8], names[128] = "";
             size_t len = (size_t)(e - s) <= ECHO_MAX ? (size_t)(e - s) : ECHO_MAX + 1;
 
             memcpy(word, s, len);
             word[len] = '\0';
-            return fail(p, -EINVAL, "[%s] %s: '%s' is not a live remedy (expected swap-limit, "
-                        "prefetch or oom-protect, space separated, or nothing)", k->section, k->name,
-                        echo(word, vbuf, sizeof(vbuf)));
+            for (size_t i = 0; i < SG_REC_N_AUTO; i++)
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                         i == 0 ? "" : i + 1 < SG_REC_N_AUTO ? ", " : " or ",
+                         sg_rec_action_name(sg_rec_auto_actions[i]));
+            return fail(p, -EINVAL, "[%s] %s: '%s' is not a live remedy (expected %s, space separated, "
+                        "or nothing)", k->section, k->name, echo(word, vbuf, sizeof(vbuf)), names);
         }
-        mask |= names[i].bit;
+        mask |= SG_REC_BIT(a);
         s = e;
     }
     *(unsigned *)field = mask;

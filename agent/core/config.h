@@ -18,13 +18,6 @@
 #define SG_CONFIG_PATH_MAX 200 /* libinih's lines are at most 198 bytes anyway */
 #define SG_STATE_DIR_DEFAULT "/var/lib/swapguard"
 
-/* The live remedies [agent] auto_apply may name. */
-enum {
-    SG_AUTO_SWAP_LIMIT = 1u << 0,
-    SG_AUTO_PREFETCH = 1u << 1,
-    SG_AUTO_OOM_PROTECT = 1u << 2,
-};
-
 struct sg_config {
     /* [sampler] */
     double interval_s;          /* interval = 5 (seconds between ticks; 0.1 .. 3600) */
@@ -53,7 +46,8 @@ struct sg_config {
     /* [agent] */
     char lock_file[SG_CONFIG_PATH_MAX]; /* lock_file = /run/swapguard.lock */
     unsigned probes_per_tick;     /* probes_per_tick = 2 (guest-agent probes per tick, rotating; 0 .. 1000) */
-    unsigned auto_apply;          /* auto_apply = (none): SG_AUTO_* the agent applies by itself */
+    unsigned auto_apply;          /* auto_apply = (none): SG_REC_BIT(action) of each remedy the agent
+                                     applies by itself (one of sg_rec_auto_actions, policies/recommend.h) */
     double auto_apply_min_confidence; /* auto_apply_min_confidence = 0.8 (0.5 .. 1) */
     double reconnect_max_s;       /* reconnect_max = 60 (longest wait between reconnects; 1 .. 3600) */
     char path[4096];            /* the file read, "" when defaults only */

@@ -553,44 +553,37 @@ static void log_verdict(const struct ag_dom *x, const char *prev)
                 keys[0] ? "; evidence: " : "", keys);
 }
 
+/* The remedies of mask (SG_REC_BIT(action)), in the order of sg_rec_auto_actions. */
 static void auto_apply(struct agent *a, struct ag_dom *x, unsigned mask)
 {
-    static const struct {
-        unsigned bit;
-        const char *action;
-    } acts[] = {
-        /* stop new swap-out first, then bring the swapped RAM back */
-        { SG_AUTO_SWAP_LIMIT, "swap-limit" },
-        { SG_AUTO_PREFETCH, "prefetch" },
-        { SG_AUTO_OOM_PROTECT, "oom-protect" },
-    };
     char name[512];
 
-    for (size_t i = 0; i < SG_ELEMENTSOF(acts); i++) {
+    for (size_t i = 0; i < SG_REC_N_AUTO; i++) {
+        enum sg_rec_action act = sg_rec_auto_actions[i];
         struct sg_apply_req req = {
             .ctx = a->ctx,
             .cfg = a->cfg,
-            .action = acts[i].action,
+            .action = act,
             .target = x->w.d.uuid,
             .yes = true,
             .out = stderr,
         };
         int r;
 
-        if (!(mask & acts[i].bit))
+        if (!(mask & SG_REC_BIT(act)))
             continue;
         sg_log_info("domain '%s' (%s): host-swap-stall, confidence %.2f >= %.2f: applying %s "
                     "([agent] auto_apply)", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid,
-                    x->v.confidence, a->cfg->auto_apply_min_confidence, acts[i].action);
+                    x->v.confidence, a->cfg->auto_apply_min_confidence, sg_rec_action_name(act));
         r = sg_apply_run(&req);
         if (r < 0)
             sg_log_warning("domain '%s': automatic %s failed: %s; not retried while the verdict "
-                           "stays", safe(x->w.d.name, name, sizeof(name)), acts[i].action,
+                           "stays", safe(x->w.d.name, name, sizeof(name)), sg_rec_action_name(act),
                            strerror(-r));
         else
             sg_log_info("domain '%s': %s applied ('swapguard history' lists it, 'swapguard "
                         "rollback' undoes it)", safe(x->w.d.name, name, sizeof(name)),
-                        acts[i].action);
+                        sg_rec_action_name(act));
     }
 }
 

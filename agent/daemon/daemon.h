@@ -45,13 +45,13 @@ struct sg_daemon_track {
 struct sg_daemon_step {
     bool report;       /* the verdict changed (or is the first): report it */
     const char *prev;  /* the verdict reported before (sg_verdict_name), NULL when none */
-    unsigned apply;    /* SG_AUTO_* remedies to apply now (0: none) */
+    unsigned apply;    /* SG_REC_BIT(action) of the remedies to apply now (0: none) */
 };
 
 /*
  * Takes verdict v of a domain and updates t: report when v->kind differs from
  * the verdict reported last, nothing was reported yet, or t->rereport; apply the remedies
- * of auto_apply (SG_AUTO_* of agent/config.h) when v is host-swap-stall with
+ * of auto_apply (SG_REC_BIT(action), agent/core/config.h) when v is host-swap-stall with
  * a confidence >= min_confidence and none were applied yet in this stall
  * episode (the episode ends when the verdict is anything else).
  */

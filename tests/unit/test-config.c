@@ -230,7 +230,8 @@ Test(config, every_key)
     cr_assert_str_eq(c.history, "/tmp/h.jsonl");
     cr_assert_str_eq(c.lock_file, "/tmp/sg.lock");
     cr_assert_eq(c.probes_per_tick, 0);
-    cr_assert_eq(c.auto_apply, SG_AUTO_PREFETCH | SG_AUTO_SWAP_LIMIT | SG_AUTO_OOM_PROTECT);
+    cr_assert_eq(c.auto_apply,
+                 SG_REC_BIT(SG_REC_PREFETCH) | SG_REC_BIT(SG_REC_SWAP_LIMIT) | SG_REC_BIT(SG_REC_OOM_PROTECT));
     cr_assert_float_eq(c.auto_apply_min_confidence, 0.95, 0);
     cr_assert_float_eq(c.reconnect_max_s, 5, 0);
     cr_assert_str_empty(msg);

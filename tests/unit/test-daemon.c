@@ -132,7 +132,7 @@ Test(decide, after_a_reconnect_the_next_verdict_is_reported_again)
 
 Test(decide, remedies_once_per_stall_episode_above_the_confidence)
 {
-    const unsigned mask = SG_AUTO_SWAP_LIMIT | SG_AUTO_PREFETCH;
+    const unsigned mask = SG_REC_BIT(SG_REC_SWAP_LIMIT) | SG_REC_BIT(SG_REC_PREFETCH);
     struct sg_daemon_track t = { 0 };
     struct sg_verdict weak = verdict(SG_VERDICT_HOST_SWAP_STALL, 0.5),
                       strong = verdict(SG_VERDICT_HOST_SWAP_STALL, 0.95),

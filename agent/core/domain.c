@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One domain, its QEMU process and memory cgroup (domain.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/core/domain.h"
+#include "util/fmt.h"
+
+void sg_dom_clear(struct sg_dom *x)
+{
+    if (!x)
+        return;
+    if (x->dom)
+        virDomainFree(x->dom);
+    sg_domain_clear(&x->d);
+    free(x->vcpus);
+    memset(x, 0, sizeof(*x));
+}
+
+int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err)
+{
+    struct sg_vcpu_thread *vcpus = NULL;
+    int n;
+
+    if (!x->located) {
+        sg_error_set(err, NULL, NULL, 0, "domain not located: no QEMU process to read vCPU threads of");
+        return -EINVAL;
+    }
+    n = sg_vcpu_threads_read(fs, x->d.pid, &vcpus, err);
+    if (n < 0)
+        return n;
+    free(x->vcpus);
+    x->vcpus = vcpus;
+    x->n_vcpus = (size_t)n;
+    return n;
+}
+
+int sg_dom_lookup(struct sg_ctx *ctx, const char *ref, unsigned flags, struct sg_dom *out,
+                  struct sg_error *err)
+{
+    char safe[300];
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    r = sg_domain_lookup(ctx->conn, ref, &out->d, &out->dom, err);
+    if (r < 0) {
+        sg_domain_clear(&out->d);
+        return r;
+    }
+    if (!(flags & SG_DOM_LOCATE))
+        return 0;
+    sg_fmt_safe(out->d.name, safe, sizeof(safe));
+    if (out->d.id < 0) {
+        sg_error_set(err, NULL, NULL, 0, "domain '%s' is not running", safe);
+        return -ESRCH;
+    }
+    r = sg_domains_find_pids(&ctx->fs, &out->d, 1);
+    if (r < 0 || out->d.pid <= 0) {
+        sg_error_set(err, NULL, NULL, 0, "domain '%s': no process under %s carries its UUID %s (wrong "
+                     "--proc-root, or not allowed to read other processes)", safe, ctx->fs.proc_path,
+                     out->d.uuid);
+        return r < 0 ? r : -ESRCH;
+    }
+    r = sg_cgroup_locate(&ctx->fs, out->d.pid, &out->cg, err);
+    if (r == -ESRCH)
+        sg_error_set(err, NULL, NULL, 0, "domain '%s': its QEMU process exited", safe);
+    if (r < 0)
+        return r;
+    out->located = true;
+    if (flags & SG_DOM_VCPUS) {
+        r = sg_dom_read_vcpus(&ctx->fs, out, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One domain with what the host knows of it: libvirt's handle and facts, its
+ * QEMU process, that process's memory cgroup and, on demand, its vCPU
+ * threads. One lookup fills it; every command and the daemon share it.
+ */
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agent/core/context.h"
+#include "hostprobe/cgroup.h"
+#include "hostprobe/domains.h"
+#include "hostprobe/procfs.h"
+
+struct sg_dom {
+    virDomainPtr dom;              /* libvirt's handle, owned (virDomainFree); NULL until looked up */
+    struct sg_domain d;            /* name, UUID, id (-1 inactive), state, memory (KiB), QEMU PID (0: none) */
+    struct sg_cgroup cg;           /* QEMU's memory cgroup (cg.memory_version 0: none of its own); valid when located */
+    bool located;                  /* d.pid found and cg located */
+    struct sg_vcpu_thread *vcpus;  /* QEMU's vCPU threads, read on demand (sg_dom_read_vcpus); owned */
+    size_t n_vcpus;
+};
+
+/* sg_dom_lookup flags */
+enum {
+    /*
+     * The domain must be running: find its QEMU process (the one whose
+     * /proc/PID/cmdline carries "-uuid UUID", cross-checked with
+     * /run/libvirt/qemu/NAME.pid) and locate that process's memory cgroup.
+     */
+    SG_DOM_LOCATE = 1u << 0,
+    /* With SG_DOM_LOCATE: also read the vCPU threads (sg_dom_read_vcpus). */
+    SG_DOM_VCPUS = 1u << 1,
+};
+
+/*
+ * Looks ref up, as virsh does: by name, then UUID, then numeric id
+ * (virDomainLookupByName/UUIDString/ID, virDomainGetInfo), over ctx->conn,
+ * which must be connected. out is output only (cleared first); the caller
+ * sg_dom_clear()s it, on error too: it keeps what was found before the
+ * failing step (d.name set once the domain is found, d.pid > 0 once its QEMU
+ * is found), so callers can word their messages by step.
+ * Returns 0, or
+ *   -ENOENT no domain matches, -EIO libvirt failed (err: libvirt's message);
+ *   with SG_DOM_LOCATE: -ESRCH the domain is not running (d.id < 0), no
+ *   process under ctx->fs.proc_path carries its UUID (d.pid 0; wrong
+ *   --proc-root, or not allowed to read other processes), or that process
+ *   exited meanwhile; -EINVAL/-EACCES from reading /proc/PID/cgroup or the
+ *   cgroup tree (err located); -ENOMEM.
+ * err (may be NULL) says why: libvirt's message, "domain 'NAME' is not
+ * running", "domain 'NAME': no process under ... carries its UUID ...",
+ * "domain 'NAME': its QEMU process exited", or the cgroup reader's located
+ * error (which does not name the domain).
+ */
+int sg_dom_lookup(struct sg_ctx *ctx, const char *ref, unsigned flags, struct sg_dom *out,
+                  struct sg_error *err);
+
+/*
+ * Reads the vCPU threads of x's QEMU (/proc/PID/task/TID/{comm,stat},
+ * threads named "CPU n/KVM" or "CPU n/TCG") into x->vcpus, replacing those
+ * read before. x must be located. Returns the count, -ESRCH when the process
+ * is gone, -EINVAL (not located, or err located), -ENOMEM.
+ */
+int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err);
+
+/* Frees what x owns and zeroes it (NULL and repeated calls are fine). */
+void sg_dom_clear(struct sg_dom *x);
