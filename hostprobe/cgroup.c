@@ -258,6 +258,79 @@ static int read_value(const struct sg_fs *fs, const char *dir, const char *file,
     return 0;
 }
 
+/* Reads a cgroup counter file (one number, e.g. memory.memsw.failcnt). SG_NONE when absent. */
+static int read_count(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
+                      struct sg_error *err)
+{
+    char rel[PATH_MAX + 64], buf[64];
+    ssize_t n;
+    size_t len;
+
+    snprintf(rel, sizeof(rel), "%s/%s", dir, file);
+    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
+    if (n == -ENOENT) {
+        *v = SG_NONE;
+        return 0;
+    }
+    if (n < 0) {
+        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+        return (int)n;
+    }
+    len = (size_t)n;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        len--;
+    if (sg_parse_u64(buf, len, v) < 0) {
+        sg_error_set(err, fs->sys_path, rel, 1, "expected a number, got '%.*s'",
+                     (int)(len > 32 ? 32 : len), buf);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+struct swap_events {
+    uint64_t high, max, fail;
+};
+#define SWAPEV(k, m) { k, offsetof(struct swap_events, m), SG_KV_PLAIN }
+static const struct sg_kv_field swap_events_fields[] = {
+    SWAPEV("high", high),
+    SWAPEV("max", max),
+    SWAPEV("fail", fail),
+};
+
+int sg_parse_swap_events(const char *buf, const char *base, const char *rel, uint64_t *max,
+                         uint64_t *fail, struct sg_error *err)
+{
+    struct swap_events ev;
+    int r = sg_parse_kv(buf, base, rel, swap_events_fields, SG_ELEMENTSOF(swap_events_fields),
+                        &ev, err);
+
+    if (r < 0)
+        return r;
+    *max = ev.max;
+    *fail = ev.fail;
+    return 0;
+}
+
+/* v2 memory.swap.events of dir into out; absent file: SG_NONE. */
+static int read_swap_events(const struct sg_fs *fs, const char *dir, struct sg_cgroup_stats *out,
+                            struct sg_error *err)
+{
+    char rel[PATH_MAX + 64], buf[512];
+    ssize_t n;
+
+    snprintf(rel, sizeof(rel), "%s/memory.swap.events", dir);
+    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf) - 1);
+    if (n == -ENOENT)
+        return 0;
+    if (n < 0) {
+        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
+        return (int)n;
+    }
+    buf[n] = '\0';
+    return sg_parse_swap_events(buf, fs->sys_path, rel, &out->swap_events_max,
+                                &out->swap_events_fail, err);
+}
+
 struct memstat {
     uint64_t swap, total_swap, pgmajfault, total_pgmajfault;
 };
@@ -279,6 +352,7 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
 
     out->swap_bytes = out->pgmajfault = out->usage_bytes = SG_NONE;
     out->limit_bytes = out->swap_max_bytes = out->memsw_limit_bytes = SG_NONE;
+    out->swap_events_max = out->swap_events_fail = SG_NONE;
     out->has_psi = false;
 
     if (cg->memory_version) {
@@ -297,14 +371,17 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
             if ((r = read_value(fs, cg->memory_dir, "memory.usage_in_bytes", &out->usage_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.limit_in_bytes", &out->limit_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.memsw.limit_in_bytes",
-                                &out->memsw_limit_bytes, err)) < 0)
+                                &out->memsw_limit_bytes, err)) < 0 ||
+                (r = read_count(fs, cg->memory_dir, "memory.memsw.failcnt", &out->swap_events_max,
+                                err)) < 0)
                 return r;
         } else {
             out->pgmajfault = ms.pgmajfault;
             if ((r = read_value(fs, cg->memory_dir, "memory.swap.current", &out->swap_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.current", &out->usage_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.max", &out->limit_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.swap.max", &out->swap_max_bytes, err)) < 0)
+                (r = read_value(fs, cg->memory_dir, "memory.swap.max", &out->swap_max_bytes, err)) < 0 ||
+                (r = read_swap_events(fs, cg->memory_dir, out, err)) < 0)
                 return r;
         }
     }

@@ -75,11 +75,28 @@ struct sg_cgroup_stats {
     uint64_t limit_bytes;       /* v2 memory.max; v1 memory.limit_in_bytes */
     uint64_t swap_max_bytes;    /* v2 memory.swap.max (swap alone); SG_NONE on v1 */
     uint64_t memsw_limit_bytes; /* v1 memory.memsw.limit_in_bytes (memory + swap); SG_NONE on v2 */
+    uint64_t swap_events_max;   /* v2 memory.swap.events "max": swap allocations refused at memory.swap.max;
+                                   v1 memory.memsw.failcnt: memory+swap charges refused at
+                                   memory.memsw.limit_in_bytes (count); SG_NONE without the file */
+    uint64_t swap_events_fail;  /* v2 memory.swap.events "fail": swap allocations that failed (limit or
+                                   swap full, count); SG_NONE on v1 and without the file */
     bool has_psi;
     struct sg_psi psi;          /* memory.pressure of psi_dir */
 };
 
-/* Reads the figures of cg. Returns 0, -ENOENT when the group vanished (domain
- * stopped), -EACCES, -EINVAL (err located). */
+/* Reads the figures of cg: memory.stat and the one-value files above, memory.swap.events
+ * (v2) or memory.memsw.failcnt (v1), and memory.pressure. A file the kernel does not provide
+ * (no swap accounting, older kernel) leaves its figures SG_NONE and is not an error.
+ * Returns 0, -ENOENT when the group vanished (domain stopped), -EACCES, -EINVAL (err
+ * located: FILE:LINE). */
 int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
                    struct sg_cgroup_stats *out, struct sg_error *err);
+
+/*
+ * Parses a v2 memory.swap.events buffer ("high N\nmax N\nfail N\n"; keys the
+ * kernel adds later are ignored): *max and *fail get the counts, SG_NONE for a
+ * key that is absent. -EINVAL (err located at base/rel:LINE) on a value that is
+ * not a number.
+ */
+int sg_parse_swap_events(const char *buf, const char *base, const char *rel, uint64_t *max,
+                         uint64_t *fail, struct sg_error *err);

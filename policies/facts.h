@@ -4,8 +4,11 @@
  * hostprobe and guestprobe (or replayed from a captured time series), and the
  * thresholds that come from the configuration. No I/O here.
  *
- * Units: KiB for sizes, seconds for time, counters as the kernel counts them
- * (monotonic since boot or since the cgroup/thread was created).
+ * Units: each figure keeps the unit of its source, named in its field (KiB
+ * from /proc, bytes from cgroup files), seconds for time, counters as the
+ * kernel counts them (monotonic since boot or since the cgroup/thread was
+ * created). The keys, units and sources of every field are the rows of
+ * agent/core/schema.c.
  * SG_POLICY_NONE marks a figure the source did not provide; NAN a percentage
  * or rate that is unknown.
  */
@@ -52,8 +55,10 @@ struct sg_dom_facts {
     bool running;                  /* a QEMU process was read */
     uint64_t guest_ram_kib;        /* virDomainGetInfo maxMem */
     uint64_t vm_swap_kib;          /* /proc/PID/status VmSwap */
-    uint64_t cgroup_swap_kib;      /* memory.swap.current (v2), memory.stat total_swap (v1) */
+    uint64_t cgroup_swap_bytes;    /* memory.swap.current (v2), memory.stat total_swap (v1), bytes */
     uint64_t cgroup_pgmajfault;    /* memory cgroup memory.stat (total_)pgmajfault: async-PF swap-ins too */
+    uint64_t cgroup_swap_events_max;  /* v2 memory.swap.events max; v1 memory.memsw.failcnt (count) */
+    uint64_t cgroup_swap_events_fail; /* v2 memory.swap.events fail; SG_POLICY_NONE on v1 (count) */
     double psi_some_avg10, psi_full_avg10; /* the domain's memory.pressure, NAN without */
 
     bool apf_available;            /* async-PF counters were open and read */

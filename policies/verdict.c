@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "policies/verdict.h"
+#include "policies/figures.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -160,12 +161,7 @@ static void gather_host_dom(const struct sg_dom_facts *const *dom, size_t n, str
         }
     }
 
-    w->swap_kib = SG_POLICY_NONE;
-    if (w->last->vm_swap_kib != SG_POLICY_NONE)
-        w->swap_kib = w->last->vm_swap_kib;
-    if (w->last->cgroup_swap_kib != SG_POLICY_NONE &&
-        (w->swap_kib == SG_POLICY_NONE || w->last->cgroup_swap_kib > w->swap_kib))
-        w->swap_kib = w->last->cgroup_swap_kib;
+    w->swap_kib = sg_guest_ram_in_host_swap_kib(w->last->vm_swap_kib, w->last->cgroup_swap_bytes);
 
     w->swapin_dt_s = w->last->t_s - w->first->t_s;
     w->swapin_per_s = sg_counter_rate(w->first->cgroup_pgmajfault, w->last->cgroup_pgmajfault,
@@ -278,11 +274,11 @@ static void add_evidence(struct sg_verdict *out, const struct sg_verdict_thresho
             add_ev(out, "host_swap_kib", (double)w->swap_kib,
                    "%.1f MiB of %.1f MiB guest RAM in host swap (VmSwap %s, cgroup swap %s)",
                    MIB(w->swap_kib), MIB(last->guest_ram_kib),
-                   fmt_mib(a, sizeof(a), last->vm_swap_kib), fmt_mib(b, sizeof(b), last->cgroup_swap_kib));
+                   fmt_mib(a, sizeof(a), last->vm_swap_kib), fmt_mib(b, sizeof(b), sg_guest_ram_in_host_swap_kib(SG_POLICY_NONE, last->cgroup_swap_bytes)));
         else
             add_ev(out, "host_swap_kib", (double)w->swap_kib,
                    "%.1f MiB of guest RAM in host swap (VmSwap %s, cgroup swap %s)", MIB(w->swap_kib),
-                   fmt_mib(a, sizeof(a), last->vm_swap_kib), fmt_mib(b, sizeof(b), last->cgroup_swap_kib));
+                   fmt_mib(a, sizeof(a), last->vm_swap_kib), fmt_mib(b, sizeof(b), sg_guest_ram_in_host_swap_kib(SG_POLICY_NONE, last->cgroup_swap_bytes)));
     }
 
     if (!isnan(w->swapin_per_s)) {

@@ -32,7 +32,8 @@
  *   - host figures only from ticks with running == true; when the newest tick
  *     is not running the verdict is unknown, missing "domain not running";
  *   - levels (VmSwap, cgroup swap, the domain's PSI) from the newest tick;
- *     host swap = max(vm_swap_kib, cgroup_swap_kib), SG_POLICY_NONE ignored;
+ *     host swap = sg_guest_ram_in_host_swap_kib() (policies/figures.h): the
+ *     larger of vm_swap_kib and cgroup_swap_bytes in KiB, SG_POLICY_NONE ignored;
  *   - rates (sg_counter_rate) between the first and last running tick:
  *     cgroup_pgmajfault; apf[SG_APF_NOT_PRESENT] between the first and last
  *     running tick with apf_available. One tick, a missing counter or one that

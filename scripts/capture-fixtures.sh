@@ -119,6 +119,10 @@ capture_cgroups() {
     for f in memory.stat memory.usage_in_bytes memory.limit_in_bytes memory.memsw.limit_in_bytes; do
         copy "/sys/fs/cgroup/memory$mem/$f" "$tree/sys/fs/cgroup/memory$mem/$f"
     done
+    # swap limit hits (cgroup_swap_events_max); absent without swap accounting. Added after the
+    # committed trees were captured: they lack it until the next capture.
+    f=memory.memsw.failcnt
+    [ ! -e "/sys/fs/cgroup/memory$mem/$f" ] || copy "/sys/fs/cgroup/memory$mem/$f" "$tree/sys/fs/cgroup/memory$mem/$f"
     # cgroup2 (hybrid): the process's group (emulator) and every ancestor,
     # plus every subgroup of the domain's group (emulator, vcpuN).
     v2=$(awk -F: '$1 == "0" && $2 == "" { print $3 }' "/proc/$pid/cgroup")
@@ -225,6 +229,7 @@ domain_facts() {
     echo "${p}_CGROUP_PGMAJFAULT=$(awk '$1 == "total_pgmajfault" { print $2 }' "$ms")"
     echo "${p}_CGROUP_USAGE_BYTES=$(cat "$tree/sys/fs/cgroup/memory$mem/memory.usage_in_bytes")"
     echo "${p}_CGROUP_LIMIT_BYTES=$(cat "$tree/sys/fs/cgroup/memory$mem/memory.limit_in_bytes")"
+    echo "${p}_CGROUP_SWAP_EVENTS_MAX=$(cat "$tree/sys/fs/cgroup/memory$mem/memory.memsw.failcnt" 2>/dev/null || echo null)"
     echo "${p}_GUEST_RAM_SWAP_KIB=$ram_swap"
     echo "${p}_GUEST_RAM_RSS_KIB=$ram_rss"
     echo "${p}_ROLLUP_SWAP_KIB=$(awk '$1 == "Swap:" { print $2 }' "$pd/smaps_rollup")"
@@ -320,7 +325,8 @@ done
 for f in meminfo vmstat swaps pressure/memory; do cp_ /proc/$f proc/$f; done
 cp_ $R/cgroup.controllers sys/fs/cgroup/cgroup.controllers
 for d in machine.slice "$S" "$L" "$L/emulator" "$L/vcpu0"; do
-    for f in memory.stat memory.current memory.max memory.swap.current memory.swap.max memory.pressure cgroup.type; do
+    # memory.swap.events was added after the committed v2 tree was captured.
+    for f in memory.stat memory.current memory.max memory.swap.current memory.swap.max memory.swap.events memory.pressure cgroup.type; do
         cp_ "$R/$d/$f" "sys/fs/cgroup/$d/$f"
     done
 done
@@ -373,6 +379,8 @@ capture_v2() {
         echo "V2_CGROUP_MAX=$(cat "$dir/sys/fs/cgroup$mem/memory.max")"
         echo "V2_CGROUP_SWAP_BYTES=$(cat "$dir/sys/fs/cgroup$mem/memory.swap.current")"
         echo "V2_CGROUP_SWAP_MAX=$(cat "$dir/sys/fs/cgroup$mem/memory.swap.max")"
+        echo "V2_CGROUP_SWAP_EVENTS_MAX=$(awk '$1 == "max" { print $2 }' "$dir/sys/fs/cgroup$mem/memory.swap.events" 2>/dev/null || echo null)"
+        echo "V2_CGROUP_SWAP_EVENTS_FAIL=$(awk '$1 == "fail" { print $2 }' "$dir/sys/fs/cgroup$mem/memory.swap.events" 2>/dev/null || echo null)"
         echo "V2_CGROUP_PGMAJFAULT=$(awk '$1 == "pgmajfault" { print $2 }' "$dir/sys/fs/cgroup$mem/memory.stat")"
         echo "V2_CGROUP_SHMEM_BYTES=$(awk '$1 == "shmem" { print $2 }' "$dir/sys/fs/cgroup$mem/memory.stat")"
         echo "V2_HAS_PSI=1"

@@ -28,6 +28,8 @@ static int agent_state(virDomainPtr dom)
     return r;
 }
 
+#define KEY(id) (sg_schema_get(id)->key)
+
 static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
 {
     json_object *arr = json_object_new_array();
@@ -41,14 +43,14 @@ static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
         for (int j = 0; x->has_rate && j < x->s0.n_vcpus; j++)
             if (x->s0.vcpus[j].tid == t->tid)
                 rate = sg_entry_rate(x, x->s0.vcpus[j].stat.majflt, t->stat.majflt);
-        json_object_object_add(o, "vcpu", json_object_new_int(t->vcpu));
-        json_object_object_add(o, "tid", json_object_new_int(t->tid));
-        json_object_object_add(o, "comm", json_object_new_string(t->stat.comm));
-        json_object_object_add(o, "accel", json_object_new_string(t->accel));
-        json_object_object_add(o, "state", json_object_new_string_len(&t->stat.state, 1));
-        json_object_object_add(o, "minflt", sg_json_u64(t->stat.minflt));
-        json_object_object_add(o, "majflt", sg_json_u64(t->stat.majflt));
-        json_object_object_add(o, "majflt_per_s", sg_json_double(rate));
+        json_object_object_add(o, KEY(SG_F_VCPU), json_object_new_int(t->vcpu));
+        json_object_object_add(o, KEY(SG_F_VCPU_TID), json_object_new_int(t->tid));
+        json_object_object_add(o, KEY(SG_F_VCPU_COMM), json_object_new_string(t->stat.comm));
+        json_object_object_add(o, KEY(SG_F_VCPU_ACCEL), json_object_new_string(t->accel));
+        json_object_object_add(o, KEY(SG_F_VCPU_STATE), json_object_new_string_len(&t->stat.state, 1));
+        json_object_object_add(o, KEY(SG_F_VCPU_MINFLT), sg_json_u64(t->stat.minflt));
+        json_object_object_add(o, KEY(SG_F_VCPU_MAJFLT), sg_json_u64(t->stat.majflt));
+        json_object_object_add(o, KEY(SG_F_VCPU_MAJFLT_PER_S), sg_json_double(rate));
         json_object_array_add(arr, o);
     }
     json_object_object_add(obj, "vcpus", arr);
@@ -144,20 +146,15 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     else
         sg_figs_section(&f, "Guest RAM: no VMA of exactly %" PRIu64 " KiB in %s/%d/smaps",
                         x.d.max_memory_kib, ctx->fs.proc_path, (int)x.d.pid);
-    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_size_kib", ram.found ? ram.size_kib : SG_NONE,
-                "smaps Size of the guest-RAM VMA");
-    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_rss_kib", ram.found ? ram.rss_kib : SG_NONE,
-                "smaps Rss (+ hugetlb) of the guest-RAM VMA");
-    sg_figs_u64(&f, SG_FIG_KIB, "guest_ram_swap_kib", ram.found ? ram.swap_kib : SG_NONE,
-                "smaps Swap of the guest-RAM VMA: guest RAM in host swap");
-    sg_figs_str(&f, "guest_ram_backing", ram.found ? ram.backing : NULL,
-                "smaps mapping path and KernelPageSize");
-    sg_figs_u64(&f, SG_FIG_KIB, "smaps_rollup_swap_kib", rollup_swap,
-                "%s/%d/smaps_rollup Swap (includes shmem/memfd swap VmSwap misses)",
-                ctx->fs.proc_path, (int)x.d.pid);
+    sg_figs_row_u64(&f, SG_F_GUEST_RAM_SIZE_KIB, 0, ram.found ? ram.size_kib : SG_NONE);
+    sg_figs_row_u64(&f, SG_F_GUEST_RAM_RSS_KIB, 0, ram.found ? ram.rss_kib : SG_NONE);
+    sg_figs_row_u64(&f, SG_F_GUEST_RAM_SWAP_KIB, 0, ram.found ? ram.swap_kib : SG_NONE);
+    sg_figs_row_str(&f, SG_F_GUEST_RAM_BACKING, ram.found ? ram.backing : NULL);
+    sg_figs_row_u64(&f, SG_F_SMAPS_ROLLUP_SWAP_KIB, 0, rollup_swap);
+    sg_figs_source(&f, "%s/%d/smaps_rollup Swap (includes shmem/memfd swap VmSwap misses)",
+                   ctx->fs.proc_path, (int)x.d.pid);
     sg_figs_section(&f, "Guest agent");
-    sg_figs_str(&f, "guest_agent", agent >= 0 ? gp_qga_channel_state_name(agent) : NULL,
-                "virDomainGetXMLDesc channel org.qemu.guest_agent.0");
+    sg_figs_row_str(&f, SG_F_GUEST_AGENT, agent >= 0 ? gp_qga_channel_state_name(agent) : NULL);
 
     if (ctx->json) {
         json_object *o = json_object_new_object();

@@ -15,6 +15,8 @@ static const struct sg_opt_def hoststats_opts[] = {
     { NULL, NULL, NULL },
 };
 
+#define KEY(id) (sg_schema_get(id)->key)
+
 static uint64_t kib_diff(uint64_t a, uint64_t b)
 {
     return a == SG_NONE || b == SG_NONE || b > a ? SG_NONE : a - b;
@@ -28,44 +30,41 @@ static void host_figs(const struct sg_ctx *ctx, const struct sg_host_sample *h0,
     double dt = h1 ? sg_timespec_diff_s(&h0->t, &h1->t) : 0;
     const char *pp = ctx->fs.proc_path;
 
-#define RATE(key, field) \
-    sg_figs_double(f, SG_FIG_RATE, key, h1 ? sg_counter_rate(h0->vm.field, h1->vm.field, dt) : NAN, \
-                   "vmstat " #field ", two samples")
+#define RATE(id, field) \
+    sg_figs_row_double(f, id, 0, h1 ? sg_counter_rate(h0->vm.field, h1->vm.field, dt) : NAN)
 
     sg_figs_section(f, "Memory (%s/meminfo)", pp);
-    sg_figs_u64(f, SG_FIG_KIB, "mem_total_kib", m->mem_total_kib, "MemTotal");
-    sg_figs_u64(f, SG_FIG_KIB, "mem_free_kib", m->mem_free_kib, "MemFree");
-    sg_figs_u64(f, SG_FIG_KIB, "mem_available_kib", m->mem_available_kib, "MemAvailable");
-    sg_figs_u64(f, SG_FIG_KIB, "cached_kib", m->cached_kib, "Cached");
-    sg_figs_u64(f, SG_FIG_KIB, "anon_pages_kib", m->anon_pages_kib, "AnonPages");
-    sg_figs_u64(f, SG_FIG_KIB, "shmem_kib", m->shmem_kib, "Shmem");
-    sg_figs_u64(f, SG_FIG_KIB, "mlocked_kib", m->mlocked_kib, "Mlocked");
-    sg_figs_u64(f, SG_FIG_KIB, "swap_total_kib", m->swap_total_kib, "SwapTotal");
-    sg_figs_u64(f, SG_FIG_KIB, "swap_free_kib", m->swap_free_kib, "SwapFree");
-    sg_figs_u64(f, SG_FIG_KIB, "swap_used_kib", kib_diff(m->swap_total_kib, m->swap_free_kib),
-                "SwapTotal - SwapFree");
-    sg_figs_u64(f, SG_FIG_KIB, "swap_cached_kib", m->swap_cached_kib, "SwapCached");
-    sg_figs_u64(f, SG_FIG_COUNT, "hugepages_total", m->hugepages_total, "HugePages_Total (pages)");
-    sg_figs_u64(f, SG_FIG_COUNT, "hugepages_free", m->hugepages_free, "HugePages_Free (pages)");
-    sg_figs_u64(f, SG_FIG_KIB, "hugepagesize_kib", m->hugepagesize_kib, "Hugepagesize");
+    sg_figs_row_u64(f, SG_F_HOST_MEM_TOTAL_KIB, 0, m->mem_total_kib);
+    sg_figs_row_u64(f, SG_F_HOST_MEM_FREE_KIB, 0, m->mem_free_kib);
+    sg_figs_row_u64(f, SG_F_HOST_MEM_AVAILABLE_KIB, 0, m->mem_available_kib);
+    sg_figs_row_u64(f, SG_F_HOST_CACHED_KIB, 0, m->cached_kib);
+    sg_figs_row_u64(f, SG_F_HOST_ANON_PAGES_KIB, 0, m->anon_pages_kib);
+    sg_figs_row_u64(f, SG_F_HOST_SHMEM_KIB, 0, m->shmem_kib);
+    sg_figs_row_u64(f, SG_F_HOST_MLOCKED_KIB, 0, m->mlocked_kib);
+    sg_figs_row_u64(f, SG_F_HOST_SWAP_TOTAL_KIB, 0, m->swap_total_kib);
+    sg_figs_row_u64(f, SG_F_HOST_SWAP_FREE_KIB, 0, m->swap_free_kib);
+    sg_figs_row_u64(f, SG_F_HOST_SWAP_USED_KIB, 0, kib_diff(m->swap_total_kib, m->swap_free_kib));
+    sg_figs_row_u64(f, SG_F_HOST_SWAP_CACHED_KIB, 0, m->swap_cached_kib);
+    sg_figs_row_u64(f, SG_F_HOST_HUGEPAGES_TOTAL, 0, m->hugepages_total);
+    sg_figs_row_u64(f, SG_F_HOST_HUGEPAGES_FREE, 0, m->hugepages_free);
+    sg_figs_row_u64(f, SG_F_HOST_HUGEPAGESIZE_KIB, 0, m->hugepagesize_kib);
 
     sg_figs_section(f, "Swap traffic (%s/vmstat; pages)", pp);
-    sg_figs_u64(f, SG_FIG_COUNT, "pswpin", h->vm.pswpin, "vmstat pswpin");
-    sg_figs_u64(f, SG_FIG_COUNT, "pswpout", h->vm.pswpout, "vmstat pswpout");
-    sg_figs_u64(f, SG_FIG_COUNT, "pgmajfault", h->vm.pgmajfault, "vmstat pgmajfault");
-    sg_figs_u64(f, SG_FIG_COUNT, "workingset_refault_anon", h->vm.workingset_refault_anon,
-                "vmstat workingset_refault_anon (Linux >= 5.9)");
-    RATE("pswpin_per_s", pswpin);
-    RATE("pswpout_per_s", pswpout);
-    RATE("pgmajfault_per_s", pgmajfault);
-    RATE("workingset_refault_anon_per_s", workingset_refault_anon);
+    sg_figs_row_u64(f, SG_F_HOST_PSWPIN, 0, h->vm.pswpin);
+    sg_figs_row_u64(f, SG_F_HOST_PSWPOUT, 0, h->vm.pswpout);
+    sg_figs_row_u64(f, SG_F_HOST_PGMAJFAULT, 0, h->vm.pgmajfault);
+    sg_figs_row_u64(f, SG_F_HOST_WORKINGSET_REFAULT_ANON, 0, h->vm.workingset_refault_anon);
+    RATE(SG_F_HOST_PSWPIN_PER_S, pswpin);
+    RATE(SG_F_HOST_PSWPOUT_PER_S, pswpout);
+    RATE(SG_F_HOST_PGMAJFAULT_PER_S, pgmajfault);
+    RATE(SG_F_HOST_WORKINGSET_REFAULT_ANON_PER_S, workingset_refault_anon);
 #undef RATE
 
     if (h->has_psi)
         sg_figs_section(f, "Memory pressure (%s/pressure/memory)", pp);
     else
         sg_figs_section(f, "Memory pressure: %s/pressure/memory absent (kernel without PSI)", pp);
-    sg_psi_figs(f, h->has_psi ? &h->psi : NULL);
+    sg_psi_figs(f, h->has_psi ? &h->psi : NULL, true);
 }
 
 static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
@@ -101,22 +100,22 @@ static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_figs_to_json(&f, o, true);
         for (size_t i = 0; i < h0.n_swaps; i++) {
             json_object *d = json_object_new_object();
-            json_object_object_add(d, "filename", json_object_new_string(h0.swaps[i].filename));
-            json_object_object_add(d, "type", json_object_new_string(h0.swaps[i].type));
-            json_object_object_add(d, "size_kib", sg_json_u64(h0.swaps[i].size_kib));
-            json_object_object_add(d, "used_kib", sg_json_u64(h0.swaps[i].used_kib));
-            json_object_object_add(d, "priority", json_object_new_int(h0.swaps[i].priority));
+            json_object_object_add(d, KEY(SG_F_SWAPDEV_FILENAME), json_object_new_string(h0.swaps[i].filename));
+            json_object_object_add(d, KEY(SG_F_SWAPDEV_TYPE), json_object_new_string(h0.swaps[i].type));
+            json_object_object_add(d, KEY(SG_F_SWAPDEV_SIZE_KIB), sg_json_u64(h0.swaps[i].size_kib));
+            json_object_object_add(d, KEY(SG_F_SWAPDEV_USED_KIB), sg_json_u64(h0.swaps[i].used_kib));
+            json_object_object_add(d, KEY(SG_F_SWAPDEV_PRIORITY), json_object_new_int(h0.swaps[i].priority));
             json_object_array_add(sw, d);
         }
         json_object_object_add(o, "swap_devices", sw);
         for (size_t i = 0; i < h0.n_pools; i++) {
             json_object *d = json_object_new_object();
-            json_object_object_add(d, "numa_node", h0.pools[i].node >= 0
+            json_object_object_add(d, KEY(SG_F_POOL_NUMA_NODE), h0.pools[i].node >= 0
                                                        ? json_object_new_int(h0.pools[i].node)
                                                        : NULL);
-            json_object_object_add(d, "page_size_kib", sg_json_u64(h0.pools[i].page_size_kib));
-            json_object_object_add(d, "nr_hugepages", sg_json_u64(h0.pools[i].nr_pages));
-            json_object_object_add(d, "free_hugepages", sg_json_u64(h0.pools[i].free_pages));
+            json_object_object_add(d, KEY(SG_F_POOL_PAGE_SIZE_KIB), sg_json_u64(h0.pools[i].page_size_kib));
+            json_object_object_add(d, KEY(SG_F_POOL_NR_HUGEPAGES), sg_json_u64(h0.pools[i].nr_pages));
+            json_object_object_add(d, KEY(SG_F_POOL_FREE_HUGEPAGES), sg_json_u64(h0.pools[i].free_pages));
             json_object_array_add(hp, d);
         }
         json_object_object_add(o, "hugepage_pools", hp);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/cli/sampling.h"
+#include "policies/figures.h"
 
 enum { LIST_OPT_ALL, LIST_OPT_INTERVAL, LIST_OPT_JSON };
 static const struct sg_opt_def list_opts[] = {
@@ -32,8 +33,8 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
         snprintf(id, sizeof(id), x->d.id >= 0 ? "%d" : "-", x->d.id);
         snprintf(pid, sizeof(pid), x->running ? "%d" : "-", (int)x->d.pid);
         if (x->running) {
-            /* The cgroup counts shmem/memfd swap too; VmSwap only anonymous memory. */
-            swapped = s->cg.swap_bytes != SG_NONE ? s->cg.swap_bytes / 1024 : s->status.vm_swap_kib;
+            /* The verdict's rule: the larger of VmSwap and the cgroup's swap. */
+            swapped = sg_guest_ram_in_host_swap_kib(s->status.vm_swap_kib, s->cg.swap_bytes);
             rate = s->cg.pgmajfault != SG_NONE
                        ? sg_entry_rate(x, x->s0.cg.pgmajfault, x->s1.cg.pgmajfault)
                        : sg_entry_rate(x, x->s0.stat.majflt, x->s1.stat.majflt);
@@ -113,9 +114,9 @@ const struct sg_cmd_def sg_cmd_def_list = {
         .opts = list_opts,
         .summary = "list domains with their host memory, swap and major faults",
         .help = "Like 'virsh list', one row per domain: Id, Name, QEMU PID, Memory (current),\n"
-                "RSS of the QEMU process, Swapped (host): guest memory in host swap (the memory\n"
-                "cgroup's swap, which includes shmem/memfd swap; VmSwap when the host does not\n"
-                "account swap per cgroup), MajFlt/s: major faults per second of the domain's\n"
+                "RSS of the QEMU process, Swapped (host): guest memory in host swap (the larger\n"
+                "of the memory cgroup's swap, which includes shmem/memfd swap, and VmSwap, which\n"
+                "counts where the host does not account swap per cgroup), MajFlt/s: major faults per second of the domain's\n"
                 "memory cgroup (async-PF swap-ins are charged to a kworker, not to QEMU, but the\n"
                 "cgroup counts them), and PSI full avg10 of the domain's own cgroup v2 group.\n"
                 "Reads O(1) small files per domain; two samples --interval seconds apart.",

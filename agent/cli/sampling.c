@@ -105,21 +105,28 @@ const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2)
     return cg->memory_version == 1 ? v1 : v2;
 }
 
-/* The psi_{some,full}_{avg10,avg60,avg300,total_us} rows of a memory.pressure file; p NULL: none. */
-void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p)
+/* The psi_{some,full}_{avg10,avg60,avg300,total_us} rows of a memory.pressure file (the
+ * domain's, or with host the host's); p NULL: none. */
+void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host)
 {
     bool some = p != NULL, full = p && p->has_full;
 
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg10", some ? p->some.avg10 : NAN, "some avg10");
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg60", some ? p->some.avg60 : NAN, "some avg60");
-    sg_figs_double(f, SG_FIG_PCT, "psi_some_avg300", some ? p->some.avg300 : NAN, "some avg300");
-    sg_figs_u64(f, SG_FIG_COUNT, "psi_some_total_us", some ? p->some.total_us : SG_NONE,
-                "some total, microseconds");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg10", full ? p->full.avg10 : NAN, "full avg10");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg60", full ? p->full.avg60 : NAN, "full avg60");
-    sg_figs_double(f, SG_FIG_PCT, "psi_full_avg300", full ? p->full.avg300 : NAN, "full avg300");
-    sg_figs_u64(f, SG_FIG_COUNT, "psi_full_total_us", full ? p->full.total_us : SG_NONE,
-                "full total, microseconds");
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG10 : SG_F_PSI_SOME_AVG10, 0,
+                       some ? p->some.avg10 : NAN);
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG60 : SG_F_PSI_SOME_AVG60, 0,
+                       some ? p->some.avg60 : NAN);
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG300 : SG_F_PSI_SOME_AVG300, 0,
+                       some ? p->some.avg300 : NAN);
+    sg_figs_row_u64(f, host ? SG_F_HOST_PSI_SOME_TOTAL_US : SG_F_PSI_SOME_TOTAL_US, 0,
+                    some ? p->some.total_us : SG_NONE);
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG10 : SG_F_PSI_FULL_AVG10, 0,
+                       full ? p->full.avg10 : NAN);
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG60 : SG_F_PSI_FULL_AVG60, 0,
+                       full ? p->full.avg60 : NAN);
+    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG300 : SG_F_PSI_FULL_AVG300, 0,
+                       full ? p->full.avg300 : NAN);
+    sg_figs_row_u64(f, host ? SG_F_HOST_PSI_FULL_TOTAL_US : SG_F_PSI_FULL_TOTAL_US, 0,
+                    full ? p->full.total_us : SG_NONE);
 }
 
 /* Every per-domain figure of the O(1) sample, with its source (list and domswap). */
@@ -128,61 +135,50 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
     const struct sg_dom_sample *s = sg_latest(x);
     const struct sg_cgroup *cg = &x->cg;
     const char *pp = ctx->fs.proc_path, *sp = ctx->fs.sys_path;
-    int pid = (int)x->d.pid;
+    int pid = (int)x->d.pid, v = cg->memory_version;
     bool run = x->running, mem = run && cg->memory_version;
     const uint64_t none = SG_NONE;
 
     sg_figs_section(f, "Domain");
-    sg_figs_str(f, "name", x->d.name, "virDomainGetName");
-    sg_figs_str(f, "uuid", x->d.uuid, "virDomainGetUUIDString");
-    sg_figs_int(f, "id", x->d.id >= 0 ? x->d.id : SG_FIG_NULL_INT, "virDomainGetID");
-    sg_figs_str(f, "state", sg_domain_state_name(x->d.state), "virDomainGetInfo state");
-    sg_figs_int(f, "pid", run ? pid : SG_FIG_NULL_INT, "%s/*/cmdline carrying -uuid %s", pp,
-                x->d.uuid);
-    sg_figs_u64(f, SG_FIG_KIB, "memory_kib", x->d.memory_kib, "virDomainGetInfo memory");
-    sg_figs_u64(f, SG_FIG_KIB, "max_memory_kib", x->d.max_memory_kib, "virDomainGetInfo maxMem");
+    sg_figs_row_str(f, SG_F_NAME, x->d.name);
+    sg_figs_row_str(f, SG_F_UUID, x->d.uuid);
+    sg_figs_row_int(f, SG_F_ID, x->d.id >= 0 ? x->d.id : SG_FIG_NULL_INT);
+    sg_figs_row_str(f, SG_F_STATE, sg_domain_state_name(x->d.state));
+    sg_figs_row_int(f, SG_F_PID, run ? pid : SG_FIG_NULL_INT);
+    sg_figs_source(f, "%s/*/cmdline carrying -uuid %s", pp, x->d.uuid);
+    sg_figs_row_u64(f, SG_F_MEMORY_KIB, 0, x->d.memory_kib);
+    sg_figs_row_u64(f, SG_F_MAX_MEMORY_KIB, 0, x->d.max_memory_kib);
 
     sg_figs_section(f, "QEMU process (%s/%d/status, %s/%d/stat)", pp, pid, pp, pid);
-    sg_figs_u64(f, SG_FIG_KIB, "vm_rss_kib", run ? s->status.vm_rss_kib : none, "status VmRSS");
-    sg_figs_u64(f, SG_FIG_KIB, "rss_anon_kib", run ? s->status.rss_anon_kib : none, "status RssAnon");
-    sg_figs_u64(f, SG_FIG_KIB, "rss_file_kib", run ? s->status.rss_file_kib : none, "status RssFile");
-    sg_figs_u64(f, SG_FIG_KIB, "rss_shmem_kib", run ? s->status.rss_shmem_kib : none,
-                "status RssShmem");
-    sg_figs_u64(f, SG_FIG_KIB, "vm_swap_kib", run ? s->status.vm_swap_kib : none,
-                "status VmSwap (anonymous only, not shmem/memfd)");
-    sg_figs_u64(f, SG_FIG_KIB, "vm_lck_kib", run ? s->status.vm_lck_kib : none, "status VmLck");
-    sg_figs_u64(f, SG_FIG_KIB, "hugetlb_pages_kib", run ? s->status.hugetlb_pages_kib : none,
-                "status HugetlbPages");
-    sg_figs_u64(f, SG_FIG_COUNT, "minflt", run ? s->stat.minflt : none, "stat field 10");
-    sg_figs_u64(f, SG_FIG_COUNT, "majflt", run ? s->stat.majflt : none,
-                "stat field 12 (detail: async-PF swap-ins are charged to a kworker)");
-    sg_figs_double(f, SG_FIG_RATE, "majflt_per_s", sg_entry_rate(x, x->s0.stat.majflt, x->s1.stat.majflt),
-                   "stat field 12, two samples");
+    sg_figs_row_u64(f, SG_F_VM_RSS_KIB, 0, run ? s->status.vm_rss_kib : none);
+    sg_figs_row_u64(f, SG_F_RSS_ANON_KIB, 0, run ? s->status.rss_anon_kib : none);
+    sg_figs_row_u64(f, SG_F_RSS_FILE_KIB, 0, run ? s->status.rss_file_kib : none);
+    sg_figs_row_u64(f, SG_F_RSS_SHMEM_KIB, 0, run ? s->status.rss_shmem_kib : none);
+    sg_figs_row_u64(f, SG_F_VM_SWAP_KIB, 0, run ? s->status.vm_swap_kib : none);
+    sg_figs_row_u64(f, SG_F_VM_LCK_KIB, 0, run ? s->status.vm_lck_kib : none);
+    sg_figs_row_u64(f, SG_F_HUGETLB_PAGES_KIB, 0, run ? s->status.hugetlb_pages_kib : none);
+    sg_figs_row_u64(f, SG_F_MINFLT, 0, run ? s->stat.minflt : none);
+    sg_figs_row_u64(f, SG_F_MAJFLT, 0, run ? s->stat.majflt : none);
+    sg_figs_row_double(f, SG_F_MAJFLT_PER_S, 0, sg_entry_rate(x, x->s0.stat.majflt, x->s1.stat.majflt));
 
     if (mem)
         sg_figs_section(f, "Memory cgroup v%d (%s/%s)", cg->memory_version, sp, cg->memory_dir);
     else
         sg_figs_section(f, "Memory cgroup: %s", run ? "none of its own" : "domain not running");
-    sg_figs_int(f, "cgroup_version", mem ? cg->memory_version : SG_FIG_NULL_INT,
-                "%s/%d/cgroup", pp, pid);
-    sg_figs_str(f, "cgroup_memory_path", mem ? cg->memory_path : NULL,
-                "%s/%d/cgroup, walked up to memory.stat", pp, pid);
-    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_swap_bytes", mem ? s->cg.swap_bytes : none, "%s",
-                sg_v1v2(cg, "memory.stat total_swap", "memory.swap.current"));
-    sg_figs_u64(f, SG_FIG_COUNT, "cgroup_pgmajfault", mem ? s->cg.pgmajfault : none,
-                "%s (includes async-PF swap-ins)",
-                sg_v1v2(cg, "memory.stat total_pgmajfault", "memory.stat pgmajfault"));
-    sg_figs_double(f, SG_FIG_RATE, "cgroup_pgmajfault_per_s",
-                   mem ? sg_entry_rate(x, x->s0.cg.pgmajfault, x->s1.cg.pgmajfault) : NAN,
-                   "%s, two samples", sg_v1v2(cg, "total_pgmajfault", "pgmajfault"));
-    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_usage_bytes", mem ? s->cg.usage_bytes : none, "%s",
-                sg_v1v2(cg, "memory.usage_in_bytes", "memory.current"));
-    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_memory_limit_bytes", mem ? s->cg.limit_bytes : none,
-                "%s (null: unlimited)", sg_v1v2(cg, "memory.limit_in_bytes", "memory.max"));
-    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_swap_max_bytes", mem ? s->cg.swap_max_bytes : none,
-                "memory.swap.max, v2 only (null: unlimited or v1)");
-    sg_figs_u64(f, SG_FIG_BYTES, "cgroup_memsw_limit_bytes", mem ? s->cg.memsw_limit_bytes : none,
-                "memory.memsw.limit_in_bytes = memory + swap, v1 only (null: unlimited or v2)");
+    sg_figs_row_int(f, SG_F_CGROUP_VERSION, mem ? cg->memory_version : SG_FIG_NULL_INT);
+    sg_figs_source(f, "%s/%d/cgroup", pp, pid);
+    sg_figs_row_str(f, SG_F_CGROUP_MEMORY_PATH, mem ? cg->memory_path : NULL);
+    sg_figs_source(f, "%s/%d/cgroup, walked up to memory.stat", pp, pid);
+    sg_figs_row_u64(f, SG_F_CGROUP_SWAP_BYTES, v, mem ? s->cg.swap_bytes : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_PGMAJFAULT, v, mem ? s->cg.pgmajfault : none);
+    sg_figs_row_double(f, SG_F_CGROUP_PGMAJFAULT_PER_S, v,
+                       mem ? sg_entry_rate(x, x->s0.cg.pgmajfault, x->s1.cg.pgmajfault) : NAN);
+    sg_figs_row_u64(f, SG_F_CGROUP_USAGE_BYTES, v, mem ? s->cg.usage_bytes : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_MEMORY_LIMIT_BYTES, v, mem ? s->cg.limit_bytes : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_SWAP_MAX_BYTES, v, mem ? s->cg.swap_max_bytes : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_MEMSW_LIMIT_BYTES, v, mem ? s->cg.memsw_limit_bytes : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_SWAP_EVENTS_MAX, v, mem ? s->cg.swap_events_max : none);
+    sg_figs_row_u64(f, SG_F_CGROUP_SWAP_EVENTS_FAIL, v, mem ? s->cg.swap_events_fail : none);
 
     if (run && cg->has_psi)
         sg_figs_section(f, "Memory pressure (%s/%s/memory.pressure)", sp, cg->psi_dir);
@@ -190,5 +186,5 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
         sg_figs_section(f, "Memory pressure: %s",
                         run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
-    sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL);
+    sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL, false);
 }

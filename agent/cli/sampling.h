@@ -31,5 +31,5 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
 const struct sg_dom_sample *sg_latest(const struct sg_dom_entry *x);
 double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t after);
 const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2);
-void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p);
+void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host);
 void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f);

@@ -9,15 +9,11 @@
 
 #include "hostprobe/hostmem.h"
 #include "hostprobe/sample.h"
+#include "agent/core/schema.h"
 
 static double ts_s(const struct timespec *t)
 {
     return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
-
-static uint64_t b2k(uint64_t bytes)
-{
-    return bytes == SG_NONE || bytes == SG_UNLIMITED ? SG_POLICY_NONE : bytes / 1024;
 }
 
 int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *err)
@@ -109,7 +105,8 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_fac
     clock_gettime(CLOCK_MONOTONIC, &now);
     out->t_s = ts_s(&now);
     out->guest_ram_kib = w->d.max_memory_kib;
-    out->vm_swap_kib = out->cgroup_swap_kib = out->cgroup_pgmajfault = SG_POLICY_NONE;
+    out->vm_swap_kib = out->cgroup_swap_bytes = out->cgroup_pgmajfault = SG_POLICY_NONE;
+    out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
@@ -130,8 +127,11 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_fac
     out->t_s = ts_s(&s.t);
     out->vm_swap_kib = s.status.vm_swap_kib;
     if (w->cg.memory_version) {
-        out->cgroup_swap_kib = b2k(s.cg.swap_bytes);
+        /* The kernel's units, unconverted (SG_NONE and SG_POLICY_NONE are one value). */
+        out->cgroup_swap_bytes = s.cg.swap_bytes;
         out->cgroup_pgmajfault = s.cg.pgmajfault;
+        out->cgroup_swap_events_max = s.cg.swap_events_max;
+        out->cgroup_swap_events_fail = s.cg.swap_events_fail;
     }
     if (s.cg.has_psi) {
         out->psi_some_avg10 = s.cg.psi.has_some ? s.cg.psi.some.avg10 : NAN;
@@ -239,154 +239,127 @@ void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-enum fkind { F_U64, F_U32, F_DBL, F_BOOL, F_STR };
-
-struct field {
-    const char *key;
-    enum fkind kind;
-    size_t off, size;
-};
-
-#define HF(k, kind) { #k, kind, offsetof(struct sg_host_facts, k), sizeof(((struct sg_host_facts *)0)->k) }
-#define DF(key, k, kind) { key, kind, offsetof(struct sg_dom_facts, k), sizeof(((struct sg_dom_facts *)0)->k) }
-
-static const struct field host_fields[] = {
-    HF(t_s, F_DBL),
-    HF(mem_total_kib, F_U64),
-    HF(mem_available_kib, F_U64),
-    HF(swap_total_kib, F_U64),
-    HF(swap_free_kib, F_U64),
-    HF(pswpin, F_U64),
-    HF(pswpout, F_U64),
-    HF(workingset_refault_anon, F_U64),
-    HF(psi_some_avg10, F_DBL),
-    HF(psi_full_avg10, F_DBL),
-};
-
-static const struct field dom_fields[] = {
-    DF("t_s", t_s, F_DBL),
-    DF("running", running, F_BOOL),
-    DF("guest_ram_kib", guest_ram_kib, F_U64),
-    DF("vm_swap_kib", vm_swap_kib, F_U64),
-    DF("cgroup_swap_kib", cgroup_swap_kib, F_U64),
-    DF("cgroup_pgmajfault", cgroup_pgmajfault, F_U64),
-    DF("psi_some_avg10", psi_some_avg10, F_DBL),
-    DF("psi_full_avg10", psi_full_avg10, F_DBL),
-    DF("apf_available", apf_available, F_BOOL),
-    DF("apf_missing", apf_missing, F_STR),
-    DF("apf_not_present", apf[SG_APF_NOT_PRESENT], F_U64),
-    DF("apf_ready", apf[SG_APF_READY], F_U64),
-    DF("apf_try_get_page", apf[SG_APF_TRY_GET_PAGE], F_U64),
-    DF("apf_repeated_fault", apf[SG_APF_REPEATED_FAULT], F_U64),
-    DF("guest_probed", guest_probed, F_BOOL),
-    DF("guest_agent_ok", guest.agent_ok, F_BOOL),
-    DF("guest_tasks_ok", guest.tasks_ok, F_BOOL),
-    DF("guest_kmsg_ok", guest.kmsg_ok, F_BOOL),
-    DF("guest_mem_ok", guest.mem_ok, F_BOOL),
-    DF("guest_missing", guest.missing, F_STR),
-    DF("guest_dstate_tasks", guest.dstate_tasks, F_U32),
-    DF("guest_async_pf_tasks", guest.async_pf_tasks, F_U32),
-    DF("guest_hung_async_pf_kernel", guest.hung_async_pf_kernel, F_U32),
-    DF("guest_hung_async_pf_forged", guest.hung_async_pf_forged, F_U32),
-    DF("guest_hung_other", guest.hung_other, F_U32),
-    DF("guest_swap_total_kib", guest.swap_total_kib, F_U64),
-    DF("guest_swap_free_kib", guest.swap_free_kib, F_U64),
-    DF("guest_pswpin", guest.pswpin, F_U64),
-    DF("guest_pswpout", guest.pswpout, F_U64),
-    DF("guest_steal_ms_per_s", guest.steal_ms_per_s, F_DBL),
-};
-
-static json_object *to_json(const void *base, const struct field *f, size_t n)
+/* The recorded keys are the schema rows (agent/core/schema.c) with SG_OUT_RECORD of a scope. */
+static json_object *to_json(const void *base, enum sg_schema_scope scope)
 {
     json_object *o = json_object_new_object();
 
-    for (size_t i = 0; i < n; i++) {
-        const char *p = (const char *)base + f[i].off;
+    for (size_t i = 0; i < SG_F__MAX; i++) {
+        const struct sg_schema_row *f = &sg_schema[i];
+        const char *p = (const char *)base + f->offset;
         json_object *v = NULL;
         uint64_t u;
-        uint32_t u32;
+        unsigned u32;
         double d;
         bool b;
 
-        switch (f[i].kind) {
-        case F_U64:
+        if (f->scope != scope || !(f->outputs & SG_OUT_RECORD))
+            continue;
+        switch (f->type) {
+        case SG_TYPE_U64:
             memcpy(&u, p, sizeof(u));
-            v = u == SG_POLICY_NONE ? NULL : json_object_new_uint64(u);
+            v = u == SG_POLICY_NONE || u == SG_UNLIMITED ? NULL : json_object_new_uint64(u);
             break;
-        case F_U32:
+        case SG_TYPE_U32:
             memcpy(&u32, p, sizeof(u32));
             v = json_object_new_uint64(u32);
             break;
-        case F_DBL:
+        case SG_TYPE_DBL:
             memcpy(&d, p, sizeof(d));
             v = isfinite(d) ? json_object_new_double(d) : NULL;
             break;
-        case F_BOOL:
+        case SG_TYPE_BOOL:
             memcpy(&b, p, sizeof(b));
             v = json_object_new_boolean(b);
             break;
-        case F_STR:
-            v = json_object_new_string_len(p, (int)strnlen(p, f[i].size));
+        case SG_TYPE_STR:
+            v = json_object_new_string_len(p, (int)strnlen(p, f->size));
             break;
+        case SG_TYPE_NONE:
+            continue;
         }
-        json_object_object_add(o, f[i].key, v);
+        json_object_object_add(o, f->key, v);
     }
     return o;
 }
 
 #define WHY(...) snprintf(why, why_size, __VA_ARGS__)
 
-static int from_json(json_object *o, void *base, const struct field *f, size_t n, char *why,
+/*
+ * Reads the record keys of scope from o into base. A key that is missing is an
+ * error, except for a row's legacy key (read instead and converted once, here,
+ * by legacy_scale) and rows marked SG_ROW_OPTIONAL (recordings written before
+ * the figure existed: null).
+ */
+static int from_json(json_object *o, void *base, enum sg_schema_scope scope, char *why,
                      size_t why_size)
 {
     if (!json_object_is_type(o, json_type_object)) {
         WHY("not a JSON object");
         return -EINVAL;
     }
-    for (size_t i = 0; i < n; i++) {
-        char *p = (char *)base + f[i].off;
+    for (size_t i = 0; i < SG_F__MAX; i++) {
+        const struct sg_schema_row *f = &sg_schema[i];
+        char *p = (char *)base + f->offset;
+        const char *key = f->key;
+        double scale = 1;
         json_object *v;
         bool null;
 
-        if (!json_object_object_get_ex(o, f[i].key, &v)) {
-            WHY("key '%s' missing", f[i].key);
-            return -EINVAL;
+        if (f->scope != scope || !(f->outputs & SG_OUT_RECORD) || f->type == SG_TYPE_NONE)
+            continue;
+        if (!json_object_object_get_ex(o, key, &v)) {
+            if (f->legacy_key && json_object_object_get_ex(o, f->legacy_key, &v)) {
+                key = f->legacy_key;
+                scale = f->legacy_scale;
+            } else if (f->flags & SG_ROW_OPTIONAL) {
+                v = NULL;
+            } else {
+                WHY("key '%s' missing", key);
+                return -EINVAL;
+            }
         }
         null = v == NULL;
-        switch (f[i].kind) {
-        case F_U64: {
+        switch (f->type) {
+        case SG_TYPE_U64: {
             uint64_t u = SG_POLICY_NONE;
             if (!null) {
                 if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
                     goto bad;
                 u = json_object_get_uint64(v);
+                if (scale > 1) { /* legacy units are whole multiples (KiB -> bytes) */
+                    uint64_t k = (uint64_t)scale;
+                    if (u > (SG_POLICY_NONE - 2) / k)
+                        goto bad;
+                    u *= k;
+                }
             }
             memcpy(p, &u, sizeof(u));
             break;
         }
-        case F_U32: {
+        case SG_TYPE_U32: {
             int64_t x;
-            uint32_t u32;
+            unsigned u32;
             if (null || !json_object_is_type(v, json_type_int))
                 goto bad;
             x = json_object_get_int64(v);
             if (x < 0 || x > UINT32_MAX)
                 goto bad;
-            u32 = (uint32_t)x;
+            u32 = (unsigned)x;
             memcpy(p, &u32, sizeof(u32));
             break;
         }
-        case F_DBL: {
+        case SG_TYPE_DBL: {
             double d = NAN;
             if (!null) {
                 if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
                     goto bad;
-                d = json_object_get_double(v);
+                d = json_object_get_double(v) * scale;
             }
             memcpy(p, &d, sizeof(d));
             break;
         }
-        case F_BOOL: {
+        case SG_TYPE_BOOL: {
             bool b;
             if (null || !json_object_is_type(v, json_type_boolean))
                 goto bad;
@@ -394,16 +367,18 @@ static int from_json(json_object *o, void *base, const struct field *f, size_t n
             memcpy(p, &b, sizeof(b));
             break;
         }
-        case F_STR:
+        case SG_TYPE_STR:
             if (null || !json_object_is_type(v, json_type_string) ||
-                (size_t)json_object_get_string_len(v) >= f[i].size)
+                (size_t)json_object_get_string_len(v) >= f->size)
                 goto bad;
             memcpy(p, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+            break;
+        case SG_TYPE_NONE:
             break;
         }
         continue;
 bad:
-        WHY("key '%s': wrong type or out of range", f[i].key);
+        WHY("key '%s': wrong type or out of range", key);
         return -EINVAL;
     }
     return 0;
@@ -411,18 +386,18 @@ bad:
 
 json_object *sg_host_facts_to_json(const struct sg_host_facts *h)
 {
-    return to_json(h, host_fields, SG_ELEMENTSOF(host_fields));
+    return to_json(h, SG_SCOPE_HOST);
 }
 
 json_object *sg_dom_facts_to_json(const struct sg_dom_facts *d)
 {
-    return to_json(d, dom_fields, SG_ELEMENTSOF(dom_fields));
+    return to_json(d, SG_SCOPE_DOMAIN);
 }
 
 int sg_host_facts_from_json(json_object *o, struct sg_host_facts *out, char *why, size_t why_size)
 {
     struct sg_host_facts h = {0};
-    int r = from_json(o, &h, host_fields, SG_ELEMENTSOF(host_fields), why, why_size);
+    int r = from_json(o, &h, SG_SCOPE_HOST, why, why_size);
 
     if (r == 0)
         *out = h;
@@ -432,7 +407,7 @@ int sg_host_facts_from_json(json_object *o, struct sg_host_facts *out, char *why
 int sg_dom_facts_from_json(json_object *o, struct sg_dom_facts *out, char *why, size_t why_size)
 {
     struct sg_dom_facts d = {0};
-    int r = from_json(o, &d, dom_fields, SG_ELEMENTSOF(dom_fields), why, why_size);
+    int r = from_json(o, &d, SG_SCOPE_DOMAIN, why, why_size);
 
     if (r == 0)
         *out = d;

@@ -68,10 +68,13 @@ void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
 /* Marks out->guest as not probed for reason (e.g. "read-only connection (-r)"). */
 void sg_collect_guest_skipped(struct sg_dom_facts *out, const char *reason);
 
-/* JSON of facts (keys as the struct fields; NONE and NAN as null). */
+/* JSON of facts: the schema rows with SG_OUT_RECORD (agent/core/schema.h), each in its own
+ * unit; NONE and NAN as null. */
 json_object *sg_host_facts_to_json(const struct sg_host_facts *h);
 json_object *sg_dom_facts_to_json(const struct sg_dom_facts *d);
 
-/* Back from JSON: every key required, types checked. -EINVAL with why naming the key. */
+/* Back from JSON: every key required (a renamed key may come under its legacy name, converted
+ * once here, e.g. cgroup_swap_kib x 1024 -> cgroup_swap_bytes; a figure added later may be
+ * missing: null), types checked. -EINVAL with why naming the key. */
 int sg_host_facts_from_json(json_object *o, struct sg_host_facts *out, char *why, size_t why_size);
 int sg_dom_facts_from_json(json_object *o, struct sg_dom_facts *out, char *why, size_t why_size);

@@ -76,6 +76,66 @@ void sg_figs_str(struct sg_figs *f, const char *key, const char *v, const char *
         abort();
 }
 
+static enum sg_fig_kind row_kind(const struct sg_schema_row *r)
+{
+    switch (r->unit) {
+    case SG_UNIT_KIB:
+        return SG_FIG_KIB;
+    case SG_UNIT_BYTES:
+        return SG_FIG_BYTES;
+    case SG_UNIT_PER_S:
+        return SG_FIG_RATE;
+    case SG_UNIT_PERCENT:
+        return SG_FIG_PCT;
+    default:
+        return SG_FIG_COUNT;
+    }
+}
+
+void sg_figs_row_u64(struct sg_figs *f, enum sg_fig_id id, int cgroup_version, uint64_t v)
+{
+    const struct sg_schema_row *r = sg_schema_get(id);
+
+    sg_figs_u64(f, row_kind(r), r->key, v, "%s", sg_schema_source(r, cgroup_version));
+}
+
+void sg_figs_row_double(struct sg_figs *f, enum sg_fig_id id, int cgroup_version, double v)
+{
+    const struct sg_schema_row *r = sg_schema_get(id);
+
+    sg_figs_double(f, row_kind(r), r->key, v, "%s", sg_schema_source(r, cgroup_version));
+}
+
+void sg_figs_row_int(struct sg_figs *f, enum sg_fig_id id, int64_t v)
+{
+    const struct sg_schema_row *r = sg_schema_get(id);
+
+    sg_figs_int(f, r->key, v, "%s", r->source_v1);
+}
+
+void sg_figs_row_str(struct sg_figs *f, enum sg_fig_id id, const char *v)
+{
+    const struct sg_schema_row *r = sg_schema_get(id);
+
+    sg_figs_str(f, r->key, v, "%s", r->source_v1);
+}
+
+void sg_figs_source(struct sg_figs *f, const char *fmt, ...)
+{
+    struct sg_fig *x;
+    va_list ap;
+
+    if (!f->n)
+        return;
+    x = &f->v[f->n - 1];
+    free(x->source);
+    x->source = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&x->source, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+}
+
 const struct sg_fig *sg_figs_get(const struct sg_figs *f, const char *key)
 {
     for (size_t i = 0; i < f->n; i++)

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "agent/core/schema.h"
 #include "util/sg-util.h"
 
 enum sg_fig_kind {
@@ -48,6 +49,19 @@ void sg_figs_int(struct sg_figs *f, const char *key, int64_t v, const char *sour
     __attribute__((format(printf, 4, 5)));
 void sg_figs_str(struct sg_figs *f, const char *key, const char *v, const char *source_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * A figure of the schema (agent/core/schema.h): key, display kind (from the
+ * row's unit) and source (the row's v1 or v2 variant for a memory cgroup of
+ * cgroup_version; 0 for figures that are not the cgroup's) all come from row
+ * id. sg_figs_source() then replaces the last figure's source, for sources
+ * that name a concrete path or PID.
+ */
+void sg_figs_row_u64(struct sg_figs *f, enum sg_fig_id id, int cgroup_version, uint64_t v);
+void sg_figs_row_double(struct sg_figs *f, enum sg_fig_id id, int cgroup_version, double v);
+void sg_figs_row_int(struct sg_figs *f, enum sg_fig_id id, int64_t v);
+void sg_figs_row_str(struct sg_figs *f, enum sg_fig_id id, const char *v);
+void sg_figs_source(struct sg_figs *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Looks up a figure by key (NULL when absent). */
 const struct sg_fig *sg_figs_get(const struct sg_figs *f, const char *key);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/report/report.h"
+#include "agent/core/schema.h"
 #include "config.h"
 
 
@@ -244,6 +245,46 @@ static bool u64_known(uint64_t v)
     return v != SG_POLICY_NONE && v != SG_UNLIMITED;
 }
 
+#define KEY(id) (sg_schema_get(id)->key)
+
+/* Is row r of the domain facts f to be reported (its figure exists in this tick's kind)? */
+static bool row_applies(const struct sg_schema_row *r, const struct sg_dom_facts *f)
+{
+    return !(r->flags & SG_ROW_APF) || f->apf_available;
+}
+
+/* The facts figure of r in base as uint64 / double; false when unknown. */
+static bool row_u64(const struct sg_schema_row *r, const void *base, uint64_t *v)
+{
+    const char *p = (const char *)base + r->offset;
+    unsigned u32;
+    bool b;
+
+    switch (r->type) {
+    case SG_TYPE_U64:
+        memcpy(v, p, sizeof(*v));
+        return u64_known(*v);
+    case SG_TYPE_U32:
+        memcpy(&u32, p, sizeof(u32));
+        *v = u32;
+        return true;
+    case SG_TYPE_BOOL:
+        memcpy(&b, p, sizeof(b));
+        *v = b;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool row_dbl(const struct sg_schema_row *r, const void *base, double *v)
+{
+    if (r->type != SG_TYPE_DBL)
+        return false;
+    memcpy(v, (const char *)base + r->offset, sizeof(*v));
+    return isfinite(*v);
+}
+
 /* ---- names ------------------------------------------------------------------ */
 
 const char *sg_report_output_name(enum sg_report_output o)
@@ -315,41 +356,62 @@ static bool x_end(xmlTextWriterPtr w)
     return xmlTextWriterEndElement(w) >= 0;
 }
 
+/* The attributes of element elem: the domain rows with SG_OUT_METADATA there, in table order. */
+static bool metadata_element(xmlTextWriterPtr w, const char *elem, const struct sg_dom_facts *f)
+{
+    bool ok = x_start(w, elem);
+
+    for (size_t i = 0; ok && i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
+        uint64_t u;
+        double d;
+
+        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
+            strcmp(r->xml_element, elem) != 0)
+            continue;
+        if (row_u64(r, f, &u))
+            ok = x_attr_u64(w, r->key, u);
+        else if (row_dbl(r, f, &d))
+            ok = x_attr_dbl(w, r->key, d);
+    }
+    return ok && x_end(w);
+}
+
 static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, double now)
 {
-    static const char *const apf_names[SG_APF__MAX] = {
-        [SG_APF_NOT_PRESENT] = "not_present", [SG_APF_READY] = "ready",
-        [SG_APF_TRY_GET_PAGE] = "try_get_page", [SG_APF_REPEATED_FAULT] = "repeated_fault",
-    };
     const struct sg_verdict *v = d->v;
     const struct sg_dom_facts *f = d->last;
+    const char *done[16];
+    size_t n_done = 0;
     char t[64];
     bool ok;
 
     fmt_time(now, true, t, sizeof(t));
-    ok = x_start(w, "report") && x_attr(w, "verdict", sg_verdict_name(v->kind)) &&
-         (!d->prev_verdict || x_attr(w, "previous", d->prev_verdict)) &&
-         x_attr_dbl(w, "confidence", v->confidence) && x_attr(w, "time", t) &&
-         x_attr(w, "swapguard", SWAPGUARD_VERSION);
-    if (ok && has_figures(d)) {
-        ok = x_start(w, "swap") && x_attr_u64(w, "vm_swap_kib", f->vm_swap_kib) &&
-             x_attr_u64(w, "cgroup_swap_kib", f->cgroup_swap_kib) &&
-             x_attr_u64(w, "guest_ram_kib", f->guest_ram_kib) && x_end(w) &&
-             x_start(w, "faults") && x_attr_u64(w, "cgroup_pgmajfault", f->cgroup_pgmajfault) &&
-             x_end(w) && x_start(w, "psi") && x_attr_dbl(w, "some_avg10", f->psi_some_avg10) &&
-             x_attr_dbl(w, "full_avg10", f->psi_full_avg10) && x_end(w);
-        if (ok && f->apf_available) {
-            ok = x_start(w, "async_pf");
-            for (int i = 0; ok && i < SG_APF__MAX; i++)
-                ok = x_attr_u64(w, apf_names[i], f->apf[i]);
-            ok = ok && x_end(w);
-        }
+    ok = x_start(w, "report") && x_attr(w, KEY(SG_F_REPORT_VERDICT), sg_verdict_name(v->kind)) &&
+         (!d->prev_verdict || x_attr(w, KEY(SG_F_REPORT_PREVIOUS), d->prev_verdict)) &&
+         x_attr_dbl(w, KEY(SG_F_REPORT_CONFIDENCE), v->confidence) &&
+         x_attr(w, KEY(SG_F_REPORT_TIME), t) && x_attr(w, KEY(SG_F_REPORT_SWAPGUARD), SWAPGUARD_VERSION);
+    /* One child element per xml_element of the figure rows, in order of first appearance. */
+    for (size_t i = 0; ok && has_figures(d) && i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
+        bool seen = false;
+
+        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
+            !row_applies(r, f))
+            continue;
+        for (size_t k = 0; k < n_done; k++)
+            seen |= strcmp(done[k], r->xml_element) == 0;
+        if (seen || n_done == SG_ELEMENTSOF(done))
+            continue;
+        done[n_done++] = r->xml_element;
+        ok = metadata_element(w, r->xml_element, f);
     }
     for (size_t i = 0; ok && i < v->n_ev; i++)
-        ok = x_start(w, "evidence") && x_attr(w, "key", v->ev[i].key) &&
+        ok = x_start(w, sg_schema_get(SG_F_REPORT_EVIDENCE)->xml_element) && x_attr(w, "key", v->ev[i].key) &&
              x_attr_dbl(w, "value", v->ev[i].value) && x_text(w, v->ev[i].text) && x_end(w);
     if (ok && v->missing[0])
-        ok = x_start(w, "missing") && x_text(w, v->missing) && x_end(w);
+        ok = x_start(w, sg_schema_get(SG_F_REPORT_MISSING)->xml_element) && x_text(w, v->missing) &&
+             x_end(w);
     return ok && x_end(w);
 }
 
@@ -512,33 +574,43 @@ static void field_dbl(struct fields *f, const char *key, double v)
         field_add(f, "%s=%.15g", key, v);
 }
 
-static int journal_send(const struct sg_report_dom *d, const char *msg, int prio)
+/* The journald fields of d (KEY=VALUE), names from the schema; f->oom on failure. */
+static void journal_fields(const struct sg_report_dom *d, const char *msg, int prio, struct fields *f)
 {
     const struct sg_verdict *v = d->v;
-    struct fields f = { .n = 0 };
-    struct iovec iov[SG_ELEMENTSOF(f.v)];
-    int r;
+    char name[64];
 
-    field_add(&f, "MESSAGE=%s", msg);
-    field_add(&f, "MESSAGE_ID=%s", SG_REPORT_MESSAGE_ID);
-    field_add(&f, "PRIORITY=%d", prio);
-    field_add(&f, "SYSLOG_IDENTIFIER=swapguard");
-    field_add(&f, "DOMAIN_NAME=%s", d->w->d.name ? d->w->d.name : "");
-    field_add(&f, "DOMAIN_UUID=%s", d->w->d.uuid);
-    field_add(&f, "VERDICT=%s", sg_verdict_name(v->kind));
+    field_add(f, "MESSAGE=%s", msg);
+    field_add(f, "MESSAGE_ID=%s", SG_REPORT_MESSAGE_ID);
+    field_add(f, "PRIORITY=%d", prio);
+    field_add(f, "SYSLOG_IDENTIFIER=swapguard");
+    field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_DOMAIN), name, sizeof(name)),
+              d->w->d.name ? d->w->d.name : "");
+    field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_UUID), name, sizeof(name)),
+              d->w->d.uuid);
+    field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_VERDICT), name, sizeof(name)),
+              sg_verdict_name(v->kind));
     if (d->prev_verdict)
-        field_add(&f, "PREVIOUS_VERDICT=%s", d->prev_verdict);
-    field_add(&f, "CONFIDENCE=%.2f", v->confidence);
-    if (has_figures(d)) {
-        field_u64(&f, "VM_SWAP_KIB", d->last->vm_swap_kib);
-        field_u64(&f, "CGROUP_SWAP_KIB", d->last->cgroup_swap_kib);
-        field_u64(&f, "GUEST_RAM_KIB", d->last->guest_ram_kib);
-        field_u64(&f, "CGROUP_PGMAJFAULT", d->last->cgroup_pgmajfault);
-        field_dbl(&f, "PSI_SOME_AVG10", d->last->psi_some_avg10);
-        field_dbl(&f, "PSI_FULL_AVG10", d->last->psi_full_avg10);
+        field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_PREVIOUS), name, sizeof(name)),
+                  d->prev_verdict);
+    field_add(f, "%s=%.2f", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_CONFIDENCE), name, sizeof(name)),
+              v->confidence);
+    for (size_t i = 0; has_figures(d) && i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
+        uint64_t u;
+        double x;
+
+        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_JOURNALD) || !row_applies(r, d->last))
+            continue;
+        sg_schema_journald_name(r, name, sizeof(name));
+        if (row_u64(r, d->last, &u))
+            field_u64(f, name, u);
+        else if (row_dbl(r, d->last, &x))
+            field_dbl(f, name, x);
     }
     if (v->missing[0])
-        field_add(&f, "MISSING=%s", v->missing);
+        field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_MISSING), name, sizeof(name)),
+                  v->missing);
     for (size_t i = 0; i < v->n_ev; i++) {
         char key[sizeof(v->ev[i].key)];
         size_t k;
@@ -551,8 +623,35 @@ static int journal_send(const struct sg_report_dom *d, const char *msg, int prio
                      ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
         }
         key[k] = '\0';
-        field_add(&f, "EVIDENCE_%s=%.15g", key, v->ev[i].value);
+        /* the row's journald name is "EVIDENCE_*": the prefix, then the evidence key */
+        field_add(f, "EVIDENCE_%s=%.15g", key, v->ev[i].value);
     }
+}
+
+char **sg_report_journald_fields(const struct sg_report_dom *d, const char *msg, int prio, size_t *n)
+{
+    struct fields f = { .n = 0 };
+    char **out;
+
+    journal_fields(d, msg, prio, &f);
+    out = f.oom ? NULL : calloc(f.n + 1, sizeof(*out));
+    for (size_t i = 0; i < f.n; i++) {
+        if (out)
+            out[i] = f.v[i];
+        else
+            free(f.v[i]);
+    }
+    *n = out ? f.n : 0;
+    return out;
+}
+
+static int journal_send(const struct sg_report_dom *d, const char *msg, int prio)
+{
+    struct fields f = { .n = 0 };
+    struct iovec iov[SG_ELEMENTSOF(f.v)];
+    int r;
+
+    journal_fields(d, msg, prio, &f);
     for (size_t i = 0; i < f.n; i++)
         iov[i] = (struct iovec){ .iov_base = f.v[i], .iov_len = strlen(f.v[i]) };
     r = f.oom ? -ENOMEM : sd_journal_sendv(iov, (int)f.n);
@@ -609,18 +708,38 @@ json_object *sg_report_history_json(const struct sg_report_dom *d, double now)
     json_object *o = json_object_new_object(), *ev = json_object_new_object();
     char t[64];
 
+    json_object *figs = NULL;
+
     fmt_time(now, true, t, sizeof(t));
-    json_object_object_add(o, "time", json_object_new_string(t));
-    json_object_object_add(o, "unix", json_object_new_double(now));
-    json_object_object_add(o, "domain", json_str_clean(d->w->d.name));
-    json_object_object_add(o, "uuid", json_object_new_string(d->w->d.uuid));
-    json_object_object_add(o, "verdict", json_object_new_string(sg_verdict_name(v->kind)));
-    json_object_object_add(o, "previous", d->prev_verdict ? json_str_clean(d->prev_verdict) : NULL);
-    json_object_object_add(o, "confidence", json_object_new_double(v->confidence));
+    json_object_object_add(o, KEY(SG_F_REPORT_TIME), json_object_new_string(t));
+    json_object_object_add(o, KEY(SG_F_REPORT_UNIX), json_object_new_double(now));
+    json_object_object_add(o, KEY(SG_F_REPORT_DOMAIN), json_str_clean(d->w->d.name));
+    json_object_object_add(o, KEY(SG_F_REPORT_UUID), json_object_new_string(d->w->d.uuid));
+    json_object_object_add(o, KEY(SG_F_REPORT_VERDICT), json_object_new_string(sg_verdict_name(v->kind)));
+    json_object_object_add(o, KEY(SG_F_REPORT_PREVIOUS), d->prev_verdict ? json_str_clean(d->prev_verdict) : NULL);
+    json_object_object_add(o, KEY(SG_F_REPORT_CONFIDENCE), json_object_new_double(v->confidence));
     for (size_t i = 0; i < v->n_ev; i++)
         json_object_object_add(ev, v->ev[i].key, sg_json_double(v->ev[i].value));
-    json_object_object_add(o, "evidence", ev);
-    json_object_object_add(o, "missing", v->missing[0] ? json_str_clean(v->missing) : NULL);
+    json_object_object_add(o, KEY(SG_F_REPORT_EVIDENCE), ev);
+    json_object_object_add(o, KEY(SG_F_REPORT_MISSING), v->missing[0] ? json_str_clean(v->missing) : NULL);
+    if (has_figures(d)) {
+        figs = json_object_new_object();
+        for (size_t i = 0; i < SG_F__MAX; i++) {
+            const struct sg_schema_row *r = &sg_schema[i];
+            uint64_t u;
+            double x;
+
+            if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_HISTORY) || !row_applies(r, d->last))
+                continue;
+            if (row_u64(r, d->last, &u))
+                json_object_object_add(figs, r->key, json_object_new_uint64(u));
+            else if (row_dbl(r, d->last, &x))
+                json_object_object_add(figs, r->key, json_object_new_double(x));
+            else
+                json_object_object_add(figs, r->key, NULL);
+        }
+    }
+    json_object_object_add(o, KEY(SG_F_REPORT_FIGURES), figs);
     return o;
 }
 
@@ -704,134 +823,90 @@ static void fam_dbl(struct fam *m, const char *labels, const char *extra, double
     fam_sample(m, labels, extra, b);
 }
 
-enum dom_src { DS_GUEST_RAM, DS_VM_SWAP, DS_CG_SWAP, DS_PGMAJ, DS_PSI_SOME, DS_PSI_FULL };
-
-static const struct {
-    const char *name, *type, *help;
-    enum dom_src src;
-} dom_fams[] = {
-    { "swapguard_domain_guest_ram_bytes", "gauge",
-      "Guest RAM size of the domain (libvirt virDomainGetInfo maxMem), bytes.", DS_GUEST_RAM },
-    { "swapguard_domain_vm_swap_bytes", "gauge",
-      "Swapped-out anonymous memory of the domain's QEMU process (/proc/PID/status VmSwap), bytes.",
-      DS_VM_SWAP },
-    { "swapguard_domain_cgroup_swap_bytes", "gauge",
-      "Swap used by the domain's memory cgroup (v2 memory.swap.current, v1 memory.stat total_swap), bytes.",
-      DS_CG_SWAP },
-    { "swapguard_domain_major_faults_total", "counter",
-      "Major page faults of the domain's memory cgroup (memory.stat pgmajfault), host swap-ins of guest RAM included.",
-      DS_PGMAJ },
-    { "swapguard_domain_psi_some_avg10_ratio", "gauge",
-      "Memory pressure of the domain's cgroup, some avg10 (memory.pressure), as a ratio 0..1 (the kernel's percent / 100).",
-      DS_PSI_SOME },
-    { "swapguard_domain_psi_full_avg10_ratio", "gauge",
-      "Memory pressure of the domain's cgroup, full avg10 (memory.pressure), as a ratio 0..1 (the kernel's percent / 100).",
-      DS_PSI_FULL },
-};
-
-static void dom_sample(struct fam *m, enum dom_src src, const char *labels, const struct sg_dom_facts *f)
+/* A sample of row r's figure in base, converted by r->prom_scale; none when unknown. */
+static void fam_row(struct fam *m, const struct sg_schema_row *r, const char *labels, const void *base)
 {
-    switch (src) {
-    case DS_GUEST_RAM:
-        fam_u64(m, labels, NULL, f->guest_ram_kib, 1024);
-        break;
-    case DS_VM_SWAP:
-        fam_u64(m, labels, NULL, f->vm_swap_kib, 1024);
-        break;
-    case DS_CG_SWAP:
-        fam_u64(m, labels, NULL, f->cgroup_swap_kib, 1024);
-        break;
-    case DS_PGMAJ:
-        fam_u64(m, labels, NULL, f->cgroup_pgmajfault, 1);
-        break;
-    case DS_PSI_SOME:
-        fam_dbl(m, labels, NULL, f->psi_some_avg10 / 100.0);
-        break;
-    case DS_PSI_FULL:
-        fam_dbl(m, labels, NULL, f->psi_full_avg10 / 100.0);
-        break;
-    }
+    uint64_t u;
+    double x;
+
+    if (row_u64(r, base, &u))
+        fam_u64(m, labels, r->prom_label, u, r->prom_scale >= 1 ? (uint64_t)r->prom_scale : 1);
+    else if (row_dbl(r, base, &x))
+        /* a fraction as a division: percent / 100 is exact where percent * 0.01 is not */
+        fam_dbl(m, labels, r->prom_label, r->prom_scale < 1 ? x / round(1.0 / r->prom_scale) : x * r->prom_scale);
 }
 
+/* Is row i the first of its Prometheus family (rows of a family may share a name)? */
+static bool family_head(size_t i, enum sg_schema_scope scope)
+{
+    for (size_t k = 0; k < i; k++)
+        if (sg_schema[k].scope == scope && (sg_schema[k].outputs & SG_OUT_TEXTFILE) &&
+            sg_schema[k].prom_name && strcmp(sg_schema[k].prom_name, sg_schema[i].prom_name) == 0)
+            return false;
+    return true;
+}
+
+static struct fam row_fam(FILE *f, const struct sg_schema_row *r)
+{
+    return (struct fam){ f, r->prom_name, r->kind == SG_KIND_COUNTER ? "counter" : "gauge", r->label, false };
+}
+
+/* The per-domain families: the domain rows with a Prometheus name, one family per name (HELP
+ * from its first row), every domain's samples in turn. */
 static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, char **labels)
 {
-    static const char *const apf_events[SG_APF__MAX] = {
-        [SG_APF_NOT_PRESENT] = "event=\"not_present\"", [SG_APF_READY] = "event=\"ready\"",
-        [SG_APF_TRY_GET_PAGE] = "event=\"try_get_page\"",
-        [SG_APF_REPEATED_FAULT] = "event=\"repeated_fault\"",
-    };
-    struct fam running = { f, "swapguard_domain_running", "gauge",
-                           "1 when the domain's QEMU process was read in the newest tick, else 0.", false };
-    struct fam apf = { f, "swapguard_domain_async_pf_total", "counter",
-                       "KVM async page faults of the domain's vCPU threads (kvm tracepoints "
-                       "kvm_async_pf_EVENT and kvm_try_async_get_page) since swapguard opened the counters; "
-                       "absent when they cannot be counted (no KVM, no permission).", false };
-    struct fam verdict = { f, "swapguard_domain_verdict", "gauge",
-                           "1 for the domain's current swapguard verdict, 0 for the others.", false };
-    struct fam conf = { f, "swapguard_domain_verdict_confidence", "gauge",
-                        "Confidence of the domain's current swapguard verdict, 0..1.", false };
+    const struct sg_schema_row *vr = sg_schema_get(SG_F_REPORT_VERDICT);
+    const struct sg_schema_row *cr = sg_schema_get(SG_F_REPORT_CONFIDENCE);
+    struct fam verdict = row_fam(f, vr), conf = row_fam(f, cr);
 
-    for (size_t i = 0; i < n; i++)
-        fam_u64(&running, labels[i], NULL, has_figures(&d[i]) ? 1 : 0, 1);
-    for (size_t k = 0; k < SG_ELEMENTSOF(dom_fams); k++) {
-        struct fam m = { f, dom_fams[k].name, dom_fams[k].type, dom_fams[k].help, false };
+    for (size_t h = 0; h < SG_F__MAX; h++) {
+        struct fam m;
+
+        if (sg_schema[h].scope != SG_SCOPE_DOMAIN || !(sg_schema[h].outputs & SG_OUT_TEXTFILE) ||
+            !sg_schema[h].prom_name || !family_head(h, SG_SCOPE_DOMAIN))
+            continue;
+        m = row_fam(f, &sg_schema[h]);
         for (size_t i = 0; i < n; i++)
-            if (has_figures(&d[i]))
-                dom_sample(&m, dom_fams[k].src, labels[i], d[i].last);
+            for (size_t k = h; k < SG_F__MAX; k++) {
+                const struct sg_schema_row *r = &sg_schema[k];
+
+                if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_TEXTFILE) || !r->prom_name ||
+                    strcmp(r->prom_name, m.name) != 0)
+                    continue;
+                if (has_figures(&d[i]) && row_applies(r, d[i].last))
+                    fam_row(&m, r, labels[i], d[i].last);
+                else if (r->flags & SG_ROW_ALWAYS)
+                    fam_u64(&m, labels[i], r->prom_label, 0, 1);
+            }
     }
-    for (size_t i = 0; i < n; i++)
-        if (has_figures(&d[i]) && d[i].last->apf_available)
-            for (int e = 0; e < SG_APF__MAX; e++)
-                fam_u64(&apf, labels[i], apf_events[e], d[i].last->apf[e], 1);
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k <= VERDICT_LAST; k++) {
             char extra[64];
-            snprintf(extra, sizeof(extra), "verdict=\"%s\"", sg_verdict_name((enum sg_verdict_kind)k));
+            snprintf(extra, sizeof(extra), "%s=\"%s\"", vr->prom_label, sg_verdict_name((enum sg_verdict_kind)k));
             fam_u64(&verdict, labels[i], extra, d[i].v->kind == (enum sg_verdict_kind)k ? 1 : 0, 1);
         }
     for (size_t i = 0; i < n; i++)
         fam_dbl(&conf, labels[i], NULL, d[i].v->confidence);
 }
 
+/* The host families: the host rows with a Prometheus name. */
 static void textfile_host(FILE *f, const struct sg_host_facts *h)
 {
-    struct {
+    for (size_t i = 0; i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
         struct fam m;
-        uint64_t v, scale;
-    } u[] = {
-        { { f, "swapguard_host_mem_total_bytes", "gauge", "Host RAM (/proc/meminfo MemTotal), bytes.", false },
-          h->mem_total_kib, 1024 },
-        { { f, "swapguard_host_mem_available_bytes", "gauge",
-            "Host memory available without swapping (/proc/meminfo MemAvailable), bytes.", false },
-          h->mem_available_kib, 1024 },
-        { { f, "swapguard_host_swap_total_bytes", "gauge", "Host swap size (/proc/meminfo SwapTotal), bytes.", false },
-          h->swap_total_kib, 1024 },
-        { { f, "swapguard_host_swap_free_bytes", "gauge", "Host swap free (/proc/meminfo SwapFree), bytes.", false },
-          h->swap_free_kib, 1024 },
-        { { f, "swapguard_host_pswpin_total", "counter", "Pages swapped in by the host since boot (/proc/vmstat pswpin).", false },
-          h->pswpin, 1 },
-        { { f, "swapguard_host_pswpout_total", "counter", "Pages swapped out by the host since boot (/proc/vmstat pswpout).", false },
-          h->pswpout, 1 },
-        { { f, "swapguard_host_workingset_refault_anon_total", "counter",
-            "Anonymous pages refaulted after reclaim on the host since boot (/proc/vmstat workingset_refault_anon).", false },
-          h->workingset_refault_anon, 1 },
-    };
-    struct fam some = { f, "swapguard_host_psi_some_avg10_ratio", "gauge",
-                        "Host memory pressure, some avg10 (/proc/pressure/memory), as a ratio 0..1 (the kernel's percent / 100).", false };
-    struct fam full = { f, "swapguard_host_psi_full_avg10_ratio", "gauge",
-                        "Host memory pressure, full avg10 (/proc/pressure/memory), as a ratio 0..1 (the kernel's percent / 100).", false };
 
-    for (size_t i = 0; i < SG_ELEMENTSOF(u); i++)
-        fam_u64(&u[i].m, NULL, NULL, u[i].v, u[i].scale);
-    fam_dbl(&some, NULL, NULL, h->psi_some_avg10 / 100.0);
-    fam_dbl(&full, NULL, NULL, h->psi_full_avg10 / 100.0);
+        if (r->scope != SG_SCOPE_HOST || !(r->outputs & SG_OUT_TEXTFILE) || !r->prom_name)
+            continue;
+        m = row_fam(f, r);
+        fam_row(&m, r, NULL, h);
+    }
 }
 
 int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
                               const struct sg_report_dom *d, size_t n, double now)
 {
-    struct fam ts = { f, "swapguard_report_timestamp_seconds", "gauge",
-                      "Unix time of the swapguard report round that wrote this file.", false };
+    struct fam ts = row_fam(f, sg_schema_get(SG_F_REPORT_UNIX));
     char **labels = calloc(n + 1, sizeof(*labels));
     bool oom = !labels;
 

@@ -12,9 +12,17 @@
  *  - a JSON Lines history file, one line per verdict change.
  * What each output gets is configured in [report] (agent/config.h).
  *
+ * Every figure, attribute, field and metric name below is a row of the figure
+ * schema (agent/core/schema.h, agent/core/schema.c): its key, unit, source and
+ * Prometheus name are defined there once, and each output renders the rows
+ * marked for it (SG_OUT_METADATA, SG_OUT_JOURNALD, SG_OUT_TEXTFILE,
+ * SG_OUT_HISTORY) from struct sg_dom_facts / struct sg_host_facts, in the
+ * row's own unit. tests/unit/test-schema.c checks each output against it.
+ *
  * The metadata element (virDomainSetMetadata, VIR_DOMAIN_METADATA_ELEMENT,
  * prefix SG_REPORT_PREFIX, VIR_DOMAIN_AFFECT_LIVE), built with libxml2's
- * xmlTextWriter; an attribute whose figure is unknown is left out:
+ * xmlTextWriter; attribute names are schema keys, and an attribute whose
+ * figure is unknown is left out:
  *
  *   <swapguard:report xmlns:swapguard="https://swapguard.dev/xmlns/report/1"
  *       verdict="host-swap-risk"        sg_verdict_name()
@@ -22,12 +30,12 @@
  *       confidence="0.8"                0..1
  *       time="2026-11-22T10:00:00Z"     UTC time of the round
  *       swapguard="0.1.0">              the version that wrote it
- *     <swap vm_swap_kib="241348" cgroup_swap_kib="197844" guest_ram_kib="262144"/>
- *                                       /proc/PID/status VmSwap, the memory cgroup's
- *                                       swap, virDomainGetInfo maxMem; KiB, newest tick
+ *     <swap vm_swap_kib="241348" cgroup_swap_bytes="202592256" guest_ram_kib="262144"
+ *           cgroup_swap_events_max="0" cgroup_swap_events_fail="0"/>
+ *                                       rows with xml_element "swap", each in its unit
  *     <faults cgroup_pgmajfault="423"/> memory cgroup memory.stat pgmajfault (count)
- *     <psi some_avg10="0" full_avg10="0"/>  the domain's memory.pressure, percent
- *     <async_pf not_present=".." ready=".." try_get_page=".." repeated_fault=".."/>
+ *     <psi psi_some_avg10="0" psi_full_avg10="0"/>  the domain's memory.pressure, percent
+ *     <async_pf apf_not_present=".." apf_ready=".." apf_try_get_page=".." apf_repeated_fault=".."/>
  *                                       only when the async-PF counters were read
  *     <evidence key="host_swap_kib" value="241348">VmSwap ...</evidence>   (0..16,
  *                                       struct sg_evidence: key, figure, sentence)
@@ -44,27 +52,34 @@
  * journald: MESSAGE_ID=SG_REPORT_MESSAGE_ID, PRIORITY 4 (warning) for
  * host-swap-stall and host-swap-risk, 6 (info) otherwise, SYSLOG_IDENTIFIER,
  * DOMAIN_NAME (exact bytes), DOMAIN_UUID, VERDICT, PREVIOUS_VERDICT (when
- * known), CONFIDENCE, VM_SWAP_KIB, CGROUP_SWAP_KIB, GUEST_RAM_KIB,
- * CGROUP_PGMAJFAULT, PSI_SOME_AVG10, PSI_FULL_AVG10 (percent), MISSING, and
- * EVIDENCE_<KEY> per evidence figure (figures unknown are left out). journald
- * is "running" when SG_REPORT_JOURNALD_SOCKET is a socket; otherwise syslog(3)
- * (ident "swapguard", LOG_DAEMON) gets MESSAGE, when SG_REPORT_SYSLOG_SOCKET
- * exists; with neither, the output fails (-ENOENT).
+ * known), CONFIDENCE, the figure rows with SG_OUT_JOURNALD under their keys in
+ * upper case (VM_SWAP_KIB, CGROUP_SWAP_BYTES, GUEST_RAM_KIB,
+ * CGROUP_SWAP_EVENTS_MAX, CGROUP_SWAP_EVENTS_FAIL, CGROUP_PGMAJFAULT,
+ * PSI_SOME_AVG10, PSI_FULL_AVG10), MISSING, and EVIDENCE_<KEY> per evidence
+ * figure (figures unknown are left out). journald is "running" when
+ * SG_REPORT_JOURNALD_SOCKET is a socket; otherwise syslog(3) (ident
+ * "swapguard", LOG_DAEMON) gets MESSAGE, when SG_REPORT_SYSLOG_SOCKET exists;
+ * with neither, the output fails (-ENOENT).
  * MESSAGE = "domain 'NAME' (UUID): verdict ... confidence ...: EVIDENCE; ..."
  * (the domain log words, with the name; escaped like the log line).
  *
  * The textfile (Prometheus text exposition format 0.0.4), labels
  * domain="NAME",uuid="UUID" (backslash, double quote and newline escaped,
- * invalid UTF-8 as U+FFFD); a figure that is unknown has no sample:
+ * invalid UTF-8 as U+FFFD); one family per schema prom_name, HELP from the
+ * row's label, samples in base units (the row value x prom_scale); a figure
+ * that is unknown has no sample:
  *   swapguard_domain_running                      gauge 1 when a QEMU process was read
- *   swapguard_domain_guest_ram_bytes              gauge virDomainGetInfo maxMem
  *   swapguard_domain_vm_swap_bytes                gauge /proc/PID/status VmSwap
  *   swapguard_domain_cgroup_swap_bytes            gauge memory cgroup swap
+ *   swapguard_domain_guest_ram_bytes              gauge virDomainGetInfo maxMem
  *   swapguard_domain_major_faults_total           counter memory cgroup pgmajfault
+ *   swapguard_domain_cgroup_swap_events_total{event=max|fail}
+ *                                                 counter v2 memory.swap.events max, fail;
+ *                                                 v1 memory.memsw.failcnt as event=max
+ *   swapguard_domain_psi_some_avg10_ratio, _full_  gauge memory.pressure avg10 / 100
  *   swapguard_domain_async_pf_total{event=not_present|ready|try_get_page|repeated_fault}
  *                                                 counter kvm async-PF tracepoints (only
  *                                                 when they could be counted)
- *   swapguard_domain_psi_some_avg10_ratio, _full_  gauge memory.pressure avg10 / 100
  *   swapguard_domain_verdict{verdict=NAME}        gauge 1 for the verdict, 0 for the others
  *   swapguard_domain_verdict_confidence_ratio     gauge 0..1
  *   swapguard_host_mem_total_bytes, _mem_available_bytes, _swap_total_bytes,
@@ -80,7 +95,9 @@
  * absent), one line per changed domain:
  *   {"time":"2026-11-22T10:00:00Z","unix":1795341600.0,"domain":"NAME","uuid":"..",
  *    "verdict":"host-swap-risk","previous":"ok"|null,"confidence":0.8,
- *    "evidence":{"host_swap_kib":241348,...},"missing":".."|null}
+ *    "evidence":{"host_swap_kib":241348,...},"missing":".."|null,
+ *    "figures":{"vm_swap_kib":..,"cgroup_swap_bytes":..,...}|null}
+ * figures: the rows with SG_OUT_HISTORY of the newest tick (null: no running tick).
  */
 #pragma once
 
@@ -196,6 +213,13 @@ int sg_report_domain_log(const char *dir, const struct sg_report_dom *d, double 
  */
 int sg_report_journald(const struct sg_report_dom *d, const char *journal_socket, char *where,
                       size_t where_size);
+
+/*
+ * The journald fields of d ("KEY=VALUE", see above) with MESSAGE msg and PRIORITY prio, as
+ * sent: a calloc'd NULL-terminated array of n malloc'd strings (free each, then the array).
+ * NULL on ENOMEM.
+ */
+char **sg_report_journald_fields(const struct sg_report_dom *d, const char *msg, int prio, size_t *n);
 
 /* The history line of d at now (see above); the caller json_object_put()s it. */
 json_object *sg_report_history_json(const struct sg_report_dom *d, double now);

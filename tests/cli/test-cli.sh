@@ -125,7 +125,8 @@ fi
 
 # ---------------------------------------------------------------- list --json
 keys=(name uuid id pid vm_rss_kib vm_swap_kib rss_shmem_kib majflt majflt_per_s cgroup_swap_bytes
-      cgroup_pgmajfault cgroup_pgmajfault_per_s psi_full_avg10)
+      cgroup_pgmajfault cgroup_pgmajfault_per_s cgroup_swap_events_max cgroup_swap_events_fail
+      psi_full_avg10)
 json=$(sgt hybrid list --interval 0 --json 2>&1)
 check_captured "list --json: valid JSON" jq_true "$json" '.domains | length == 2'
 check_captured "list --json: every domain has the keys ${keys[*]}" \
@@ -193,6 +194,19 @@ check_captured "domswap --json: one vCPU thread, 'CPU 0/TCG', with the captured 
           field_eq "$o" ".vcpus[0].tid" "$(fact hybrid SQ_VCPU_TID)" && field_eq "$o" ".vcpus[0].vcpu" 0'
 check_captured "domswap --json: PSI from the domain's cgroup2 group" \
     field_eq "$o" .psi_full_avg10 "$(fact hybrid SQ_PSI_FULL_AVG10)"
+# The captured trees predate the swap-events reader (no memory.memsw.failcnt, no
+# memory.swap.events): the figures are null, with the v1 or v2 source named.
+check "domswap --json (v1 memory cgroup): cgroup_swap_events_* null, sources memory.memsw.failcnt" \
+    jq_true "$o" '.cgroup_swap_events_max == null and .cgroup_swap_events_fail == null and
+                  (.sources.cgroup_swap_events_max | test("memory.memsw.failcnt"))'
+check "list --json (hybrid): cgroup_swap_events_* null in the captured trees" \
+    jq_true "$json" '[.domains[] | .cgroup_swap_events_max, .cgroup_swap_events_fail] | all(. == null)'
+if text=$(sgt hybrid domswap --interval 0 "$SQ_NAME" 2>&1) &&
+    grep -qE '^  cgroup_swap_events_max +- +memory\.memsw\.failcnt' <<<"$text"; then
+    ok "domswap (text): cgroup_swap_events_max with its v1 source"
+else
+    not_ok "domswap (text): cgroup_swap_events_max with its v1 source" "$text"
+fi
 
 # ---------------------------------------------------------------- hoststats
 host_facts_match() {
@@ -226,7 +240,8 @@ check_captured "list --json (v2): pid by -uuid, cgroup v2 path walked up from em
           field_eq "$json" ".domains[0].cgroup_memory_path" "$(fact v2 V2_CGROUP_PATH)" &&
           field_eq "$json" ".domains[0].cgroup_swap_bytes" "$(fact v2 V2_CGROUP_SWAP_BYTES)" &&
           field_eq "$json" ".domains[0].cgroup_usage_bytes" "$(fact v2 V2_CGROUP_CURRENT_BYTES)" &&
-          field_eq "$json" ".domains[0].psi_some_avg10" "$(fact v2 V2_PSI_SOME_AVG10)"'
+          field_eq "$json" ".domains[0].psi_some_avg10" "$(fact v2 V2_PSI_SOME_AVG10)" &&
+          jq_true "$json" ".domains[0].cgroup_swap_events_max == null and .domains[0].cgroup_swap_events_fail == null"'
 
 text=$(sgt v2 domswap --interval 0 sg-v2 2>&1)
 if grep -qF "  cgroup_memory_path             $(fact v2 V2_CGROUP_PATH) " <<<"$text" &&

@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hostprobe/cgroup.h"
 #include "hostprobe/hostmem.h"
@@ -235,4 +237,93 @@ Test(read_at_alloc, cap_is_inclusive)
     close(dfd);
     unlink(path);
     rmdir(dir);
+}
+
+/* ---- the memory cgroup's swap events (hand-written: the captured trees predate them) ---- */
+
+Test(swap_events, hand_written_well_formed)
+{
+    /* Hand-written in the kernel's format (Documentation/admin-guide/cgroup-v2.rst), with a key
+     * a later kernel might add: it is ignored. */
+    uint64_t max, fail;
+
+    cr_assert_eq(sg_parse_swap_events("high 0\nmax 3\nfail 5\nnewkey 9\n", "sys", "g/memory.swap.events",
+                                      &max, &fail, &err), 0, "%s", err.msg);
+    cr_assert_eq(max, 3);
+    cr_assert_eq(fail, 5);
+    cr_assert_eq(sg_parse_swap_events("high 0\n", "sys", "g/memory.swap.events", &max, &fail, &err), 0);
+    cr_assert_eq(max, SG_NONE, "a key the kernel does not print is null");
+    cr_assert_eq(fail, SG_NONE);
+}
+
+Test(swap_events, malformed_names_file_and_line)
+{
+    uint64_t max, fail;
+
+    cr_assert_eq(sg_parse_swap_events("high 0\nmax lots\nfail 1\n", "sys", "g/memory.swap.events", &max,
+                                      &fail, &err), -EINVAL);
+    cr_assert_str_eq(err.file, "sys/g/memory.swap.events");
+    cr_assert_eq(err.line, 2);
+    cr_assert_not_null(strstr(err.msg, "max"), "%s", err.msg);
+    cr_assert_eq(sg_parse_swap_events("max -1\n", "sys", "r", &max, &fail, &err), -EINVAL);
+    cr_assert_eq(sg_parse_swap_events("fail 1 2\n", "sys", "r", &max, &fail, &err), -EINVAL);
+    cr_assert_eq(sg_parse_swap_events("max 99999999999999999999999\n", "sys", "r", &max, &fail, &err), -EINVAL);
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    f = fopen(path, "we");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A hand-written group in a temporary sys root: memory.stat plus the given swap-events file. */
+static int read_group(int version, const char *file, const char *text, struct sg_cgroup_stats *cs)
+{
+    char dir[] = "/tmp/sg-swapev-XXXXXX", cmd[128];
+    struct sg_fs tfs = { .proc_fd = -1, .run_fd = -1 };
+    struct sg_cgroup cg = { .memory_version = version };
+    int r;
+
+    cr_assert(mkdtemp(dir));
+    put(dir, "memory.stat", version == 1 ? "total_swap 0\ntotal_pgmajfault 1\n" : "pgmajfault 1\n");
+    if (file)
+        put(dir, file, text);
+    tfs.sys_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cr_assert_geq(tfs.sys_fd, 0);
+    snprintf(tfs.sys_path, sizeof(tfs.sys_path), "%s", dir);
+    snprintf(cg.memory_dir, sizeof(cg.memory_dir), ".");
+    r = sg_cgroup_read(&tfs, &cg, cs, &err);
+    close(tfs.sys_fd);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    return r;
+}
+
+Test(swap_events, read_with_the_cgroup_files)
+{
+    struct sg_cgroup_stats cs;
+
+    /* Absent files: null, not an error (older kernels, no swap accounting, the captures). */
+    cr_assert_eq(read_group(2, NULL, NULL, &cs), 0, "%s", err.msg);
+    cr_assert_eq(cs.swap_events_max, SG_NONE);
+    cr_assert_eq(read_group(1, NULL, NULL, &cs), 0, "%s", err.msg);
+    cr_assert_eq(cs.swap_events_max, SG_NONE);
+    /* Hand-written well-formed files. */
+    cr_assert_eq(read_group(2, "memory.swap.events", "high 0\nmax 4\nfail 6\n", &cs), 0, "%s", err.msg);
+    cr_assert_eq(cs.swap_events_max, 4);
+    cr_assert_eq(cs.swap_events_fail, 6);
+    cr_assert_eq(read_group(1, "memory.memsw.failcnt", "12\n", &cs), 0, "%s", err.msg);
+    cr_assert_eq(cs.swap_events_max, 12);
+    cr_assert_eq(cs.swap_events_fail, SG_NONE, "v1 has no fail count");
+    /* Hand-written malformed files: -EINVAL naming the file. */
+    cr_assert_eq(read_group(2, "memory.swap.events", "max x\n", &cs), -EINVAL);
+    cr_assert_not_null(strstr(err.file, "memory.swap.events"), "%s", err.file);
+    cr_assert_eq(read_group(1, "memory.memsw.failcnt", "max\n", &cs), -EINVAL);
+    cr_assert_not_null(strstr(err.file, "memory.memsw.failcnt"), "%s", err.file);
 }

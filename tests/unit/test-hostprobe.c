@@ -247,6 +247,15 @@ static void check_cgroup(enum sg_cgroup_layout layout, bool psi)
         cr_assert_eq(cs.usage_bytes, fact_u64(&facts, d, "CGROUP_USAGE_BYTES"));
         cr_assert_eq(cs.limit_bytes, expected_limit(fact_u64(&facts, d, "CGROUP_LIMIT_BYTES")));
         cr_assert_eq(cs.swap_max_bytes, SG_NONE, "no memory.swap.max on v1");
+        /* The capture predates the swap-events reader: the trees have no memory.memsw.failcnt
+         * (scripts/capture-fixtures.sh copies it now), so the figure must be null here. */
+        {
+            char rel[PATH_MAX + 64];
+            snprintf(rel, sizeof(rel), "%s/memory.memsw.failcnt", cg.memory_dir);
+            cr_assert_neq(faccessat(fs.sys_fd, rel, F_OK, 0), 0, "recaptured: add a facts.env figure for %s", rel);
+        }
+        cr_assert_eq(cs.swap_events_max, SG_NONE, "%s: no memory.memsw.failcnt, null", d);
+        cr_assert_eq(cs.swap_events_fail, SG_NONE, "%s: no fail count on v1", d);
         cr_assert_eq(cs.has_psi, psi);
         if (psi) {
             cr_assert(cs.psi.has_full);
@@ -537,6 +546,15 @@ Test(v2, cgroup_read)
                                         ? SG_UNLIMITED
                                         : fact_u64(&facts, "V2", "CGROUP_SWAP_MAX"));
     cr_assert_eq(cs.memsw_limit_bytes, SG_NONE, "no memsw on v2");
+    /* The capture predates the swap-events reader: no memory.swap.events in the tree
+     * (scripts/capture-fixtures.sh copies it now), so the figures must be null here. */
+    {
+        char rel[PATH_MAX + 64];
+        snprintf(rel, sizeof(rel), "%s/memory.swap.events", cg.memory_dir);
+        cr_assert_neq(faccessat(fs.sys_fd, rel, F_OK, 0), 0, "recaptured: add facts.env figures for %s", rel);
+    }
+    cr_assert_eq(cs.swap_events_max, SG_NONE);
+    cr_assert_eq(cs.swap_events_fail, SG_NONE);
     cr_assert(cs.has_psi);
     cr_assert_float_eq(cs.psi.some.avg10, fact_double(&facts, "V2", "PSI_SOME_AVG10"), 0.001);
     cr_assert_eq(cs.psi.some.total_us, fact_u64(&facts, "V2", "PSI_SOME_TOTAL_US"));

@@ -218,7 +218,7 @@ Test(report, textfile_figures_from_recorded_facts, .init = mk_tmpdir, .fini = rm
     snprintf(key, sizeof(key), "swapguard_domain_vm_swap_bytes{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
     cr_expect_eq(sample(text, key), (double)r.d[a].last->vm_swap_kib * 1024, "%s", key);
     snprintf(key, sizeof(key), "swapguard_domain_cgroup_swap_bytes{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
-    cr_expect_eq(sample(text, key), (double)r.d[a].last->cgroup_swap_kib * 1024, "%s", key);
+    cr_expect_eq(sample(text, key), (double)r.d[a].last->cgroup_swap_bytes, "%s", key);
     snprintf(key, sizeof(key), "swapguard_domain_major_faults_total{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
     cr_expect_eq(sample(text, key), (double)r.d[a].last->cgroup_pgmajfault, "%s", key);
     snprintf(key, sizeof(key), "swapguard_domain_verdict{domain=\"sgsc-a\",uuid=\"%s\",verdict=\"host-swap-risk\"}",
@@ -226,7 +226,7 @@ Test(report, textfile_figures_from_recorded_facts, .init = mk_tmpdir, .fini = rm
     cr_expect_eq(sample(text, key), 1.0, "%s", key);
     snprintf(key, sizeof(key), "swapguard_domain_verdict{domain=\"sgsc-a\",uuid=\"%s\",verdict=\"ok\"}", r.w[a].d.uuid);
     cr_expect_eq(sample(text, key), 0.0, "%s", key);
-    snprintf(key, sizeof(key), "swapguard_domain_verdict_confidence{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
+    snprintf(key, sizeof(key), "swapguard_domain_verdict_confidence_ratio{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
     cr_expect_float_eq(sample(text, key), r.v[a].confidence, 1e-9, "%s", key);
     /* One state per verdict name and domain, exactly one of them 1. */
     cr_expect_eq(count_lines(text, "swapguard_domain_verdict{"), r.n * (SG_VERDICT_HOST_SWAP_STALL + 1));
@@ -254,7 +254,7 @@ Test(report, textfile_async_pf_and_unknown_figures)
     f.apf[SG_APF_NOT_PRESENT] = 17;
     f.apf[SG_APF_READY] = 16;
     f.psi_some_avg10 = NAN;
-    f.cgroup_swap_kib = SG_NONE;
+    f.cgroup_swap_bytes = SG_NONE;
     r.d[0].last = &f;
     text = textfile_string(&r, r.d, r.n);
     snprintf(key, sizeof(key), "swapguard_domain_async_pf_total{domain=\"%s\",uuid=\"%s\",event=\"not_present\"}",

@@ -154,7 +154,7 @@ Test(scenarios, facts_json_round_trip)
 {
     struct sg_dom_facts a = {
         .t_s = 12.5, .running = true, .guest_ram_kib = 262144, .vm_swap_kib = 1000,
-        .cgroup_swap_kib = SG_POLICY_NONE, .cgroup_pgmajfault = 77, .psi_some_avg10 = 1.5,
+        .cgroup_swap_bytes = SG_POLICY_NONE, .cgroup_pgmajfault = 77, .psi_some_avg10 = 1.5,
         .psi_full_avg10 = NAN, .apf_available = false, .apf_missing = "vCPUs run under TCG",
         .guest_probed = true,
         .guest = { .agent_ok = true, .tasks_ok = true, .async_pf_tasks = 3, .missing = "",
@@ -167,7 +167,7 @@ Test(scenarios, facts_json_round_trip)
     cr_assert_float_eq(b.t_s, 12.5, 1e-9);
     cr_assert(b.running && b.guest_probed && b.guest.agent_ok && !b.apf_available);
     cr_assert_eq(b.vm_swap_kib, 1000);
-    cr_assert_eq(b.cgroup_swap_kib, SG_POLICY_NONE);
+    cr_assert_eq(b.cgroup_swap_bytes, SG_POLICY_NONE);
     cr_assert(isnan(b.psi_full_avg10));
     cr_assert_str_eq(b.apf_missing, "vCPUs run under TCG");
     cr_assert_eq(b.guest.async_pf_tasks, 3);
