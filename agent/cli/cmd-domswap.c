@@ -62,7 +62,7 @@ static void vcpu_print(const struct sg_ctx *ctx, const struct sg_dom_entry *x)
     FILE *o = ctx->out;
 
     fprintf(o, "\nvCPU threads (%s/%d/task/TID/stat; detail only)\n", ctx->fs.proc_path,
-            (int)x->d.pid);
+            (int)x->dom.d.pid);
     fprintf(o, "  %-5s %-8s %-14s %-6s %-12s %-10s %s\n", "vCPU", "TID", "comm", "state",
             "minflt", "majflt", "majflt/s");
     for (int i = 0; i < s->n_vcpus; i++) {
@@ -88,7 +88,6 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     uint64_t rollup_swap = SG_NONE;
     double interval;
     char name[512];
-    virDomainPtr dom = NULL;
     int r, agent;
 
     if (sg_parse_interval(domswap_opts, a, DOMSWAP_OPT_INTERVAL, &interval) < 0)
@@ -97,41 +96,40 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         ctx->json = true;
     if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
         return 1;
-    r = sg_domain_lookup(ctx->conn, a->argv[0], &x.d, &dom, &err);
-    if (r < 0)
-        return sg_log_error_errno(r, &err);
-    agent = agent_state(dom);
-    virDomainFree(dom);
-    sg_fmt_safe(x.d.name, name, sizeof(name));
-    if (x.d.id < 0) {
+    r = sg_dom_lookup(ctx, a->argv[0], SG_DOM_LOCATE, &x.dom, &err);
+    sg_fmt_safe(x.dom.d.name, name, sizeof(name));
+    if (r == -ESRCH && x.dom.d.id < 0)
         sg_log_error("domain '%s' is not running: there is no QEMU process to measure", name);
-        sg_domain_clear(&x.d);
-        return 1;
-    }
-    r = sg_domains_find_pids(&ctx->fs, &x.d, 1);
-    if (r < 0 || x.d.pid <= 0) {
+    else if (r == -ESRCH && x.dom.d.pid <= 0)
         sg_log_error("domain '%s': no process in %s carries '-uuid %s' (is swapguard running on "
                      "this domain's hypervisor, with the right --proc-root?)",
-                     name, ctx->fs.proc_path, x.d.uuid);
-        sg_domain_clear(&x.d);
+                     name, ctx->fs.proc_path, x.dom.d.uuid);
+    else if (r == -ESRCH)
+        sg_log_error("domain '%s': its QEMU process (pid %d) exited while being measured", name,
+                     (int)x.dom.d.pid);
+    else if (r < 0)
+        sg_log_error_errno(r, &err);
+    if (r < 0) {
+        sg_dom_clear(&x.dom);
         return 1;
     }
+    agent = agent_state(x.dom.dom);
     r = sg_sample_entries(ctx, &x, 1, interval, true);
     if (r == 0 && !x.running) {
         sg_log_error("domain '%s': its QEMU process (pid %d) exited while being measured", name,
-                     (int)x.d.pid);
+                     (int)x.dom.d.pid);
         r = -ESRCH;
     }
     /* On demand only: both walk the page tables of QEMU. */
     if (r == 0) {
-        r = sg_guest_ram_read(&ctx->fs, x.d.pid, x.d.max_memory_kib, &ram, &err);
+        r = sg_guest_ram_read(&ctx->fs, x.dom.d.pid, x.dom.d.max_memory_kib, &ram, &err);
         if (r == 0)
-            r = sg_smaps_rollup_swap(&ctx->fs, x.d.pid, &rollup_swap, &err);
+            r = sg_smaps_rollup_swap(&ctx->fs, x.dom.d.pid, &rollup_swap, &err);
         if (r < 0)
             sg_log_error_errno(r, &err);
     }
     if (r < 0) {
-        sg_domain_clear(&x.d);
+        sg_dom_clear(&x.dom);
         sg_dom_sample_clear(&x.s0);
         sg_dom_sample_clear(&x.s1);
         return 1;
@@ -141,18 +139,18 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     if (ram.found)
         sg_figs_section(&f, "Guest RAM (on demand: %s/%d/smaps, VMA %" PRIx64 "-%" PRIx64
                         " of %" PRIu64 " KiB, %s%s%s)",
-                        ctx->fs.proc_path, (int)x.d.pid, ram.start, ram.end, ram.size_kib,
+                        ctx->fs.proc_path, (int)x.dom.d.pid, ram.start, ram.end, ram.size_kib,
                         ram.backing, ram.path[0] ? " " : "", ram.path);
     else
         sg_figs_section(&f, "Guest RAM: no VMA of exactly %" PRIu64 " KiB in %s/%d/smaps",
-                        x.d.max_memory_kib, ctx->fs.proc_path, (int)x.d.pid);
+                        x.dom.d.max_memory_kib, ctx->fs.proc_path, (int)x.dom.d.pid);
     sg_figs_row_u64(&f, SG_F_GUEST_RAM_SIZE_KIB, 0, ram.found ? ram.size_kib : SG_NONE);
     sg_figs_row_u64(&f, SG_F_GUEST_RAM_RSS_KIB, 0, ram.found ? ram.rss_kib : SG_NONE);
     sg_figs_row_u64(&f, SG_F_GUEST_RAM_SWAP_KIB, 0, ram.found ? ram.swap_kib : SG_NONE);
     sg_figs_row_str(&f, SG_F_GUEST_RAM_BACKING, ram.found ? ram.backing : NULL);
     sg_figs_row_u64(&f, SG_F_SMAPS_ROLLUP_SWAP_KIB, 0, rollup_swap);
     sg_figs_source(&f, "%s/%d/smaps_rollup Swap (includes shmem/memfd swap VmSwap misses)",
-                   ctx->fs.proc_path, (int)x.d.pid);
+                   ctx->fs.proc_path, (int)x.dom.d.pid);
     sg_figs_section(&f, "Guest agent");
     sg_figs_row_str(&f, SG_F_GUEST_AGENT, agent >= 0 ? gp_qga_channel_state_name(agent) : NULL);
 
@@ -168,7 +166,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         vcpu_print(ctx, &x);
     }
     sg_figs_free(&f);
-    sg_domain_clear(&x.d);
+    sg_dom_clear(&x.dom);
     sg_dom_sample_clear(&x.s0);
     sg_dom_sample_clear(&x.s1);
     return 0;

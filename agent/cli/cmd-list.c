@@ -30,8 +30,8 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
         uint64_t swapped = SG_NONE;
         double rate = NAN;
 
-        snprintf(id, sizeof(id), x->d.id >= 0 ? "%d" : "-", x->d.id);
-        snprintf(pid, sizeof(pid), x->running ? "%d" : "-", (int)x->d.pid);
+        snprintf(id, sizeof(id), x->dom.d.id >= 0 ? "%d" : "-", x->dom.d.id);
+        snprintf(pid, sizeof(pid), x->running ? "%d" : "-", (int)x->dom.d.pid);
         if (x->running) {
             /* The verdict's rule: the larger of VmSwap and the cgroup's swap. */
             swapped = sg_guest_ram_in_host_swap_kib(s->status.vm_swap_kib, s->cg.swap_bytes);
@@ -44,8 +44,8 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
         else
             snprintf(psi, sizeof(psi), "-");
         fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %s\n", id,
-                sg_fmt_safe(x->d.name, name, sizeof(name)), pid,
-                sg_fmt_kib(x->d.memory_kib, mem, sizeof(mem)),
+                sg_fmt_safe(x->dom.d.name, name, sizeof(name)), pid,
+                sg_fmt_kib(x->dom.d.memory_kib, mem, sizeof(mem)),
                 sg_fmt_kib(x->running ? s->status.vm_rss_kib : SG_NONE, rss, sizeof(rss)),
                 sg_fmt_kib(swapped, swp, sizeof(swp)), sg_fmt_rate(rate, flt, sizeof(flt)), psi);
     }
@@ -81,7 +81,7 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return sg_log_error_errno(-ENOMEM, &err);
     }
     for (int i = 0; i < n; i++)
-        e[i].d = doms[i];
+        e[i].dom.d = doms[i];
     free(doms); /* the names now belong to e[] */
     if (sg_sample_entries(ctx, e, (size_t)n, interval, false) < 0) {
         sg_entries_free(e, (size_t)n);

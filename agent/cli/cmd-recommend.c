@@ -140,7 +140,7 @@ static int domain_context(struct sg_ctx *ctx, struct sg_diag *g, struct rec_inpu
     if (!in->doms || !in->xml)
         return -ENOMEM;
     for (size_t i = 0; i < g->n; i++) {
-        struct sg_watch *w = &g->w[i];
+        struct sg_dom *w = &g->w[i];
         struct sg_rec_domain *d = &in->doms[i];
         const struct sg_dom_ring *ring = sg_sampler_dom(&g->s, w->d.uuid);
         const struct sg_dom_facts *last = NULL;

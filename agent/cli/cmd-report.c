@@ -29,7 +29,7 @@ static const struct sg_opt_def sg_report_opts[] = {
 
 #define RO_REASON "read-only connection (-r)"
 
-static json_object *result_to_json(const struct sg_watch *w, const struct sg_verdict *v,
+static json_object *result_to_json(const struct sg_dom *w, const struct sg_verdict *v,
                                    const struct sg_report_result *res)
 {
     json_object *o = json_object_new_object(), *outs = json_object_new_object();
@@ -52,7 +52,7 @@ static json_object *result_to_json(const struct sg_watch *w, const struct sg_ver
 }
 
 /* "'NAME' VERDICT (C): reported to OUT WHERE, ...; skipped: OUT (WHY); failed: OUT (WHY)" */
-static void result_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v,
+static void result_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *v,
                          const struct sg_report_result *res)
 {
     static const enum sg_report_status order[] = { SG_REPORT_DONE, SG_REPORT_SKIPPED, SG_REPORT_FAILED };

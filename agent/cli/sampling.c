@@ -25,7 +25,7 @@ void sg_sleep_s(double s)
 void sg_entries_free(struct sg_dom_entry *e, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        sg_domain_clear(&e[i].d);
+        sg_dom_clear(&e[i].dom);
         sg_dom_sample_clear(&e[i].s0);
         sg_dom_sample_clear(&e[i].s1);
     }
@@ -46,22 +46,25 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
     for (size_t i = 0; i < n; i++) {
         struct sg_dom_entry *x = &e[i];
 
-        if (x->d.pidfile_pid && x->d.pid && x->d.pidfile_pid != x->d.pid) {
+        if (x->dom.d.pidfile_pid && x->dom.d.pid && x->dom.d.pidfile_pid != x->dom.d.pid) {
             char name[512];
             sg_log_warning("domain '%s': %s/libvirt/qemu/%s.pid names pid %d, but pid %d runs "
                            "with its UUID; using %d",
-                           sg_fmt_safe(x->d.name, name, sizeof(name)), ctx->fs.run_path,
-                           sg_fmt_safe(x->d.name, name, sizeof(name)), (int)x->d.pidfile_pid,
-                           (int)x->d.pid, (int)x->d.pid);
+                           sg_fmt_safe(x->dom.d.name, name, sizeof(name)), ctx->fs.run_path,
+                           sg_fmt_safe(x->dom.d.name, name, sizeof(name)), (int)x->dom.d.pidfile_pid,
+                           (int)x->dom.d.pid, (int)x->dom.d.pid);
         }
-        if (x->d.id < 0 || x->d.pid <= 0)
+        if (x->dom.d.id < 0 || x->dom.d.pid <= 0)
             continue;
-        r = sg_cgroup_locate(&ctx->fs, x->d.pid, &x->cg, &err);
-        if (r == -ESRCH)
-            continue;
-        if (r < 0)
-            return sg_log_error_errno(r, &err);
-        r = sg_dom_sample_read(&ctx->fs, x->d.pid, &x->cg, with_vcpus, &x->s0, &err);
+        if (!x->dom.located) {
+            r = sg_cgroup_locate(&ctx->fs, x->dom.d.pid, &x->dom.cg, &err);
+            if (r == -ESRCH)
+                continue;
+            if (r < 0)
+                return sg_log_error_errno(r, &err);
+            x->dom.located = true;
+        }
+        r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, with_vcpus, &x->s0, &err);
         if (r == -ESRCH)
             continue;
         if (r < 0)
@@ -76,7 +79,7 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
 
         if (!x->running)
             continue;
-        r = sg_dom_sample_read(&ctx->fs, x->d.pid, &x->cg, with_vcpus, &x->s1, &err);
+        r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, with_vcpus, &x->s1, &err);
         if (r == -ESRCH) {
             x->running = false; /* stopped between the samples */
             continue;
@@ -133,21 +136,21 @@ void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host)
 void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f)
 {
     const struct sg_dom_sample *s = sg_latest(x);
-    const struct sg_cgroup *cg = &x->cg;
+    const struct sg_cgroup *cg = &x->dom.cg;
     const char *pp = ctx->fs.proc_path, *sp = ctx->fs.sys_path;
-    int pid = (int)x->d.pid, v = cg->memory_version;
+    int pid = (int)x->dom.d.pid, v = cg->memory_version;
     bool run = x->running, mem = run && cg->memory_version;
     const uint64_t none = SG_NONE;
 
     sg_figs_section(f, "Domain");
-    sg_figs_row_str(f, SG_F_NAME, x->d.name);
-    sg_figs_row_str(f, SG_F_UUID, x->d.uuid);
-    sg_figs_row_int(f, SG_F_ID, x->d.id >= 0 ? x->d.id : SG_FIG_NULL_INT);
-    sg_figs_row_str(f, SG_F_STATE, sg_domain_state_name(x->d.state));
+    sg_figs_row_str(f, SG_F_NAME, x->dom.d.name);
+    sg_figs_row_str(f, SG_F_UUID, x->dom.d.uuid);
+    sg_figs_row_int(f, SG_F_ID, x->dom.d.id >= 0 ? x->dom.d.id : SG_FIG_NULL_INT);
+    sg_figs_row_str(f, SG_F_STATE, sg_domain_state_name(x->dom.d.state));
     sg_figs_row_int(f, SG_F_PID, run ? pid : SG_FIG_NULL_INT);
-    sg_figs_source(f, "%s/*/cmdline carrying -uuid %s", pp, x->d.uuid);
-    sg_figs_row_u64(f, SG_F_MEMORY_KIB, 0, x->d.memory_kib);
-    sg_figs_row_u64(f, SG_F_MAX_MEMORY_KIB, 0, x->d.max_memory_kib);
+    sg_figs_source(f, "%s/*/cmdline carrying -uuid %s", pp, x->dom.d.uuid);
+    sg_figs_row_u64(f, SG_F_MEMORY_KIB, 0, x->dom.d.memory_kib);
+    sg_figs_row_u64(f, SG_F_MAX_MEMORY_KIB, 0, x->dom.d.max_memory_kib);
 
     sg_figs_section(f, "QEMU process (%s/%d/status, %s/%d/stat)", pp, pid, pp, pid);
     sg_figs_row_u64(f, SG_F_VM_RSS_KIB, 0, run ? s->status.vm_rss_kib : none);

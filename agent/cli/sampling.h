@@ -4,6 +4,7 @@
 
 #include "agent/cli/cli.h"
 #include "agent/core/figures.h"
+#include "agent/core/domain.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/sample.h"
@@ -15,8 +16,7 @@
 
 /* A domain with its QEMU process, memory cgroup and two samples. */
 struct sg_dom_entry {
-    struct sg_domain d;
-    struct sg_cgroup cg;
+    struct sg_dom dom;             /* the domain, its QEMU PID and memory cgroup */
     struct sg_dom_sample s0, s1;
     bool running;  /* has a QEMU process we could read */
     bool has_rate; /* s0 and s1 both read */

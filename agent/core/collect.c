@@ -16,7 +16,7 @@ static double ts_s(const struct timespec *t)
     return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
 }
 
-int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *err)
+int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err)
 {
     _cleanup_free_ struct sg_vcpu_thread *vcpus = NULL;
     int r, n;
@@ -45,16 +45,6 @@ int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *
     if (r < 0)
         w->apf = NULL; /* unavailable, with the reason in apf_missing: never fails the sample */
     return 0;
-}
-
-void sg_watch_clear(struct sg_watch *w)
-{
-    sg_tp_close(w->apf);
-    w->apf = NULL;
-    if (w->dom)
-        virDomainFree(w->dom);
-    w->dom = NULL;
-    sg_domain_clear(&w->d);
 }
 
 int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg_error *err)
@@ -93,7 +83,7 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
     return p;
 }
 
-int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_facts *out,
+int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err)
 {
     struct sg_dom_sample s = {0};
@@ -174,7 +164,7 @@ static void add_missing(struct sg_guest_facts *g, const struct gp_probe_result *
              gp_qga_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
 }
 
-void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
+void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                       struct sg_dom_facts *out, struct gp_probe_result *keep)
 {
     struct gp_probe_opts o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us };

@@ -13,29 +13,20 @@
 #include "guestprobe/probe.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
+#include "agent/core/domain.h"
 #include "hostprobe/asyncpf.h"
 #include "hostprobe/hostmem.h"
 #include "policies/facts.h"
 #include "policies/recommend.h"
 
-/* One running domain under watch: its QEMU process, memory cgroup and counters. */
-struct sg_watch {
-    struct sg_domain d;
-    virDomainPtr dom;             /* owned (virDomainFree) */
-    struct sg_cgroup cg;
-    bool located;                 /* QEMU found and cg located */
-    struct sg_tp_counters *apf;   /* NULL when unavailable (apf_missing says why) */
-    char apf_missing[160];
-    uint64_t hung_cursor_us;      /* newest guest kernel-log timestamp seen: later probes count newer reports only */
-};
-
 /*
- * Locates w->d.pid's memory cgroup and opens the async-PF counters of its
- * vCPU threads. A domain whose process is gone is left !located (not an
- * error). Returns 0, or -errno with err filled (permission, malformed files).
+ * Prepares w (a domain whose d.pid is known) for collecting: locates its
+ * memory cgroup and opens the async-PF counters of its vCPU threads
+ * (unavailable counters leave w->apf NULL with the reason in w->apf_missing).
+ * A domain whose process is gone is left !located (not an error). Returns 0,
+ * or -errno with err filled (permission, malformed files).
  */
-int sg_watch_setup(const struct sg_fs *fs, struct sg_watch *w, struct sg_error *err);
-void sg_watch_clear(struct sg_watch *w);
+int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err);
 
 /* Host facts from /proc/meminfo, /proc/vmstat, /proc/pressure/memory. -errno (err). */
 int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg_error *err);
@@ -52,7 +43,7 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
  * PSI) and the async-PF counter sums. A process that is gone gives
  * running = false, not an error. Returns 0 or -errno (err).
  */
-int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_facts *out,
+int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err);
 
 /*
@@ -62,7 +53,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_watch *w, struct sg_dom_fac
  * (/proc/uptime; no age limit when the uptime is unknown or max_age_s is 0). With keep,
  * the probe result is handed over (the caller gp_probe_result_clear()s it).
  */
-void sg_collect_guest(struct sg_watch *w, int timeout_s, double max_age_s,
+void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                       struct sg_dom_facts *out, struct gp_probe_result *keep);
 
 /* Marks out->guest as not probed for reason (e.g. "read-only connection (-r)"). */

@@ -40,7 +40,7 @@ static void sleep_until(double t)
 void sg_diag_clear(struct sg_diag *g)
 {
     for (size_t i = 0; i < g->n; i++)
-        sg_watch_clear(&g->w[i]);
+        sg_dom_clear(&g->w[i]);
     free(g->w);
     free(g->v);
     sg_sampler_clear(&g->s);
@@ -107,7 +107,7 @@ static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g
     return 0;
 }
 
-static void record_line(FILE *f, const char *type, const struct sg_watch *w, json_object *facts)
+static void record_line(FILE *f, const char *type, const struct sg_dom *w, json_object *facts)
 {
     json_object *o = json_object_new_object();
 
@@ -121,7 +121,7 @@ static void record_line(FILE *f, const char *type, const struct sg_watch *w, jso
     json_object_put(o);
 }
 
-int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_watch *w,
+int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_dom *w,
                      const char *no_probe, struct sg_sampler *s, struct sg_dom_facts *out,
                      struct sg_error *err)
 {
@@ -160,7 +160,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
     if (r < 0)
         return r;
     for (size_t i = 0; i < g->n; i++) {
-        r = sg_watch_setup(&ctx->fs, &g->w[i], &err);
+        r = sg_collect_open(&ctx->fs, &g->w[i], &err);
         if (r < 0)
             return sg_log_error_errno(r, &err);
     }
@@ -181,7 +181,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
         if (o->record)
             record_line(o->record, "host", NULL, sg_host_facts_to_json(&h));
         for (size_t i = 0; i < g->n; i++) {
-            struct sg_watch *w = &g->w[i];
+            struct sg_dom *w = &g->w[i];
             struct sg_dom_facts d;
 
             r = sg_diag_tick_dom(&ctx->fs, &g->cfg, w, no_probe, &g->s, &d, &err);
@@ -204,7 +204,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
 
 /* ---- output ----------------------------------------------------------------- */
 
-json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdict *v)
+json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict *v)
 {
     json_object *o = json_object_new_object(), *arr = json_object_new_array();
 
@@ -227,7 +227,7 @@ json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdic
     return o;
 }
 
-void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v)
+void sg_verdict_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *v)
 {
     char name[512], text[1024];
 

@@ -19,7 +19,7 @@ struct sg_diag_opts {
 
 struct sg_diag {
     struct sg_config cfg;
-    struct sg_watch *w;  /* the domains, g->n of them */
+    struct sg_dom *w;  /* the domains, g->n of them */
     size_t n;
     struct sg_sampler s;
     struct sg_verdict *v; /* v[i]: verdict of w[i] */
@@ -45,9 +45,9 @@ void sg_diag_clear(struct sg_diag *g);
  * sg_collect_dom (err filled: permission, malformed files), or -EINVAL/
  * -ENOMEM of sg_sampler_push_dom (err untouched).
  */
-int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_watch *w,
+int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct sg_dom *w,
                      const char *no_probe, struct sg_sampler *s, struct sg_dom_facts *out,
                      struct sg_error *err);
 
-json_object *sg_verdict_to_json(const struct sg_watch *w, const struct sg_verdict *v);
-void sg_verdict_print(FILE *f, const struct sg_watch *w, const struct sg_verdict *v);
+json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict *v);
+void sg_verdict_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *v);

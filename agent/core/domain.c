@@ -15,6 +15,7 @@ void sg_dom_clear(struct sg_dom *x)
         virDomainFree(x->dom);
     sg_domain_clear(&x->d);
     free(x->vcpus);
+    sg_tp_close(x->apf);
     memset(x, 0, sizeof(*x));
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "agent/core/context.h"
+#include "hostprobe/asyncpf.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/procfs.h"
@@ -22,6 +23,10 @@ struct sg_dom {
     bool located;                  /* d.pid found and cg located */
     struct sg_vcpu_thread *vcpus;  /* QEMU's vCPU threads, read on demand (sg_dom_read_vcpus); owned */
     size_t n_vcpus;
+    /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */
+    struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
+    char apf_missing[160];         /* why they are unavailable */
+    uint64_t hung_cursor_us;       /* newest guest kernel-log timestamp seen: later probes count newer reports only */
 };
 
 /* sg_dom_lookup flags */

@@ -51,7 +51,7 @@
 
 /* One watched domain. */
 struct ag_dom {
-    struct sg_watch w;          /* w.dom is NULL while libvirtd is away */
+    struct sg_dom w;          /* w.dom is NULL while libvirtd is away */
     struct sg_daemon_track track;
     uint64_t last_probe;        /* tick of its last guest probe, 0: never */
     int last_err;               /* the read error logged last (each kind once) */
@@ -176,7 +176,7 @@ static void setup_watch(struct agent *a, struct ag_dom *x)
     char msg[PATH_MAX + 512], name[512];
     int r;
 
-    r = sg_watch_setup(&a->ctx->fs, &x->w, &err);
+    r = sg_collect_open(&a->ctx->fs, &x->w, &err);
     if (r < 0)
         sg_log_warning("domain '%s': %s", safe(x->w.d.name, name, sizeof(name)),
                        sg_error_format(&err, msg, sizeof(msg)));
@@ -251,7 +251,7 @@ static void remove_dom(struct agent *a, size_t i, const char *why)
 
     sg_log_info("domain '%s' (%s) removed: %s", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid,
                 why);
-    sg_watch_clear(&x->w);
+    sg_dom_clear(&x->w);
     free(x);
     memmove(&a->d[i], &a->d[i + 1], (a->n - i - 1) * sizeof(*a->d));
     a->n--;
@@ -309,7 +309,7 @@ static int sync_domains(struct agent *a)
             continue;
         }
         dom = TAKE_PTR(x->w.dom);
-        sg_watch_clear(&x->w); /* another QEMU process: find it again */
+        sg_dom_clear(&x->w); /* another QEMU process: find it again */
         x->w.d = *d;
         memset(d, 0, sizeof(*d));
         x->w.dom = dom;
@@ -834,7 +834,7 @@ static void agent_free(struct agent *a)
         close(a->sig_fd);
     disconnect(a);
     for (size_t i = 0; i < a->n; i++) {
-        sg_watch_clear(&a->d[i]->w);
+        sg_dom_clear(&a->d[i]->w);
         free(a->d[i]);
     }
     free(a->d);

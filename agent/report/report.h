@@ -123,7 +123,7 @@
 
 /* One domain's part of a report round. */
 struct sg_report_dom {
-    const struct sg_watch *w;        /* name, UUID, id, domain handle (w->dom) */
+    const struct sg_dom *w;        /* name, UUID, id, domain handle (w->dom) */
     const struct sg_verdict *v;      /* its verdict */
     const struct sg_dom_facts *last; /* its newest tick, NULL when none */
     const char *prev_verdict;        /* verdict name of the last report, NULL: first report */

@@ -37,7 +37,7 @@ struct rec {
     struct sg_sampler s;
     struct sg_host_facts host;
     size_t n;
-    struct sg_watch w[8];
+    struct sg_dom w[8];
     struct sg_verdict v[8];
     struct sg_report_dom d[8];
 };

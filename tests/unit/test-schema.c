@@ -150,7 +150,7 @@ struct rec {
     struct sg_sampler s;
     struct sg_host_facts host;
     size_t n;
-    struct sg_watch w[8];
+    struct sg_dom w[8];
     struct sg_verdict v[8];
     struct sg_report_dom d[8];
     struct sg_dom_facts hand; /* the hand-made tick of d[0] */
@@ -480,11 +480,11 @@ static void figs_keys(const char *tree)
 
     snprintf(root, sizeof(root), "%s/%s", SG_TEST_DATA, tree);
     cr_assert_eq(sg_fs_open(&ctx.fs, root, root, &err), 0);
-    x.d.name = strdup("x");
-    x.d.id = 1;
-    x.d.pid = first_pid(tree);
-    cr_assert_eq(sg_cgroup_locate(&ctx.fs, x.d.pid, &x.cg, &err), 0, "%s", err.msg);
-    cr_assert_eq(sg_dom_sample_read(&ctx.fs, x.d.pid, &x.cg, false, &x.s0, &err), 0, "%s", err.msg);
+    x.dom.d.name = strdup("x");
+    x.dom.d.id = 1;
+    x.dom.d.pid = first_pid(tree);
+    cr_assert_eq(sg_cgroup_locate(&ctx.fs, x.dom.d.pid, &x.dom.cg, &err), 0, "%s", err.msg);
+    cr_assert_eq(sg_dom_sample_read(&ctx.fs, x.dom.d.pid, &x.dom.cg, false, &x.s0, &err), 0, "%s", err.msg);
     x.running = true;
     sg_domain_figs(&ctx, &x, &f);
     sg_figs_to_json(&f, o, true);
@@ -497,7 +497,7 @@ static void figs_keys(const char *tree)
         /* The source is the schema's (pid and the cgroup path name the concrete files). */
         if (row && strcmp(k, "pid") && strcmp(k, "cgroup_version") && strcmp(k, "cgroup_memory_path")) {
             json_object *src = json_object_object_get(json_object_object_get(o, "sources"), k);
-            cr_expect_str_eq(src ? json_object_get_string(src) : "", sg_schema_source(row, x.cg.memory_version),
+            cr_expect_str_eq(src ? json_object_get_string(src) : "", sg_schema_source(row, x.dom.cg.memory_version),
                              "%s: source", k);
         }
     }
@@ -511,7 +511,7 @@ static void figs_keys(const char *tree)
     json_object_put(o);
     sg_figs_free(&f);
     sg_dom_sample_clear(&x.s0);
-    free(x.d.name);
+    free(x.dom.d.name);
     sg_fs_close(&ctx.fs);
 }
 
