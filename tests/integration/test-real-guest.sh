@@ -74,6 +74,17 @@ check "smaps_rollup_swap_kib ($rollup) >= guest_ram_swap_kib ($ram_swap)" \
 check "the vCPU thread is found by its comm 'CPU 0/TCG'" \
     test "$(jq -r '.vcpus[0].comm' <<<"$js")" = "CPU 0/TCG"
 check "pid is the QEMU process libvirt started ($pid)" test "$(jq -r '.pid' <<<"$js")" = "$pid"
+# The swap-limit count is the kernel's: v1 memory.memsw.failcnt, v2 memory.swap.events "max".
+cgv=$(jq -r '.cgroup_version' <<<"$js")
+cgp=$(jq -r '.cgroup_memory_path' <<<"$js")
+events=$(jq -r '.cgroup_swap_events_max' <<<"$js")
+if [[ $cgv == 1 ]]; then
+    want=$(cat "/sys/fs/cgroup/memory$cgp/memory.memsw.failcnt" 2>/dev/null || echo null)
+else
+    want=$(awk '$1 == "max" { print $2 }' "/sys/fs/cgroup$cgp/memory.swap.events" 2>/dev/null)
+fi
+check "cgroup_swap_events_max ($events) is the cgroup v$cgv swap-limit count ($want)" \
+    test "$events" = "${want:-null}"
 
 # 2. While the guest rereads its data, the swap-ins show as the cgroup's major faults.
 "$harness" reread-bg "$squeezed" >/dev/null 2>&1
