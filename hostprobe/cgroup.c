@@ -222,9 +222,13 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     return 0;
 }
 
-/* Reads a one-value cgroup file: a number, or "max" (v2). SG_NONE when the file is absent. */
-static int read_value(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
-                      struct sg_error *err)
+/*
+ * Reads a one-value cgroup file into *v. A limit (is_limit) may be "max" (v2)
+ * or v1's PAGE_COUNTER_MAX * PAGE_SIZE, both SG_UNLIMITED; a counter
+ * (memory.memsw.failcnt) is a plain number. SG_NONE when the file is absent.
+ */
+static int read_one(const struct sg_fs *fs, const char *dir, const char *file, bool is_limit,
+                    uint64_t *v, struct sg_error *err)
 {
     char rel[PATH_MAX + 64], buf[64];
     ssize_t n;
@@ -243,48 +247,31 @@ static int read_value(const struct sg_fs *fs, const char *dir, const char *file,
     len = (size_t)n;
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
         len--;
-    if (len == 3 && memcmp(buf, "max", 3) == 0) {
+    if (is_limit && len == 3 && memcmp(buf, "max", 3) == 0) {
         *v = SG_UNLIMITED;
         return 0;
     }
     if (sg_parse_u64(buf, len, v) < 0) {
-        sg_error_set(err, fs->sys_path, rel, 1, "expected a number or 'max', got '%.*s'",
-                     (int)(len > 32 ? 32 : len), buf);
+        sg_error_set(err, fs->sys_path, rel, 1, "expected a number%s, got '%.*s'",
+                     is_limit ? " or 'max'" : "", (int)(len > 32 ? 32 : len), buf);
         return -EINVAL;
     }
     /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
-    if (*v >= 0x7FFFFFFFFFFFF000ULL)
+    if (is_limit && *v >= 0x7FFFFFFFFFFFF000ULL)
         *v = SG_UNLIMITED;
     return 0;
 }
 
-/* Reads a cgroup counter file (one number, e.g. memory.memsw.failcnt). SG_NONE when absent. */
+static int read_value(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
+                      struct sg_error *err)
+{
+    return read_one(fs, dir, file, true, v, err);
+}
+
 static int read_count(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
                       struct sg_error *err)
 {
-    char rel[PATH_MAX + 64], buf[64];
-    ssize_t n;
-    size_t len;
-
-    snprintf(rel, sizeof(rel), "%s/%s", dir, file);
-    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
-    if (n == -ENOENT) {
-        *v = SG_NONE;
-        return 0;
-    }
-    if (n < 0) {
-        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
-        return (int)n;
-    }
-    len = (size_t)n;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-        len--;
-    if (sg_parse_u64(buf, len, v) < 0) {
-        sg_error_set(err, fs->sys_path, rel, 1, "expected a number, got '%.*s'",
-                     (int)(len > 32 ? 32 : len), buf);
-        return -EINVAL;
-    }
-    return 0;
+    return read_one(fs, dir, file, false, v, err);
 }
 
 struct swap_events {

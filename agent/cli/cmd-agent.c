@@ -30,13 +30,13 @@ static int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *args)
 
 const struct sg_cmd_def sg_cmd_def_agent = {
     .name = "agent",
-        .synopsis_args = "",
-        .opts = sg_agent_opts,
-        .summary = "run continuously: sample, diagnose, report verdict changes",
-        .help = "Runs the libvirt event loop: tracks domains through lifecycle events, samples\n"
-                "every [sampler] interval, probes a few guests per tick in turn, reports when a\n"
-                "verdict changes and, when [agent] auto_apply names them, applies live remedies.\n"
-                "Reconnects to libvirtd with backoff; SIGHUP reloads the config, SIGTERM and\n"
-                "SIGINT exit. One instance per host ([agent] lock_file).",
-        .handler = sg_cmd_agent,
+    .synopsis_args = "",
+    .opts = sg_agent_opts,
+    .summary = "run continuously: sample, diagnose, report verdict changes",
+    .help = "Runs the libvirt event loop: tracks domains through lifecycle events, samples\n"
+            "every [sampler] interval, probes a few guests per tick in turn, reports when a\n"
+            "verdict changes and, when [agent] auto_apply names them, applies live remedies.\n"
+            "Reconnects to libvirtd with backoff; SIGHUP reloads the config, SIGTERM and\n"
+            "SIGINT exit. One instance per host ([agent] lock_file).",
+    .handler = sg_cmd_agent,
 };

@@ -317,39 +317,39 @@ static void apply_help_actions(FILE *f)
 
 const struct sg_cmd_def sg_cmd_def_apply = {
     .name = "apply",
-        .synopsis_args = "ACTION [DOMAIN|DEVICE]",
-        .min_args = 1,
-        .max_args = 2,
-        .opts = sg_apply_opts,
-        .summary = "carry out a remedy (dry run unless --yes), recorded for rollback",
-        .help_head = apply_help_actions,
-        .help = "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
-                "rechecks the precondition, records old and new values in the action journal\n"
-                "([apply] state_dir), then acts. Needs root and a read-write connection.\n"
-                "Nova-managed domains get the flavor extra specs instead of XML edits, unless\n"
-                "--force.",
-        .handler = sg_cmd_apply,
+    .synopsis_args = "ACTION [DOMAIN|DEVICE]",
+    .min_args = 1,
+    .max_args = 2,
+    .opts = sg_apply_opts,
+    .summary = "carry out a remedy (dry run unless --yes), recorded for rollback",
+    .help_head = apply_help_actions,
+    .help = "Without --yes, prints exactly what would change and changes nothing. With --yes,\n"
+            "rechecks the precondition, records old and new values in the action journal\n"
+            "([apply] state_dir), then acts. Needs root and a read-write connection.\n"
+            "Nova-managed domains get the flavor extra specs instead of XML edits, unless\n"
+            "--force.",
+    .handler = sg_cmd_apply,
 };
 
 const struct sg_cmd_def sg_cmd_def_rollback = {
     .name = "rollback",
-        .synopsis_args = "[ID]",
-        .max_args = 1,
-        .opts = sg_rollback_opts,
-        .summary = "undo an applied remedy (the newest one without ID)",
-        .help = "Restores the values journal entry ID (see 'history') recorded before it acted:\n"
-                "the old memory limits, the saved persistent XML, the old oom_score_adj, the\n"
-                "swap device. Refuses when the target no longer holds what the entry set\n"
-                "(someone changed it since), unless --force. Dry run unless --yes.",
-        .handler = sg_cmd_rollback,
+    .synopsis_args = "[ID]",
+    .max_args = 1,
+    .opts = sg_rollback_opts,
+    .summary = "undo an applied remedy (the newest one without ID)",
+    .help = "Restores the values journal entry ID (see 'history') recorded before it acted:\n"
+            "the old memory limits, the saved persistent XML, the old oom_score_adj, the\n"
+            "swap device. Refuses when the target no longer holds what the entry set\n"
+            "(someone changed it since), unless --force. Dry run unless --yes.",
+    .handler = sg_cmd_rollback,
 };
 
 const struct sg_cmd_def sg_cmd_def_history = {
     .name = "history",
-        .synopsis_args = "",
-        .opts = sg_history_opts,
-        .summary = "list the remedies applied and rolled back (the action journal)",
-        .help = "Lists the entries of the action journal: id, time, who, action, target, status\n"
-                "and the old and new values.",
-        .handler = sg_cmd_history,
+    .synopsis_args = "",
+    .opts = sg_history_opts,
+    .summary = "list the remedies applied and rolled back (the action journal)",
+    .help = "Lists the entries of the action journal: id, time, who, action, target, status\n"
+            "and the old and new values.",
+    .handler = sg_cmd_history,
 };

@@ -101,17 +101,17 @@ static int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_diagnose = {
     .name = "diagnose",
-        .synopsis_args = "[DOMAIN]",
-        .max_args = 1,
-        .opts = sg_diagnose_opts,
-        .summary = "verdict per domain: is host swap stalling the guest, with the evidence",
-        .help = "Takes --count ticks --interval seconds apart: host memory and PSI, each running\n"
-                "domain's O(1) host figures (VmSwap, memory cgroup swap and major faults, PSI),\n"
-                "its KVM async-PF tracepoint counts (perf_event_open per vCPU thread) and one\n"
-                "guest-agent probe (tasks waiting in async PF, hung-task reports, guest swap).\n"
-                "Then, per domain: host-swap-stall, host-swap-risk, guest-internal-swap,\n"
-                "host-memory-pressure, ok or unknown, with a confidence, the evidence and what\n"
-                "could not be seen. Thresholds come from the config file. Guest probes need a\n"
-                "read-write connection; under -r the verdict does without them.",
-        .handler = sg_cmd_diagnose,
+    .synopsis_args = "[DOMAIN]",
+    .max_args = 1,
+    .opts = sg_diagnose_opts,
+    .summary = "verdict per domain: is host swap stalling the guest, with the evidence",
+    .help = "Takes --count ticks --interval seconds apart: host memory and PSI, each running\n"
+            "domain's O(1) host figures (VmSwap, memory cgroup swap and major faults, PSI),\n"
+            "its KVM async-PF tracepoint counts (perf_event_open per vCPU thread) and one\n"
+            "guest-agent probe (tasks waiting in async PF, hung-task reports, guest swap).\n"
+            "Then, per domain: host-swap-stall, host-swap-risk, guest-internal-swap,\n"
+            "host-memory-pressure, ok or unknown, with a confidence, the evidence and what\n"
+            "could not be seen. Thresholds come from the config file. Guest probes need a\n"
+            "read-write connection; under -r the verdict does without them.",
+    .handler = sg_cmd_diagnose,
 };

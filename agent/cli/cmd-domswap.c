@@ -174,15 +174,15 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_domswap = {
     .name = "domswap",
-        .synopsis_args = "DOMAIN",
-        .min_args = 1,
-        .max_args = 1,
-        .opts = domswap_opts,
-        .summary = "every host-side memory figure of one domain, with its source",
-        .help = "DOMAIN is a name, UUID or id. Shows the QEMU process (status, stat), its memory\n"
-                "cgroup (swap, major faults, limits), PSI, the vCPU threads' faults, and, read\n"
-                "on demand from /proc/PID/smaps, the guest-RAM VMA's RSS and swap and\n"
-                "smaps_rollup Swap. smaps walks QEMU's page tables: this command is for\n"
-                "diagnosis, not for polling.",
-        .handler = cmd_domswap,
+    .synopsis_args = "DOMAIN",
+    .min_args = 1,
+    .max_args = 1,
+    .opts = domswap_opts,
+    .summary = "every host-side memory figure of one domain, with its source",
+    .help = "DOMAIN is a name, UUID or id. Shows the QEMU process (status, stat), its memory\n"
+            "cgroup (swap, major faults, limits), PSI, the vCPU threads' faults, and, read\n"
+            "on demand from /proc/PID/smaps, the guest-RAM VMA's RSS and swap and\n"
+            "smaps_rollup Swap. smaps walks QEMU's page tables: this command is for\n"
+            "diagnosis, not for polling.",
+    .handler = cmd_domswap,
 };

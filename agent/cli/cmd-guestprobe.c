@@ -386,17 +386,17 @@ static int sg_cmd_guestprobe(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_guestprobe = {
     .name = "guestprobe",
-        .synopsis_args = "DOMAIN",
-        .min_args = 1,
-        .max_args = 1,
-        .opts = sg_guestprobe_opts,
-        .summary = "the guest's own evidence of stalls and memory, through the QEMU guest agent",
-        .help = "Asks qemu-ga in DOMAIN (name, UUID or id): agent version and blocked commands,\n"
-                "tasks in D state and which wait in async PF, hung-task reports in the guest\n"
-                "kernel log, steal and iowait per vCPU, the guest's own meminfo, vmstat and PSI,\n"
-                "and its kernel release; plus the balloon stats. One guest-exec of a fixed script\n"
-                "(guest-file-read of the memory files when guest-exec is blocked). Needs a\n"
-                "read-write libvirt connection. An agent that is not configured, not connected\n"
-                "or blocks a command is reported, not an error. Guest text is escaped.",
-        .handler = sg_cmd_guestprobe,
+    .synopsis_args = "DOMAIN",
+    .min_args = 1,
+    .max_args = 1,
+    .opts = sg_guestprobe_opts,
+    .summary = "the guest's own evidence of stalls and memory, through the QEMU guest agent",
+    .help = "Asks qemu-ga in DOMAIN (name, UUID or id): agent version and blocked commands,\n"
+            "tasks in D state and which wait in async PF, hung-task reports in the guest\n"
+            "kernel log, steal and iowait per vCPU, the guest's own meminfo, vmstat and PSI,\n"
+            "and its kernel release; plus the balloon stats. One guest-exec of a fixed script\n"
+            "(guest-file-read of the memory files when guest-exec is blocked). Needs a\n"
+            "read-write libvirt connection. An agent that is not configured, not connected\n"
+            "or blocks a command is reported, not an error. Guest text is escaped.",
+    .handler = sg_cmd_guestprobe,
 };

@@ -40,17 +40,17 @@ static int cmd_version(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_help = {
     .name = "help",
-        .synopsis_args = "[COMMAND]",
-        .max_args = 1,
-        .summary = "list the commands, or describe one",
-        .help = "Without COMMAND, lists the commands and the global options.",
-        .handler = cmd_help,
+    .synopsis_args = "[COMMAND]",
+    .max_args = 1,
+    .summary = "list the commands, or describe one",
+    .help = "Without COMMAND, lists the commands and the global options.",
+    .handler = cmd_help,
 };
 
 const struct sg_cmd_def sg_cmd_def_version = {
     .name = "version",
-        .synopsis_args = "",
-        .summary = "print the versions of swapguard and the libvirt library",
-        .help = "Prints swapguard's version and the libvirt library it runs with.",
-        .handler = cmd_version,
+    .synopsis_args = "",
+    .summary = "print the versions of swapguard and the libvirt library",
+    .help = "Prints swapguard's version and the libvirt library it runs with.",
+    .handler = cmd_version,
 };

@@ -156,12 +156,12 @@ static int cmd_hoststats(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_hoststats = {
     .name = "hoststats",
-        .synopsis_args = "",
-        .opts = hoststats_opts,
-        .summary = "host memory, swap devices, swap traffic, PSI and hugepage pools",
-        .help = "Reads /proc/meminfo, /proc/swaps, /proc/vmstat (pswpin, pswpout, pgmajfault,\n"
-                "workingset_refault_anon, as counters and per-second rates),\n"
-                "/proc/pressure/memory and the hugepage pools of each NUMA node. Needs no\n"
-                "libvirt connection.",
-        .handler = cmd_hoststats,
+    .synopsis_args = "",
+    .opts = hoststats_opts,
+    .summary = "host memory, swap devices, swap traffic, PSI and hugepage pools",
+    .help = "Reads /proc/meminfo, /proc/swaps, /proc/vmstat (pswpin, pswpout, pgmajfault,\n"
+            "workingset_refault_anon, as counters and per-second rates),\n"
+            "/proc/pressure/memory and the hugepage pools of each NUMA node. Needs no\n"
+            "libvirt connection.",
+    .handler = cmd_hoststats,
 };

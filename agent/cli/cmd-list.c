@@ -110,15 +110,15 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_list = {
     .name = "list",
-        .synopsis_args = "",
-        .opts = list_opts,
-        .summary = "list domains with their host memory, swap and major faults",
-        .help = "Like 'virsh list', one row per domain: Id, Name, QEMU PID, Memory (current),\n"
-                "RSS of the QEMU process, Swapped (host): guest memory in host swap (the larger\n"
-                "of the memory cgroup's swap, which includes shmem/memfd swap, and VmSwap, which\n"
-                "counts where the host does not account swap per cgroup), MajFlt/s: major faults per second of the domain's\n"
-                "memory cgroup (async-PF swap-ins are charged to a kworker, not to QEMU, but the\n"
-                "cgroup counts them), and PSI full avg10 of the domain's own cgroup v2 group.\n"
-                "Reads O(1) small files per domain; two samples --interval seconds apart.",
-        .handler = cmd_list,
+    .synopsis_args = "",
+    .opts = list_opts,
+    .summary = "list domains with their host memory, swap and major faults",
+    .help = "Like 'virsh list', one row per domain: Id, Name, QEMU PID, Memory (current),\n"
+            "RSS of the QEMU process, Swapped (host): guest memory in host swap (the larger\n"
+            "of the memory cgroup's swap, which includes shmem/memfd swap, and VmSwap, which\n"
+            "counts where the host does not account swap per cgroup), MajFlt/s: major faults per second of the domain's\n"
+            "memory cgroup (async-PF swap-ins are charged to a kworker, not to QEMU, but the\n"
+            "cgroup counts them), and PSI full avg10 of the domain's own cgroup v2 group.\n"
+            "Reads O(1) small files per domain; two samples --interval seconds apart.",
+    .handler = cmd_list,
 };

@@ -370,16 +370,16 @@ out:
 
 const struct sg_cmd_def sg_cmd_def_recommend = {
     .name = "recommend",
-        .synopsis_args = "[DOMAIN]",
-        .max_args = 1,
-        .opts = sg_recommend_opts,
-        .summary = "remedies for the domains at risk, safest first, with exact commands",
-        .help = "Diagnoses like 'diagnose --count 2', then reads on demand what the remedies need\n"
-                "(swap devices, hugepage pools per NUMA node, every process for the OOM forecast,\n"
-                "smaps of the guest-RAM VMA, the persistent domain XML) and prints each remedy:\n"
-                "target, why, the precondition checked, risk, live or next boot, and the exact\n"
-                "command or XML. A remedy whose precondition fails is shown REFUSED with the\n"
-                "reason (swapoff: the processes the OOM killer would kill first). Nova-managed\n"
-                "domains get flavor extra specs instead of XML edits. Changes nothing.",
-        .handler = sg_cmd_recommend,
+    .synopsis_args = "[DOMAIN]",
+    .max_args = 1,
+    .opts = sg_recommend_opts,
+    .summary = "remedies for the domains at risk, safest first, with exact commands",
+    .help = "Diagnoses like 'diagnose --count 2', then reads on demand what the remedies need\n"
+            "(swap devices, hugepage pools per NUMA node, every process for the OOM forecast,\n"
+            "smaps of the guest-RAM VMA, the persistent domain XML) and prints each remedy:\n"
+            "target, why, the precondition checked, risk, live or next boot, and the exact\n"
+            "command or XML. A remedy whose precondition fails is shown REFUSED with the\n"
+            "reason (swapoff: the processes the OOM killer would kill first). Nova-managed\n"
+            "domains get flavor extra specs instead of XML edits. Changes nothing.",
+    .handler = sg_cmd_recommend,
 };

@@ -173,18 +173,18 @@ static int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 
 const struct sg_cmd_def sg_cmd_def_report = {
     .name = "report",
-        .synopsis_args = "[DOMAIN]",
-        .max_args = 1,
-        .opts = sg_report_opts,
-        .summary = "diagnose once and report into libvirt metadata, the logs and Prometheus",
-        .help = "Diagnoses like 'diagnose --count 2', then reports every verdict: a\n"
-                "<swapguard:report> metadata element on the running domain (live only; libvirt\n"
-                "raises a metadata-change event), a line in the domain's libvirt log, a journald\n"
-                "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
-                "history, as configured in [report]; prints what went where, per domain.\n"
-                "The metadata needs a read-write connection: under -r it is skipped (said so)\n"
-                "and the other outputs go on. Exit status 1 when a configured output failed; an\n"
-                "absent receiver (no journald or syslog, no textfile directory, no domain log\n"
-                "yet) is skipped with a warning.",
-        .handler = sg_cmd_report,
+    .synopsis_args = "[DOMAIN]",
+    .max_args = 1,
+    .opts = sg_report_opts,
+    .summary = "diagnose once and report into libvirt metadata, the logs and Prometheus",
+    .help = "Diagnoses like 'diagnose --count 2', then reports every verdict: a\n"
+            "<swapguard:report> metadata element on the running domain (live only; libvirt\n"
+            "raises a metadata-change event), a line in the domain's libvirt log, a journald\n"
+            "entry (syslog without journald), the Prometheus textfile and the JSON Lines\n"
+            "history, as configured in [report]; prints what went where, per domain.\n"
+            "The metadata needs a read-write connection: under -r it is skipped (said so)\n"
+            "and the other outputs go on. Exit status 1 when a configured output failed; an\n"
+            "absent receiver (no journald or syslog, no textfile directory, no domain log\n"
+            "yet) is skipped with a warning.",
+    .handler = sg_cmd_report,
 };

@@ -112,24 +112,27 @@ const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2)
  * domain's, or with host the host's); p NULL: none. */
 void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host)
 {
-    bool some = p != NULL, full = p && p->has_full;
+    static const enum sg_fig_id dom_ids[8] = {
+        SG_F_PSI_SOME_AVG10, SG_F_PSI_SOME_AVG60, SG_F_PSI_SOME_AVG300, SG_F_PSI_SOME_TOTAL_US,
+        SG_F_PSI_FULL_AVG10, SG_F_PSI_FULL_AVG60, SG_F_PSI_FULL_AVG300, SG_F_PSI_FULL_TOTAL_US,
+    };
+    static const enum sg_fig_id host_ids[8] = {
+        SG_F_HOST_PSI_SOME_AVG10, SG_F_HOST_PSI_SOME_AVG60, SG_F_HOST_PSI_SOME_AVG300,
+        SG_F_HOST_PSI_SOME_TOTAL_US, SG_F_HOST_PSI_FULL_AVG10, SG_F_HOST_PSI_FULL_AVG60,
+        SG_F_HOST_PSI_FULL_AVG300, SG_F_HOST_PSI_FULL_TOTAL_US,
+    };
+    const enum sg_fig_id *id = host ? host_ids : dom_ids;
+    /* "some", then "full" (a file may lack the full line) */
+    const struct sg_psi_line *line[2] = { p ? &p->some : NULL, p && p->has_full ? &p->full : NULL };
 
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG10 : SG_F_PSI_SOME_AVG10, 0,
-                       some ? p->some.avg10 : NAN);
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG60 : SG_F_PSI_SOME_AVG60, 0,
-                       some ? p->some.avg60 : NAN);
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_SOME_AVG300 : SG_F_PSI_SOME_AVG300, 0,
-                       some ? p->some.avg300 : NAN);
-    sg_figs_row_u64(f, host ? SG_F_HOST_PSI_SOME_TOTAL_US : SG_F_PSI_SOME_TOTAL_US, 0,
-                    some ? p->some.total_us : SG_NONE);
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG10 : SG_F_PSI_FULL_AVG10, 0,
-                       full ? p->full.avg10 : NAN);
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG60 : SG_F_PSI_FULL_AVG60, 0,
-                       full ? p->full.avg60 : NAN);
-    sg_figs_row_double(f, host ? SG_F_HOST_PSI_FULL_AVG300 : SG_F_PSI_FULL_AVG300, 0,
-                       full ? p->full.avg300 : NAN);
-    sg_figs_row_u64(f, host ? SG_F_HOST_PSI_FULL_TOTAL_US : SG_F_PSI_FULL_TOTAL_US, 0,
-                    full ? p->full.total_us : SG_NONE);
+    for (size_t i = 0; i < 2; i++, id += 4) {
+        const struct sg_psi_line *l = line[i];
+
+        sg_figs_row_double(f, id[0], 0, l ? l->avg10 : NAN);
+        sg_figs_row_double(f, id[1], 0, l ? l->avg60 : NAN);
+        sg_figs_row_double(f, id[2], 0, l ? l->avg300 : NAN);
+        sg_figs_row_u64(f, id[3], 0, l ? l->total_us : SG_NONE);
+    }
 }
 
 /* Every per-domain figure of the O(1) sample, with its source (list and domswap). */

@@ -24,7 +24,7 @@ require_root_and_jq "real guest integration" "libvirtd, QEMU, swapon, memtune"
 cleanup() { "$harness" cleanup 2>&1 | diag; }
 trap cleanup EXIT
 
-plan 14
+plan 15
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&

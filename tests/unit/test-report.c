@@ -27,75 +27,16 @@
 #include <unistd.h>
 
 #include "agent/report/report.h"
+#include "sg-test-replay.h"
 #include "policies/sampler.h"
 
 #define NOW 1795341600.25 /* 2026-11-22 10:00:00.250 UTC */
 
 /* ---- fixtures ---- */
 
-struct rec {
-    struct sg_sampler s;
-    struct sg_host_facts host;
-    size_t n;
-    struct sg_dom w[8];
-    struct sg_verdict v[8];
-    struct sg_report_dom d[8];
-};
-
-/* Replays tests/data/scenarios/NAME into r: every recorded domain with its verdict and newest tick. */
-static void load(const char *name, struct rec *r)
-{
-    char path[4096], why[256];
-    char *line = NULL;
-    size_t size = 0;
-    FILE *f;
-    struct sg_verdict_thresholds t;
-
-    memset(r, 0, sizeof(*r));
-    snprintf(path, sizeof(path), "%s/scenarios/%s", SG_TEST_DATA, name);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    cr_assert_eq(sg_sampler_init(&r->s, 60), 0);
-    while (getline(&line, &size, f) > 0) {
-        json_object *o = json_tokener_parse(line), *type, *facts, *uuid, *dname;
-
-        cr_assert_not_null(o);
-        cr_assert(json_object_object_get_ex(o, "type", &type) && json_object_object_get_ex(o, "facts", &facts));
-        if (strcmp(json_object_get_string(type), "host") == 0) {
-            cr_assert_eq(sg_host_facts_from_json(facts, &r->host, why, sizeof(why)), 0, "%s", why);
-            sg_sampler_push_host(&r->s, &r->host);
-        } else {
-            struct sg_dom_facts d;
-            cr_assert(json_object_object_get_ex(o, "uuid", &uuid) && json_object_object_get_ex(o, "name", &dname));
-            cr_assert_eq(sg_dom_facts_from_json(facts, &d, why, sizeof(why)), 0, "%s", why);
-            cr_assert_eq(sg_sampler_push_dom(&r->s, json_object_get_string(uuid), json_object_get_string(dname), &d), 0);
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    sg_verdict_thresholds_default(&t);
-    cr_assert(r->s.n_doms > 0 && r->s.n_doms <= 8);
-    r->n = r->s.n_doms;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct sg_dom_ring *ring = &r->s.doms[i];
-
-        r->w[i].d.name = strdup(ring->name);
-        snprintf(r->w[i].d.uuid, sizeof(r->w[i].d.uuid), "%s", ring->uuid);
-        r->w[i].d.id = (int)i + 1;
-        cr_assert_eq(sg_sampler_verdict(&r->s, ring->uuid, 0, &t, &r->v[i]), 0);
-        r->d[i] = (struct sg_report_dom){ .w = &r->w[i], .v = &r->v[i],
-                                          .last = &ring->v[(ring->head + ring->n - 1) % r->s.cap],
-                                          .changed = true };
-    }
-}
-
-static void unload(struct rec *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        free(r->w[i].d.name);
-    sg_sampler_clear(&r->s);
-}
+#define rec sg_test_rec
+#define load sg_test_rec_load
+#define unload sg_test_rec_clear
 
 static size_t find(const struct rec *r, const char *name)
 {

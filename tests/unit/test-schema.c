@@ -24,6 +24,7 @@
 #include "agent/cli/sampling.h"
 #include "agent/core/schema.h"
 #include "agent/report/report.h"
+#include "sg-test-replay.h"
 #include "policies/sampler.h"
 
 #define NOW 1795341600.25
@@ -147,73 +148,27 @@ Test(schema, lookups)
 /* ---- the outputs, from recorded facts ---- */
 
 struct rec {
-    struct sg_sampler s;
-    struct sg_host_facts host;
-    size_t n;
-    struct sg_dom w[8];
-    struct sg_verdict v[8];
-    struct sg_report_dom d[8];
+    struct sg_test_rec r;
     struct sg_dom_facts hand; /* the hand-made tick of d[0] */
 };
 
-static void load(const char *name, struct rec *r)
+static void load(const char *name, struct rec *x)
 {
-    char path[4096], why[256];
-    char *line = NULL;
-    size_t size = 0;
-    FILE *f;
-    struct sg_verdict_thresholds t;
-
-    memset(r, 0, sizeof(*r));
-    snprintf(path, sizeof(path), "%s/scenarios/%s", SG_TEST_DATA, name);
-    f = fopen(path, "r");
-    cr_assert_not_null(f, "open %s", path);
-    cr_assert_eq(sg_sampler_init(&r->s, 60), 0);
-    while (getline(&line, &size, f) > 0) {
-        json_object *o = json_tokener_parse(line), *type, *facts, *uuid, *dname;
-
-        cr_assert_not_null(o);
-        cr_assert(json_object_object_get_ex(o, "type", &type) && json_object_object_get_ex(o, "facts", &facts));
-        if (strcmp(json_object_get_string(type), "host") == 0) {
-            cr_assert_eq(sg_host_facts_from_json(facts, &r->host, why, sizeof(why)), 0, "%s", why);
-            sg_sampler_push_host(&r->s, &r->host);
-        } else {
-            struct sg_dom_facts d;
-            cr_assert(json_object_object_get_ex(o, "uuid", &uuid) && json_object_object_get_ex(o, "name", &dname));
-            cr_assert_eq(sg_dom_facts_from_json(facts, &d, why, sizeof(why)), 0, "%s", why);
-            cr_assert_eq(sg_sampler_push_dom(&r->s, json_object_get_string(uuid), json_object_get_string(dname), &d), 0);
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    sg_verdict_thresholds_default(&t);
-    r->n = r->s.n_doms;
-    cr_assert(r->n > 0 && r->n <= 8);
-    for (size_t i = 0; i < r->n; i++) {
-        const struct sg_dom_ring *ring = &r->s.doms[i];
-
-        r->w[i].d.name = strdup(ring->name);
-        snprintf(r->w[i].d.uuid, sizeof(r->w[i].d.uuid), "%s", ring->uuid);
-        cr_assert_eq(sg_sampler_verdict(&r->s, ring->uuid, 0, &t, &r->v[i]), 0);
-        r->d[i] = (struct sg_report_dom){ .w = &r->w[i], .v = &r->v[i],
-                                          .last = &ring->v[(ring->head + ring->n - 1) % r->s.cap],
-                                          .prev_verdict = "ok", .changed = true };
-    }
+    sg_test_rec_load(name, &x->r);
+    for (size_t i = 0; i < x->r.n; i++)
+        x->r.d[i].prev_verdict = "ok";
     /* Hand-made: every optional figure known, so every row has a chance to show. */
-    r->hand = *r->d[0].last;
-    r->hand.apf_available = true;
-    r->hand.apf[SG_APF_NOT_PRESENT] = 17;
-    r->hand.cgroup_swap_events_max = 3;
-    r->hand.cgroup_swap_events_fail = 5;
-    r->d[0].last = &r->hand;
+    x->hand = *x->r.d[0].last;
+    x->hand.apf_available = true;
+    x->hand.apf[SG_APF_NOT_PRESENT] = 17;
+    x->hand.cgroup_swap_events_max = 3;
+    x->hand.cgroup_swap_events_fail = 5;
+    x->r.d[0].last = &x->hand;
 }
 
-static void unload(struct rec *r)
+static void unload(struct rec *x)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->w[i].d.name);
-    sg_sampler_clear(&r->s);
+    sg_test_rec_clear(&x->r);
 }
 
 Test(schema, textfile_metrics_are_schema_rows)
@@ -226,7 +181,7 @@ Test(schema, textfile_metrics_are_schema_rows)
 
     load("squeezed.jsonl", &r);
     m = open_memstream(&text, &len);
-    cr_assert_eq(sg_report_textfile_format(m, &r.host, r.d, r.n, NOW), 0);
+    cr_assert_eq(sg_report_textfile_format(m, &r.r.host, r.r.d, r.r.n, NOW), 0);
     fclose(m);
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char name[256], type[32];
@@ -285,7 +240,7 @@ Test(schema, journald_fields_are_schema_rows)
     bool saw_events = false;
 
     load("squeezed.jsonl", &r);
-    f = sg_report_journald_fields(&r.d[0], "m", 4, &n);
+    f = sg_report_journald_fields(&r.r.d[0], "m", 4, &n);
     cr_assert_not_null(f);
     for (size_t i = 0; i < n; i++) {
         char name[128], jn[128];
@@ -334,7 +289,7 @@ Test(schema, metadata_attributes_are_schema_rows)
     size_t n_elems = 0;
 
     load("squeezed.jsonl", &r);
-    cr_assert_eq(sg_report_metadata_xml(&r.d[0], NOW, &xml), 0);
+    cr_assert_eq(sg_report_metadata_xml(&r.r.d[0], NOW, &xml), 0);
     doc = xmlReadMemory(xml, (int)strlen(xml), "m.xml", NULL, XML_PARSE_NONET);
     cr_assert_not_null(doc);
     root = xmlDocGetRootElement(doc);
@@ -363,7 +318,7 @@ Test(schema, history_keys_are_schema_rows)
     json_object *o, *figs;
 
     load("squeezed.jsonl", &r);
-    o = sg_report_history_json(&r.d[0], NOW);
+    o = sg_report_history_json(&r.r.d[0], NOW);
     json_object_object_foreach(o, k, v) {
         const struct sg_schema_row *row = sg_schema_find(SG_SCOPE_REPORT, k, false);
         (void)v;
@@ -413,7 +368,7 @@ Test(schema, record_keys_are_schema_rows_and_legacy_keys_read_once)
     cr_expect_eq(back.cgroup_swap_bytes, r.hand.cgroup_swap_bytes, "round trip in bytes");
     cr_expect_eq(back.cgroup_swap_events_fail, 5);
     json_object_put(o);
-    o = sg_host_facts_to_json(&r.host);
+    o = sg_host_facts_to_json(&r.r.host);
     check_record(o, SG_SCOPE_HOST);
     json_object_put(o);
     unload(&r);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Replays a recorded time series (tests/data/scenarios, `diagnose --record`) into a sampler. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/core/collect.h"
+#include "agent/report/report.h"
+#include "policies/sampler.h"
+#include "sg-test.h"
+
+/*
+ * Reads tests/data/scenarios/NAME line by line into s (initialised here with
+ * a ring of 60 ticks): host lines into *host and the host ring, domain lines
+ * into their domain's ring. Fails the test on any malformed line.
+ */
+static inline void sg_test_replay(const char *name, struct sg_sampler *s, struct sg_host_facts *host)
+{
+    char path[4096], why[256];
+    char *line = NULL;
+    size_t size = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/scenarios/%s", SG_TEST_DATA, name);
+    f = fopen(path, "r");
+    cr_assert_not_null(f, "open %s", path);
+    cr_assert_eq(sg_sampler_init(s, 60), 0);
+    while (getline(&line, &size, f) > 0) {
+        json_object *o = json_tokener_parse(line), *type, *facts, *uuid, *dname;
+
+        cr_assert_not_null(o);
+        cr_assert(json_object_object_get_ex(o, "type", &type) && json_object_object_get_ex(o, "facts", &facts));
+        if (strcmp(json_object_get_string(type), "host") == 0) {
+            cr_assert_eq(sg_host_facts_from_json(facts, host, why, sizeof(why)), 0, "%s", why);
+            sg_sampler_push_host(s, host);
+        } else {
+            struct sg_dom_facts d;
+            cr_assert(json_object_object_get_ex(o, "uuid", &uuid) && json_object_object_get_ex(o, "name", &dname));
+            cr_assert_eq(sg_dom_facts_from_json(facts, &d, why, sizeof(why)), 0, "%s", why);
+            cr_assert_eq(sg_sampler_push_dom(s, json_object_get_string(uuid), json_object_get_string(dname), &d), 0);
+        }
+        json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+}
+
+/* A replayed recording as the reports take it: every domain with its verdict and newest tick. */
+struct sg_test_rec {
+    struct sg_sampler s;
+    struct sg_host_facts host;
+    size_t n;
+    struct sg_dom w[8];
+    struct sg_verdict v[8];
+    struct sg_report_dom d[8];
+};
+
+/*
+ * Replays tests/data/scenarios/NAME into r: domain i gets id i + 1, its
+ * verdict over the whole ring (default thresholds) and its newest tick, as a
+ * first report (prev_verdict NULL, changed). sg_test_rec_clear() frees it.
+ */
+static inline void sg_test_rec_load(const char *name, struct sg_test_rec *r)
+{
+    struct sg_verdict_thresholds t;
+
+    memset(r, 0, sizeof(*r));
+    sg_test_replay(name, &r->s, &r->host);
+    sg_verdict_thresholds_default(&t);
+    cr_assert(r->s.n_doms > 0 && r->s.n_doms <= 8);
+    r->n = r->s.n_doms;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct sg_dom_ring *ring = &r->s.doms[i];
+
+        r->w[i].d.name = strdup(ring->name);
+        snprintf(r->w[i].d.uuid, sizeof(r->w[i].d.uuid), "%s", ring->uuid);
+        r->w[i].d.id = (int)i + 1;
+        cr_assert_eq(sg_sampler_verdict(&r->s, ring->uuid, 0, &t, &r->v[i]), 0);
+        r->d[i] = (struct sg_report_dom){ .w = &r->w[i], .v = &r->v[i],
+                                          .last = &ring->v[(ring->head + ring->n - 1) % r->s.cap],
+                                          .changed = true };
+    }
+}
+
+static inline void sg_test_rec_clear(struct sg_test_rec *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->w[i].d.name);
+    sg_sampler_clear(&r->s);
+}
