@@ -216,14 +216,54 @@ static json_object *last_undoable(const struct sg_action_journal *j)
     return NULL;
 }
 
+/* Rolls back entry id (0: the newest undoable one) of the open journal j. Logs; returns -errno. */
+static int rollback_entry(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
+                          unsigned id, const char *id_arg, bool yes, bool force)
+{
+    const struct sg_action_def *act;
+    json_object *e = id ? sg_action_journal_get(j, id) : last_undoable(j);
+    const char *status;
+    int r;
+
+    if (!e) {
+        if (id)
+            sg_log_error("rollback: no journal entry %u in %s/%s", id, cfg->state_dir, SG_ACTION_JOURNAL_FILE);
+        else
+            sg_log_error("rollback: nothing applied to roll back (%s/%s)", cfg->state_dir, SG_ACTION_JOURNAL_FILE);
+        return -ENOENT;
+    }
+    status = sg_action_entry_str(e, "status");
+    act = sg_action_find(sg_action_entry_str(e, "action"));
+    if (!act) {
+        sg_log_error("rollback: entry %s has an unknown action", id_arg);
+        return -EINVAL;
+    }
+    /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
+    if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
+        sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
+                     sg_action_entry_int(e, "id", 0), sg_action_name(act), status);
+        return -EALREADY;
+    }
+    print_entry(ctx->out, e);
+    if (!act->rollback) {
+        sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
+                     sg_action_entry_int(e, "id", 0), sg_action_name(act));
+        return -EOPNOTSUPP;
+    }
+    if (!yes) {
+        fprintf(ctx->out, "dry run: would restore the 'before' values above; nothing changed (add --yes)\n");
+        return 0;
+    }
+    if (!act->host && (r = apply_connect(ctx, true)) < 0)
+        return r;
+    return act->rollback(ctx, cfg, j, e, force, ctx->out);
+}
+
 static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
 {
     struct sg_config cfg;
     struct sg_action_journal j = { .lock_fd = -1 };
-    const struct sg_action_def *act;
-    json_object *e;
     bool yes = a->set[R_YES], force = a->set[R_FORCE];
-    const char *status;
     double id = 0;
     int r;
 
@@ -247,49 +287,8 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     r = sg_ctx_fs(ctx);
     if (r == 0)
         r = sg_apply_journal_open(&cfg, &j);
-    if (r < 0)
-        goto out;
-    e = a->argc > 0 ? sg_action_journal_get(&j, (unsigned)id) : last_undoable(&j);
-    if (!e) {
-        if (a->argc > 0)
-            sg_log_error("rollback: no journal entry %u in %s/%s", (unsigned)id, cfg.state_dir, SG_ACTION_JOURNAL_FILE);
-        else
-            sg_log_error("rollback: nothing applied to roll back (%s/%s)", cfg.state_dir, SG_ACTION_JOURNAL_FILE);
-        r = -ENOENT;
-        goto out;
-    }
-    status = sg_action_entry_str(e, "status");
-    act = sg_action_find(sg_action_entry_str(e, "action"));
-    if (!act) {
-        sg_log_error("rollback: entry %s has an unknown action", a->argc ? a->argv[0] : "");
-        r = -EINVAL;
-        goto out;
-    }
-    /* "applying" is an entry whose process died mid-action: the old values are what to restore. */
-    if (strcmp(status, "applied") != 0 && strcmp(status, "applying") != 0) {
-        sg_log_error("rollback: entry %" PRId64 " (%s) is %s: nothing to roll back",
-                     sg_action_entry_int(e, "id", 0), sg_action_name(act), status);
-        r = -EALREADY;
-        goto out;
-    }
-    print_entry(ctx->out, e);
-    if (!act->rollback) {
-        sg_log_error("rollback: entry %" PRId64 " (%s) read guest RAM back from swap: there is nothing to undo",
-                     sg_action_entry_int(e, "id", 0), sg_action_name(act));
-        r = -EOPNOTSUPP;
-        goto out;
-    }
-    if (!yes) {
-        fprintf(ctx->out, "dry run: would restore the 'before' values above; nothing changed (add --yes)\n");
-        goto out;
-    }
-    if (!act->host) {
-        r = apply_connect(ctx, true);
-        if (r < 0)
-            goto out;
-    }
-    r = act->rollback(ctx, &cfg, &j, e, force, ctx->out);
-out:
+    if (r == 0)
+        r = rollback_entry(ctx, &cfg, &j, (unsigned)id, a->argc ? a->argv[0] : "", yes, force);
     sg_action_journal_close(&j);
     sg_config_clear(&cfg);
     return r < 0 ? 1 : 0;
