@@ -107,7 +107,7 @@ js=$("$SG" list --json --interval 0 2>/tmp/sgit.err)
 check "list --json maps both domains to their QEMU pids" \
     test "$(jq -r --arg a "$squeezed" --arg b "$idle" \
         '[.domains[] | select(.name == $a or .name == $b) | .pid] | sort | map(tostring) | join(",")' <<<"$js")" \
-         = "$(printf '%s\n' "$pid" "$idle_pid" | sort | paste -sd,)"
+         = "$(printf '%s\n' "$pid" "$idle_pid" | sort -n | paste -sd,)"
 "$SG" list --interval 0 | diag
 check "list shows the squeezed guest in host swap and the idle one not" \
     test "$(jq -r --arg a "$squeezed" --arg b "$idle" \
