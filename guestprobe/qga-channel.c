@@ -6,6 +6,8 @@
 #include <libxml/xpath.h>
 #include <string.h>
 
+#include "util/xml-cleanup.h"
+
 const char *gp_qga_channel_state_name(enum gp_qga_channel_state s)
 {
     static const char *const names[] = {
@@ -19,41 +21,28 @@ const char *gp_qga_channel_state_name(enum gp_qga_channel_state s)
 
 int gp_qga_channel_state(const char *xml)
 {
-    xmlDocPtr doc;
-    xmlXPathContextPtr ctx = NULL;
-    xmlXPathObjectPtr obj = NULL;
-    int ret = -EINVAL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
+    _cleanup_xpathobj_ xmlXPathObjectPtr obj = NULL;
+    _cleanup_xmlchar_ xmlChar *state = NULL;
 
     doc = xmlReadMemory(xml, (int)strnlen(xml, 16 * 1024 * 1024), "domain.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc)
-        return -EINVAL;
-    if (!xmlDocGetRootElement(doc) ||
+    if (!doc || !xmlDocGetRootElement(doc) ||
         !xmlStrEqual(xmlDocGetRootElement(doc)->name, BAD_CAST "domain"))
-        goto out;
+        return -EINVAL;
     ctx = xmlXPathNewContext(doc);
     if (!ctx)
-        goto out;
+        return -EINVAL;
     obj = xmlXPathEvalExpression(
         BAD_CAST "/domain/devices/channel/target[@type='virtio' and @name='org.qemu.guest_agent.0']",
         ctx);
     if (!obj)
-        goto out;
-    if (!obj->nodesetval || obj->nodesetval->nodeNr == 0) {
-        ret = GP_QGA_NOT_CONFIGURED;
-    } else {
-        xmlChar *state = xmlGetProp(obj->nodesetval->nodeTab[0], BAD_CAST "state");
-        if (!state)
-            ret = GP_QGA_UNKNOWN;
-        else if (xmlStrEqual(state, BAD_CAST "connected"))
-            ret = GP_QGA_CONNECTED;
-        else
-            ret = GP_QGA_DISCONNECTED;
-        xmlFree(state);
-    }
-out:
-    xmlXPathFreeObject(obj);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    return ret;
+        return -EINVAL;
+    if (!obj->nodesetval || obj->nodesetval->nodeNr == 0)
+        return GP_QGA_NOT_CONFIGURED;
+    state = xmlGetProp(obj->nodesetval->nodeTab[0], BAD_CAST "state");
+    if (!state)
+        return GP_QGA_UNKNOWN;
+    return xmlStrEqual(state, BAD_CAST "connected") ? GP_QGA_CONNECTED : GP_QGA_DISCONNECTED;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/sg-util.h"
 
 static const char *const cmd_names[GP_CMD__MAX] = {
@@ -147,7 +148,8 @@ int gp_reply_parse(const char *reply, json_object **ret, char *why, size_t why_s
 
 int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why, size_t why_size)
 {
-    json_object *ret, *ver, *cmds;
+    _cleanup_json_ json_object *ret = NULL;
+    json_object *ver, *cmds;
     size_t n;
     int r;
 
@@ -158,23 +160,23 @@ int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why,
     r = -EBADMSG;
     if (!json_object_is_type(ret, json_type_object)) {
         sg_why(why, why_size, "guest-info: \"return\" is not an object");
-        goto out;
+        return r;
     }
     if (!json_object_object_get_ex(ret, "version", &ver) || !json_object_is_type(ver, json_type_string)) {
         sg_why(why, why_size, "guest-info: \"version\" missing or not a string");
-        goto out;
+        return r;
     }
     gp_copy_clean(out->version, sizeof(out->version), json_object_get_string(ver),
                   (size_t)json_object_get_string_len(ver));
     if (!json_object_object_get_ex(ret, "supported_commands", &cmds) ||
         !json_object_is_type(cmds, json_type_array)) {
         sg_why(why, why_size, "guest-info: \"supported_commands\" missing or not an array");
-        goto out;
+        return r;
     }
     n = json_object_array_length(cmds);
     if (n > 4096) {
         sg_why(why, why_size, "guest-info: %zu supported_commands (more than 4096)", n);
-        goto out;
+        return r;
     }
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(cmds, i), *name, *en;
@@ -186,7 +188,7 @@ int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why,
             !json_object_object_get_ex(c, "enabled", &en) || !json_object_is_type(en, json_type_boolean)) {
             sg_why(why, why_size,
                     "guest-info: supported_commands[%zu] lacks a string \"name\" or a boolean \"enabled\"", i);
-            goto out;
+            return r;
         }
         out->n_supported++;
         if (!json_object_get_boolean(en))
@@ -197,10 +199,7 @@ int gp_parse_guest_info(const char *reply, struct gp_guest_info *out, char *why,
             if (strlen(cmd_names[k]) == len && memcmp(cmd_names[k], s, len) == 0)
                 out->cmds[k] = json_object_get_boolean(en) ? GP_CMD_ENABLED : GP_CMD_DISABLED;
     }
-    r = 0;
-out:
-    json_object_put(ret);
-    return r;
+    return 0;
 }
 
 static int b64_value(unsigned char c)
@@ -221,7 +220,7 @@ static int b64_value(unsigned char c)
 int gp_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *out_len)
 {
     size_t n, w = 0;
-    char *buf;
+    _cleanup_free_ char *buf = NULL;
 
     *out = NULL;
     *out_len = 0;
@@ -248,14 +247,14 @@ int gp_base64_decode(const char *in, size_t len, size_t max, char **out, size_t 
                 continue;
             }
             if (pad) /* data after padding */
-                goto bad;
+                return -EBADMSG;
             v[k] = b64_value(c);
             if (v[k] < 0)
-                goto bad;
+                return -EBADMSG;
         }
         /* Canonical form: the bits that padding drops must be zero. */
         if ((pad == 1 && (v[2] & 0x3)) || (pad == 2 && (v[1] & 0xf)))
-            goto bad;
+            return -EBADMSG;
         buf[w++] = (char)((v[0] << 2) | (v[1] >> 4));
         if (pad < 2)
             buf[w++] = (char)(((v[1] & 0xf) << 4) | (v[2] >> 2));
@@ -263,12 +262,9 @@ int gp_base64_decode(const char *in, size_t len, size_t max, char **out, size_t 
             buf[w++] = (char)(((v[2] & 0x3) << 6) | v[3]);
     }
     buf[w] = '\0';
-    *out = buf;
+    *out = TAKE_PTR(buf);
     *out_len = w;
     return 0;
-bad:
-    free(buf);
-    return -EBADMSG;
 }
 
 void gp_qga_init(struct gp_agent *a, virDomainPtr dom, int timeout_s)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "qga.h"
+#include "util/fmt.h"
 
 #define WHY(...) do { if (why && why_size) snprintf(why, why_size, __VA_ARGS__); } while (0)
 
@@ -66,7 +67,8 @@ void gp_exec_status_clear(struct gp_exec_status *s)
 
 int gp_parse_exec_status(const char *reply, struct gp_exec_status *out, char *why, size_t why_size)
 {
-    json_object *ret, *ex, *code, *sig, *data, *trunc;
+    _cleanup_json_ json_object *ret = NULL;
+    json_object *ex, *code, *sig, *data, *trunc;
     int r;
 
     memset(out, 0, sizeof(*out));
@@ -81,7 +83,7 @@ int gp_parse_exec_status(const char *reply, struct gp_exec_status *out, char *wh
         !opt_typed(ret, "out-data", json_type_string, &data) ||
         !opt_typed(ret, "out-truncated", json_type_boolean, &trunc)) {
         WHY("guest-exec-status: \"exited\" missing, or a member has the wrong type");
-        goto out;
+        return r;
     }
     out->exited = json_object_get_boolean(ex);
     if (code)
@@ -97,16 +99,11 @@ int gp_parse_exec_status(const char *reply, struct gp_exec_status *out, char *wh
         else if (r == -EFBIG)
             WHY("guest-exec-status: \"out-data\" larger than %d bytes", GP_DATA_MAX);
         if (r < 0) {
-            r = r == -ENOMEM ? r : -EBADMSG;
-            goto out;
+            gp_exec_status_clear(out);
+            return r == -ENOMEM ? r : -EBADMSG;
         }
     }
-    r = 0;
-out:
-    if (r < 0)
-        gp_exec_status_clear(out);
-    json_object_put(ret);
-    return r;
+    return 0;
 }
 
 int gp_parse_file_open(const char *reply, int64_t *handle, char *why, size_t why_size)
@@ -128,7 +125,8 @@ int gp_parse_file_open(const char *reply, int64_t *handle, char *why, size_t why
 int gp_parse_file_read(const char *reply, size_t max, char **data, size_t *len, bool *eof,
                        char *why, size_t why_size)
 {
-    json_object *ret, *cnt, *b64, *e;
+    _cleanup_json_ json_object *ret = NULL;
+    json_object *cnt, *b64, *e;
     int r;
 
     *data = NULL;
@@ -140,28 +138,23 @@ int gp_parse_file_read(const char *reply, size_t max, char **data, size_t *len, 
     if (!get_typed(ret, "count", json_type_int, &cnt) || !get_typed(ret, "buf-b64", json_type_string, &b64) ||
         !get_typed(ret, "eof", json_type_boolean, &e)) {
         WHY("guest-file-read: \"count\", \"buf-b64\" or \"eof\" missing or of the wrong type");
-        goto out;
+        return r;
     }
     r = gp_base64_decode(json_object_get_string(b64), (size_t)json_object_get_string_len(b64), max,
                          data, len);
     if (r < 0) {
         WHY("guest-file-read: \"buf-b64\" %s", r == -EFBIG ? "too large" : "is not valid base64");
-        r = r == -ENOMEM ? r : -EBADMSG;
-        goto out;
+        return r == -ENOMEM ? r : -EBADMSG;
     }
     if (json_object_get_int64(cnt) != (int64_t)*len) {
         WHY("guest-file-read: \"count\" does not match the data");
         free(*data);
         *data = NULL;
         *len = 0;
-        r = -EBADMSG;
-        goto out;
+        return -EBADMSG;
     }
     *eof = json_object_get_boolean(e);
-    r = 0;
-out:
-    json_object_put(ret);
-    return r;
+    return 0;
 }
 
 static bool get_u64(json_object *o, const char *key, uint64_t *v)
@@ -184,8 +177,8 @@ static bool get_u64(json_object *o, const char *key, uint64_t *v)
 
 int gp_parse_cpustats(const char *reply, struct gp_cpustat **out, char *why, size_t why_size)
 {
-    json_object *ret;
-    struct gp_cpustat *v = NULL;
+    _cleanup_json_ json_object *ret = NULL;
+    _cleanup_free_ struct gp_cpustat *v = NULL;
     size_t n, k = 0;
     int r;
 
@@ -197,20 +190,18 @@ int gp_parse_cpustats(const char *reply, struct gp_cpustat **out, char *why, siz
     r = -EBADMSG;
     if (n > GP_MAX_CPUS) {
         WHY("guest-get-cpustats: %zu entries (more than %d)", n, GP_MAX_CPUS);
-        goto out;
+        return r;
     }
     v = calloc(n ? n : 1, sizeof(*v));
-    if (!v) {
-        r = -ENOMEM;
-        goto out;
-    }
+    if (!v)
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(ret, i), *type, *cpu;
         struct gp_cpustat *c = &v[k];
 
         if (!json_object_is_type(e, json_type_object) || !get_typed(e, "type", json_type_string, &type)) {
             WHY("guest-get-cpustats: entry %zu is not an object with a string \"type\"", i);
-            goto out;
+            return r;
         }
         if (strcmp(json_object_get_string(type), "linux") != 0)
             continue;
@@ -219,18 +210,13 @@ int gp_parse_cpustats(const char *reply, struct gp_cpustat **out, char *why, siz
             !get_u64(e, "idle", &c->idle_ms) || !get_u64(e, "iowait", &c->iowait_ms) ||
             !get_u64(e, "steal", &c->steal_ms)) {
             WHY("guest-get-cpustats: entry %zu: \"cpu\" or a counter is not a non-negative integer", i);
-            goto out;
+            return r;
         }
         c->cpu = json_object_get_int64(cpu);
         k++;
     }
-    *out = v;
-    v = NULL;
-    r = (int)k;
-out:
-    free(v);
-    json_object_put(ret);
-    return r;
+    *out = TAKE_PTR(v);
+    return (int)k;
 }
 
 int gp_parse_osinfo(const char *reply, char *kernel_release, size_t size, char *why, size_t why_size)

@@ -7,6 +7,14 @@
 
 #include "util/sg-util.h"
 
+/* json_object_put() at scope exit: `_cleanup_json_ json_object *o = NULL;` */
+static inline void sg_json_putp(json_object **o)
+{
+    if (*o)
+        json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(sg_json_putp)
+
 json_object *sg_json_u64(uint64_t v);        /* SG_NONE / SG_UNLIMITED -> null */
 json_object *sg_json_double(double v);       /* NaN -> null; two decimals */
 json_object *sg_json_str(const char *s);     /* NULL -> null */

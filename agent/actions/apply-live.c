@@ -33,13 +33,6 @@
 
 /* ---- shared ---------------------------------------------------------------- */
 
-static void json_putp(json_object **o)
-{
-    if (*o)
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
 /* A domain's name escaped for messages (domain names are guest-operator input). */
 #define SAFE_NAME_MAX 300
 static const char *safe_name(const struct sg_dom *x, char buf[SAFE_NAME_MAX])
