@@ -457,8 +457,9 @@ static void cv_text(struct canvas *cv, double x, double y, double size, int anch
 #define LEGEND_H 48.0
 #define PANEL_TITLE_H 30.0
 #define BAND_H 24.0
-#define MARK_LABEL_H 16.0
-#define CHART_GAP 12.0
+#define MARK_LABEL_H 15.0
+#define MARK_ROWS 3
+#define CHART_GAP 26.0
 #define AXIS_H 34.0
 #define PANEL_GAP 22.0
 
@@ -487,7 +488,7 @@ static uint32_t verdict_color(enum sg_verdict_kind v)
 
 static double panel_height(void)
 {
-    return PANEL_TITLE_H + MARK_LABEL_H * 2 + BAND_H + CHART_GAP + chart_h[0] + CHART_GAP + chart_h[1] +
+    return PANEL_TITLE_H + MARK_LABEL_H * MARK_ROWS + BAND_H + CHART_GAP + chart_h[0] + CHART_GAP + chart_h[1] +
            CHART_GAP + chart_h[2] + AXIS_H + PANEL_GAP;
 }
 
@@ -523,29 +524,35 @@ static void fmt_axis(double v, char *buf, size_t size)
         snprintf(buf, size, "%.1fM", v / 1e6);
     else if (v >= 1e4)
         snprintf(buf, size, "%.0fk", v / 1e3);
-    else if (v == floor(v))
-        snprintf(buf, size, "%.0f", v);
     else
-        snprintf(buf, size, "%.1f", v);
+        snprintf(buf, size, "%g", v);
 }
 
-/* The frame of one chart: grid, y ticks and the label; returns the y scale (pixels per unit). */
+/* The divisions of the y axis for a nice_max value: 4 for 2 x 10^k, else 5. */
+static int divisions(double ymax)
+{
+    double m = ymax / pow(10, floor(log10(ymax)));
+    return fabs(m - 2) < 1e-9 ? 4 : 5;
+}
+
+/* The frame of one chart: grid, y ticks, the label above it; returns the y scale (pixels per unit). */
 static double chart_frame(struct canvas *cv, const struct frame *fr, double y, double h, double ymax,
                           const char *label, const char *unit)
 {
+    int nd = divisions(ymax);
     char t[32];
 
     cv_rect(cv, fr->x0, y, fr->x1 - fr->x0, h, 0xf7f7f7, 1);
-    for (int k = 0; k <= 4; k++) {
-        double gy = y + h - h * k / 4;
+    for (int k = 0; k <= nd; k++) {
+        double gy = y + h - h * k / nd;
 
         cv_line(cv, fr->x0, gy, fr->x1, gy, C_GRID, 1, false);
-        fmt_axis(ymax * k / 4, t, sizeof(t));
+        fmt_axis(ymax * k / nd, t, sizeof(t));
         cv_text(cv, fr->x0 - 6, gy + 4, 11, 2, false, C_AXIS, 0, t);
     }
     cv_line(cv, fr->x0, y, fr->x0, y + h, C_AXIS, 1, false);
-    cv_text(cv, fr->x0 + 6, y + 14, 12, 0, true, C_TEXT, 0, label);
-    cv_text(cv, 16, y + h / 2, 11, 1, false, C_AXIS, 90, unit);
+    cv_text(cv, fr->x0, y - 6, 12, 0, true, C_TEXT, 0, label);
+    cv_text(cv, 22, y + h / 2, 11, 1, false, C_AXIS, 90, unit);
     return h / ymax;
 }
 
@@ -639,7 +646,7 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
              n_d, n_d == 1 ? "" : "s");
     cv_text(cv, fr->x1, y + 20, 11, 2, false, C_AXIS, 0, buf);
 
-    y_band = y + PANEL_TITLE_H + 2 * MARK_LABEL_H;
+    y_band = y + PANEL_TITLE_H + MARK_ROWS * MARK_LABEL_H;
     y_c[0] = y_band + BAND_H + CHART_GAP;
     y_c[1] = y_c[0] + chart_h[0] + CHART_GAP;
     y_c[2] = y_c[1] + chart_h[1] + CHART_GAP;
@@ -676,11 +683,11 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
     }
     if (ram != SG_NONE)
         ymax = fmax(ymax, (double)ram / 1024);
-    ymax = nice_max(ymax, 1);
-    snprintf(buf, sizeof(buf), "guest RAM in host swap%s", ram != SG_NONE ? "" : "");
+    ymax = nice_max(ymax * 1.1, 1);
+    snprintf(buf, sizeof(buf), "guest RAM in host swap, at each history line");
     if (ram != SG_NONE) {
         snprintf(a, sizeof(a), "%.0f", (double)ram / 1024);
-        snprintf(buf, sizeof(buf), "guest RAM in host swap (guest RAM %s MiB, dashed)", a);
+        snprintf(buf, sizeof(buf), "guest RAM in host swap, at each history line (guest RAM %s MiB: dashed)", a);
     }
     sc = chart_frame(cv, fr, y_c[0], chart_h[0], ymax, buf, "MiB");
     if (ram != SG_NONE) {
@@ -709,7 +716,7 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
     /* swap-in rate between history lines */
     maxv = 0;
     bool any = rate_steps(cv, p, d, fr, 0, 0, c_pgmajfault, 1, 0, true, &maxv);
-    ymax = nice_max(maxv, 1);
+    ymax = nice_max(maxv * 1.1, 1);
     sc = chart_frame(cv, fr, y_c[1], chart_h[1], ymax,
                      any ? "swap-in rate: memory cgroup major faults/s, average between history lines"
                          : "swap-in rate: fewer than two history lines with cgroup_pgmajfault",
@@ -719,7 +726,7 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
     /* lost time between history lines */
     maxv = 0;
     any = sg_lost_sources_n && rate_steps(cv, p, d, fr, 0, 0, c_lost0, sg_lost_sources[0].to_ms, 0, true, &maxv);
-    ymax = nice_max(maxv, 1);
+    ymax = nice_max(maxv * 1.1, 1);
     snprintf(buf, sizeof(buf), any ? "lost time: %s (%s), average between history lines"
                                    : "lost time: no two history lines with %s (%s)",
              sg_schema_get(sg_lost_sources[0].id)->key, "memory PSI full");
@@ -730,20 +737,33 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
 
     time_axis(cv, fr, y_c[2] + chart_h[2], y_band);
 
-    /* remedies: a dashed line through the panel, the label above the band (two rows) */
-    for (size_t i = 0, row = 0; i < p->n_marks; i++) {
-        const struct mark *m = &p->marks[i];
-        double x = tx(fr, m->t);
+    /* remedies: a dashed line through the panel, the label above the band in the first of
+     * MARK_ROWS rows where it does not overlap the one before (the last row otherwise) */
+    {
+        double row_end[MARK_ROWS];
 
-        if (m->uuid[0] && strcmp(m->uuid, p->doms[d].uuid) != 0)
-            continue;
-        if (m->t < fr->t0 || m->t > fr->t1)
-            continue;
-        cv_line(cv, x, y_band - MARK_LABEL_H * (row % 2 ? 1 : 2) + 4, x, y_c[2] + chart_h[2], C_MARK,
-                1.5, true);
-        snprintf(buf, sizeof(buf), "%s%s", m->label, m->uuid[0] ? "" : " (host)");
-        cv_text(cv, x + 3, y_band - 4 - MARK_LABEL_H * (row % 2 ? 0 : 1), 11, 0, true, C_MARK, 0, buf);
-        row++;
+        for (int k = 0; k < MARK_ROWS; k++)
+            row_end[k] = -1e9;
+        for (size_t i = 0; i < p->n_marks; i++) {
+            const struct mark *m = &p->marks[i];
+            double x = tx(fr, m->t), yl;
+            int row = MARK_ROWS - 1;
+
+            if (m->uuid[0] && strcmp(m->uuid, p->doms[d].uuid) != 0)
+                continue;
+            if (m->t < fr->t0 || m->t > fr->t1)
+                continue;
+            snprintf(buf, sizeof(buf), "%s%s", m->label, m->uuid[0] ? "" : " (host)");
+            for (int k = 0; k < MARK_ROWS; k++)
+                if (row_end[k] < x) {
+                    row = k;
+                    break;
+                }
+            row_end[row] = x + 6.5 * (double)strlen(buf) + 8;
+            yl = y_band - 5 - MARK_LABEL_H * (MARK_ROWS - 1 - row);
+            cv_line(cv, x, yl - 11, x, y_c[2] + chart_h[2], m->failed ? C_LOST : C_MARK, 1.5, true);
+            cv_text(cv, x + 3, yl, 11, 0, true, m->failed ? C_LOST : C_MARK, 0, buf);
+        }
     }
     (void)last;
 }
@@ -757,8 +777,9 @@ static void draw_legend(struct canvas *cv, double x, double y)
 
         cv_rect(cv, x, y - 11, 14, 14, verdict_color((enum sg_verdict_kind)k), 0.85);
         cv_text(cv, x + 18, y, 12, 0, false, C_TEXT, 0, name);
-        x += 30 + 7.0 * (double)strlen(name);
+        x += 34 + 7.0 * (double)strlen(name);
     }
+    x += 10;
     cv_line(cv, x, y - 12, x, y + 3, C_MARK, 1.5, true);
     cv_text(cv, x + 6, y, 12, 0, false, C_TEXT, 0, "remedy applied / rolled back (action journal)");
 }
