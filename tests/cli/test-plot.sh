@@ -8,7 +8,7 @@
 # Usage: test-plot.sh SWAPGUARD_BINARY TESTS_DATA_DIR
 # Prints TAP.
 
-# shellcheck disable=SC2016 # eval strings
+# shellcheck disable=SC2016,SC2034,SC2317 # eval strings use the variables and call xml_ok, png_size
 set -uo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 SWAPGUARD DATA_DIR" >&2; exit 2; }

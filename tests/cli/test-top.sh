@@ -8,7 +8,7 @@
 # Usage: test-top.sh SWAPGUARD_BINARY TESTS_DATA_DIR
 # Prints TAP.
 
-# shellcheck disable=SC2016 # eval strings
+# shellcheck disable=SC2016,SC2034 # eval strings (they use the variables)
 set -uo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 SWAPGUARD DATA_DIR" >&2; exit 2; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # cleanup (trap) is called indirectly
-# shellcheck disable=SC2016  # eval strings
+# shellcheck disable=SC2016,SC2034  # eval strings (they use the variables)
 # Integration test of `swapguard top` with the real thing: a real libvirtd, two
 # real TCG guests, one of them filled and squeezed into host swap (the recipe
 # of test-real-guest.sh). top runs in tmux at 80x24, driven with send-keys and
@@ -120,7 +120,7 @@ check_captured "q: top exits with status 0" test "$(cat "$tmp/rc" 2>/dev/null)" 
 
 # The batch frames of the same guests.
 out=$("$SG" top --batch --count 2 --interval 1 2>&1)
-echo "$out" | sed 's/^/# batch| /'
+diag <<<"$out" | sed 's/^# /# batch| /'
 first=$(awk '/^ Id / { getline; print; exit }' <<<"$out")
 check_captured "top --batch --count 2: two frames, the squeezed guest first" \
     eval '[ "$(grep -c "^swapguard top " <<<"$out")" = 2 ] && [[ $first == *" $squeezed "* ]]'
