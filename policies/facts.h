@@ -60,6 +60,9 @@ struct sg_dom_facts {
     uint64_t cgroup_swap_events_max;  /* v2 memory.swap.events max; v1 memory.memsw.failcnt (count) */
     uint64_t cgroup_swap_events_fail; /* v2 memory.swap.events fail; SG_POLICY_NONE on v1 (count) */
     double psi_some_avg10, psi_full_avg10; /* the domain's memory.pressure, NAN without */
+    uint64_t psi_full_total_us;    /* the domain's memory.pressure full total (us stalled, counter);
+                                      SG_POLICY_NONE without. The lost-time figure of `top` and
+                                      `plot` until a direct measure of a guest's lost time exists */
 
     bool apf_available;            /* async-PF counters were open and read */
     char apf_missing[160];         /* when not: why (no tracefs, no permission, TCG ...) */

@@ -98,4 +98,15 @@ step "swapguard history, then swapguard rollback --yes   (the memory limits come
 step "swapguard agent --ticks 5   (the long-running agent for five 1 s ticks: lifecycle events, verdict changes reported)"
 "$sg" agent "${cfg[@]}" --ticks 5
 
+# SG_DEMO_KEEP=DIR keeps the history and the action journal (tests/data/history/ was made so).
+if [[ -n ${SG_DEMO_KEEP:-} ]]; then
+    mkdir -p "$SG_DEMO_KEEP"
+    cp "$demo_state/history.jsonl" "$demo_state/state/journal.json" "$SG_DEMO_KEEP/"
+fi
+
+step "swapguard plot --all   (the history and the remedies as a picture)"
+picture="${SG_DEMO_KEEP:-$top/build-demo}/timeline.png"
+"$sg" plot --all "${cfg[@]}" --output "$picture"
+echo "written: $picture"
+
 step "Cleaning up"

@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # Shared by scripts/demo.sh and scripts/test.sh: Debian packages and the build.
 
+# (libncurses-dev: swapguard top; libcairo2-dev: swapguard plot; tmux drives top and xmllint
+# checks the SVG of plot in the tests.)
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
-               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev)
+               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev
+               libncurses-dev libcairo2-dev tmux libxml2-utils)
 
 # Installs the build dependencies that are missing (apt-get; needs root).
 sg_install_build_deps() {

@@ -174,10 +174,14 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
     return true;
 }
 
-/* Reads dir/journal.json into j->root, or an empty document when there is none. */
-static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
+/*
+ * Reads and checks the journal document of the open file fd (named dir/name in
+ * errors) into *out: a regular file, not group/other-writable, at most
+ * JOURNAL_MAX bytes, strict JSON of the documented shape.
+ */
+static int read_document(int fd, const char *dir, const char *name, json_object **out,
+                         struct sg_error *err)
 {
-    _cleanup_close_ int fd = -1;
     _cleanup_free_ char *buf = NULL;
     struct stat st;
     char why[160];
@@ -185,35 +189,20 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
     json_tokener *tok;
     json_object *root;
 
-    /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
-    fd = openat(dfd, SG_ACTION_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno != ENOENT) {
-            int r = -errno;
-
-            sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(-r));
-            return r == -ELOOP ? -EINVAL : r;
-        }
-        j->root = json_object_new_object();
-        json_object_object_add(j->root, "version", json_object_new_int(1));
-        json_object_object_add(j->root, "next_id", json_object_new_int(1));
-        json_object_object_add(j->root, "entries", json_object_new_array());
-        return 0;
-    }
     if (fstat(fd, &st) < 0)
-        return sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
+        return sg_error_set(err, dir, name, 0, "%s", strerror(errno)), -errno;
     if (!S_ISREG(st.st_mode)) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "not a regular file");
+        sg_error_set(err, dir, name, 0, "not a regular file");
         return -EINVAL;
     }
     if (st.st_mode & 022) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0,
+        sg_error_set(err, dir, name, 0,
                      "writable by group or others (mode %04o; expected 0600): refusing to trust it",
                      (unsigned)(st.st_mode & 07777));
         return -EINVAL;
     }
     if ((uint64_t)st.st_size > JOURNAL_MAX) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "larger than %u MiB", JOURNAL_MAX >> 20);
+        sg_error_set(err, dir, name, 0, "larger than %u MiB", JOURNAL_MAX >> 20);
         return -EFBIG;
     }
     buf = malloc((size_t)st.st_size + 1);
@@ -225,14 +214,14 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(errno)), -errno;
+            return sg_error_set(err, dir, name, 0, "%s", strerror(errno)), -errno;
         if (n == 0)
             break;
         len += (size_t)n;
     }
     buf[len] = '\0';
     if (memchr(buf, '\0', len)) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "NUL byte: not a JSON journal");
+        sg_error_set(err, dir, name, 0, "NUL byte: not a JSON journal");
         return -EINVAL;
     }
     tok = json_tokener_new();
@@ -250,7 +239,7 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
             }
     }
     if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "not valid JSON (%s)",
+        sg_error_set(err, dir, name, 0, "not valid JSON (%s)",
                      json_tokener_get_error(tok) == json_tokener_success
                          ? "trailing bytes after the document"
                          : json_tokener_error_desc(json_tokener_get_error(tok)));
@@ -260,12 +249,50 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
     }
     json_tokener_free(tok);
     if (!document_valid(root, why, sizeof(why))) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", why);
+        sg_error_set(err, dir, name, 0, "%s", why);
         json_object_put(root);
         return -EINVAL;
     }
-    j->root = root;
+    *out = root;
     return 0;
+}
+
+/* Reads dir/journal.json into j->root, or an empty document when there is none. */
+static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
+{
+    _cleanup_close_ int fd = -1;
+
+    /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
+    fd = openat(dfd, SG_ACTION_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            int r = -errno;
+
+            sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(-r));
+            return r == -ELOOP ? -EINVAL : r;
+        }
+        j->root = json_object_new_object();
+        json_object_object_add(j->root, "version", json_object_new_int(1));
+        json_object_object_add(j->root, "next_id", json_object_new_int(1));
+        json_object_object_add(j->root, "entries", json_object_new_array());
+        return 0;
+    }
+    return read_document(fd, j->dir, SG_ACTION_JOURNAL_FILE, &j->root, err);
+}
+
+int sg_action_journal_read(const char *path, json_object **out, struct sg_error *err)
+{
+    _cleanup_close_ int fd = -1;
+
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        int r = -errno;
+
+        sg_error_set(err, path, NULL, 0, "%s", strerror(-r));
+        return r == -ELOOP ? -EINVAL : r;
+    }
+    return read_document(fd, path, NULL, out, err);
 }
 
 /* Writes text and a newline to fd, then fsyncs it. 0 or -errno (-EIO for a short write without one). */

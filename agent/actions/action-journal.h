@@ -50,6 +50,15 @@ struct sg_action_journal {
  * (nothing is rewritten then). -EACCES/-EPERM when not allowed (non-root).
  */
 int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct sg_error *err);
+/*
+ * Reads the journal document at path without locking or creating anything
+ * (for views such as `plot`), with the checks of sg_action_journal_open:
+ * *out gets the document (json_object_put() it). -ENOENT when there is no
+ * such file, -EINVAL (a symlink, not a regular file, group/other-writable,
+ * not the documented shape; err says which), -EFBIG, -errno of open/read.
+ */
+int sg_action_journal_read(const char *path, json_object **out, struct sg_error *err);
+
 /* Unlocks and frees. A closed journal, one a failed sg_action_journal_open left, or one initialised with
  * { .lock_fd = -1 } is fine (a zeroed one is not: fd 0). */
 void sg_action_journal_close(struct sg_action_journal *j);

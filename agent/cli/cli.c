@@ -23,6 +23,7 @@
 /* The commands, in the order of `swapguard help`; each lives in its cmd-*.c with its options. */
 const struct sg_cmd_def *const sg_commands[] = {
     &sg_cmd_def_list,
+    &sg_cmd_def_top,
     &sg_cmd_def_domswap,
     &sg_cmd_def_hoststats,
     &sg_cmd_def_guestprobe,
@@ -33,6 +34,7 @@ const struct sg_cmd_def *const sg_commands[] = {
     &sg_cmd_def_history,
     &sg_cmd_def_report,
     &sg_cmd_def_agent,
+    &sg_cmd_def_plot,
     &sg_cmd_def_help,
     &sg_cmd_def_version,
     NULL,

@@ -43,7 +43,7 @@ extern const struct sg_cmd_def *const sg_commands[];
 extern const struct sg_cmd_def sg_cmd_def_list, sg_cmd_def_domswap, sg_cmd_def_hoststats,
     sg_cmd_def_guestprobe, sg_cmd_def_diagnose, sg_cmd_def_recommend, sg_cmd_def_apply,
     sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_help,
-    sg_cmd_def_version;
+    sg_cmd_def_version, sg_cmd_def_top, sg_cmd_def_plot;
 
 const struct sg_cmd_def *sg_cmd_find(const char *name);
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "agent/cli/sampling.h"
+#include "agent/core/schema.h"
 #include "policies/rates.h"
 
 /* --interval of a sampling command: seconds between its two samples, default 1. */
@@ -193,4 +194,41 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
                         run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
     sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL, false);
+}
+
+const struct sg_lost_source sg_lost_sources[] = {
+    { SG_F_PSI_FULL_TOTAL_US, 1e-3,
+      "memory PSI full of the domain's cgroup: time all its tasks were stalled on memory" },
+};
+const size_t sg_lost_sources_n = SG_ELEMENTSOF(sg_lost_sources);
+
+static uint64_t facts_u64(const struct sg_dom_facts *f, const struct sg_schema_row *row)
+{
+    uint64_t v;
+
+    memcpy(&v, (const char *)f + row->offset, sizeof(v));
+    return v;
+}
+
+double sg_lost_ms_per_s(const struct sg_dom_facts *a, const struct sg_dom_facts *b,
+                        const struct sg_lost_source **src)
+{
+    if (src)
+        *src = NULL;
+    if (!a || !b || !a->running || !b->running)
+        return NAN;
+    for (size_t i = 0; i < sg_lost_sources_n; i++) {
+        const struct sg_schema_row *row = sg_schema_get(sg_lost_sources[i].id);
+        double r;
+
+        if (row->type != SG_TYPE_U64 || row->scope != SG_SCOPE_DOMAIN)
+            continue;
+        r = sg_counter_rate(facts_u64(a, row), facts_u64(b, row), b->t_s - a->t_s);
+        if (isnan(r))
+            continue;
+        if (src)
+            *src = &sg_lost_sources[i];
+        return r * sg_lost_sources[i].to_ms;
+    }
+    return NAN;
 }

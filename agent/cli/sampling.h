@@ -8,6 +8,7 @@
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/sample.h"
+#include "policies/facts.h"
 
 /* The options every sampling command shares. */
 #define OPT_INTERVAL \
@@ -33,3 +34,32 @@ double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t aft
 const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2);
 void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host);
 void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f);
+
+/*
+ * Lost time: how many milliseconds per second a guest could not run because
+ * of memory, as best the host can tell today. The candidates, best first, are
+ * counters of the figure schema (rows stored in struct sg_dom_facts, recorded
+ * and in the history), each with its factor to milliseconds; the first one
+ * that both ticks carry gives the figure. Today there is one: the domain's
+ * memory PSI full total (psi_full_total_us: time during which every task of
+ * its memory cgroup, vCPU threads included, was stalled on memory; cold guest
+ * pages swapped back in may count as I/O pressure instead). A direct measure
+ * of a guest's lost time gets its own schema row and goes first in
+ * sg_lost_sources[]; top and plot pick it up from there.
+ */
+struct sg_lost_source {
+    enum sg_fig_id id;  /* a SG_KIND_COUNTER row with SG_TYPE_U64 storage in the domain facts */
+    double to_ms;       /* row unit -> milliseconds (us: 1e-3) */
+    const char *what;   /* what it measures, for the detail view and the legend */
+};
+extern const struct sg_lost_source sg_lost_sources[];
+extern const size_t sg_lost_sources_n;
+
+/*
+ * Lost time between facts a and b (a older), ms per second of b.t_s - a.t_s:
+ * the rate of the first source both carry (not SG_POLICY_NONE, not going
+ * backwards). NAN when none does or the ticks are not running; *src (may be
+ * NULL) gets the source used, NULL then.
+ */
+double sg_lost_ms_per_s(const struct sg_dom_facts *a, const struct sg_dom_facts *b,
+                        const struct sg_lost_source **src);

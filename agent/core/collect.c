@@ -98,6 +98,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->vm_swap_kib = out->cgroup_swap_bytes = out->cgroup_pgmajfault = SG_POLICY_NONE;
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
+    out->psi_full_total_us = SG_POLICY_NONE;
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
@@ -126,6 +127,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     if (s.cg.has_psi) {
         out->psi_some_avg10 = s.cg.psi.has_some ? s.cg.psi.some.avg10 : NAN;
         out->psi_full_avg10 = s.cg.psi.has_full ? s.cg.psi.full.avg10 : NAN;
+        out->psi_full_total_us = s.cg.psi.has_full ? s.cg.psi.full.total_us : SG_POLICY_NONE;
     }
     sg_dom_sample_clear(&s);
 

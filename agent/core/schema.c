@@ -450,7 +450,9 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "psi_full_total_us", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_US,
         .source_v1 = "full total, microseconds",
         .label = "Memory stall time of the domain's cgroup, full, microseconds.",
-        .outputs = SG_OUT_LIST,
+        .outputs = SG_OUT_LIST | SG_OUT_RECORD | SG_OUT_HISTORY,
+        .flags = SG_ROW_OPTIONAL,
+        DOM(psi_full_total_us, SG_TYPE_U64),
     },
     [SG_F_GUEST_RAM_SIZE_KIB] = {
         .key = "guest_ram_size_kib", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_KIB,
