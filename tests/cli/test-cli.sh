@@ -395,6 +395,7 @@ printf '[report]\nmetadata = false\ndomain_log = false\njournal = false\nhistory
     "$tmp" >"$tmp/report.conf"
 o=$("$sg" -c "test://$tmp/nova-td.xml" --proc-root "$data/hybrid" --sys-root "$data/hybrid" report --all \
     --config "$tmp/report.conf" 2>&1)
+# shellcheck disable=SC2034  # read through eval
 want_info='swapguard_domain_info{domain="'"$(fact hybrid SQ_NAME)"'",uuid="'"$(fact hybrid SQ_UUID)"'",nova_instance_uuid="'"$(fact hybrid SQ_UUID)"'",nova_instance_name="web \"1\"",nova_project="512866f9994f4ad8916d8539a7cdeec9",nova_project_name="acme",nova_flavor="m1.small"} 1'
 check_captured "report textfile: swapguard_domain_info has the Nova labels of the domain XML, escaped" \
     eval 'grep -qxF "$want_info" "$tmp/sg.prom" || { echo "$o"; grep swapguard_domain_info "$tmp/sg.prom"; false; }'

@@ -12,6 +12,10 @@
 # tests/unit/test-fleet.c. Without promtool every check skips, saying why.
 #
 # Usage: test-rules.sh SOURCE_ROOT
+
+# The checks pass single-quoted command strings to eval on purpose, and sed scripts name
+# Grafana's $variables literally; what eval reads is set here.
+# shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 SOURCE_ROOT" >&2; exit 2; }
