@@ -327,10 +327,53 @@ static bool is_nova_ns(xmlNodePtr n)
            !strncmp((const char *)n->ns->href, SG_DOMXML_NOVA_NS_PREFIX, strlen(SG_DOMXML_NOVA_NS_PREFIX));
 }
 
+/* An element child of parent in the namespace ns named name, or NULL. */
+static xmlNodePtr nova_child(xmlNodePtr parent, const xmlChar *ns, const char *name)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && c->ns && xmlStrEqual(c->ns->href, ns) &&
+            xmlStrEqual(c->name, BAD_CAST name))
+            return c;
+    return NULL;
+}
+
+/* Copies s (NULL: "") into dst[size] as copy_utf8_bounded; sets *cut when it had to cut. */
+static void take_label(char *dst, size_t size, const xmlChar *s, bool *cut)
+{
+    if (copy_utf8_bounded(dst, size, s ? (const char *)s : ""))
+        *cut = true;
+}
+
+/* The flavor, name and owner of the first nova:instance (see struct sg_domxml). */
+static void parse_nova_instance(xmlNodePtr inst, struct sg_domxml *d)
+{
+    const xmlChar *ns = inst->ns->href;
+    xmlNodePtr f = nova_child(inst, ns, "flavor"), n = nova_child(inst, ns, "name");
+    xmlNodePtr owner = nova_child(inst, ns, "owner"), proj = owner ? nova_child(owner, ns, "project") : NULL;
+    xmlChar *v;
+
+    if (f && (v = xmlGetNoNsProp(f, BAD_CAST "name"))) {
+        d->nova_flavor_truncated = copy_utf8_bounded(d->nova_flavor, sizeof(d->nova_flavor), (const char *)v);
+        xmlFree(v);
+    }
+    if (n) {
+        v = xmlNodeGetContent(n);
+        take_label(d->nova_name, sizeof(d->nova_name), v, &d->nova_labels_truncated);
+        xmlFree(v);
+    }
+    if (proj) {
+        v = xmlGetNoNsProp(proj, BAD_CAST "uuid");
+        take_label(d->nova_project_uuid, sizeof(d->nova_project_uuid), v, &d->nova_labels_truncated);
+        xmlFree(v);
+        v = xmlNodeGetContent(proj);
+        take_label(d->nova_project_name, sizeof(d->nova_project_name), v, &d->nova_labels_truncated);
+        xmlFree(v);
+    }
+}
+
 static void parse_nova(xmlXPathContextPtr ctx, struct sg_domxml *d)
 {
     xmlNodePtr meta = xp_first(ctx, "/domain/metadata");
-    bool have_flavor = false;
 
     if (!meta)
         return;
@@ -341,39 +384,26 @@ static void parse_nova(xmlXPathContextPtr ctx, struct sg_domxml *d)
             d->nova = true;
             copy_utf8_bounded(d->nova_ns, sizeof(d->nova_ns), (const char *)el->ns->href);
         }
-        if (have_flavor || !xmlStrEqual(el->name, BAD_CAST "instance"))
-            continue;
-        for (xmlNodePtr f = el->children; f; f = f->next) {
-            xmlChar *name;
-
-            if (f->type != XML_ELEMENT_NODE || !f->ns || !xmlStrEqual(f->ns->href, el->ns->href) ||
-                !xmlStrEqual(f->name, BAD_CAST "flavor"))
-                continue;
-            name = xmlGetNoNsProp(f, BAD_CAST "name");
-            if (!name)
-                continue;
-            d->nova_flavor_truncated =
-                copy_utf8_bounded(d->nova_flavor, sizeof(d->nova_flavor), (const char *)name);
-            xmlFree(name);
-            have_flavor = true;
+        if (xmlStrEqual(el->name, BAD_CAST "instance")) {
+            parse_nova_instance(el, d); /* the first instance only */
             break;
         }
     }
 }
 
-int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+/*
+ * Reads xml into *doc with its XPath context *ctx (both the caller's to free,
+ * NULL on failure): the size limit, the parser options and the root check of
+ * sg_domxml_parse().
+ */
+static int read_doc(const char *xml, xmlDocPtr *doc, xmlXPathContextPtr *ctx, char *why, size_t why_size)
 {
-    struct sg_domxml d = {
-        .hard_limit_kib = SG_NONE,
-        .swap_hard_limit_kib = SG_NONE,
-    };
-    xmlDocPtr doc = NULL;
-    xmlXPathContextPtr ctx = NULL;
     xmlNodePtr root;
     size_t len;
-    int r;
 
-    if (!xml || !out) {
+    *doc = NULL;
+    *ctx = NULL;
+    if (!xml) {
         sg_why(why, why_size, "no document");
         return -EINVAL;
     }
@@ -384,24 +414,46 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     }
     /* XML_PARSE_NONET: nothing from the network. No XML_PARSE_NOENT and no
      * XML_PARSE_DTDLOAD: external entities and DTDs are not loaded at all. */
-    doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
+    *doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!*doc) {
         sg_why(why, why_size, "not well-formed XML");
         return -EINVAL;
     }
-    root = xmlDocGetRootElement(doc);
+    root = xmlDocGetRootElement(*doc);
     if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
         sg_why(why, why_size, "root element is not <domain>");
-        r = -EINVAL;
-        goto out;
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+        return -EINVAL;
     }
-    ctx = xmlXPathNewContext(doc);
-    if (!ctx) {
+    *ctx = xmlXPathNewContext(*doc);
+    if (!*ctx) {
         sg_why(why, why_size, "out of memory");
-        r = -ENOMEM;
-        goto out;
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+        return -ENOMEM;
     }
+    return 0;
+}
+
+int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+{
+    struct sg_domxml d = {
+        .hard_limit_kib = SG_NONE,
+        .swap_hard_limit_kib = SG_NONE,
+    };
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr ctx = NULL;
+    int r;
+
+    if (!out) {
+        sg_why(why, why_size, "no document");
+        return -EINVAL;
+    }
+    r = read_doc(xml, &doc, &ctx, why, why_size);
+    if (r < 0)
+        return r;
     r = parse_memory_backing(ctx, &d, why, why_size);
     if (r < 0)
         goto out;
@@ -423,6 +475,30 @@ out:
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return r;
+}
+
+int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+{
+    struct sg_domxml d = {
+        .hard_limit_kib = SG_NONE,
+        .swap_hard_limit_kib = SG_NONE,
+    };
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr ctx = NULL;
+    int r;
+
+    if (!out) {
+        sg_why(why, why_size, "no document");
+        return -EINVAL;
+    }
+    r = read_doc(xml, &doc, &ctx, why, why_size);
+    if (r < 0)
+        return r;
+    parse_nova(ctx, &d);
+    *out = d;
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return 0;
 }
 
 /* ---- Edits ---------------------------------------------------------------- */

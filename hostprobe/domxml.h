@@ -75,6 +75,23 @@ struct sg_domxml {
      * "http://openstack.org/xmlns/libvirt/nova/1.1"; "" when !nova. Cut like
      * nova_flavor if it does not fit. */
     char nova_ns[128];
+    /* The owner and name of the Nova instance, for joining swapguard's figures
+     * with OpenStack's (swapguard_domain_info). All from the first
+     * /domain/metadata/nova:instance, every element in that instance's Nova
+     * namespace; raw UTF-8 bytes, cut like nova_flavor (nova_labels_truncated
+     * then set), "" when absent. Tenant-controlled text (an instance name, a
+     * project name): escape it on output.
+     *  - nova_name: nova:instance/nova:name text, the instance's display name
+     *    (as `openstack server list` shows it);
+     *  - nova_project_uuid: nova:instance/nova:owner/nova:project/@uuid (a
+     *    Keystone project id, 32 hex digits in practice);
+     *  - nova_project_name: that nova:project element's text.
+     * The instance UUID is the domain's own <uuid> (Nova defines the domain with
+     * it), so it is not repeated here. */
+    char nova_name[256];
+    char nova_project_uuid[64];
+    char nova_project_name[256];
+    bool nova_labels_truncated;
 };
 
 /*
@@ -102,6 +119,16 @@ struct sg_domxml {
  * document are shown with non-printable characters replaced by '?'.
  */
 int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size);
+
+/*
+ * Only the Nova metadata of xml (the nova* fields of struct sg_domxml; the
+ * memory facts are left at "none": not locked, no hugepages, no limits, any
+ * node), for labelling a domain's figures: a document whose memory elements
+ * sg_domxml_parse() would refuse (an unknown unit, a bad nodeset) still gives
+ * its Nova labels. The same reading rules and errors as sg_domxml_parse()
+ * otherwise: -EINVAL (not well-formed, root not <domain>), -EFBIG, -ENOMEM.
+ */
+int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size_t why_size);
 
 /* ---- Edits of the persistent domain XML (swapguard apply) ---------------- */
 

@@ -122,6 +122,15 @@ static int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         sg_diag_clear(&g);
         return 1;
     }
+    /* The Nova labels of swapguard_domain_info: one libvirt call per domain. */
+    for (size_t i = 0; g.cfg.textfile[0] && i < g.n; i++) {
+        struct sg_error err = { 0 };
+        char msg[1024], name[512];
+
+        if (g.w[i].dom && sg_dom_read_meta(&g.w[i], &err) < 0)
+            sg_log_warning("domain '%s': no Nova labels in the textfile: %s",
+                           sg_fmt_safe(g.w[i].d.name, name, sizeof(name)), sg_error_format(&err, msg, sizeof(msg)));
+    }
     if (g.s.host_n)
         host = &g.s.host[(g.s.host_head + g.s.host_n - 1) % g.s.cap];
     d = calloc(g.n + 1, sizeof(*d));

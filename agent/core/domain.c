@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libvirt/virterror.h>
 
 #include "agent/core/domain.h"
 #include "util/fmt.h"
@@ -16,7 +17,36 @@ void sg_dom_clear(struct sg_dom *x)
     sg_domain_clear(&x->d);
     free(x->vcpus);
     sg_tp_close(x->apf);
+    free(x->meta);
     memset(x, 0, sizeof(*x));
+}
+
+int sg_dom_read_meta(struct sg_dom *x, struct sg_error *err)
+{
+    _cleanup_free_ struct sg_domxml *m = NULL;
+    char *xml, why[256] = "";
+    int r;
+
+    if (x->meta)
+        return 0;
+    if (!x->dom) {
+        sg_error_set(err, NULL, NULL, 0, "no libvirt handle to read the domain XML with");
+        return -EINVAL;
+    }
+    xml = virDomainGetXMLDesc(x->dom, 0);
+    if (!xml) {
+        sg_error_set(err, NULL, NULL, 0, "virDomainGetXMLDesc: %s", virGetLastErrorMessage());
+        return -EIO;
+    }
+    m = calloc(1, sizeof(*m));
+    r = m ? sg_domxml_parse_nova(xml, m, why, sizeof(why)) : -ENOMEM;
+    free(xml);
+    if (r < 0) {
+        sg_error_set(err, NULL, NULL, 0, "domain XML: %s", m ? why : strerror(ENOMEM));
+        return r;
+    }
+    x->meta = TAKE_PTR(m);
+    return 0;
 }
 
 int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err)

@@ -14,6 +14,7 @@
 #include "hostprobe/asyncpf.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
+#include "hostprobe/domxml.h"
 #include "hostprobe/procfs.h"
 
 struct sg_dom {
@@ -27,6 +28,10 @@ struct sg_dom {
     struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
     char apf_missing[160];         /* why they are unavailable */
     uint64_t hung_cursor_us;       /* newest guest kernel-log timestamp seen: later probes count newer reports only */
+    /* The Nova metadata of its XML (meta->nova, nova_name, nova_project_*, nova_flavor), for
+       the labels of swapguard_domain_info: read once (sg_dom_read_meta), not per tick. NULL
+       until read, or when it could not be; owned. */
+    struct sg_domxml *meta;
 };
 
 /* sg_dom_lookup flags */
@@ -70,6 +75,18 @@ int sg_dom_lookup(struct sg_ctx *ctx, const char *ref, unsigned flags, struct sg
  * is gone, -EINVAL (not located, or err located), -ENOMEM.
  */
 int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err);
+
+/*
+ * Reads the Nova metadata of x's domain XML once into x->meta
+ * (virDomainGetXMLDesc(x->dom, 0), one libvirt call; hostprobe/domxml.h
+ * sg_domxml_parse_nova: the document is bounded, its strings raw UTF-8 that
+ * the outputs escape). A domain that is not Nova's gets meta->nova false.
+ * Returns 0 (also when x->meta was already read: nothing is done), -EINVAL
+ * without a domain handle or for a document that does not parse, -EIO when
+ * libvirt fails (err: libvirt's message), -EFBIG, -ENOMEM; x->meta stays NULL
+ * on error.
+ */
+int sg_dom_read_meta(struct sg_dom *x, struct sg_error *err);
 
 /* Frees what x owns and zeroes it (NULL and repeated calls are fine). */
 void sg_dom_clear(struct sg_dom *x);

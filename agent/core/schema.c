@@ -5,6 +5,15 @@
 #include <string.h>
 
 #include "policies/facts.h"
+#include "policies/figures.h"
+
+/* SG_F_GUEST_RAM_IN_HOST_SWAP_KIB from struct sg_dom_facts: the verdict's rule, once. */
+static uint64_t derive_guest_ram_in_host_swap_kib(const void *facts)
+{
+    const struct sg_dom_facts *f = facts;
+
+    return sg_guest_ram_in_host_swap_kib(f->vm_swap_kib, f->cgroup_swap_bytes);
+}
 
 #define DOM(field, t) \
     .type = t, .offset = offsetof(struct sg_dom_facts, field), \
@@ -58,6 +67,14 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .xml_element = "swap",
         DOM(guest_ram_kib, SG_TYPE_U64),
+    },
+    [SG_F_GUEST_RAM_IN_HOST_SWAP_KIB] = {
+        .key = "guest_ram_in_host_swap_kib", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_KIB,
+        .source_v1 = "the larger of vm_swap_kib and cgroup_swap_bytes (policies/figures.c sg_guest_ram_in_host_swap_kib)",
+        .label = "Guest RAM in host swap: the larger of the QEMU process's VmSwap and its memory cgroup's swap (the verdict's figure), bytes.",
+        .prom_name = "swapguard_domain_guest_ram_in_host_swap_bytes", .prom_scale = 1024,
+        .outputs = SG_OUT_TEXTFILE,
+        .derive_u64 = derive_guest_ram_in_host_swap_kib,
     },
     [SG_F_CGROUP_SWAP_EVENTS_MAX] = {
         .key = "cgroup_swap_events_max", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -581,7 +598,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "pswpin", .scope = SG_SCOPE_HOST, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
         .source_v1 = "vmstat pswpin",
         .label = "Pages swapped in by the host since boot (/proc/vmstat pswpin).",
-        .prom_name = "swapguard_host_pswpin_total", .prom_scale = 1,
+        .prom_name = "swapguard_host_pswpin_pages_total", .prom_scale = 1,
         .outputs = SG_OUT_HOSTSTATS | SG_OUT_RECORD | SG_OUT_TEXTFILE,
         HOST(pswpin, SG_TYPE_U64),
     },
@@ -589,7 +606,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "pswpout", .scope = SG_SCOPE_HOST, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
         .source_v1 = "vmstat pswpout",
         .label = "Pages swapped out by the host since boot (/proc/vmstat pswpout).",
-        .prom_name = "swapguard_host_pswpout_total", .prom_scale = 1,
+        .prom_name = "swapguard_host_pswpout_pages_total", .prom_scale = 1,
         .outputs = SG_OUT_HOSTSTATS | SG_OUT_RECORD | SG_OUT_TEXTFILE,
         HOST(pswpout, SG_TYPE_U64),
     },
@@ -597,7 +614,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "workingset_refault_anon", .scope = SG_SCOPE_HOST, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
         .source_v1 = "vmstat workingset_refault_anon (Linux >= 5.9)",
         .label = "Anonymous pages refaulted after reclaim on the host since boot (/proc/vmstat workingset_refault_anon).",
-        .prom_name = "swapguard_host_workingset_refault_anon_total", .prom_scale = 1,
+        .prom_name = "swapguard_host_workingset_refault_anon_pages_total", .prom_scale = 1,
         .outputs = SG_OUT_HOSTSTATS | SG_OUT_RECORD | SG_OUT_TEXTFILE,
         HOST(workingset_refault_anon, SG_TYPE_U64),
     },
@@ -817,6 +834,15 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Confidence of the domain's current swapguard verdict, 0..1.",
         .prom_name = "swapguard_domain_verdict_confidence_ratio", .prom_scale = 1,
         .outputs = SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
+    },
+    [SG_F_REPORT_DOMAIN_INFO] = {
+        .key = "domain_info", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "the Nova metadata of the domain XML (virDomainGetXMLDesc, read once per domain: "
+                     "nova:instance/nova:name, nova:owner/nova:project @uuid and text, nova:flavor @name)",
+        .label = "Always 1: the domain with its OpenStack Nova instance (the domain UUID), name, project and flavor as labels, where Nova manages it.",
+        .prom_name = "swapguard_domain_info", .prom_scale = 1,
+        .prom_label = "nova_instance_uuid,nova_instance_name,nova_project,nova_project_name,nova_flavor",
+        .outputs = SG_OUT_TEXTFILE,
     },
     [SG_F_REPORT_TIME] = {
         .key = "time", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,

@@ -91,6 +91,7 @@ enum sg_fig_id {
     SG_F_VM_SWAP_KIB,
     SG_F_CGROUP_SWAP_BYTES,
     SG_F_GUEST_RAM_KIB,
+    SG_F_GUEST_RAM_IN_HOST_SWAP_KIB,
     SG_F_CGROUP_PGMAJFAULT,
     SG_F_CGROUP_SWAP_EVENTS_MAX,
     SG_F_CGROUP_SWAP_EVENTS_FAIL,
@@ -209,6 +210,7 @@ enum sg_fig_id {
     SG_F_REPORT_VERDICT,
     SG_F_REPORT_PREVIOUS,
     SG_F_REPORT_CONFIDENCE,
+    SG_F_REPORT_DOMAIN_INFO,
     SG_F_REPORT_TIME,
     SG_F_REPORT_UNIX,
     SG_F_REPORT_DOMAIN,
@@ -230,7 +232,10 @@ struct sg_schema_row {
     const char *label;          /* one line for people (the Prometheus HELP) */
     const char *prom_name;      /* Prometheus family, NULL when not exported */
     double prom_scale;          /* row value x prom_scale = Prometheus value (KiB -> bytes: 1024) */
-    const char *prom_label;     /* label pair of a family shared by several rows, or NULL */
+    const char *prom_label;     /* label pair of a family shared by several rows (event="max"), the
+                                   name of the label that tells a family's samples apart (verdict),
+                                   or, for an info family, its label names beyond domain and uuid,
+                                   comma-separated; NULL when none */
     unsigned outputs;           /* SG_OUT_* */
     unsigned flags;             /* SG_ROW_* */
     const char *journald;       /* journald field when not the key in upper case */
@@ -239,6 +244,10 @@ struct sg_schema_row {
     size_t offset, size;        /* there */
     const char *legacy_key;     /* record key of recordings before a rename, or NULL */
     double legacy_scale;        /* legacy value x legacy_scale = value in this row's unit */
+    /* A figure computed from other figures of the same facts (type SG_TYPE_NONE: not stored):
+       its value in the row's unit from the facts struct of its scope, SG_POLICY_NONE when
+       unknown. NULL for a stored figure. */
+    uint64_t (*derive_u64)(const void *facts);
 };
 
 /* The table, indexed by enum sg_fig_id (SG_F__MAX rows). */

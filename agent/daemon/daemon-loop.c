@@ -180,6 +180,15 @@ static void setup_watch(struct agent *a, struct ag_dom *x)
     if (r < 0)
         sg_log_warning("domain '%s': %s", safe(x->w.d.name, name, sizeof(name)),
                        sg_error_format(&err, msg, sizeof(msg)));
+    /* The Nova labels of swapguard_domain_info: one libvirt call per domain watched, never per
+     * tick; without them the textfile still carries the domain (domain and uuid labels). */
+    if (x->w.dom && !x->w.meta) {
+        err = (struct sg_error){ 0 };
+        r = sg_dom_read_meta(&x->w, &err);
+        if (r < 0)
+            sg_log_warning("domain '%s': no Nova labels: %s", safe(x->w.d.name, name, sizeof(name)),
+                           sg_error_format(&err, msg, sizeof(msg)));
+    }
 }
 
 /*

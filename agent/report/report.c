@@ -260,6 +260,10 @@ static bool row_u64(const struct sg_schema_row *r, const void *base, uint64_t *v
     unsigned u32;
     bool b;
 
+    if (r->derive_u64) {
+        *v = r->derive_u64(base);
+        return u64_known(*v);
+    }
     switch (r->type) {
     case SG_TYPE_U64:
         memcpy(v, p, sizeof(*v));
@@ -851,13 +855,49 @@ static struct fam row_fam(FILE *f, const struct sg_schema_row *r)
     return (struct fam){ f, r->prom_name, r->kind == SG_KIND_COUNTER ? "counter" : "gauge", r->label, false };
 }
 
+/*
+ * The labels of swapguard_domain_info beyond domain and uuid, in the order of
+ * the row's prom_label: the Nova instance (its UUID is the domain's), name,
+ * project id and name, and flavor, each only when known, escaped. "" for a
+ * domain that is not Nova's or whose metadata was not read; NULL on ENOMEM.
+ */
+static char *info_labels(const struct sg_dom *w)
+{
+    const struct sg_domxml *m = w->meta;
+    const char *val[] = { w->d.uuid, m ? m->nova_name : "", m ? m->nova_project_uuid : "",
+                          m ? m->nova_project_name : "", m ? m->nova_flavor : "" };
+    const char *names = sg_schema_get(SG_F_REPORT_DOMAIN_INFO)->prom_label, *p = names;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    if (!m || !m->nova)
+        return strdup("");
+    f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    for (size_t k = 0; k < SG_ELEMENTSOF(val) && *p; k++) {
+        size_t l = strcspn(p, ",");
+        _cleanup_free_ char *v = val[k][0] ? prom_label_dup(val[k]) : NULL;
+
+        if (v)
+            fprintf(f, "%s%.*s=\"%s\"", ftell(f) ? "," : "", (int)l, p, v);
+        p += l + (p[l] == ',');
+    }
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* The per-domain families: the domain rows with a Prometheus name, one family per name (HELP
  * from its first row), every domain's samples in turn. */
 static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, char **labels)
 {
     const struct sg_schema_row *vr = sg_schema_get(SG_F_REPORT_VERDICT);
     const struct sg_schema_row *cr = sg_schema_get(SG_F_REPORT_CONFIDENCE);
-    struct fam verdict = row_fam(f, vr), conf = row_fam(f, cr);
+    struct fam verdict = row_fam(f, vr), conf = row_fam(f, cr), info = row_fam(f, sg_schema_get(SG_F_REPORT_DOMAIN_INFO));
 
     for (size_t h = 0; h < SG_F__MAX; h++) {
         struct fam m;
@@ -887,6 +927,11 @@ static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, c
         }
     for (size_t i = 0; i < n; i++)
         fam_dbl(&conf, labels[i], NULL, d[i].v->confidence);
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *extra = info_labels(d[i].w);
+
+        fam_u64(&info, labels[i], extra && extra[0] ? extra : NULL, 1, 1);
+    }
 }
 
 /* The host families: the host rows with a Prometheus name. */

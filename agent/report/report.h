@@ -72,6 +72,8 @@
  *   swapguard_domain_vm_swap_bytes                gauge /proc/PID/status VmSwap
  *   swapguard_domain_cgroup_swap_bytes            gauge memory cgroup swap
  *   swapguard_domain_guest_ram_bytes              gauge virDomainGetInfo maxMem
+ *   swapguard_domain_guest_ram_in_host_swap_bytes gauge the larger of the two swap figures above
+ *                                                 (policies/figures.h, the verdict's figure)
  *   swapguard_domain_major_faults_total           counter memory cgroup pgmajfault
  *   swapguard_domain_cgroup_swap_events_total{event=max|fail}
  *                                                 counter v2 memory.swap.events max, fail;
@@ -82,10 +84,14 @@
  *                                                 when they could be counted)
  *   swapguard_domain_verdict{verdict=NAME}        gauge 1 for the verdict, 0 for the others
  *   swapguard_domain_verdict_confidence_ratio     gauge 0..1
+ *   swapguard_domain_info{nova_instance_uuid,nova_instance_name,nova_project,nova_project_name,
+ *                         nova_flavor}            gauge always 1; the nova_* labels only for a
+ *                                                 domain whose XML Nova wrote (w->meta, read
+ *                                                 once: sg_dom_read_meta), each only when known
  *   swapguard_host_mem_total_bytes, _mem_available_bytes, _swap_total_bytes,
  *   _swap_free_bytes                              gauge /proc/meminfo
- *   swapguard_host_pswpin_total, _pswpout_total,  counter /proc/vmstat, pages
- *   _workingset_refault_anon_total
+ *   swapguard_host_pswpin_pages_total,            counter /proc/vmstat, pages
+ *   _pswpout_pages_total, _workingset_refault_anon_pages_total
  *   swapguard_host_psi_some_avg10_ratio, _full_   gauge /proc/pressure/memory avg10 / 100
  *   swapguard_report_timestamp_seconds            gauge Unix time of the round
  * Written to PATH.tmp.PID (0644) in PATH's directory, fsync'ed, renamed over

@@ -3,7 +3,8 @@
 # hybrid tree (tests/data/hybrid, whose cmdlines carry the test domains'
 # UUIDs). Checks the watches it sets up, one verdict line per domain (not
 # one per tick), --match, the lock, SIGHUP with a broken and a good config,
-# SIGTERM, and the reconnect backoff against a URI that cannot be opened.
+# SIGTERM, the reconnect backoff against a URI that cannot be opened, and
+# the Nova labels of the textfile (the domain XML read once per domain).
 # Expected values come from the tree's facts.env. The configs are written
 # here (settings for the test, not captures). Emits TAP.
 #
@@ -45,7 +46,7 @@ wait_for() {
     return 1
 }
 
-plan 22
+plan 24
 write_conf 0.2
 
 # 1. A few ticks against the test driver.
@@ -130,5 +131,20 @@ check "each reconnect attempt is one line, the wait doubles up to reconnect_max"
 "$sg" -r -c "test://$tree/testdriver.xml" agent --config "$conf" --ticks 1 2>"$tmp/log6"
 check "-r: refused, the agent needs a read-write connection" \
     test "$?,$(grep -c "read-write" "$tmp/log6")" = "1,1"
+
+# 7. Nova labels: swapguard_domain_info carries them, and the domain XML is read once per domain,
+# not per tick (libvirt's own debug log counts the API calls; the guest probe, which reads the
+# XML for its channel, is off). Hand-made: a copy of the test-driver XML whose squeezed domain
+# has Nova metadata.
+sed '/<uuid>'"$SQ_UUID"'<\/uuid>/a\    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1"><nova:name>web-1</nova:name><nova:flavor name="m1.small"/><nova:owner><nova:project uuid="p1">acme</nova:project></nova:owner></nova:instance></metadata>' \
+    "$tree/testdriver.xml" >"$tmp/nova.xml"
+write_conf 0.2 $'[guestprobe]\nenabled = false\n'
+LIBVIRT_LOG_FILTERS="1:libvirt" LIBVIRT_LOG_OUTPUTS="1:file:$tmp/libvirt.log" \
+    "$sg" -c "test://$tmp/nova.xml" --proc-root "$tree" --sys-root "$tree" agent --config "$conf" --ticks 6 2>"$tmp/log7"
+diag <"$tmp/log7"
+check "the textfile's swapguard_domain_info has the Nova labels of the squeezed domain" \
+    grep -qxF "swapguard_domain_info{domain=\"$SQ_NAME\",uuid=\"$SQ_UUID\",nova_instance_uuid=\"$SQ_UUID\",nova_instance_name=\"web-1\",nova_project=\"p1\",nova_project_name=\"acme\",nova_flavor=\"m1.small\"} 1" "$tmp/swapguard.prom"
+check "6 ticks, 2 domains: virDomainGetXMLDesc called twice ($(grep -c ': virDomainGetXMLDesc:' "$tmp/libvirt.log" 2>/dev/null))" \
+    test "$(grep -c ': virDomainGetXMLDesc:' "$tmp/libvirt.log" 2>/dev/null)" = 2
 
 tap_exit

@@ -386,5 +386,25 @@ errors_with "history of a truncated journal: the file is named, nothing is rewri
 check_captured "the truncated journal is left as it was" \
     test "$(cat "$tmp/state/journal.json")" = '{"version": 1, "next_id": 2, "entries": ['
 
+# report's textfile through libvirt: swapguard_domain_info carries the Nova labels of the domain
+# XML (read with virDomainGetXMLDesc), and guest RAM in host swap is one figure. Hand-made: a copy
+# of the hybrid test-driver XML whose squeezed domain gets Nova metadata with a hostile name.
+sed '/<uuid>'"$(fact hybrid SQ_UUID)"'<\/uuid>/a\    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1"><nova:name>web "1"</nova:name><nova:flavor name="m1.small"/><nova:owner><nova:project uuid="512866f9994f4ad8916d8539a7cdeec9">acme</nova:project></nova:owner></nova:instance></metadata>' \
+    "$data/hybrid/testdriver.xml" >"$tmp/nova-td.xml"
+printf '[report]\nmetadata = false\ndomain_log = false\njournal = false\nhistory =\ntextfile = %s/sg.prom\n[guestprobe]\nenabled = false\n' \
+    "$tmp" >"$tmp/report.conf"
+o=$("$sg" -c "test://$tmp/nova-td.xml" --proc-root "$data/hybrid" --sys-root "$data/hybrid" report --all \
+    --config "$tmp/report.conf" 2>&1)
+# shellcheck disable=SC2034  # read through eval
+want_info='swapguard_domain_info{domain="'"$(fact hybrid SQ_NAME)"'",uuid="'"$(fact hybrid SQ_UUID)"'",nova_instance_uuid="'"$(fact hybrid SQ_UUID)"'",nova_instance_name="web \"1\"",nova_project="512866f9994f4ad8916d8539a7cdeec9",nova_project_name="acme",nova_flavor="m1.small"} 1'
+check_captured "report textfile: swapguard_domain_info has the Nova labels of the domain XML, escaped" \
+    eval 'grep -qxF "$want_info" "$tmp/sg.prom" || { echo "$o"; grep swapguard_domain_info "$tmp/sg.prom"; false; }'
+check_captured "report textfile: a domain without Nova metadata has domain and uuid only" \
+    eval 'grep -qxF "swapguard_domain_info{domain=\"$(fact hybrid ODD_NAME)\",uuid=\"$(fact hybrid ODD_UUID)\"} 1" "$tmp/sg.prom"'
+check_captured "report textfile: guest RAM in host swap of the squeezed domain is the larger of VmSwap and cgroup swap" \
+    eval 'v=$(fact hybrid SQ_VMSWAP_KIB); c=$(fact hybrid SQ_CGROUP_SWAP_BYTES); c=$((c / 1024)); ((c > v)) && v=$c;
+          grep -qxF "swapguard_domain_guest_ram_in_host_swap_bytes{domain=\"$(fact hybrid SQ_NAME)\",uuid=\"$(fact hybrid SQ_UUID)\"} $((v * 1024))" "$tmp/sg.prom" ||
+          { grep guest_ram_in_host_swap "$tmp/sg.prom"; echo "want $((v * 1024))"; false; }'
+
 plan "$n"
 tap_exit

@@ -86,7 +86,25 @@ static inline void sg_test_rec_load(const char *name, struct sg_test_rec *r)
 
 static inline void sg_test_rec_clear(struct sg_test_rec *r)
 {
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++) {
         free(r->w[i].d.name);
+        free(r->w[i].meta);
+    }
     sg_sampler_clear(&r->s);
+}
+
+/*
+ * Gives domain i of r the Nova metadata of the domain XML fixture rel (under
+ * tests/data), as sg_dom_read_meta would from libvirt: the labels of
+ * swapguard_domain_info.
+ */
+static inline void sg_test_rec_meta(struct sg_test_rec *r, size_t i, const char *rel)
+{
+    char *xml = sg_test_slurp(rel, NULL), why[256] = "";
+
+    free(r->w[i].meta);
+    r->w[i].meta = calloc(1, sizeof(*r->w[i].meta));
+    cr_assert_not_null(r->w[i].meta);
+    cr_assert_eq(sg_domxml_parse_nova(xml, r->w[i].meta, why, sizeof(why)), 0, "%s: %s", rel, why);
+    free(xml);
 }

@@ -4,12 +4,14 @@
  *
  * Real documents first: the `virsh dumpxml` of our squeezed harness guest
  * (tests/data/hybrid/domain-sgcap-squeezed.xml, cross-checked against the
- * cgroup limits the kernel enforced in the same capture), a Nova-generated
- * dumpxml and libvirt's own test inputs (tests/data/domxml/, each file names
- * its source). Everything after "HAND-WRITTEN" below is written by hand on
- * purpose: unit arithmetic, nodesets, and hostile documents (not XML, wrong
- * root, overflowing sizes, bad nodesets, a 300-byte flavor name with control
- * characters, DOCTYPEs with external entities) that real libvirt never prints.
+ * cgroup limits the kernel enforced in the same capture), two Nova-generated
+ * definitions (namespaces nova/1.0 and nova/1.1) and libvirt's own test
+ * inputs (tests/data/domxml/, each file names its source). Everything after
+ * "HAND-WRITTEN" below is written by hand on purpose: unit arithmetic,
+ * nodesets, and hostile documents (not XML, wrong root, overflowing sizes,
+ * bad nodesets, a 300-byte flavor name with control characters, oversized
+ * Nova owner labels, DOCTYPEs with external entities) that real libvirt never
+ * prints.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -110,6 +112,39 @@ Test(domxml_real, nova_realtime_instance)
     cr_assert_eq(d.hard_limit_kib, SG_NONE);
     cr_assert_eq(d.swap_hard_limit_kib, SG_NONE);
     assert_nodes(&d, node0, 1, "numatune nodeset='0'");
+    /* <nova:name>, <nova:owner><nova:project uuid=...>admin</nova:project> */
+    cr_assert_str_eq(d.nova_name, "realtime4");
+    cr_assert_str_eq(d.nova_project_uuid, "2d1d6c8084544f09a3e78b0a5f5ab323");
+    cr_assert_str_eq(d.nova_project_name, "admin");
+    cr_assert_not(d.nova_labels_truncated);
+}
+
+/* A real Nova 25.1 definition (namespace nova/1.1, <nova:ports>), lines wrapped inside tags. */
+Test(domxml_real, nova_1_1_instance)
+{
+    struct sg_domxml d, n;
+    char *xml = sg_test_slurp("domxml/nova-instance-0000000e.xml", NULL), why[256] = "";
+
+    parse_file("domxml/nova-instance-0000000e.xml", &d);
+    cr_assert(d.nova);
+    cr_assert_str_eq(d.nova_ns, "http://openstack.org/xmlns/libvirt/nova/1.1");
+    cr_assert_str_eq(d.nova_flavor, "cirros-os-dpu-test-1");
+    cr_assert_str_eq(d.nova_name, "provider-instance");
+    cr_assert_str_eq(d.nova_project_uuid, "512866f9994f4ad8916d8539a7cdeec9");
+    cr_assert_str_eq(d.nova_project_name, "admin");
+    cr_assert_not(d.nova_labels_truncated);
+    cr_assert_not(d.locked);
+    cr_assert_eq(d.hard_limit_kib, SG_NONE);
+
+    /* The Nova-only reading gives the same labels. */
+    cr_assert_eq(sg_domxml_parse_nova(xml, &n, why, sizeof(why)), 0, "%s", why);
+    cr_assert(n.nova);
+    cr_assert_str_eq(n.nova_ns, d.nova_ns);
+    cr_assert_str_eq(n.nova_flavor, d.nova_flavor);
+    cr_assert_str_eq(n.nova_name, d.nova_name);
+    cr_assert_str_eq(n.nova_project_uuid, d.nova_project_uuid);
+    cr_assert_str_eq(n.nova_project_name, d.nova_project_name);
+    free(xml);
 }
 
 Test(domxml_real, libvirt_hugepages_memaccess)
@@ -624,4 +659,72 @@ Test(domxml_hostile, size_limit)
     cr_assert_eq(strlen(big), SG_DOMXML_MAX_BYTES);
     cr_assert_eq(sg_domxml_parse(big, &d, why, sizeof(why)), 0, "%s", why);
     free(big);
+}
+
+/* ---- HAND-WRITTEN: the Nova owner and name, hostile ---------------------- */
+
+#define NOVA11 "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'"
+
+Test(domxml_nova, owner_and_name)
+{
+    struct sg_domxml d;
+
+    /* project without uuid, user before project, elements of other namespaces ignored */
+    assert_ok("<domain><metadata><nova:instance " NOVA11 "><nova:name> a b </nova:name>"
+              "<o:owner xmlns:o='urn:o'><o:project uuid='no'>no</o:project></o:owner>"
+              "<nova:owner><nova:user uuid='u'>bob</nova:user><nova:project>p&amp;q</nova:project></nova:owner>"
+              "</nova:instance></metadata></domain>", &d);
+    cr_assert(d.nova);
+    cr_assert_str_eq(d.nova_name, " a b ", "text kept as it is");
+    cr_assert_str_eq(d.nova_project_uuid, "");
+    cr_assert_str_eq(d.nova_project_name, "p&q");
+
+    /* only the first nova:instance counts */
+    assert_ok("<domain><metadata><nova:instance " NOVA11 "><nova:name>one</nova:name></nova:instance>"
+              "<nova:instance " NOVA11 "><nova:name>two</nova:name>"
+              "<nova:owner><nova:project uuid='x'>y</nova:project></nova:owner></nova:instance>"
+              "</metadata></domain>", &d);
+    cr_assert_str_eq(d.nova_name, "one");
+    cr_assert_str_eq(d.nova_project_uuid, "");
+
+    /* not Nova: nothing */
+    assert_ok("<domain><metadata><instance><name>x</name></instance></metadata></domain>", &d);
+    cr_assert_not(d.nova);
+    cr_assert_str_eq(d.nova_name, "");
+    cr_assert_str_eq(d.nova_project_name, "");
+}
+
+Test(domxml_nova, hostile_owner_is_raw_and_bounded)
+{
+    char xml[4096], big[1200], why[256] = "";
+    struct sg_domxml d;
+
+    /* 1000-byte project uuid and name, a name with a quote, backslash, newline and a
+     * character reference to U+009B: kept raw (escaping is the output's job), cut */
+    memset(big, 'B', 1000);
+    big[1000] = '\0';
+    snprintf(xml, sizeof(xml),
+             "<domain><metadata><nova:instance " NOVA11 "><nova:name>q\"b\\\\&#10;&#x9b;</nova:name>"
+             "<nova:owner><nova:project uuid='%s'>%s</nova:project></nova:owner></nova:instance>"
+             "</metadata></domain>", big, big);
+    cr_assert_eq(sg_domxml_parse_nova(xml, &d, why, sizeof(why)), 0, "%s", why);
+    cr_assert_str_eq(d.nova_name, "q\"b\\\\\n\xc2\x9b");
+    cr_assert_eq(strlen(d.nova_project_uuid), sizeof(d.nova_project_uuid) - 1);
+    cr_assert_eq(strlen(d.nova_project_name), sizeof(d.nova_project_name) - 1);
+    cr_assert(d.nova_labels_truncated);
+
+    /* the Nova reading does not care for memory elements the full parser refuses */
+    snprintf(xml, sizeof(xml),
+             "<domain><memtune><hard_limit unit='parsec'>1</hard_limit></memtune><metadata>"
+             "<nova:instance " NOVA11 "><nova:flavor name='f'/></nova:instance></metadata></domain>");
+    cr_assert_eq(sg_domxml_parse(xml, &d, why, sizeof(why)), -EINVAL);
+    cr_assert_eq(sg_domxml_parse_nova(xml, &d, why, sizeof(why)), 0, "%s", why);
+    cr_assert(d.nova);
+    cr_assert_str_eq(d.nova_flavor, "f");
+    cr_assert_eq(d.hard_limit_kib, SG_NONE);
+
+    /* but it refuses what is not a domain document */
+    cr_assert_eq(sg_domxml_parse_nova("<domain>", &d, why, sizeof(why)), -EINVAL);
+    cr_assert_eq(sg_domxml_parse_nova("<x/>", &d, why, sizeof(why)), -EINVAL);
+    cr_assert_eq(sg_domxml_parse_nova(NULL, &d, why, sizeof(why)), -EINVAL);
 }

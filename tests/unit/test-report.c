@@ -173,7 +173,7 @@ Test(report, textfile_figures_from_recorded_facts, .init = mk_tmpdir, .fini = rm
     cr_expect_eq(count_lines(text, "swapguard_domain_verdict{"), r.n * (SG_VERDICT_HOST_SWAP_STALL + 1));
     cr_expect_eq(count_lines(text, "# TYPE swapguard_domain_verdict gauge"), 1);
     cr_expect_eq(sample(text, "swapguard_host_swap_total_bytes"), (double)r.host.swap_total_kib * 1024);
-    cr_expect_eq(sample(text, "swapguard_host_pswpout_total"), (double)r.host.pswpout);
+    cr_expect_eq(sample(text, "swapguard_host_pswpout_pages_total"), (double)r.host.pswpout);
     cr_expect_eq(sample(text, "swapguard_report_timestamp_seconds"), NOW);
     /* TCG: no async-PF counters, so no such samples (nor a family without samples). */
     cr_expect_eq(count_lines(text, "swapguard_domain_async_pf_total"), 0);
@@ -230,6 +230,81 @@ Test(report, textfile_passes_promtool, .init = mk_tmpdir, .fini = rm_tmpdir)
     cr_expect_eq(st, 0, "promtool check metrics exit %d:\n%s\n--- file:\n%s", st, out, text);
     cr_expect_str_empty(out, "promtool printed:\n%s", out);
     free(out);
+    free(text);
+    unload(&r);
+}
+
+/* The domain's guest RAM in host swap, and its Nova labels from a real Nova definition. */
+Test(report, textfile_guest_ram_in_host_swap_and_info, .init = mk_tmpdir, .fini = rm_tmpdir)
+{
+    const char *tool = promtool();
+    struct rec r;
+    char *text, key[1024], *out;
+    size_t a;
+
+    load("squeezed.jsonl", &r);
+    a = find(&r, "sgsc-a");
+    sg_test_rec_meta(&r, a, "domxml/nova-instance-0000000e.xml");
+    text = textfile_string(&r, r.d, r.n);
+
+    /* The larger of VmSwap and the cgroup's swap (in whole KiB), in bytes. */
+    for (size_t i = 0; i < r.n; i++) {
+        uint64_t vm = r.d[i].last->vm_swap_kib * 1024, cg = r.d[i].last->cgroup_swap_bytes / 1024 * 1024;
+
+        snprintf(key, sizeof(key), "swapguard_domain_guest_ram_in_host_swap_bytes{domain=\"%s\",uuid=\"%s\"}",
+                 r.w[i].d.name, r.w[i].d.uuid);
+        cr_expect_eq(sample(text, key), (double)(vm > cg ? vm : cg), "%s", key);
+    }
+    snprintf(key, sizeof(key), "swapguard_domain_guest_ram_in_host_swap_bytes{domain=\"sgsc-a\",uuid=\"%s\"}",
+             r.w[a].d.uuid);
+    cr_expect_gt(sample(text, key), 16 << 20, "the squeezed guest has RAM in host swap");
+
+    /* Nova's domain: its instance UUID is the domain's, the rest from <nova:instance>. */
+    snprintf(key, sizeof(key),
+             "swapguard_domain_info{domain=\"sgsc-a\",uuid=\"%s\",nova_instance_uuid=\"%s\","
+             "nova_instance_name=\"provider-instance\",nova_project=\"512866f9994f4ad8916d8539a7cdeec9\","
+             "nova_project_name=\"admin\",nova_flavor=\"cirros-os-dpu-test-1\"}",
+             r.w[a].d.uuid, r.w[a].d.uuid);
+    cr_expect_eq(sample(text, key), 1.0, "%s\n%s", key, text);
+    /* The others: no Nova metadata read, domain and uuid only. */
+    for (size_t i = 0; i < r.n; i++) {
+        if (i == a)
+            continue;
+        snprintf(key, sizeof(key), "swapguard_domain_info{domain=\"%s\",uuid=\"%s\"}", r.w[i].d.name, r.w[i].d.uuid);
+        cr_expect_eq(sample(text, key), 1.0, "%s", key);
+    }
+    cr_expect_eq(count_lines(text, "swapguard_domain_info{"), r.n);
+    if (tool) {
+        int st = promtool_check(tool, text, &out);
+        cr_expect_eq(st, 0, "promtool:\n%s\n%s", out, text);
+        free(out);
+    }
+    free(text);
+    unload(&r);
+}
+
+/* HAND-WRITTEN hostile Nova labels (tenant-controlled instance and project names). */
+Test(report, hostile_nova_labels, .init = mk_tmpdir, .fini = rm_tmpdir)
+{
+    const char *tool = promtool();
+    struct rec r;
+    char *text, *out;
+
+    load("squeezed.jsonl", &r);
+    sg_test_rec_meta(&r, 0, "domxml/nova-instance-0000000e.xml");
+    snprintf(r.w[0].meta->nova_name, sizeof(r.w[0].meta->nova_name), "x\"}\nswapguard_fake 1\n#\\");
+    snprintf(r.w[0].meta->nova_project_name, sizeof(r.w[0].meta->nova_project_name), "bad\xff utf-8");
+    r.w[0].meta->nova_flavor[0] = '\0'; /* unknown: no label */
+    text = textfile_string(&r, r.d, 1);
+    cr_expect_null(strstr(text, "\nswapguard_fake"), "a label injected a sample:\n%s", text);
+    cr_expect_not_null(strstr(text, "nova_instance_name=\"x\\\"}\\nswapguard_fake 1\\n#\\\\\""), "%s", text);
+    cr_expect_not_null(strstr(text, "nova_project_name=\"bad\xef\xbf\xbd utf-8\""), "%s", text);
+    cr_expect_null(strstr(text, "nova_flavor="), "%s", text);
+    if (tool) {
+        int st = promtool_check(tool, text, &out);
+        cr_expect_eq(st, 0, "promtool:\n%s\n%s", out, text);
+        free(out);
+    }
     free(text);
     unload(&r);
 }

@@ -36,6 +36,20 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* Is lname one of the label names of prom_label ("event=\"max\"", "verdict", "a,b,c")? */
+static bool row_label(const char *prom_label, const char *lname)
+{
+    for (const char *p = prom_label; p && *p;) {
+        size_t l = strcspn(p, ",=");
+
+        if (strlen(lname) == l && strncmp(p, lname, l) == 0)
+            return true;
+        p += strcspn(p, ",");
+        p += *p == ',';
+    }
+    return false;
+}
+
 static const struct sg_schema_row *row_by_prom(const char *name)
 {
     for (size_t i = 0; i < SG_F__MAX; i++)
@@ -87,8 +101,11 @@ Test(schema, rows_follow_the_conventions)
         if ((r->outputs & SG_OUT_RECORD) && r->scope != SG_SCOPE_REPORT)
             cr_expect_neq(r->type, SG_TYPE_NONE, "%s: recorded but not in the facts", r->key);
         if (r->outputs & (SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_HISTORY | SG_OUT_TEXTFILE))
-            cr_expect(r->scope == SG_SCOPE_REPORT || r->type != SG_TYPE_NONE,
+            cr_expect(r->scope == SG_SCOPE_REPORT || r->type != SG_TYPE_NONE || r->derive_u64,
                       "%s: a reported figure comes from the facts", r->key);
+        if (r->derive_u64)
+            cr_expect(r->type == SG_TYPE_NONE && !(r->outputs & SG_OUT_RECORD),
+                      "%s: a derived figure is neither stored nor recorded", r->key);
         if (r->legacy_key)
             cr_expect(r->legacy_scale >= 1, "%s: legacy factor", r->key);
         if (!r->prom_name)
@@ -164,6 +181,8 @@ static void load(const char *name, struct rec *x)
     x->hand.cgroup_swap_events_max = 3;
     x->hand.cgroup_swap_events_fail = 5;
     x->r.d[0].last = &x->hand;
+    /* The Nova labels of a real Nova definition, so the info family shows all of its labels. */
+    sg_test_rec_meta(&x->r, 0, "domxml/nova-instance-0000000e.xml");
 }
 
 static void unload(struct rec *x)
@@ -177,7 +196,7 @@ Test(schema, textfile_metrics_are_schema_rows)
     char *text = NULL, *save = NULL;
     size_t len = 0, n_samples = 0;
     FILE *m;
-    bool saw_events = false;
+    bool saw_events = false, saw_nova = false;
 
     load("squeezed.jsonl", &r);
     m = open_memstream(&text, &len);
@@ -212,7 +231,7 @@ Test(schema, textfile_metrics_are_schema_rows)
 
                 snprintf(lname, sizeof(lname), "%.*s", (int)kl, p);
                 ok = strcmp(lname, "domain") == 0 || strcmp(lname, "uuid") == 0 ||
-                     (row->prom_label && strncmp(row->prom_label, lname, kl) == 0);
+                     row_label(row->prom_label, lname);
                 cr_expect(ok, "%s: label %s is not the schema's", name, lname);
                 p += kl + 2; /* =" */
                 while (*p && !(*p == '"' && p[-1] != '\\'))
@@ -225,9 +244,12 @@ Test(schema, textfile_metrics_are_schema_rows)
         }
         if (strcmp(name, "swapguard_domain_cgroup_swap_events_total") == 0)
             saw_events = true;
+        if (strcmp(name, "swapguard_domain_info") == 0 && strstr(line, "nova_project=\""))
+            saw_nova = true;
     }
     cr_expect(n_samples > 20);
     cr_expect(saw_events, "the swap events of the hand-made tick are exported");
+    cr_expect(saw_nova, "the Nova labels of the info family are exported");
     free(text);
     unload(&r);
 }
