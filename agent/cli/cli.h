@@ -38,6 +38,22 @@ struct sg_cmd_def {
     int (*handler)(struct sg_ctx *ctx, const struct sg_cmd_args *a);
 };
 
+/* A global option (before the command): `swapguard [OPTIONS] COMMAND`. */
+struct sg_global_opt {
+    char short_name;      /* 'c', or 0 for a long option only */
+    const char *name;     /* long option, "--NAME" */
+    const char *arg_name; /* NULL for a flag */
+    int val;              /* what getopt_long returns for it (the short name, or SG_GOPT_*) */
+    const char *help;
+};
+enum { SG_GOPT_JSON = 0x100, SG_GOPT_PROC_ROOT, SG_GOPT_SYS_ROOT };
+
+/*
+ * The global options, terminated by a NULL name: main.c parses with them, and
+ * `help` and the man page (man/gen-man.c) print them.
+ */
+extern const struct sg_global_opt sg_global_opts[];
+
 /* The command table, NULL-terminated; each entry is defined in its agent/cli/cmd-*.c. */
 extern const struct sg_cmd_def *const sg_commands[];
 extern const struct sg_cmd_def sg_cmd_def_list, sg_cmd_def_domswap, sg_cmd_def_hoststats,
