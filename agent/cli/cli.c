@@ -33,6 +33,7 @@ const struct sg_cmd_def *const sg_commands[] = {
     &sg_cmd_def_history,
     &sg_cmd_def_report,
     &sg_cmd_def_agent,
+    &sg_cmd_def_complete,
     &sg_cmd_def_help,
     &sg_cmd_def_version,
     NULL,
@@ -101,6 +102,11 @@ int sg_cmd_table_check(FILE *f)
         }
         if (sg_cmd_find(d->name) != d) {
             fprintf(f, "command '%s' is listed twice\n", d->name);
+            r = -EINVAL;
+        }
+        if (d->max_args > 0 && !sg_complete_knows(d)) {
+            fprintf(f, "command '%s' takes arguments, but 'complete' has no row for them "
+                    "(arg_kinds in agent/cli/cmd-complete.c)\n", d->name);
             r = -EINVAL;
         }
         if (n > SG_MAX_OPTS) {

@@ -58,14 +58,18 @@ extern const struct sg_global_opt sg_global_opts[];
 extern const struct sg_cmd_def *const sg_commands[];
 extern const struct sg_cmd_def sg_cmd_def_list, sg_cmd_def_domswap, sg_cmd_def_hoststats,
     sg_cmd_def_guestprobe, sg_cmd_def_diagnose, sg_cmd_def_recommend, sg_cmd_def_apply,
-    sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_help,
-    sg_cmd_def_version;
+    sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_complete,
+    sg_cmd_def_help, sg_cmd_def_version;
 
 const struct sg_cmd_def *sg_cmd_find(const char *name);
 
+/* Whether `complete` (agent/cli/cmd-complete.c) knows what def's positional arguments are. */
+bool sg_complete_knows(const struct sg_cmd_def *def);
+
 /*
  * Checks the table the way virsh's self-test does: every command and option
- * has a summary/help, option counts fit SG_MAX_OPTS, names are unique.
+ * has a summary/help, option counts fit SG_MAX_OPTS, names are unique, and
+ * `complete` knows the arguments of every command that takes any.
  * Returns 0 or -EINVAL, printing the offending entry to f.
  */
 int sg_cmd_table_check(FILE *f);
