@@ -1,13 +1,27 @@
 # shellcheck shell=bash
 # Shared by scripts/demo.sh and scripts/test.sh: Debian packages and the build.
 
+# scdoc: the man pages (man/meson.build).
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
-               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev)
+               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev scdoc)
+
+# What the tests use besides the build: man-db renders the man pages (tests/build/test-man.sh),
+# bash-completion and tmux drive a real bash completing (tests/cli/test-complete.sh).
+SG_TEST_DEPS=(man-db bash-completion tmux)
+
+# The package test (tests/package/test-deb.sh): dpkg-buildpackage with debhelper, lintian,
+# systemd-analyze (package systemd; it verifies a unit file without systemd running).
+SG_PACKAGE_DEPS=(dpkg-dev debhelper lintian systemd)
 
 # Installs the build dependencies that are missing (apt-get; needs root).
 sg_install_build_deps() {
+    sg_install_packages "${SG_BUILD_DEPS[@]}"
+}
+
+# sg_install_packages PACKAGE...: installs those that are missing (apt-get; needs root).
+sg_install_packages() {
     local missing=() p
-    for p in "${SG_BUILD_DEPS[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     ((${#missing[@]})) || return 0
