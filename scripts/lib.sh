@@ -7,10 +7,12 @@ SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-de
 
 # What the tests use besides the build: man-db renders the man pages (tests/build/test-man.sh),
 # bash-completion and tmux drive a real bash completing (tests/cli/test-complete.sh).
+# shellcheck disable=SC2034  # used by scripts/test.sh
 SG_TEST_DEPS=(man-db bash-completion tmux)
 
 # The package test (tests/package/test-deb.sh): dpkg-buildpackage with debhelper, lintian,
 # systemd-analyze (package systemd; it verifies a unit file without systemd running).
+# shellcheck disable=SC2034  # used by scripts/test.sh
 SG_PACKAGE_DEPS=(dpkg-dev debhelper lintian systemd)
 
 # Installs the build dependencies that are missing (apt-get; needs root).

@@ -17,6 +17,7 @@ data=$(cd "$2" && pwd)
 script=$(cd "$data/../.." && pwd)/etc/bash-completion/swapguard
 tmp=$(mktemp -d)
 tmux_sock="sg-complete-$$"
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     tmux -L "$tmux_sock" kill-server 2>/dev/null
     rm -rf "$tmp"
@@ -59,6 +60,7 @@ completes "no libvirt: no domains, silently" "" -c "qemu+unix:///system?socket=$
 completes "an unknown command: nothing" "" nosuch ""
 
 # HAND-MADE: hostile names, mapped to the captured processes by UUID.
+# shellcheck disable=SC1091  # the captured tree's facts
 fact() { (. "$data/hybrid/facts.env" && printf '%s' "${!1}"); }
 cat >"$tmp/hostile.xml" <<XML
 <node>
@@ -119,8 +121,8 @@ tab_line() {
     tmux -L "$tmux_sock" send-keys -t sg C-u
     tmux -L "$tmux_sock" send-keys -t sg -l "$1"
     tmux -L "$tmux_sock" send-keys -t sg Tab
-    local i line=
-    for i in $(seq 50); do
+    local line=
+    for _ in $(seq 50); do
         sleep 0.1
         line=$(tmux -L "$tmux_sock" capture-pane -p -t sg | grep '^sg\$ ' | tail -1)
         [ "$line" != "sg\$ $1" ] && break
@@ -132,7 +134,7 @@ if ! command -v tmux >/dev/null; then
 elif ! tmux -L "$tmux_sock" new-session -d -s sg -x 250 -y 20 "bash --rcfile '$tmp/rc' --noprofile -i"; then
     not_ok "bash in tmux: a session starts"
 else
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         tmux -L "$tmux_sock" capture-pane -p -t sg | grep -q '^sg\$' && break
         sleep 0.1
     done

@@ -38,6 +38,7 @@ done
 
 tmp=$(mktemp -d /tmp/sg-deb.XXXXXX)
 installed=false
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     if $installed; then
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -q swapguard >/dev/null 2>&1
@@ -144,7 +145,9 @@ else
     not_ok "/etc/swapguard/swapguard.conf is a conffile" "$(dpkg-query -W -f='${Conffiles}' swapguard)"
 fi
 
-if command -v man >/dev/null; then
+if grep -rqsE '^path-exclude[= ]+/usr/share/man' /etc/dpkg/dpkg.cfg /etc/dpkg/dpkg.cfg.d/; then
+    skip "man finds and renders the pages" "dpkg here excludes /usr/share/man (path-exclude in /etc/dpkg)"
+elif command -v man >/dev/null; then
     got=$(man -w swapguard 2>&1)
     if [ "$got" = /usr/share/man/man8/swapguard.8.gz ]; then
         ok "man -w swapguard: $got"
