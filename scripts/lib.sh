@@ -1,16 +1,32 @@
 # shellcheck shell=bash
 # Shared by scripts/demo.sh and scripts/test.sh: Debian packages and the build.
 
-# (libncurses-dev: swapguard top; libcairo2-dev: swapguard plot; tmux drives top and xmllint
-# checks the SVG of plot in the tests.)
+# (libncurses-dev: swapguard top; libcairo2-dev: swapguard plot; scdoc: the man pages,
+# man/meson.build.)
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
                libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev
-               libncurses-dev libcairo2-dev tmux libxml2-utils)
+               libncurses-dev libcairo2-dev scdoc)
+
+# What the tests use besides the build: man-db renders the man pages (tests/build/test-man.sh),
+# bash-completion and tmux drive a real bash completing (tests/cli/test-complete.sh), tmux
+# drives top, xmllint checks the SVG of plot.
+# shellcheck disable=SC2034  # used by scripts/test.sh
+SG_TEST_DEPS=(man-db bash-completion tmux libxml2-utils)
+
+# The package test (tests/package/test-deb.sh): dpkg-buildpackage with debhelper, lintian,
+# systemd-analyze (package systemd; it verifies a unit file without systemd running).
+# shellcheck disable=SC2034  # used by scripts/test.sh
+SG_PACKAGE_DEPS=(dpkg-dev debhelper lintian systemd)
 
 # Installs the build dependencies that are missing (apt-get; needs root).
 sg_install_build_deps() {
+    sg_install_packages "${SG_BUILD_DEPS[@]}"
+}
+
+# sg_install_packages PACKAGE...: installs those that are missing (apt-get; needs root).
+sg_install_packages() {
     local missing=() p
-    for p in "${SG_BUILD_DEPS[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     ((${#missing[@]})) || return 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install what the tests need, build, run every test
-# (unit, CLI, integration with a real libvirt guest), then the unit tests
+# (unit, CLI, integration with a real libvirt guest, the Debian package), then the unit tests
 # again under AddressSanitizer and UndefinedBehaviorSanitizer, and print
 # one summary: "summary: N passed, N failed, N skipped".
 set -euo pipefail
@@ -13,6 +13,10 @@ source "$top/scripts/lib.sh"
 
 install_deps() {
     sg_install_build_deps
+    # The man page, completion and package tests (they skip, saying why, without them).
+    if [[ $(id -u) -eq 0 ]]; then
+        sg_install_packages "${SG_TEST_DEPS[@]}" "${SG_PACKAGE_DEPS[@]}"
+    fi
     # The integration test's real guest: libvirt daemon, QEMU, qemu-ga, kernel, busybox, jq.
     if [[ $(id -u) -eq 0 ]]; then
         "$top/scripts/harness.sh" deps
@@ -58,9 +62,10 @@ mount_tracefs
 
 status=0
 sg_build build-test
-# Every suite: plain `meson test` leaves out the integration suite (it changes the host).
-meson test -C build-test --suite unit --suite cli --suite integration --print-errorlogs \
-    --num-processes 1 || status=1
+# Every suite: plain `meson test` leaves out the integration and package suites (they
+# change the host: guests, a swapfile; the package installed and purged).
+meson test -C build-test --suite unit --suite cli --suite integration --suite package \
+    --print-errorlogs --num-processes 1 || status=1
 read -r p1 f1 s1 < <(count build-test)
 
 echo

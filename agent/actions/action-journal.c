@@ -385,6 +385,32 @@ int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct 
     return r;
 }
 
+int sg_action_journal_read_dir(const char *dir, json_object **root, struct sg_error *err)
+{
+    struct sg_action_journal j = { .lock_fd = -1 };
+    _cleanup_close_ int dfd = -1;
+    size_t len = strlen(dir);
+    int r;
+
+    *root = NULL;
+    if (len == 0 || len >= sizeof(j.dir)) {
+        sg_error_set(err, dir, NULL, 0, "state directory path empty or too long");
+        return -EINVAL;
+    }
+    memcpy(j.dir, dir, len + 1);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        r = -errno;
+        sg_error_set(err, dir, NULL, 0, "%s", strerror(-r));
+        return r;
+    }
+    r = load(&j, dfd, err);
+    if (r < 0)
+        return r;
+    *root = j.root;
+    return 0;
+}
+
 void sg_action_journal_close(struct sg_action_journal *j)
 {
     if (!j)

@@ -59,6 +59,15 @@ int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct 
  */
 int sg_action_journal_read(const char *path, json_object **out, struct sg_error *err);
 
+/*
+ * Reads the journal of dir without creating, locking or changing anything
+ * (for completion and other readers that must never wait): every save
+ * replaces the file by rename, so a reader sees the old or the new journal.
+ * *root gets the document (the caller json_object_put()s it); a missing
+ * journal gives an empty one. Errors as sg_action_journal_open's, plus
+ * -ENOENT/-EACCES when dir cannot be opened.
+ */
+int sg_action_journal_read_dir(const char *dir, json_object **root, struct sg_error *err);
 /* Unlocks and frees. A closed journal, one a failed sg_action_journal_open left, or one initialised with
  * { .lock_fd = -1 } is fine (a zeroed one is not: fd 0). */
 void sg_action_journal_close(struct sg_action_journal *j);

@@ -35,9 +35,21 @@ const struct sg_cmd_def *const sg_commands[] = {
     &sg_cmd_def_report,
     &sg_cmd_def_agent,
     &sg_cmd_def_plot,
+    &sg_cmd_def_complete,
     &sg_cmd_def_help,
     &sg_cmd_def_version,
     NULL,
+};
+
+const struct sg_global_opt sg_global_opts[] = {
+    { 'c', "connect", "URI", 'c', "libvirt URI (default " SG_DEFAULT_URI ")" },
+    { 'r', "readonly", NULL, 'r', "refuse commands that need a read-write connection" },
+    { 0, "json", NULL, SG_GOPT_JSON, "print one JSON document" },
+    { 0, "proc-root", "DIR", SG_GOPT_PROC_ROOT, "read DIR/proc and DIR/run instead of /proc and /run" },
+    { 0, "sys-root", "DIR", SG_GOPT_SYS_ROOT, "read DIR/sys instead of /sys" },
+    { 'h', "help", NULL, 'h', "this text" },
+    { 'V', "version", NULL, 'V', "print the version" },
+    { .name = NULL },
 };
 
 int sg_opt_number(const struct sg_opt_def *opts, const struct sg_cmd_args *a, int idx, double lo,
@@ -94,6 +106,11 @@ int sg_cmd_table_check(FILE *f)
             fprintf(f, "command '%s' is listed twice\n", d->name);
             r = -EINVAL;
         }
+        if (d->max_args > 0 && !sg_complete_knows(d)) {
+            fprintf(f, "command '%s' takes arguments, but 'complete' has no row for them "
+                    "(arg_kinds in agent/cli/cmd-complete.c)\n", d->name);
+            r = -EINVAL;
+        }
         if (n > SG_MAX_OPTS) {
             fprintf(f, "command '%s' has more than %d options\n", d->name, SG_MAX_OPTS);
             r = -EINVAL;
@@ -120,17 +137,16 @@ void sg_print_usage(FILE *f)
             "\n"
             "Finds libvirt/KVM guests whose RAM the host has swapped out.\n"
             "\n"
-            "Options:\n"
-            "  -c, --connect URI   libvirt URI (default %s)\n"
-            "  -r, --readonly      refuse commands that need a read-write connection\n"
-            "      --json          print one JSON document\n"
-            "      --proc-root DIR read DIR/proc and DIR/run instead of /proc and /run\n"
-            "      --sys-root DIR  read DIR/sys instead of /sys\n"
-            "  -h, --help          this text\n"
-            "  -V, --version       print the version\n"
-            "\n"
-            "Commands:\n",
-            SG_DEFAULT_URI);
+            "Options:\n");
+    for (const struct sg_global_opt *o = sg_global_opts; o->name; o++) {
+        char flag[64];
+
+        snprintf(flag, sizeof(flag), "%c%c%c --%s%s%s", o->short_name ? '-' : ' ',
+                 o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name,
+                 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
+        fprintf(f, "  %-19s %s\n", flag, o->help);
+    }
+    fprintf(f, "\nCommands:\n");
     for (const struct sg_cmd_def *const *dp = sg_commands, *d; (d = *dp); dp++)
         fprintf(f, "  %-12s %s\n", d->name, d->summary);
     fprintf(f, "\n'swapguard help COMMAND' describes one command.\n");

@@ -38,18 +38,38 @@ struct sg_cmd_def {
     int (*handler)(struct sg_ctx *ctx, const struct sg_cmd_args *a);
 };
 
+/* A global option (before the command): `swapguard [OPTIONS] COMMAND`. */
+struct sg_global_opt {
+    char short_name;      /* 'c', or 0 for a long option only */
+    const char *name;     /* long option, "--NAME" */
+    const char *arg_name; /* NULL for a flag */
+    int val;              /* what getopt_long returns for it (the short name, or SG_GOPT_*) */
+    const char *help;
+};
+enum { SG_GOPT_JSON = 0x100, SG_GOPT_PROC_ROOT, SG_GOPT_SYS_ROOT };
+
+/*
+ * The global options, terminated by a NULL name: main.c parses with them, and
+ * `help` and the man page (man/gen-man.c) print them.
+ */
+extern const struct sg_global_opt sg_global_opts[];
+
 /* The command table, NULL-terminated; each entry is defined in its agent/cli/cmd-*.c. */
 extern const struct sg_cmd_def *const sg_commands[];
 extern const struct sg_cmd_def sg_cmd_def_list, sg_cmd_def_domswap, sg_cmd_def_hoststats,
     sg_cmd_def_guestprobe, sg_cmd_def_diagnose, sg_cmd_def_recommend, sg_cmd_def_apply,
-    sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_help,
-    sg_cmd_def_version, sg_cmd_def_top, sg_cmd_def_plot;
+    sg_cmd_def_rollback, sg_cmd_def_history, sg_cmd_def_report, sg_cmd_def_agent, sg_cmd_def_top,
+    sg_cmd_def_plot, sg_cmd_def_complete, sg_cmd_def_help, sg_cmd_def_version;
 
 const struct sg_cmd_def *sg_cmd_find(const char *name);
 
+/* Whether `complete` (agent/cli/cmd-complete.c) knows what def's positional arguments are. */
+bool sg_complete_knows(const struct sg_cmd_def *def);
+
 /*
  * Checks the table the way virsh's self-test does: every command and option
- * has a summary/help, option counts fit SG_MAX_OPTS, names are unique.
+ * has a summary/help, option counts fit SG_MAX_OPTS, names are unique, and
+ * `complete` knows the arguments of every command that takes any.
  * Returns 0 or -EINVAL, printing the offending entry to f.
  */
 int sg_cmd_table_check(FILE *f);

@@ -16,17 +16,9 @@ static void quiet_libvirt_errors(void *opaque, virErrorPtr e)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_JSON = 0x100, OPT_PROC_ROOT, OPT_SYS_ROOT };
-    static const struct option longopts[] = {
-        { "connect", required_argument, NULL, 'c' },
-        { "readonly", no_argument, NULL, 'r' },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-        { "sys-root", required_argument, NULL, OPT_SYS_ROOT },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
+    struct option longopts[16];
+    char shortopts[32] = "+";
+    size_t n = 0;
     struct sg_ctx ctx = {
         .proc_root = "/",
         .sys_root = "/",
@@ -35,9 +27,23 @@ int main(int argc, char **argv)
     };
     int c, r;
 
+    /* getopt's tables from sg_global_opts, the one `help` and the man page print. */
+    for (const struct sg_global_opt *o = sg_global_opts; o->name && n + 1 < sizeof(longopts) / sizeof(longopts[0]);
+         o++, n++) {
+        longopts[n] = (struct option){ o->name, o->arg_name ? required_argument : no_argument, NULL, o->val };
+        if (o->short_name) {
+            size_t l = strlen(shortopts);
+            shortopts[l] = o->short_name;
+            shortopts[l + 1] = '\0';
+            if (o->arg_name)
+                strcat(shortopts, ":");
+        }
+    }
+    longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
     virSetErrorFunc(NULL, quiet_libvirt_errors);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+c:rhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             ctx.uri = optarg;
@@ -45,13 +51,13 @@ int main(int argc, char **argv)
         case 'r':
             ctx.readonly = true;
             break;
-        case OPT_JSON:
+        case SG_GOPT_JSON:
             ctx.json = true;
             break;
-        case OPT_PROC_ROOT:
+        case SG_GOPT_PROC_ROOT:
             ctx.proc_root = optarg;
             break;
-        case OPT_SYS_ROOT:
+        case SG_GOPT_SYS_ROOT:
             ctx.sys_root = optarg;
             break;
         case 'h':

@@ -46,6 +46,7 @@ struct key_def {
     size_t offset;    /* into struct sg_config */
     double min, max;  /* accepted range (numeric kinds) */
     const char *unit; /* for "(expected ...)" */
+    const char *help; /* what it sets: the man page swapguard.conf(5) */
 };
 
 /* 16 TiB in MiB: far above any sensible size, and * 1024 cannot overflow. */
@@ -58,38 +59,78 @@ static const char *const sections[] = { "sampler", "guestprobe", "verdict", "rec
                                          "report", "agent" };
 
 static const struct key_def keys[] = {
-    { "sampler", "interval", K_DOUBLE, F(interval_s), 0.1, 3600, "seconds" },
-    { "sampler", "ring_length", K_UINT, F(ring_length), 2, 100000, "ticks" },
-    { "sampler", "window", K_DOUBLE, F(window_s), 0, 86400, "seconds (0: the whole ring)" },
-    { "guestprobe", "enabled", K_BOOL, F(guest_probe), 0, 0, NULL },
-    { "guestprobe", "timeout", K_INT, F(guest_timeout_s), 1, 60, "seconds" },
-    { "guestprobe", "hung_report_max_age", K_DOUBLE, F(hung_max_age_s), 0, 31536000, "seconds (0: no limit)" },
-    { "verdict", "host_swap_min_mib", K_MIB, F(verdict.host_swap_min_kib), 0, MIB_MAX, "MiB" },
-    { "verdict", "swapin_rate_min", K_DOUBLE, F(verdict.swapin_rate_min), 0, RATE_MAX, "major faults/s" },
-    { "verdict", "apf_rate_min", K_DOUBLE, F(verdict.apf_rate_min), 0, RATE_MAX, "async-PF events/s" },
-    { "verdict", "psi_some_min", K_DOUBLE, F(verdict.psi_some_min), 0, 100, "percent" },
-    { "verdict", "psi_full_min", K_DOUBLE, F(verdict.psi_full_min), 0, 100, "percent" },
-    { "verdict", "refault_rate_min", K_DOUBLE, F(verdict.refault_rate_min), 0, RATE_MAX, "pages/s" },
-    { "verdict", "guest_swap_min_mib", K_MIB, F(verdict.guest_swap_min_kib), 0, MIB_MAX, "MiB" },
-    { "verdict", "guest_swapout_rate_min", K_DOUBLE, F(verdict.guest_swapout_rate_min), 0, RATE_MAX, "pages/s" },
-    { "recommend", "host_reserve_mib", K_MIB, F(rec.host_reserve_kib), 0, MIB_MAX, "MiB" },
-    { "recommend", "qemu_overhead_mib", K_MIB, F(rec.qemu_overhead_kib), 0, MIB_MAX, "MiB" },
-    { "recommend", "swappiness_target", K_UINT, F(rec.swappiness_target), 0, 200, "(vm.swappiness)" },
-    { "recommend", "oom_score_adj_critical", K_INT, F(rec.oom_score_adj_critical), -1000, 0, "(oom_score_adj)" },
-    { "recommend", "critical_domains", K_DOMAINS, 0, 0, 0, NULL },
-    { "apply", "state_dir", K_PATH, F(state_dir), 0, 0, NULL },
-    { "apply", "prefetch_chunk_mib", K_MIB, F(prefetch_chunk_kib), 1, 4096, "MiB" },
-    { "report", "metadata", K_BOOL, F(report_metadata), 0, 0, NULL },
-    { "report", "domain_log", K_BOOL, F(report_domain_log), 0, 0, NULL },
-    { "report", "domain_log_dir", K_PATH, F(domain_log_dir), 0, 0, NULL },
-    { "report", "journal", K_BOOL, F(report_journal), 0, 0, NULL },
-    { "report", "textfile", K_PATH, F(textfile), 0, 0, NULL },
-    { "report", "history", K_PATH, F(history), 0, 0, NULL },
-    { "agent", "lock_file", K_PATH, F(lock_file), 0, 0, NULL },
-    { "agent", "probes_per_tick", K_UINT, F(probes_per_tick), 0, 1000, "guests" },
-    { "agent", "auto_apply", K_ACTIONS, F(auto_apply), 0, 0, NULL },
-    { "agent", "auto_apply_min_confidence", K_DOUBLE, F(auto_apply_min_confidence), 0.5, 1, "(confidence)" },
-    { "agent", "reconnect_max", K_DOUBLE, F(reconnect_max_s), 1, 3600, "seconds" },
+    { "sampler", "interval", K_DOUBLE, F(interval_s), 0.1, 3600, "seconds",
+      "Seconds between two samples (ticks) of the host and the domains." },
+    { "sampler", "ring_length", K_UINT, F(ring_length), 2, 100000, "ticks",
+      "Ticks kept per domain in the sample ring." },
+    { "sampler", "window", K_DOUBLE, F(window_s), 0, 86400, "seconds (0: the whole ring)",
+      "Seconds of history a verdict looks back over; 0: the whole ring." },
+    { "guestprobe", "enabled", K_BOOL, F(guest_probe), 0, 0, NULL,
+      "Ask each guest's qemu-ga for evidence (D-state tasks, hung-task reports, guest swap)." },
+    { "guestprobe", "timeout", K_INT, F(guest_timeout_s), 1, 60, "seconds",
+      "Seconds to wait for one guest-agent reply." },
+    { "guestprobe", "hung_report_max_age", K_DOUBLE, F(hung_max_age_s), 0, 31536000, "seconds (0: no limit)",
+      "Seconds, by the guest's own clock, a hung-task report stays evidence; older ones are "
+      "history. 0: no limit." },
+    { "verdict", "host_swap_min_mib", K_MIB, F(verdict.host_swap_min_kib), 0, MIB_MAX, "MiB",
+      "Guest RAM in host swap (VmSwap or cgroup swap), in MiB, at or above which it counts." },
+    { "verdict", "swapin_rate_min", K_DOUBLE, F(verdict.swapin_rate_min), 0, RATE_MAX, "major faults/s",
+      "Major faults per second of the domain's memory cgroup that count as swap-ins." },
+    { "verdict", "apf_rate_min", K_DOUBLE, F(verdict.apf_rate_min), 0, RATE_MAX, "async-PF events/s",
+      "kvm_async_pf_not_present events per second (async-PF stalls) that count." },
+    { "verdict", "psi_some_min", K_DOUBLE, F(verdict.psi_some_min), 0, 100, "percent",
+      "Memory PSI \"some\" avg10, in percent, that counts as pressure." },
+    { "verdict", "psi_full_min", K_DOUBLE, F(verdict.psi_full_min), 0, 100, "percent",
+      "Memory PSI \"full\" avg10, in percent, that counts as pressure." },
+    { "verdict", "refault_rate_min", K_DOUBLE, F(verdict.refault_rate_min), 0, RATE_MAX, "pages/s",
+      "Host anonymous refaults (workingset_refault_anon), pages per second, that count." },
+    { "verdict", "guest_swap_min_mib", K_MIB, F(verdict.guest_swap_min_kib), 0, MIB_MAX, "MiB",
+      "Swap used inside a guest, in MiB, at or above which it counts." },
+    { "verdict", "guest_swapout_rate_min", K_DOUBLE, F(verdict.guest_swapout_rate_min), 0, RATE_MAX, "pages/s",
+      "Guest pswpout, pages per second, that counts as the guest swapping out." },
+    { "recommend", "host_reserve_mib", K_MIB, F(rec.host_reserve_kib), 0, MIB_MAX, "MiB",
+      "MiB of RAM kept free for the host (swapoff headroom, total of locked guests)." },
+    { "recommend", "qemu_overhead_mib", K_MIB, F(rec.qemu_overhead_kib), 0, MIB_MAX, "MiB",
+      "MiB that QEMU itself uses on top of the guest's RAM (for memtune hard_limit)." },
+    { "recommend", "swappiness_target", K_UINT, F(rec.swappiness_target), 0, 200, "(vm.swappiness)",
+      "vm.swappiness recommended for hosts that keep swap." },
+    { "recommend", "oom_score_adj_critical", K_INT, F(rec.oom_score_adj_critical), -1000, 0, "(oom_score_adj)",
+      "oom_score_adj recommended for the QEMU process of critical domains." },
+    { "recommend", "critical_domains", K_DOMAINS, 0, 0, 0, NULL,
+      "Critical domains: names or UUIDs separated by spaces, at most 64. A long list continues on"
+      " following lines that start with whitespace." },
+    { "apply", "state_dir", K_PATH, F(state_dir), 0, 0, NULL,
+      "Directory of the action journal (journal.json: what apply changed, for rollback and "
+      "history). Created 0700; the journal is 0600." },
+    { "apply", "prefetch_chunk_mib", K_MIB, F(prefetch_chunk_kib), 1, 4096, "MiB",
+      "MiB of guest RAM asked back per process_madvise(MADV_WILLNEED) call by apply prefetch." },
+    { "report", "metadata", K_BOOL, F(report_metadata), 0, 0, NULL,
+      "Set a swapguard:report metadata element on the running domain (live only, not the "
+      "persistent XML); libvirt raises a metadata-change event for it." },
+    { "report", "domain_log", K_BOOL, F(report_domain_log), 0, 0, NULL,
+      "Append one line per report to the domain's libvirt log, domain_log_dir/NAME.log." },
+    { "report", "domain_log_dir", K_PATH, F(domain_log_dir), 0, 0, NULL,
+      "Directory of the libvirt domain logs." },
+    { "report", "journal", K_BOOL, F(report_journal), 0, 0, NULL,
+      "Structured journald entries (syslog when journald is not running)." },
+    { "report", "textfile", K_PATH, F(textfile), 0, 0, NULL,
+      "node_exporter textfile-collector file (Prometheus text format), replaced atomically. "
+      "Empty: off." },
+    { "report", "history", K_PATH, F(history), 0, 0, NULL,
+      "JSON Lines file with one line per verdict change. Empty: off." },
+    { "agent", "lock_file", K_PATH, F(lock_file), 0, 0, NULL,
+      "One agent per host, held by a lock on this file." },
+    { "agent", "probes_per_tick", K_UINT, F(probes_per_tick), 0, 1000, "guests",
+      "Guest-agent probes per tick, rotating over the domains (a probe waits up to [guestprobe] "
+      "timeout); 0: none." },
+    { "agent", "auto_apply", K_ACTIONS, F(auto_apply), 0, 0, NULL,
+      "Live remedies the agent applies by itself to a domain whose verdict is host-swap-stall, "
+      "space separated; empty: none. swapoff and the persistent XML remedies are never applied "
+      "automatically." },
+    { "agent", "auto_apply_min_confidence", K_DOUBLE, F(auto_apply_min_confidence), 0.5, 1, "(confidence)",
+      "Least verdict confidence for an automatic remedy." },
+    { "agent", "reconnect_max", K_DOUBLE, F(reconnect_max_s), 1, 3600, "seconds",
+      "Longest wait, in seconds, between attempts to reconnect to libvirtd." },
 };
 
 #undef F
@@ -676,5 +717,84 @@ int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char 
     *c = tmp;
     c->rec.critical = (const char *const *)c->critical;
     snprintf(c->path, sizeof(c->path), "%s", path);
+    return 0;
+}
+
+int sg_config_key_info(size_t i, struct sg_config_key_info *out)
+{
+    const struct key_def *k;
+    struct sg_config d;
+    const char *field;
+
+    if (i >= N_KEYS)
+        return -ENOENT;
+    k = &keys[i];
+    sg_config_default(&d);
+    field = (const char *)&d + k->offset;
+    memset(out, 0, sizeof(*out));
+    out->section = k->section;
+    out->name = k->name;
+    out->unit = k->unit;
+    out->help = k->help;
+    out->min = k->min;
+    out->max = k->max;
+    switch (k->kind) {
+    case K_DOUBLE:
+        out->type = "number";
+        out->ranged = true;
+        snprintf(out->default_value, sizeof(out->default_value), "%.15g", *(const double *)field);
+        break;
+    case K_UINT:
+        out->type = "whole number";
+        out->ranged = true;
+        snprintf(out->default_value, sizeof(out->default_value), "%u", *(const unsigned *)field);
+        break;
+    case K_INT:
+        out->type = "whole number";
+        out->ranged = true;
+        snprintf(out->default_value, sizeof(out->default_value), "%d", *(const int *)field);
+        break;
+    case K_MIB:
+        out->type = "whole number";
+        out->ranged = true;
+        snprintf(out->default_value, sizeof(out->default_value), "%llu",
+                 (unsigned long long)(*(const uint64_t *)field / 1024));
+        break;
+    case K_BOOL:
+        out->type = "boolean (yes, no, true, false, 1 or 0)";
+        snprintf(out->default_value, sizeof(out->default_value), "%s", *(const bool *)field ? "yes" : "no");
+        break;
+    case K_DOMAINS:
+        out->type = "domain names or UUIDs, space separated";
+        break; /* none by default (sg_config_default) */
+    case K_PATH:
+        out->type = "absolute path, or empty (off)";
+        snprintf(out->default_value, sizeof(out->default_value), "%s", field);
+        break;
+    case K_ACTIONS: {
+        unsigned mask = *(const unsigned *)field;
+        size_t w = 0;
+        char names[128] = "";
+
+        for (size_t a = 0; a < SG_REC_N_AUTO; a++) {
+            w += (size_t)snprintf(names + w, sizeof(names) - w, "%s%s", a == 0 ? "" : ", ",
+                                  sg_rec_action_name(sg_rec_auto_actions[a]));
+            if (w >= sizeof(names))
+                break;
+        }
+        snprintf(out->type_buf, sizeof(out->type_buf), "live remedy names, space separated: %s", names);
+        out->type = out->type_buf;
+        w = 0;
+        for (size_t a = 0; a < SG_REC_N_AUTO; a++)
+            if (mask & SG_REC_BIT(sg_rec_auto_actions[a])) {
+                w += (size_t)snprintf(out->default_value + w, sizeof(out->default_value) - w, "%s%s",
+                                      w ? " " : "", sg_rec_action_name(sg_rec_auto_actions[a]));
+                if (w >= sizeof(out->default_value))
+                    break;
+            }
+        break;
+    }
+    }
+    sg_config_clear(&d);
     return 0;
 }

@@ -71,5 +71,31 @@ void sg_config_default(struct sg_config *c);
 int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char *msg,
                    size_t msg_size);
 
+/*
+ * One key of swapguard.conf as the parser's own table has it, for the
+ * documentation (the man page swapguard.conf(5) is generated from these, so
+ * it cannot drift from the parser).
+ */
+struct sg_config_key_info {
+    const char *section;  /* "sampler" ... "agent" */
+    const char *name;
+    const char *type;     /* "number", "whole number", "boolean (yes, no, ...)", "absolute path,
+                             or empty (off)", ...: what a value looks like */
+    const char *unit;     /* "seconds", "MiB", "(vm.swappiness)" (a name in parentheses: the
+                             setting's scale, not a unit); NULL when none */
+    bool ranged;          /* min and max apply (numeric keys) */
+    double min, max;      /* the accepted range, in the file's unit */
+    const char *help;     /* one paragraph: what it sets */
+    char default_value[SG_CONFIG_PATH_MAX]; /* as it would be written in the file; "" for empty */
+    char type_buf[160];   /* storage for type where it is composed */
+};
+
+/*
+ * The i-th key (0, 1, ...) in the table's (and the shipped file's) order into
+ * out, its default from sg_config_default. Returns 0, or -ENOENT past the
+ * last key.
+ */
+int sg_config_key_info(size_t i, struct sg_config_key_info *out);
+
 /* Frees the critical list and leaves the defaults (NULL and repeated calls are fine). */
 void sg_config_clear(struct sg_config *c);
