@@ -65,6 +65,27 @@ struct sg_dom_facts {
     char apf_missing[160];         /* when not: why (no tracefs, no permission, TCG ...) */
     uint64_t apf[SG_APF__MAX];     /* sums over the vCPU threads, since the counters opened */
 
+    /* Time the vCPU threads lose on the host (hostprobe/lostime.h), counters in ns
+     * since each thread started (sums over the vCPU threads). */
+    unsigned vcpu_threads;         /* vCPU threads read (0: none, the figures below are NONE) */
+    bool delayacct_available;      /* taskstats read with kernel.task_delayacct = 1 */
+    char delayacct_missing[160];   /* when not: why */
+    uint64_t swapin_delay_ns;      /* taskstats swapin_delay_total: synchronous swap-in of guest RAM */
+    uint64_t blkio_delay_ns;       /* taskstats blkio_delay_total */
+    uint64_t cpu_delay_ns;         /* taskstats cpu_delay_total: run-queue wait */
+    uint64_t freepages_delay_ns;   /* taskstats freepages_delay_total: direct reclaim */
+    uint64_t thrashing_delay_ns;   /* taskstats thrashing_delay_total */
+    uint64_t qemu_swapin_delay_ns; /* the same for the whole QEMU process (TGID) */
+    uint64_t qemu_blkio_delay_ns;
+    uint64_t run_delay_ns;         /* /proc/PID/task/TID/schedstat WAIT_NS: without delay accounting */
+    uint64_t vcpu_looks;           /* looks at the vCPU threads' state and wchan since collecting began */
+    uint64_t vcpu_looks_dstate;    /* of which in D state */
+    uint64_t vcpu_looks_swapin;    /* of which in D state in the swap-in path */
+    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs;             /* libvirt block.N.*.reqs, summed */
+    uint64_t blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns; /* libvirt block.N.*.times, ns */
+    double io_psi_some_avg10, io_psi_full_avg10; /* the domain's v2 io.pressure, NAN without */
+    double cpu_psi_some_avg10;     /* the domain's v2 cpu.pressure, NAN without */
+
     bool guest_probed;             /* this tick carries a guest probe */
     struct sg_guest_facts guest;
 };

@@ -2,7 +2,7 @@
 # Shared by scripts/demo.sh and scripts/test.sh: Debian packages and the build.
 
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
-               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev)
+               libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev libnl-genl-3-dev)
 
 # Installs the build dependencies that are missing (apt-get; needs root).
 sg_install_build_deps() {

@@ -40,6 +40,18 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     }
     if (n < 0)
         return n;
+    free(w->vcpu_tids);
+    w->vcpu_tids = calloc((size_t)n + 1, sizeof(*w->vcpu_tids));
+    if (!w->vcpu_tids)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++)
+        w->vcpu_tids[i] = vcpus[i].tid;
+    w->n_vcpu_tids = (size_t)n;
+    if (!w->taskstats) {
+        w->taskstats_missing[0] = '\0';
+        if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
+            w->taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
+    }
     w->apf_missing[0] = '\0';
     r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
     if (r < 0)
@@ -83,6 +95,73 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
     return p;
 }
 
+/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure; absent: NAN. */
+static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, struct sg_dom_facts *out)
+{
+    static const char *const files[2] = { "io.pressure", "cpu.pressure" };
+
+    for (size_t i = 0; i < 2; i++) {
+        char rel[PATH_MAX + 64], buf[512];
+        struct sg_psi p;
+
+        snprintf(rel, sizeof(rel), "%s/%s", cg->psi_dir, files[i]);
+        if (sg_read_at(fs->sys_fd, rel, buf, sizeof(buf)) < 0 ||
+            sg_parse_psi(buf, fs->sys_path, rel, &p, NULL) < 0)
+            continue;
+        if (i == 0) {
+            out->io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+            out->io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
+        } else {
+            out->cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+        }
+    }
+}
+
+/* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
+static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
+{
+    struct sg_lost_sample l;
+    struct sg_block_stats b;
+    char why[160];
+
+    if (w->dom && sg_block_stats_read(w->dom, &b, why, sizeof(why)) == 0) {
+        out->blk_rd_reqs = b.rd_reqs;
+        out->blk_wr_reqs = b.wr_reqs;
+        out->blk_fl_reqs = b.fl_reqs;
+        out->blk_rd_times_ns = b.rd_times_ns;
+        out->blk_wr_times_ns = b.wr_times_ns;
+        out->blk_fl_times_ns = b.fl_times_ns;
+    }
+    if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
+                            SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
+        snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
+        return;
+    }
+    out->vcpu_threads = l.n_vcpus;
+    w->looks += l.looks;
+    w->looks_dstate += l.looks_dstate;
+    w->looks_swapin += l.looks_swapin;
+    out->vcpu_looks = w->looks;
+    out->vcpu_looks_dstate = w->looks_dstate;
+    out->vcpu_looks_swapin = w->looks_swapin;
+    if (l.has_schedstat)
+        out->run_delay_ns = l.run_delay_ns;
+    out->delayacct_available = l.has_taskstats;
+    if (!l.has_taskstats) {
+        snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "%s",
+                 !w->taskstats && w->taskstats_missing[0] ? w->taskstats_missing : l.taskstats_missing);
+        return;
+    }
+    out->delayacct_missing[0] = '\0';
+    out->swapin_delay_ns = l.vcpus.swapin_delay_ns;
+    out->blkio_delay_ns = l.vcpus.blkio_delay_ns;
+    out->cpu_delay_ns = l.vcpus.cpu_delay_ns;
+    out->freepages_delay_ns = l.vcpus.freepages_delay_ns;
+    out->thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
+    out->qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
+    out->qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
+}
+
 int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err)
 {
@@ -98,6 +177,16 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->vm_swap_kib = out->cgroup_swap_bytes = out->cgroup_pgmajfault = SG_POLICY_NONE;
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
+    out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
+    out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
+    out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
+    out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
+    out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
+    out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
+    out->vcpu_looks = w->looks;
+    out->vcpu_looks_dstate = w->looks_dstate;
+    out->vcpu_looks_swapin = w->looks_swapin;
+    snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
@@ -127,7 +216,10 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         out->psi_some_avg10 = s.cg.psi.has_some ? s.cg.psi.some.avg10 : NAN;
         out->psi_full_avg10 = s.cg.psi.has_full ? s.cg.psi.full.avg10 : NAN;
     }
+    if (s.cg.has_psi)
+        collect_psi(fs, &w->cg, out);
     sg_dom_sample_clear(&s);
+    collect_lost(fs, w, out);
 
     if (w->apf) {
         r = sg_tp_read(w->apf, out->apf, why, sizeof(why));
@@ -310,6 +402,11 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
             }
         }
         null = v == NULL;
+        if (null && (f->flags & SG_ROW_OPTIONAL) &&
+            (f->type == SG_TYPE_U32 || f->type == SG_TYPE_BOOL || f->type == SG_TYPE_STR)) {
+            memset(p, 0, f->size); /* recorded before the figure existed: 0, false, "" */
+            continue;
+        }
         switch (f->type) {
         case SG_TYPE_U64: {
             uint64_t u = SG_POLICY_NONE;

@@ -16,6 +16,8 @@ void sg_dom_clear(struct sg_dom *x)
     sg_domain_clear(&x->d);
     free(x->vcpus);
     sg_tp_close(x->apf);
+    sg_taskstats_close(x->taskstats);
+    free(x->vcpu_tids);
     memset(x, 0, sizeof(*x));
 }
 

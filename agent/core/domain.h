@@ -14,6 +14,7 @@
 #include "hostprobe/asyncpf.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
+#include "hostprobe/lostime.h"
 #include "hostprobe/procfs.h"
 
 struct sg_dom {
@@ -26,6 +27,11 @@ struct sg_dom {
     /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */
     struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
     char apf_missing[160];         /* why they are unavailable */
+    struct sg_taskstats_conn *taskstats; /* delay accounting; NULL when it could not be opened */
+    char taskstats_missing[160];   /* why */
+    pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
+    size_t n_vcpu_tids;
+    uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
     uint64_t hung_cursor_us;       /* newest guest kernel-log timestamp seen: later probes count newer reports only */
 };
 

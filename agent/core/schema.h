@@ -56,6 +56,7 @@ enum sg_schema_unit {
     SG_UNIT_PER_S,   /* per second: key ends in _per_s */
     SG_UNIT_US,      /* microseconds: key ends in _us */
     SG_UNIT_SECONDS, /* seconds: key ends in _s, or is "unix" */
+    SG_UNIT_NS,      /* nanoseconds: key ends in _ns */
 };
 
 /* How a figure is stored in the facts structs. */
@@ -118,6 +119,29 @@ enum sg_fig_id {
     SG_F_GUEST_PSWPIN,
     SG_F_GUEST_PSWPOUT,
     SG_F_GUEST_STEAL_MS_PER_S,
+    SG_F_VCPU_THREADS,
+    SG_F_DELAYACCT_AVAILABLE,
+    SG_F_DELAYACCT_MISSING,
+    SG_F_SWAPIN_DELAY_NS,
+    SG_F_BLKIO_DELAY_NS,
+    SG_F_CPU_DELAY_NS,
+    SG_F_FREEPAGES_DELAY_NS,
+    SG_F_THRASHING_DELAY_NS,
+    SG_F_QEMU_SWAPIN_DELAY_NS,
+    SG_F_QEMU_BLKIO_DELAY_NS,
+    SG_F_RUN_DELAY_NS,
+    SG_F_VCPU_LOOKS,
+    SG_F_VCPU_LOOKS_DSTATE,
+    SG_F_VCPU_LOOKS_SWAPIN,
+    SG_F_BLK_RD_REQS,
+    SG_F_BLK_WR_REQS,
+    SG_F_BLK_FL_REQS,
+    SG_F_BLK_RD_TIMES_NS,
+    SG_F_BLK_WR_TIMES_NS,
+    SG_F_BLK_FL_TIMES_NS,
+    SG_F_IO_PSI_SOME_AVG10,
+    SG_F_IO_PSI_FULL_AVG10,
+    SG_F_CPU_PSI_SOME_AVG10,
     /* per-domain figures of the O(1) sample (list, domswap) */
     SG_F_NAME,
     SG_F_UUID,

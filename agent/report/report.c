@@ -377,6 +377,23 @@ static bool metadata_element(xmlTextWriterPtr w, const char *elem, const struct 
     return ok && x_end(w);
 }
 
+/* Does any metadata row of elem have a value in f (an element without one is left out)? */
+static bool element_has_value(const char *elem, const struct sg_dom_facts *f)
+{
+    for (size_t i = 0; i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
+        uint64_t u;
+        double d;
+
+        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
+            strcmp(r->xml_element, elem) != 0)
+            continue;
+        if (row_u64(r, f, &u) || row_dbl(r, f, &d))
+            return true;
+    }
+    return false;
+}
+
 static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, double now)
 {
     const struct sg_verdict *v = d->v;
@@ -404,7 +421,8 @@ static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, dou
         if (seen || n_done == SG_ELEMENTSOF(done))
             continue;
         done[n_done++] = r->xml_element;
-        ok = metadata_element(w, r->xml_element, f);
+        if (element_has_value(r->xml_element, f))
+            ok = metadata_element(w, r->xml_element, f);
     }
     for (size_t i = 0; ok && i < v->n_ev; i++)
         ok = x_start(w, sg_schema_get(SG_F_REPORT_EVIDENCE)->xml_element) && x_attr(w, "key", v->ev[i].key) &&

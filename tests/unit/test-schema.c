@@ -77,13 +77,17 @@ Test(schema, rows_follow_the_conventions)
         case SG_UNIT_SECONDS:
             cr_expect(ends_with(r->key, "_s") || strcmp(r->key, "unix") == 0, "%s: seconds", r->key);
             break;
+        case SG_UNIT_NS:
+            cr_expect(ends_with(r->key, "_ns"), "%s: nanoseconds end in _ns", r->key);
+            break;
         default:
             cr_expect(!ends_with(r->key, "_kib") && !ends_with(r->key, "_bytes") &&
                       !ends_with(r->key, "_per_s"), "%s: the suffix names a unit it does not have", r->key);
             break;
         }
         if (r->kind == SG_KIND_COUNTER)
-            cr_expect(r->unit == SG_UNIT_COUNT || r->unit == SG_UNIT_US, "%s: a counter counts", r->key);
+            cr_expect(r->unit == SG_UNIT_COUNT || r->unit == SG_UNIT_US || r->unit == SG_UNIT_NS,
+                      "%s: a counter counts", r->key);
         if ((r->outputs & SG_OUT_RECORD) && r->scope != SG_SCOPE_REPORT)
             cr_expect_neq(r->type, SG_TYPE_NONE, "%s: recorded but not in the facts", r->key);
         if (r->outputs & (SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_HISTORY | SG_OUT_TEXTFILE))
@@ -114,6 +118,10 @@ Test(schema, rows_follow_the_conventions)
             break;
         case SG_UNIT_SECONDS:
             cr_expect(ends_with(r->prom_name, "_seconds"), "%s: seconds", r->prom_name);
+            break;
+        case SG_UNIT_NS:
+            cr_expect(ends_with(r->prom_name, "_seconds_total") && r->prom_scale == 1e-9, "%s: ns -> seconds",
+                      r->prom_name);
             break;
         default:
             break;
