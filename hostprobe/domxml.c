@@ -327,6 +327,30 @@ static bool is_nova_ns(xmlNodePtr n)
            !strncmp((const char *)n->ns->href, SG_DOMXML_NOVA_NS_PREFIX, strlen(SG_DOMXML_NOVA_NS_PREFIX));
 }
 
+/* The serial console log file (struct sg_domxml console_log). */
+static void parse_console_log(xmlXPathContextPtr ctx, struct sg_domxml *d)
+{
+    static const char *const exprs[] = {
+        "/domain/devices/serial[@type='file']/source[@path][1]",
+        "/domain/devices/console[@type='file']/source[@path][1]",
+    };
+
+    for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+        xmlNodePtr n = xp_first(ctx, exprs[i]);
+        xmlChar *path;
+
+        if (!n)
+            continue;
+        path = xmlGetProp(n, BAD_CAST "path");
+        if (path && path[0] == '/' && strlen((const char *)path) < sizeof(d->console_log)) {
+            snprintf(d->console_log, sizeof(d->console_log), "%s", (const char *)path);
+            xmlFree(path);
+            return;
+        }
+        xmlFree(path);
+    }
+}
+
 static void parse_nova(xmlXPathContextPtr ctx, struct sg_domxml *d)
 {
     xmlNodePtr meta = xp_first(ctx, "/domain/metadata");
@@ -417,6 +441,7 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     if (r < 0)
         goto out;
     parse_nova(ctx, &d);
+    parse_console_log(ctx, &d);
     *out = d;
     r = 0;
 out:

@@ -75,6 +75,11 @@ struct sg_domxml {
      * "http://openstack.org/xmlns/libvirt/nova/1.1"; "" when !nova. Cut like
      * nova_flavor if it does not fit. */
     char nova_ns[128];
+    /* The guest's serial console log: @path of the first
+     * /domain/devices/serial[@type='file']/source, else of
+     * /domain/devices/console[@type='file']/source (Nova's console.log); ""
+     * when there is none, or the path is not absolute or does not fit. */
+    char console_log[512];
 };
 
 /*

@@ -2,6 +2,9 @@
 #include "lostime.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <signal.h>
 #include <libvirt/virterror.h>
 #include <linux/taskstats.h>
@@ -448,4 +451,52 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
         }
     }
     return 0;
+}
+
+/* ---- the serial console log ------------------------------------------------------ */
+
+ssize_t sg_console_read(const char *path, uint64_t *offset, size_t max, char **buf, uint64_t *skipped)
+{
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    uint64_t from, size;
+    size_t want, got = 0;
+    char *b;
+
+    *buf = NULL;
+    *skipped = 0;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    size = (uint64_t)st.st_size;
+    from = *offset <= size ? *offset : 0;
+    if (size - from > max) {
+        *skipped = size - from - max;
+        from = size - max;
+    }
+    want = (size_t)(size - from);
+    b = malloc(want + 1);
+    if (!b)
+        return -ENOMEM;
+    while (got < want) {
+        ssize_t n = pread(fd, b + got, want - got, (off_t)(from + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = -errno;
+            free(b);
+            return e;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    b[got] = '\0';
+    *offset = from + got;
+    *buf = b;
+    return (ssize_t)got;
 }

@@ -152,3 +152,14 @@ struct sg_lost_sample {
 int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid_t pid,
                         const pid_t *tids, size_t n, unsigned n_looks, unsigned look_gap_ms,
                         struct sg_lost_sample *out);
+
+/*
+ * Reads what was appended to the file at path (a guest's serial console log)
+ * since *offset, at most max bytes: when more was appended, only the newest
+ * max bytes (*skipped says how many were passed over). A file shorter than
+ * *offset was truncated or replaced: read from 0. *offset advances to the end
+ * read. The file must be a regular file (O_NOFOLLOW, O_NONBLOCK). Returns the
+ * byte count in *buf (malloc'd, NUL-terminated; may hold anything the guest
+ * wrote), -errno from open/fstat/read (-EINVAL not a regular file).
+ */
+ssize_t sg_console_read(const char *path, uint64_t *offset, size_t max, char **buf, uint64_t *skipped);

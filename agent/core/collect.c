@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
 #include "hostprobe/sample.h"
 #include "agent/core/schema.h"
@@ -14,6 +15,36 @@
 static double ts_s(const struct timespec *t)
 {
     return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/* The serial console log file of w's live XML (w->console_log, or why not in console_missing). */
+static void locate_console(struct sg_dom *w)
+{
+    struct sg_domxml x;
+    char *xml;
+    char why[160] = "";
+
+    w->console_log[0] = '\0';
+    if (!w->dom) {
+        snprintf(w->console_missing, sizeof(w->console_missing), "no libvirt handle");
+        return;
+    }
+    xml = virDomainGetXMLDesc(w->dom, 0);
+    if (!xml) {
+        snprintf(w->console_missing, sizeof(w->console_missing), "virDomainGetXMLDesc failed");
+        return;
+    }
+    if (sg_domxml_parse(xml, &x, why, sizeof(why)) < 0)
+        snprintf(w->console_missing, sizeof(w->console_missing), "domain XML: %s", why);
+    else if (!x.console_log[0])
+        snprintf(w->console_missing, sizeof(w->console_missing),
+                 "no <serial type='file'> or <console type='file'> in the domain XML");
+    else if (strcmp(x.console_log, w->console_log) != 0) {
+        snprintf(w->console_log, sizeof(w->console_log), "%s", x.console_log);
+        w->console_offset = 0;
+        w->console_seen = false;
+    }
+    free(xml);
 }
 
 int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err)
@@ -52,6 +83,7 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
         if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
             w->taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
     }
+    locate_console(w);
     w->apf_missing[0] = '\0';
     r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
     if (r < 0)
@@ -162,6 +194,69 @@ static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom
     out->qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
 }
 
+/*
+ * What the guest's serial console log got since the last tick (at most
+ * SG_CONSOLE_MAX bytes a tick). The first read of a log starts at its newest
+ * SG_CONSOLE_MAX bytes and counts only messages of the last
+ * SG_CONSOLE_FIRST_AGE_S seconds of its own clock (not boot-time messages).
+ */
+static void collect_console(struct sg_dom *w, struct sg_dom_facts *out)
+{
+    _cleanup_free_ char *buf = NULL;
+    struct gp_hung_reports *rep;
+    uint64_t skipped, since;
+    char why[128] = "";
+    ssize_t n;
+
+    if (!w->console_log[0]) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "%s",
+                 w->console_missing[0] ? w->console_missing : "no serial console log");
+        return;
+    }
+    n = sg_console_read(w->console_log, &w->console_offset, SG_CONSOLE_MAX, &buf, &skipped);
+    if (n < 0) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "%.100s: %s", w->console_log,
+                 strerror((int)-n));
+        return;
+    }
+    rep = calloc(1, sizeof(*rep));
+    if (!rep) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "out of memory");
+        return;
+    }
+    since = w->console_cursor_us;
+    if (!w->console_seen) {
+        struct gp_hung_reports *probe = rep;
+        /* the newest timestamp first, to count only recent messages */
+        if (gp_parse_console(buf, (size_t)n, 0, probe, why, sizeof(why)) == 0 &&
+            probe->newest_ts_us > SG_CONSOLE_FIRST_AGE_S * 1000000ull)
+            since = probe->newest_ts_us - SG_CONSOLE_FIRST_AGE_S * 1000000ull;
+        w->console_seen = true;
+    }
+    if (gp_parse_console(buf, (size_t)n, since, rep, why, sizeof(why)) < 0) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "console log: %s", why);
+        free(rep);
+        return;
+    }
+    out->console_ok = true;
+    out->console_missing[0] = '\0';
+    out->console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
+                              rep->signs[GP_SIGN_CLOCKSOURCE] + rep->signs[GP_SIGN_HRTIMER];
+    out->console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
+    for (size_t i = 0; i < rep->n; i++) {
+        switch (rep->v[i].cls) {
+        case GP_CLASS_ASYNC_PF: out->console_hung_async_pf++; break;
+        case GP_CLASS_IO: out->console_hung_io++; break;
+        case GP_CLASS_LOCK: out->console_hung_lock++; break;
+        case GP_CLASS_RECLAIM: out->console_hung_reclaim++; break;
+        default: break;
+        }
+    }
+    if (rep->newest_ts_us > w->console_cursor_us)
+        w->console_cursor_us = rep->newest_ts_us;
+    free(rep);
+}
+
 int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err)
 {
@@ -187,6 +282,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->vcpu_looks_dstate = w->looks_dstate;
     out->vcpu_looks_swapin = w->looks_swapin;
     snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
+    snprintf(out->console_missing, sizeof(out->console_missing), "domain not running");
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
@@ -220,6 +316,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         collect_psi(fs, &w->cg, out);
     sg_dom_sample_clear(&s);
     collect_lost(fs, w, out);
+    collect_console(w, out);
 
     if (w->apf) {
         r = sg_tp_read(w->apf, out->apf, why, sizeof(why));
@@ -283,6 +380,9 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
     if (g->tasks_ok) {
         g->dstate_tasks = r.tasks.n_dstate;
         g->async_pf_tasks = r.tasks.n_async_pf;
+        g->dstate_io_tasks = r.tasks.n_class[GP_CLASS_IO];
+        g->dstate_lock_tasks = r.tasks.n_class[GP_CLASS_LOCK];
+        g->dstate_reclaim_tasks = r.tasks.n_class[GP_CLASS_RECLAIM];
     }
     if (g->kmsg_ok) {
         double oldest_us = isfinite(r.uptime_s) && max_age_s > 0
@@ -298,7 +398,18 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                 g->hung_async_pf_kernel++;
             else
                 g->hung_async_pf_forged++;
+            if (h->from_kernel && h->cls == GP_CLASS_IO)
+                g->hung_io_kernel++;
+            else if (h->from_kernel && h->cls == GP_CLASS_LOCK)
+                g->hung_lock_kernel++;
+            else if (h->from_kernel && h->cls == GP_CLASS_RECLAIM)
+                g->hung_reclaim_kernel++;
         }
+        /* Signatures of the probe's kernel log are counted since the previous probe's
+         * cursor; their age is not known per message, only that they are new. */
+        g->stall_msgs_kernel = r.hung.signs[GP_SIGN_SOFT_LOCKUP] + r.hung.signs[GP_SIGN_RCU_STALL] +
+                               r.hung.signs[GP_SIGN_CLOCKSOURCE] + r.hung.signs[GP_SIGN_HRTIMER];
+        g->oom_kills_kernel = r.hung.signs[GP_SIGN_OOM_KILL];
         if (r.hung.newest_ts_us > w->hung_cursor_us)
             w->hung_cursor_us = r.hung.newest_ts_us;
     }

@@ -42,6 +42,9 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
  * 3 x 2 small reads per vCPU and 10 ms per domain and tick. */
 #define SG_LOST_LOOKS 3
 #define SG_LOST_LOOK_GAP_MS 5
+/* The serial console log: bytes read at most per tick, and how far back the first read counts. */
+#define SG_CONSOLE_MAX (64 * 1024)
+#define SG_CONSOLE_FIRST_AGE_S 120
 
 /*
  * Host-side facts of one domain: the O(1) sample (status, memory cgroup,

@@ -32,6 +32,11 @@ struct sg_dom {
     pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
     size_t n_vcpu_tids;
     uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
+    char console_log[512];         /* the serial console log file of the domain XML, "" none */
+    char console_missing[160];     /* why there is none */
+    uint64_t console_offset;       /* bytes of it already read */
+    uint64_t console_cursor_us;    /* newest console timestamp seen */
+    bool console_seen;             /* read once: later reads count what was appended */
     uint64_t hung_cursor_us;       /* newest guest kernel-log timestamp seen: later probes count newer reports only */
 };
 
