@@ -793,6 +793,30 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Memory stall time of the domain's cgroup, full, microseconds.",
         .outputs = SG_OUT_LIST,
     },
+    [SG_F_SWAPIN_DELAY_MS_PER_S] = {
+        .key = "swapin_delay_ms_per_s", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats swapin_delay_total of the vCPU threads, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second the domain's vCPU threads waited for host swap-in.",
+        .outputs = SG_OUT_LIST,
+    },
+    [SG_F_CPU_DELAY_MS_PER_S] = {
+        .key = "cpu_delay_ms_per_s", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats cpu_delay_total of the vCPU threads, else /proc/PID/task/TID/schedstat run delay, two samples",
+        .label = "Milliseconds per second the domain's vCPU threads waited for a host CPU.",
+        .outputs = SG_OUT_LIST,
+    },
+    [SG_F_LOST_MS_PER_S] = {
+        .key = "lost_ms_per_s", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "swap-in + block I/O + run-queue + reclaim delay of the vCPU threads (taskstats), else schedstat run delay, two samples",
+        .label = "Milliseconds per second the domain's vCPU threads lost on the host (list's Lost ms/s).",
+        .outputs = SG_OUT_LIST,
+    },
+    [SG_F_LOST_SOURCE] = {
+        .key = "lost_source", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "which source gave lost_ms_per_s: taskstats, schedstat, or why none",
+        .label = "The source of the lost-time figures.",
+        .outputs = SG_OUT_LIST,
+    },
     [SG_F_GUEST_RAM_SIZE_KIB] = {
         .key = "guest_ram_size_kib", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_KIB,
         .source_v1 = "smaps Size of the guest-RAM VMA",
@@ -1155,6 +1179,19 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .source_v1 = "policies/verdict.c sg_verdict_eval",
         .label = "Confidence of the domain's current swapguard verdict, 0..1.",
         .prom_name = "swapguard_domain_verdict_confidence_ratio", .prom_scale = 1,
+        .outputs = SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
+    },
+    [SG_F_REPORT_CAUSE] = {
+        .key = "cause", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "policies/verdict.c: the cause with the most lost time (host-swap, host-cpu, host-io, host-reclaim), else the first guest-side cause (async-pf, guest-io, guest-lock, guest-reclaim)",
+        .label = "The leading cause of lost vCPU time of the domain's current verdict.",
+        .outputs = SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_HISTORY,
+    },
+    [SG_F_REPORT_LOST_MS_PER_S] = {
+        .key = "lost_ms_per_s", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "policies/verdict.c: swap-in + run-queue + block I/O + reclaim delay of the vCPU threads (taskstats; schedstat and wchan looks without delay accounting), ms per second over the window",
+        .label = "vCPU time the domain lost on the host over the verdict's window, seconds per second summed over the vCPUs.",
+        .prom_name = "swapguard_domain_vcpu_lost_ratio", .prom_scale = 0.001,
         .outputs = SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
     },
     [SG_F_REPORT_TIME] = {
