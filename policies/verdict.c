@@ -153,6 +153,7 @@ struct window_figs {
     /* lost time, ms per second summed over the vCPU threads (NAN unknown) */
     bool delayacct;                 /* two running ticks with delay accounting */
     double swapin_ms, blkio_ms, cpu_ms, reclaim_ms, run_ms;
+    double fault_ms;                /* swap-in wait: swapin + blkio delay when the host swaps this guest */
     double lost_dt_s;
     unsigned n_vcpus;
     uint64_t looks, looks_swapin, looks_dstate; /* in the window */
@@ -176,7 +177,7 @@ static void gather_lost(const struct sg_dom_facts *const *dom, size_t n, struct 
     const struct sg_dom_facts *da_first = NULL, *da_last = NULL, *v_first = NULL, *v_last = NULL;
     uint64_t rq = 0, rt = 0;
 
-    w->swapin_ms = w->blkio_ms = w->cpu_ms = w->reclaim_ms = w->run_ms = NAN;
+    w->swapin_ms = w->blkio_ms = w->cpu_ms = w->reclaim_ms = w->run_ms = w->fault_ms = NAN;
     w->look_share = w->disk_ms_per_req = NAN;
     for (size_t i = 0; i < n; i++) {
         const struct sg_dom_facts *d = dom[i];
@@ -484,15 +485,19 @@ static void add_lost_evidence(struct sg_verdict *out, const struct sg_verdict_th
     const char *src = w->delayacct ? "taskstats" : "schedstat";
     double cpu = w->delayacct ? w->cpu_ms : w->run_ms;
 
-    if (!isnan(w->swapin_ms) && (w->swapin_ms > 0 || w->swapin_ms >= t->swapin_delay_min_ms))
-        add_ev(out, "swapin_delay_ms_per_s", w->swapin_ms,
+    bool fault_is_swap = !isnan(w->fault_ms) && w->fault_ms != w->swapin_ms;
+
+    if (!isnan(w->fault_ms) && (w->fault_ms > 0 || w->fault_ms >= t->swapin_delay_min_ms))
+        add_ev(out, "swapin_delay_ms_per_s", w->fault_ms,
                "the vCPU threads lost %.0f ms/s waiting for host swap-in over %.0f s (taskstats "
-               "swapin_delay_total, %u vCPUs)", w->swapin_ms, w->lost_dt_s, w->n_vcpus);
+               "swapin_delay_total%s, %u vCPUs)", w->fault_ms, w->lost_dt_s,
+               fault_is_swap ? " + blkio_delay_total: a vCPU thread's block I/O is its faults' reads" : "",
+               w->n_vcpus);
     if (sync_looks || (!isnan(w->look_share) && w->looks_swapin > 0))
         add_ev(out, "vcpu_swapin_look_share", w->look_share,
                "a vCPU thread was in D state in the host's swap-in path in %" PRIu64 " of %" PRIu64
                " looks (/proc/PID/task/TID/wchan)", w->looks_swapin, w->looks);
-    if (!isnan(w->blkio_ms) && w->blkio_ms > 0)
+    if (!isnan(w->blkio_ms) && w->blkio_ms > 0 && !fault_is_swap)
         add_ev(out, "blkio_delay_ms_per_s", w->blkio_ms,
                "the vCPU threads lost %.0f ms/s waiting for host block I/O (taskstats)", w->blkio_ms);
     if (!isnan(cpu) && cpu > 0 && w->n_vcpus > 0)
@@ -551,7 +556,8 @@ static void add_cause(struct sg_verdict *out, const char *name, double ms, const
 /* Every cause seen, with its lost time and share, the largest first. */
 static void fill_causes(struct sg_verdict *out, const struct window_figs *w)
 {
-    double cpu = w->delayacct ? w->cpu_ms : w->run_ms, swapin = w->swapin_ms, total = 0;
+    double cpu = w->delayacct ? w->cpu_ms : w->run_ms, swapin = w->fault_ms, total = 0;
+    bool blkio_in_swap = !isnan(w->fault_ms) && w->fault_ms != w->swapin_ms;
     bool measured = false;
 
     if (isnan(swapin) && !isnan(w->look_share) && w->looks_swapin > 0 && w->n_vcpus > 0)
@@ -560,11 +566,12 @@ static void fill_causes(struct sg_verdict *out, const struct window_figs *w)
         add_cause(out, "host-swap", swapin, "vCPU in the swap-in path in %" PRIu64 " of %" PRIu64
                   " looks (wchan; estimate)", w->looks_swapin, w->looks);
     else if (!isnan(swapin) && swapin > 0)
-        add_cause(out, "host-swap", swapin, "taskstats swapin_delay_total of the vCPU threads");
+        add_cause(out, "host-swap", swapin, "taskstats swapin_delay_total%s of the vCPU threads",
+                  blkio_in_swap ? " + blkio_delay_total" : "");
     if (!isnan(cpu) && cpu >= 1)
         add_cause(out, "host-cpu", cpu, "%s run-queue wait of the vCPU threads",
                   w->delayacct ? "taskstats cpu_delay_total" : "schedstat");
-    if (!isnan(w->blkio_ms) && w->blkio_ms >= 1)
+    if (!isnan(w->blkio_ms) && w->blkio_ms >= 1 && !blkio_in_swap)
         add_cause(out, "host-io", w->blkio_ms, "taskstats blkio_delay_total of the vCPU threads");
     if (!isnan(w->reclaim_ms) && w->reclaim_ms >= 1)
         add_cause(out, "host-reclaim", w->reclaim_ms, "taskstats freepages + thrashing delay of the vCPU threads");
@@ -652,7 +659,14 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
                        at_least(w.host_psi_full, t->psi_full_min) ||
                        at_least(w.host_refault_per_s, t->refault_rate_min);
 
-    sync_delay = at_least(w.swapin_ms, t->swapin_delay_min_ms);
+    /* A vCPU thread does no block I/O of its own (QEMU's disk I/O runs in other threads):
+     * its blkio delay is the reads of its page faults. With guest RAM in host swap (or the
+     * vCPU seen in the swap-in path) that is swap-in: Linux 6.1 accounts the wait of a
+     * synchronous swap-in (io_schedule under folio_wait_bit_common) as blkio, not swapin. */
+    w.fault_ms = w.swapin_ms;
+    if ((host_hit || (!isnan(w.look_share) && w.looks_swapin > 0)) && !isnan(w.blkio_ms))
+        w.fault_ms = (isnan(w.swapin_ms) ? 0 : w.swapin_ms) + w.blkio_ms;
+    sync_delay = at_least(w.fault_ms, t->swapin_delay_min_ms);
     sync_looks = at_least(w.look_share, t->swapin_look_share_min) && w.looks_swapin >= 3 && host_hit;
     io_hit = w.hung_io + w.hung_io_console > 0 ||
              (w.dstate_io > 0 && at_least(w.disk_ms_per_req, t->disk_ms_per_req_min));
