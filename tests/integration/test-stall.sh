@@ -45,15 +45,21 @@ source "$top/tests/integration/preamble.sh"
 require_root_and_jq "stall integration" "libvirtd, QEMU, sysctl, loop devices, swapon, cgroups"
 
 cleanup() {
+    stamp "cleanup"
     [[ -n $hog_pid ]] && kill "$hog_pid" 2>/dev/null
     [[ -n $throttle_file && -n $loopdev ]] &&
         echo "$(lsblk -dno MAJ:MIN "$loopdev" | tr -d ' ') 0" > "$throttle_file" 2>/dev/null
+    if [[ -n $throttle_file ]]; then
+        virsh -q destroy "$sw" >/dev/null 2>&1
+        stamp "swap guest destroyed"
+    fi
     "$harness" cleanup 2>&1 | diag
     if [[ -n $loopdev ]]; then
         swapoff "$loopdev" 2>/dev/null
         losetup -d "$loopdev" 2>/dev/null
     fi
     [[ -n $delayacct_saved ]] && sysctl -qw kernel.task_delayacct="$delayacct_saved"
+    stamp "cleanup done"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -74,12 +80,18 @@ gexec_bg() {
 }
 # The serial console log file of a domain (<serial type='file'>).
 serial_log() { virsh -q dumpxml "$1" | sed -n "/<serial type='file'>/,/<\/serial>/ s/.*<source path='\([^']*\)'.*/\1/p" | head -1; }
+# SG_STALL_ONLY=cpu|io|swap runs one scenario (a debugging aid; the others are skipped).
+want() { [[ -z ${SG_STALL_ONLY:-} || ${SG_STALL_ONLY} == "$1" ]]; }
+stamp() { diag <<<"[$SECONDS s] $1"; }
 ev() { jq -r --arg d "$1" --arg k "$2" '.domains[] | select(.name == $d) | .evidence[] | select(.key == $k) | .value' <<<"$js"; }
 field() { jq -r --arg d "$1" ".domains[] | select(.name == \$d) | $2" <<<"$js"; }
 show() { jq -c '.domains[] | {name, verdict, confidence, lost_ms_per_s, causes, evidence: [.evidence[] | {key, value}], missing}' <<<"$js" | diag; }
 
 # ---- 1. CPU contention --------------------------------------------------------------
-if "$harness" start "$cpu" 256 >/dev/null 2>"$err"; then
+stamp "CPU contention"
+if ! want cpu; then
+    for t in verdict run-delay cause; do skip "$cpu: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif "$harness" start "$cpu" 256 >/dev/null 2>"$err"; then
     gexec_bg "$cpu" 'while :; do :; done' 2>&1 | diag
     virsh -q vcpupin "$cpu" 0 0 --live 2>&1 | diag
     taskset -c 0 sh -c 'while :; do :; done' &
@@ -102,7 +114,10 @@ else
 fi
 
 # ---- 2. Guest I/O stall ---------------------------------------------------------------
-if SG_GUEST_SWAP_MIB=64 "$harness" start "$io" 256 >/dev/null 2>"$err" &&
+stamp "guest I/O stall"
+if ! want io; then
+    for t in disk report verdict evidence latency; do skip "$io: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif SG_GUEST_SWAP_MIB=64 "$harness" start "$io" 256 >/dev/null 2>"$err" &&
    "$harness" exec "$io" 'swapoff /dev/vda && mke2fs -q /dev/vda && mkdir -p /mnt/d && mount /dev/vda /mnt/d &&
         sysctl -w kernel.hung_task_timeout_secs=5 && sysctl -w kernel.hung_task_warnings=100' 2>&1 | diag; then
     ok "$io: an ext2 filesystem on its virtio disk, hung_task_timeout_secs = 5"
@@ -138,13 +153,16 @@ else
 fi
 
 # ---- 3. Synchronous host-swap stall -------------------------------------------------------
+stamp "synchronous host-swap stall"
 setup_swap() {
     delayacct_saved=$(sysctl -n kernel.task_delayacct 2>/dev/null) || return 1
     sysctl -qw kernel.task_delayacct=1 || return 1
     truncate -s 256M "$loopimg" && loopdev=$(losetup -f --show "$loopimg") && mkswap "$loopdev" >/dev/null &&
         swapon -p 32767 "$loopdev"
 }
-if [[ ! -w /proc/sys/kernel/task_delayacct ]]; then
+if ! want swap; then
+    for t in delayacct stall rising verdict console; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif [[ ! -w /proc/sys/kernel/task_delayacct ]]; then
     for t in delayacct stall rising verdict console; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
 elif ! setup_swap >"$tmp/setup.log" 2>&1 || [[ -z $loopdev ]]; then
     diag <"$tmp/setup.log"
@@ -165,6 +183,7 @@ else
         fi
         diag <<<"throttled reads of $majmin to 128 KiB/s in $throttle_file"
         "$harness" reread-bg "$sw" 2>&1 | diag
+        stamp "rereading"
         sleep 3
         printf '[guestprobe]\nenabled = no\n' > "$tmp/noprobe.conf"
         js=$("$SG" diagnose "$sw" --json --count 4 --interval 3 --config "$tmp/noprobe.conf" \
@@ -180,12 +199,20 @@ else
         check "$sw: confidence >= 0.8" awk -v v="$(field "$sw" .confidence)" 'BEGIN { exit !(v >= 0.8) }'
         # The guest kernel notices the lost time (hrtimer, clocksource watchdog, soft lockup,
         # RCU stall) on its serial console, which needs no guest agent: wait for it, bounded.
+        stamp "diagnosed"
         console=$(serial_log "$sw")
         pat='hrtimer: interrupt took|clocksource: timekeeping watchdog|soft lockup|detected stall'
         for _ in $(seq 1 15); do grep -qE "$pat" "$console" 2>/dev/null && break; sleep 2; done
         if grep -qE "$pat" "$console" 2>/dev/null; then
             grep -E "$pat" "$console" | head -3 | diag
-            js=$("$SG" diagnose "$sw" --json --count 2 --interval 2 2>"$err")
+            stamp "console message seen"
+            if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+                diag <<<"qemu-ga answered a ping during the stall"
+            else
+                diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
+            fi
+            js=$("$SG" diagnose "$sw" --json --count 2 --interval 2 --config "$tmp/noprobe.conf" 2>"$err")
+            stamp "diagnosed again"
             show
             check "$sw: the console's stall messages are evidence, with the console named as their source" \
                 grep -q "on the serial console" <<<"$(field "$sw" '.evidence[] | select(.key == "guest_stall_msgs") | .text')"
