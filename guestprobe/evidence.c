@@ -117,6 +117,92 @@ const char *gp_async_pf_symbol(const char *text, size_t len)
     return NULL;
 }
 
+const char *gp_stall_class_name(enum gp_stall_class c)
+{
+    static const char *const names[GP_CLASS__MAX] = {
+        [GP_CLASS_NONE] = "none", [GP_CLASS_ASYNC_PF] = "async-pf", [GP_CLASS_IO] = "io",
+        [GP_CLASS_LOCK] = "lock", [GP_CLASS_RECLAIM] = "reclaim",
+    };
+    return (unsigned)c < GP_CLASS__MAX ? names[c] : "none";
+}
+
+const char *gp_sign_name(enum gp_sign sg)
+{
+    static const char *const names[GP_SIGN__MAX] = {
+        [GP_SIGN_SOFT_LOCKUP] = "soft-lockup", [GP_SIGN_RCU_STALL] = "rcu-stall",
+        [GP_SIGN_CLOCKSOURCE] = "clocksource", [GP_SIGN_HRTIMER] = "hrtimer",
+        [GP_SIGN_OOM_KILL] = "oom-kill",
+    };
+    return (unsigned)sg < GP_SIGN__MAX ? names[sg] : "unknown";
+}
+
+/* Function-name prefixes of each class (a prefix ending in '_' or a whole name). */
+static const struct { const char *prefix; enum gp_stall_class cls; } frame_prefixes[] = {
+    { "kvm_async_pf_", GP_CLASS_ASYNC_PF }, { "__kvm_handle_async_pf", GP_CLASS_ASYNC_PF },
+    { "kvm_handle_async_pf", GP_CLASS_ASYNC_PF }, { "do_async_page_fault", GP_CLASS_ASYNC_PF },
+    { "try_to_free_pages", GP_CLASS_RECLAIM }, { "do_try_to_free_pages", GP_CLASS_RECLAIM },
+    { "shrink_", GP_CLASS_RECLAIM }, { "__alloc_pages_slowpath", GP_CLASS_RECLAIM },
+    { "__alloc_pages_direct_reclaim", GP_CLASS_RECLAIM }, { "__perform_reclaim", GP_CLASS_RECLAIM },
+    { "throttle_direct_reclaim", GP_CLASS_RECLAIM }, { "try_to_free_mem_cgroup_pages", GP_CLASS_RECLAIM },
+    { "mem_cgroup_handle_over_high", GP_CLASS_RECLAIM }, { "swap_read_folio", GP_CLASS_RECLAIM },
+    { "swap_readpage", GP_CLASS_RECLAIM }, { "do_swap_page", GP_CLASS_RECLAIM },
+    { "swapin_readahead", GP_CLASS_RECLAIM }, { "out_of_memory", GP_CLASS_RECLAIM },
+    { "io_schedule", GP_CLASS_IO }, { "blk_mq_", GP_CLASS_IO }, { "folio_wait", GP_CLASS_IO },
+    { "wait_on_page", GP_CLASS_IO }, { "__folio_lock", GP_CLASS_IO }, { "__lock_page", GP_CLASS_IO },
+    { "jbd2", GP_CLASS_IO }, { "nfs", GP_CLASS_IO }, { "rpc_wait", GP_CLASS_IO },
+    { "rbd_", GP_CLASS_IO }, { "ceph_", GP_CLASS_IO }, { "submit_bio_wait", GP_CLASS_IO },
+    { "bit_wait_io", GP_CLASS_IO }, { "__wait_on_buffer", GP_CLASS_IO }, { "wait_on_buffer", GP_CLASS_IO },
+    { "__filemap_fdatawait", GP_CLASS_IO }, { "filemap_fdatawait", GP_CLASS_IO },
+    { "blkdev_issue_flush", GP_CLASS_IO }, { "wait_for_completion_io", GP_CLASS_IO },
+    { "mutex_lock", GP_CLASS_LOCK }, { "__mutex_lock", GP_CLASS_LOCK }, { "rwsem_down_", GP_CLASS_LOCK },
+    { "down_read", GP_CLASS_LOCK }, { "down_write", GP_CLASS_LOCK }, { "__down", GP_CLASS_LOCK },
+    { "rt_mutex", GP_CLASS_LOCK }, { "percpu_rwsem_wait", GP_CLASS_LOCK },
+    { "__percpu_down_read", GP_CLASS_LOCK },
+};
+
+enum gp_stall_class gp_frame_class(const char *text, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    /* "[<0>] sym+0x.." (/proc/PID/stack) or "[<ffff..>] sym" (old traces) */
+    if (i < len && text[i] == '[') {
+        const char *e = memchr(text + i, ']', len - i);
+        if (!e)
+            return GP_CLASS_NONE;
+        i = (size_t)(e - text) + 1;
+        while (i < len && text[i] == ' ')
+            i++;
+    }
+    if (i + 1 < len && text[i] == '?' && text[i + 1] == ' ')
+        return GP_CLASS_NONE; /* an unreliable frame */
+    {
+        size_t s = i, n;
+
+        while (i < len && ident_char(text[i]))
+            i++;
+        n = i - s;
+        if (n == 0)
+            return GP_CLASS_NONE;
+        for (size_t k = 0; k < sizeof(frame_prefixes) / sizeof(frame_prefixes[0]); k++) {
+            size_t pl = strlen(frame_prefixes[k].prefix);
+            if (pl <= n && memcmp(text + s, frame_prefixes[k].prefix, pl) == 0)
+                return frame_prefixes[k].cls;
+        }
+    }
+    return GP_CLASS_NONE;
+}
+
+enum gp_stall_class gp_class_fold(enum gp_stall_class cur, enum gp_stall_class frame)
+{
+    if (cur == GP_CLASS_ASYNC_PF || frame == GP_CLASS_ASYNC_PF)
+        return GP_CLASS_ASYNC_PF;
+    if (cur == GP_CLASS_RECLAIM || frame == GP_CLASS_RECLAIM)
+        return GP_CLASS_RECLAIM;
+    return cur != GP_CLASS_NONE ? cur : frame;
+}
+
 /* Parses a decimal int64 > 0 of [s, s+n). */
 static bool parse_pid(const char *s, size_t n, int64_t *out)
 {
@@ -193,10 +279,19 @@ int gp_parse_tasks(const char *buf, size_t len, struct gp_tasks *out, char *why,
         }
         if (line[0] == 'S') {
             /* A stack frame of the D task just listed (others are ignored). */
-            if (last && last->pid == pid && !last->matched_symbol) {
-                last->matched_symbol = gp_async_pf_symbol(q, (size_t)(le - q));
-                if (last->matched_symbol)
-                    out->n_async_pf++;
+            if (last && last->pid == pid) {
+                enum gp_stall_class was = last->cls;
+
+                last->cls = gp_class_fold(last->cls, gp_frame_class(q, (size_t)(le - q)));
+                if (last->cls != was) {
+                    out->n_class[was]--;
+                    out->n_class[last->cls]++;
+                }
+                if (!last->matched_symbol) {
+                    last->matched_symbol = gp_async_pf_symbol(q, (size_t)(le - q));
+                    if (last->matched_symbol)
+                        out->n_async_pf++;
+                }
             }
             continue;
         }
@@ -232,6 +327,8 @@ int gp_parse_tasks(const char *buf, size_t len, struct gp_tasks *out, char *why,
             last->matched_symbol = gp_async_pf_symbol(wc, wcn);
             if (last->matched_symbol)
                 out->n_async_pf++;
+            last->cls = gp_frame_class(wc, wcn);
+            out->n_class[last->cls]++;
         }
     }
     return 0;
@@ -313,8 +410,74 @@ static bool parse_hung_line(const char *m, size_t n, struct gp_hung_task *h)
     return true;
 }
 
-int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung_reports *out,
-                  char *why, size_t why_size)
+/* Does m[0..n) contain s? */
+static bool contains(const char *m, size_t n, const char *s)
+{
+    size_t sl = strlen(s);
+
+    for (size_t i = 0; sl <= n && i + sl <= n; i++)
+        if (memcmp(m + i, s, sl) == 0)
+            return true;
+    return false;
+}
+
+/* The signature a message is, or GP_SIGN__MAX. */
+static enum gp_sign message_sign(const char *m, size_t n)
+{
+    if (contains(m, n, "BUG: soft lockup - CPU#"))
+        return GP_SIGN_SOFT_LOCKUP;
+    if ((contains(m, n, "rcu: INFO: rcu_") && contains(m, n, "detected stall")) ||
+        (n >= 4 && memcmp(m, "rcu:", 4) == 0 && contains(m, n, "self-detected stall")) ||
+        (n >= 11 && memcmp(m, "INFO: rcu_", 10) == 0 && contains(m, n, "detected stall")))
+        return GP_SIGN_RCU_STALL;
+    if (n >= 12 && memcmp(m, "clocksource:", 12) == 0 &&
+        (contains(m, n, "timekeeping watchdog") || contains(m, n, "as unstable")))
+        return GP_SIGN_CLOCKSOURCE;
+    if (n >= 27 && memcmp(m, "hrtimer: interrupt took ", 24) == 0)
+        return GP_SIGN_HRTIMER;
+    if (n >= 29 && memcmp(m, "Out of memory: Killed process", 29) == 0)
+        return GP_SIGN_OOM_KILL;
+    if (contains(m, n, "Memory cgroup out of memory: Killed process"))
+        return GP_SIGN_OOM_KILL;
+    return GP_SIGN__MAX;
+}
+
+/* "[SEC.USEC] MSG" of a console line (leading blanks allowed); false without one. */
+static bool parse_console_line(const char *line, size_t n, const char **msg, size_t *msg_n, uint64_t *ts_us)
+{
+    size_t i = 0;
+    uint64_t sec = 0, usec = 0;
+    size_t digits = 0, fdigits = 0;
+
+    while (i < n && (line[i] == '\r'))
+        i++;
+    if (i >= n || line[i] != '[')
+        return false;
+    i++;
+    while (i < n && line[i] == ' ')
+        i++;
+    while (i < n && line[i] >= '0' && line[i] <= '9' && digits < 12)
+        sec = sec * 10 + (uint64_t)(line[i++] - '0'), digits++;
+    if (!digits || i >= n || line[i] != '.')
+        return false;
+    i++;
+    while (i < n && line[i] >= '0' && line[i] <= '9' && fdigits < 6)
+        usec = usec * 10 + (uint64_t)(line[i++] - '0'), fdigits++;
+    if (fdigits != 6 || i >= n || line[i] != ']')
+        return false;
+    i++;
+    if (i < n && line[i] == ' ')
+        i++;
+    while (n > i && line[n - 1] == '\r')
+        n--;
+    *ts_us = sec * 1000000 + usec;
+    *msg = line + i;
+    *msg_n = n - i;
+    return true;
+}
+
+static int parse_log(const char *buf, size_t len, uint64_t since_us, bool console,
+                     struct gp_hung_reports *out, char *why, size_t why_size)
 {
     const char *p = buf, *end = buf + len, *line;
     struct gp_hung_task cur;
@@ -325,7 +488,7 @@ int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung
     memset(out, 0, sizeof(*out));
     memset(&cur, 0, sizeof(cur));
     if (memchr(buf, '\0', len)) {
-        WHY("kernel log: NUL byte");
+        WHY("%s: NUL byte", console ? "console log" : "kernel log");
         return -EBADMSG;
     }
 #define FLUSH() do { \
@@ -343,15 +506,24 @@ int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung
     while (next_line(&p, end, &line, &n)) {
         const char *m;
         size_t mn;
-        uint64_t ts;
-        bool has_ts;
-        unsigned fac;
+        uint64_t ts = 0;
+        bool has_ts = true;
+        unsigned fac = 0;
         struct gp_hung_task h;
+        enum gp_sign sign;
 
         lineno++;
         if (n == 0)
             continue;
-        if (n > GP_MAX_LINE || !parse_dmesg_line(line, n, &m, &mn, &ts, &has_ts, &fac)) {
+        if (console) {
+            if (n > GP_MAX_LINE)
+                n = GP_MAX_LINE; /* a console line is anything: look at its start only */
+            if (!parse_console_line(line, n, &m, &mn, &ts)) {
+                /* Not a kernel message: ends a report's trace, else ignored. */
+                FLUSH();
+                continue;
+            }
+        } else if (n > GP_MAX_LINE || !parse_dmesg_line(line, n, &m, &mn, &ts, &has_ts, &fac)) {
             /* tail -c may cut the first line: tolerate that one only. */
             if (lineno == 1)
                 continue;
@@ -360,6 +532,17 @@ int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung
         }
         if (has_ts && ts > out->newest_ts_us)
             out->newest_ts_us = ts;
+        sign = message_sign(m, mn);
+        if (sign != GP_SIGN__MAX) {
+            FLUSH();
+            if (!has_ts || ts > since_us) {
+                if (fac == 0)
+                    out->signs[sign]++;
+                else
+                    out->signs_forged[sign]++;
+            }
+            continue;
+        }
         memset(&h, 0, sizeof(h));
         if (parse_hung_line(m, mn, &h)) {
             FLUSH();
@@ -386,12 +569,25 @@ int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung
             continue;
         }
         cur.trace_lines++;
+        cur.cls = gp_class_fold(cur.cls, gp_frame_class(m, mn));
         if (!cur.matched_symbol)
             cur.matched_symbol = gp_async_pf_symbol(m, mn);
     }
     FLUSH();
 #undef FLUSH
     return 0;
+}
+
+int gp_parse_kmsg(const char *buf, size_t len, uint64_t since_us, struct gp_hung_reports *out,
+                  char *why, size_t why_size)
+{
+    return parse_log(buf, len, since_us, false, out, why, why_size);
+}
+
+int gp_parse_console(const char *buf, size_t len, uint64_t since_us, struct gp_hung_reports *out,
+                     char *why, size_t why_size)
+{
+    return parse_log(buf, len, since_us, true, out, why, why_size);
 }
 
 int gp_parse_guest_mem_file(const char *name, const char *buf, size_t len, struct gp_guest_mem *out,

@@ -50,6 +50,33 @@ int gp_split_sections(const char *buf, size_t len, struct gp_sections *out, char
  */
 const char *gp_async_pf_symbol(const char *text, size_t len);
 
+/* What a blocked task waits for, from its wchan and stack frames. */
+enum gp_stall_class {
+    GP_CLASS_NONE = 0,  /* nothing recognised */
+    GP_CLASS_ASYNC_PF,  /* kvm_async_pf_*: the host swaps the page in */
+    GP_CLASS_IO,        /* storage I/O: io_schedule, blk_mq_*, folio_wait*, wait_on_page*, jbd2, nfs, rpc, rbd, ceph */
+    GP_CLASS_LOCK,      /* a lock: mutex_lock, rwsem_down_*, down_read/write, rt_mutex */
+    GP_CLASS_RECLAIM,   /* the guest's own reclaim or swap: try_to_free_pages, shrink_*, __alloc_pages_slowpath, swap_read_folio */
+    GP_CLASS__MAX,
+};
+
+/* "none", "async-pf", "io", "lock", "reclaim" */
+const char *gp_stall_class_name(enum gp_stall_class c);
+
+/*
+ * The class of one wchan or one stack frame line (" io_schedule+0x12/0x40",
+ * "[<0>] __mutex_lock+0x..", "? foo+0x" frames skipped as unreliable): the
+ * first identifier that names a known function. GP_CLASS_NONE otherwise.
+ */
+enum gp_stall_class gp_frame_class(const char *text, size_t len);
+
+/*
+ * Folds the class of one more frame (innermost first) into cur: async PF
+ * anywhere wins, then guest reclaim anywhere, else the innermost of I/O and
+ * lock.
+ */
+enum gp_stall_class gp_class_fold(enum gp_stall_class cur, enum gp_stall_class frame);
+
 #define GP_COMM_MAX 64
 #define GP_WCHAN_MAX 128
 #define GP_MAX_DTASKS 256     /* D-state tasks kept; more are only counted */
@@ -61,12 +88,14 @@ struct gp_task {
     char comm[GP_COMM_MAX];
     char wchan[GP_WCHAN_MAX];
     const char *matched_symbol; /* async-PF symbol in wchan or stack; NULL if none */
+    enum gp_stall_class cls;  /* what it waits for (wchan and stack) */
 };
 
 struct gp_tasks {
     unsigned n_tasks;         /* "T" lines: every task seen */
     unsigned n_dstate;        /* of which in D state */
     unsigned n_async_pf;      /* D tasks whose wchan or stack holds an async-PF symbol */
+    unsigned n_class[GP_CLASS__MAX]; /* kept D tasks by class */
     struct gp_task *v;        /* the first GP_MAX_DTASKS D tasks (malloc'd) */
     size_t n;
 };
@@ -86,14 +115,42 @@ struct gp_hung_task {
     uint64_t blocked_s;
     unsigned trace_lines;
     const char *matched_symbol; /* async-PF symbol in the trace, or NULL */
+    enum gp_stall_class cls;  /* what the trace says it waits for */
 };
+
+/* Other stall signatures of the guest kernel log, counted per message. */
+enum gp_sign {
+    GP_SIGN_SOFT_LOCKUP,  /* "watchdog: BUG: soft lockup - CPU#N stuck for Ns!" */
+    GP_SIGN_RCU_STALL,    /* "rcu: INFO: rcu_sched detected stalls", "rcu_preempt ...", "self-detected stall" */
+    GP_SIGN_CLOCKSOURCE,  /* "clocksource: timekeeping watchdog ... Marking clocksource ... as unstable" */
+    GP_SIGN_HRTIMER,      /* "hrtimer: interrupt took N ns" */
+    GP_SIGN_OOM_KILL,     /* "Out of memory: Killed process" (guest OOM kill) */
+    GP_SIGN__MAX,
+};
+
+/* "soft-lockup", "rcu-stall", "clocksource", "hrtimer", "oom-kill" */
+const char *gp_sign_name(enum gp_sign s);
 
 struct gp_hung_reports {
     struct gp_hung_task v[GP_MAX_HUNG]; /* the newest GP_MAX_HUNG */
     size_t n;
     unsigned n_total;         /* reports newer than since_us, including dropped ones */
     uint64_t newest_ts_us;    /* newest timestamp in the log; pass it as since_us next time */
+    unsigned signs[GP_SIGN__MAX];        /* signature messages newer than since_us, printed by the kernel */
+    unsigned signs_forged[GP_SIGN__MAX]; /* the same written to /dev/kmsg from user space (facility != 0) */
 };
+
+/*
+ * Parses a serial console log (the file behind <serial type='file'>: kernel
+ * messages as "[SEC.USEC] MSG", mixed with anything the guest prints): the
+ * same hung-task reports and signatures as gp_parse_kmsg, from lines with a
+ * timestamp newer than since_us; other lines are skipped, never an error
+ * (except a NUL byte: -EBADMSG). A console carries no facility: everything
+ * counts as printed by the kernel (from_kernel true, signs[]), and the caller
+ * says it came from the console. At most GP_MAX_LINE bytes per line are looked at.
+ */
+int gp_parse_console(const char *buf, size_t len, uint64_t since_us, struct gp_hung_reports *out,
+                     char *why, size_t why_size);
 
 /*
  * Parses `dmesg -r` text and keeps the hung-task reports whose timestamp is

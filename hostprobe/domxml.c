@@ -371,6 +371,30 @@ static void parse_nova_instance(xmlNodePtr inst, struct sg_domxml *d)
     }
 }
 
+/* The serial console log file (struct sg_domxml console_log). */
+static void parse_console_log(xmlXPathContextPtr ctx, struct sg_domxml *d)
+{
+    static const char *const exprs[] = {
+        "/domain/devices/serial[@type='file']/source[@path][1]",
+        "/domain/devices/console[@type='file']/source[@path][1]",
+    };
+
+    for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+        xmlNodePtr n = xp_first(ctx, exprs[i]);
+        xmlChar *path;
+
+        if (!n)
+            continue;
+        path = xmlGetProp(n, BAD_CAST "path");
+        if (path && path[0] == '/' && strlen((const char *)path) < sizeof(d->console_log)) {
+            snprintf(d->console_log, sizeof(d->console_log), "%s", (const char *)path);
+            xmlFree(path);
+            return;
+        }
+        xmlFree(path);
+    }
+}
+
 static void parse_nova(xmlXPathContextPtr ctx, struct sg_domxml *d)
 {
     xmlNodePtr meta = xp_first(ctx, "/domain/metadata");
@@ -469,6 +493,7 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     if (r < 0)
         goto out;
     parse_nova(ctx, &d);
+    parse_console_log(ctx, &d);
     *out = d;
     r = 0;
 out:
@@ -495,6 +520,7 @@ int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size
     if (r < 0)
         return r;
     parse_nova(ctx, &d);
+    parse_console_log(ctx, &d);
     *out = d;
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);

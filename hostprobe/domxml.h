@@ -92,6 +92,11 @@ struct sg_domxml {
     char nova_project_uuid[64];
     char nova_project_name[256];
     bool nova_labels_truncated;
+    /* The guest's serial console log: @path of the first
+     * /domain/devices/serial[@type='file']/source, else of
+     * /domain/devices/console[@type='file']/source (Nova's console.log); ""
+     * when there is none, or the path is not absolute or does not fit. */
+    char console_log[512];
 };
 
 /*
@@ -121,9 +126,10 @@ struct sg_domxml {
 int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size);
 
 /*
- * Only the Nova metadata of xml (the nova* fields of struct sg_domxml; the
+ * Only what watching a domain needs of xml: the Nova metadata (the nova*
+ * fields of struct sg_domxml) and the serial console log (console_log); the
  * memory facts are left at "none": not locked, no hugepages, no limits, any
- * node), for labelling a domain's figures: a document whose memory elements
+ * node. For labelling a domain's figures and reading its console: a document whose memory elements
  * sg_domxml_parse() would refuse (an unknown unit, a bad nodeset) still gives
  * its Nova labels. The same reading rules and errors as sg_domxml_parse()
  * otherwise: -EINVAL (not well-formed, root not <domain>), -EFBIG, -ENOMEM.

@@ -47,6 +47,14 @@ struct sg_guest_facts {
     uint64_t swap_total_kib, swap_free_kib; /* guest /proc/meminfo */
     uint64_t pswpin, pswpout;      /* guest /proc/vmstat */
     double steal_ms_per_s;         /* highest vCPU steal rate (guest-get-cpustats), NAN unknown */
+    unsigned dstate_io_tasks;      /* D tasks whose wchan/stack waits on storage I/O */
+    unsigned dstate_lock_tasks;    /* ... on a lock (mutex, rwsem) */
+    unsigned dstate_reclaim_tasks; /* ... in the guest's own reclaim or swap-in */
+    unsigned hung_io_kernel;       /* new hung-task reports printed by the kernel, storage I/O in the trace */
+    unsigned hung_lock_kernel;     /* ... a lock wait */
+    unsigned hung_reclaim_kernel;  /* ... the guest's own reclaim */
+    unsigned stall_msgs_kernel;    /* new soft lockup, RCU stall, clocksource watchdog, hrtimer messages (kernel) */
+    unsigned oom_kills_kernel;     /* new guest OOM kills (kernel) */
 };
 
 /* Per-domain facts of one tick. */
@@ -68,6 +76,35 @@ struct sg_dom_facts {
     char apf_missing[160];         /* when not: why (no tracefs, no permission, TCG ...) */
     uint64_t apf[SG_APF__MAX];     /* sums over the vCPU threads, since the counters opened */
 
+    /* Time the vCPU threads lose on the host (hostprobe/lostime.h), counters in ns
+     * since each thread started (sums over the vCPU threads). */
+    unsigned vcpu_threads;         /* vCPU threads read (0: none, the figures below are NONE) */
+    bool delayacct_available;      /* taskstats read with kernel.task_delayacct = 1 */
+    char delayacct_missing[160];   /* when not: why */
+    uint64_t swapin_delay_ns;      /* taskstats swapin_delay_total: synchronous swap-in of guest RAM */
+    uint64_t blkio_delay_ns;       /* taskstats blkio_delay_total */
+    uint64_t cpu_delay_ns;         /* taskstats cpu_delay_total: run-queue wait */
+    uint64_t freepages_delay_ns;   /* taskstats freepages_delay_total: direct reclaim */
+    uint64_t thrashing_delay_ns;   /* taskstats thrashing_delay_total */
+    uint64_t qemu_swapin_delay_ns; /* the same for the whole QEMU process (TGID) */
+    uint64_t qemu_blkio_delay_ns;
+    uint64_t run_delay_ns;         /* /proc/PID/task/TID/schedstat WAIT_NS: without delay accounting */
+    uint64_t vcpu_looks;           /* looks at the vCPU threads' state and wchan since collecting began */
+    uint64_t vcpu_looks_dstate;    /* of which in D state */
+    uint64_t vcpu_looks_swapin;    /* of which in D state in the swap-in path */
+    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs;             /* libvirt block.N.*.reqs, summed */
+    uint64_t blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns; /* libvirt block.N.*.times, ns */
+    double io_psi_some_avg10, io_psi_full_avg10; /* the domain's v2 io.pressure, NAN without */
+    double cpu_psi_some_avg10;     /* the domain's v2 cpu.pressure, NAN without */
+
+    /* The guest's serial console log (<serial type='file'>), read on the host: what was
+     * appended since the last tick; no guest cooperation needed. */
+    bool console_ok;               /* the log was read this tick */
+    char console_missing[160];     /* when not: why (no file console, unreadable) */
+    unsigned console_stall_msgs;   /* soft lockup, RCU stall, clocksource watchdog, hrtimer messages */
+    unsigned console_oom_kills;    /* guest OOM kills */
+    unsigned console_hung_async_pf, console_hung_io, console_hung_lock, console_hung_reclaim; /* hung-task reports by class */
+
     bool guest_probed;             /* this tick carries a guest probe */
     struct sg_guest_facts guest;
 };
@@ -82,6 +119,10 @@ struct sg_verdict_thresholds {
     double refault_rate_min;       /* host workingset_refault_anon pages/s (default 1000) */
     uint64_t guest_swap_min_kib;   /* guest swap used at or above this counts (default 4 MiB) */
     double guest_swapout_rate_min; /* guest pswpout pages/s (default 1) */
+    double swapin_delay_min_ms;    /* vCPU swap-in delay ms/s, summed over the vCPUs (default 20) */
+    double swapin_look_share_min;  /* share of vCPU looks in the swap-in path (default 0.2) */
+    double cpu_delay_min_ms;       /* run-queue wait ms/s per vCPU (default 300) */
+    double disk_ms_per_req_min;    /* host-side disk latency ms per request (default 100) */
 };
 
 /* Defaults of every threshold (documented in the default swapguard.conf). */

@@ -2,6 +2,7 @@
 #include "policies/verdict.h"
 #include "policies/figures.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,10 @@ void sg_verdict_thresholds_default(struct sg_verdict_thresholds *t)
         .refault_rate_min = 1000,
         .guest_swap_min_kib = 4 * 1024,
         .guest_swapout_rate_min = 1,
+        .swapin_delay_min_ms = 20,
+        .swapin_look_share_min = 0.2,
+        .cpu_delay_min_ms = 300,
+        .disk_ms_per_req_min = 100,
     };
 }
 
@@ -32,6 +37,9 @@ const char *sg_verdict_name(enum sg_verdict_kind v)
         [SG_VERDICT_GUEST_INTERNAL_SWAP] = "guest-internal-swap",
         [SG_VERDICT_HOST_SWAP_RISK] = "host-swap-risk",
         [SG_VERDICT_HOST_SWAP_STALL] = "host-swap-stall",
+        [SG_VERDICT_GUEST_IO_STALL] = "guest-io-stall",
+        [SG_VERDICT_HOST_CPU_CONTENTION] = "host-cpu-contention",
+        [SG_VERDICT_GUEST_LOCK_STALL] = "guest-lock-stall",
     };
 
     if ((unsigned)v >= sizeof(names) / sizeof(names[0]) || !names[v])
@@ -141,7 +149,110 @@ struct window_figs {
 
     double host_psi_some, host_psi_full;
     double host_refault_per_s, host_refault_dt_s;
+
+    /* lost time, ms per second summed over the vCPU threads (NAN unknown) */
+    bool delayacct;                 /* two running ticks with delay accounting */
+    double swapin_ms, blkio_ms, cpu_ms, reclaim_ms, run_ms;
+    double fault_ms;                /* swap-in wait: swapin + blkio delay when the host swaps this guest */
+    double lost_dt_s;
+    unsigned n_vcpus;
+    uint64_t looks, looks_swapin, looks_dstate; /* in the window */
+    double look_share;              /* looks_swapin / looks, NAN without looks */
+    double disk_ms_per_req;
+    unsigned hung_io, hung_lock, hung_io_console, hung_lock_console, hung_reclaim;
+    unsigned dstate_io, dstate_lock, dstate_reclaim;
+    unsigned stall_msgs_kmsg, stall_msgs_console, oom_kills;
+    bool console_read;
 };
+
+/* (after - before) ns over dt_s seconds in ms per second; NAN when unknown. */
+static double ns_rate_ms(uint64_t before, uint64_t after, double dt_s)
+{
+    double r = sg_counter_rate(before, after, dt_s);
+    return isnan(r) ? NAN : r / 1e6;
+}
+
+static void gather_lost(const struct sg_dom_facts *const *dom, size_t n, struct window_figs *w)
+{
+    const struct sg_dom_facts *da_first = NULL, *da_last = NULL, *v_first = NULL, *v_last = NULL;
+    uint64_t rq = 0, rt = 0;
+
+    w->swapin_ms = w->blkio_ms = w->cpu_ms = w->reclaim_ms = w->run_ms = w->fault_ms = NAN;
+    w->look_share = w->disk_ms_per_req = NAN;
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_dom_facts *d = dom[i];
+
+        if (!d->running)
+            continue;
+        if (d->delayacct_available) {
+            if (!da_first)
+                da_first = d;
+            da_last = d;
+        }
+        if (d->vcpu_threads > 0) {
+            if (!v_first)
+                v_first = d;
+            v_last = d;
+        }
+        if (d->console_ok) {
+            w->console_read = true;
+            w->hung_io_console += d->console_hung_io;
+            w->hung_lock_console += d->console_hung_lock;
+            w->hung_reclaim += d->console_hung_reclaim;
+            w->stall_msgs_console += d->console_stall_msgs;
+            w->oom_kills += d->console_oom_kills;
+        }
+    }
+    if (da_first && da_last != da_first) {
+        double dt = da_last->t_s - da_first->t_s;
+        double fp = ns_rate_ms(da_first->freepages_delay_ns, da_last->freepages_delay_ns, dt);
+        double th = ns_rate_ms(da_first->thrashing_delay_ns, da_last->thrashing_delay_ns, dt);
+
+        w->delayacct = true;
+        w->lost_dt_s = dt;
+        w->swapin_ms = ns_rate_ms(da_first->swapin_delay_ns, da_last->swapin_delay_ns, dt);
+        w->blkio_ms = ns_rate_ms(da_first->blkio_delay_ns, da_last->blkio_delay_ns, dt);
+        w->cpu_ms = ns_rate_ms(da_first->cpu_delay_ns, da_last->cpu_delay_ns, dt);
+        w->reclaim_ms = isnan(fp) ? th : isnan(th) ? fp : fp + th;
+    }
+    if (v_last) {
+        w->n_vcpus = v_last->vcpu_threads;
+        if (v_first != v_last) {
+            w->run_ms = ns_rate_ms(v_first->run_delay_ns, v_last->run_delay_ns, v_last->t_s - v_first->t_s);
+            if (!w->lost_dt_s)
+                w->lost_dt_s = v_last->t_s - v_first->t_s;
+        }
+        /* The look counters run from the start of collecting; the first tick's own looks count. */
+        if (v_last->vcpu_looks >= v_first->vcpu_looks && v_first != v_last) {
+            w->looks = v_last->vcpu_looks - v_first->vcpu_looks;
+            w->looks_swapin = v_last->vcpu_looks_swapin - v_first->vcpu_looks_swapin;
+            w->looks_dstate = v_last->vcpu_looks_dstate - v_first->vcpu_looks_dstate;
+        } else {
+            w->looks = v_last->vcpu_looks;
+            w->looks_swapin = v_last->vcpu_looks_swapin;
+            w->looks_dstate = v_last->vcpu_looks_dstate;
+        }
+        if (w->looks > 0 && w->looks_swapin <= w->looks)
+            w->look_share = (double)w->looks_swapin / (double)w->looks;
+    }
+    if (w->first != w->last) {
+        const struct sg_dom_facts *a = w->first, *b = w->last;
+        const uint64_t *req[2][3] = { { &a->blk_rd_reqs, &a->blk_wr_reqs, &a->blk_fl_reqs },
+                                      { &b->blk_rd_reqs, &b->blk_wr_reqs, &b->blk_fl_reqs } };
+        const uint64_t *tim[2][3] = { { &a->blk_rd_times_ns, &a->blk_wr_times_ns, &a->blk_fl_times_ns },
+                                      { &b->blk_rd_times_ns, &b->blk_wr_times_ns, &b->blk_fl_times_ns } };
+
+        for (size_t k = 0; k < 3; k++) {
+            if (*req[0][k] == SG_POLICY_NONE || *req[1][k] == SG_POLICY_NONE || *req[1][k] < *req[0][k] ||
+                *tim[0][k] == SG_POLICY_NONE || *tim[1][k] == SG_POLICY_NONE || *tim[1][k] < *tim[0][k])
+                continue;
+            rq += *req[1][k] - *req[0][k];
+            rt += *tim[1][k] - *tim[0][k];
+        }
+        if (rq > 0)
+            w->disk_ms_per_req = (double)rt / (double)rq / 1e6;
+    }
+}
 
 static void gather_host_dom(const struct sg_dom_facts *const *dom, size_t n, struct window_figs *w)
 {
@@ -199,9 +310,22 @@ static void gather_guest(const struct sg_dom_facts *const *dom, size_t n, struct
             if (g->dstate_tasks > w->dstate_tasks)
                 w->dstate_tasks = g->dstate_tasks;
         }
+        if (g->tasks_ok) {
+            if (g->dstate_io_tasks > w->dstate_io)
+                w->dstate_io = g->dstate_io_tasks;
+            if (g->dstate_lock_tasks > w->dstate_lock)
+                w->dstate_lock = g->dstate_lock_tasks;
+            if (g->dstate_reclaim_tasks > w->dstate_reclaim)
+                w->dstate_reclaim = g->dstate_reclaim_tasks;
+        }
         if (g->kmsg_ok) {
             w->hung_kernel += g->hung_async_pf_kernel;
             w->hung_forged += g->hung_async_pf_forged;
+            w->hung_io += g->hung_io_kernel;
+            w->hung_lock += g->hung_lock_kernel;
+            w->hung_reclaim += g->hung_reclaim_kernel;
+            w->stall_msgs_kmsg += g->stall_msgs_kernel;
+            w->oom_kills += g->oom_kills_kernel;
         }
         if (g->mem_ok) {
             if (!mem_first)
@@ -254,6 +378,13 @@ static void fill_missing(struct sg_verdict *out, const struct window_figs *w)
         add_missing(out, "guest agent: ", "no answer", SIZE_MAX);
     } else if (!p->guest.tasks_ok) {
         add_missing(out, "guest agent: ", "the D-state task list was not read", SIZE_MAX);
+    }
+    if (w->last->vcpu_threads > 0 && !w->last->delayacct_available) {
+        add_missing(out, "delay accounting: ", w->last->delayacct_missing[0] ? w->last->delayacct_missing : "not read",
+                    sizeof(w->last->delayacct_missing));
+        if (strstr(w->last->delayacct_missing, "task_delayacct = 0"))
+            add_missing(out, "", "host: enable it with `sysctl -w kernel.task_delayacct=1` (a few clock reads per "
+                        "context switch) to measure the vCPUs' swap-in, I/O and run-queue delays", SIZE_MAX);
     }
     if (!w->last->apf_available) {
         if (w->last->apf_missing[0])
@@ -348,6 +479,131 @@ static void add_evidence(struct sg_verdict *out, const struct sg_verdict_thresho
         add_ev(out, "steal_ms_per_s", w->steal_ms_per_s, "guest vCPU steal up to %.0f ms/s", w->steal_ms_per_s);
 }
 
+static void add_lost_evidence(struct sg_verdict *out, const struct sg_verdict_thresholds *t,
+                              const struct window_figs *w, bool sync_looks, bool agent_silent)
+{
+    const char *src = w->delayacct ? "taskstats" : "schedstat";
+    double cpu = w->delayacct ? w->cpu_ms : w->run_ms;
+
+    bool fault_is_swap = !isnan(w->fault_ms) && w->fault_ms != w->swapin_ms;
+
+    if (!isnan(w->fault_ms) && (w->fault_ms > 0 || w->fault_ms >= t->swapin_delay_min_ms))
+        add_ev(out, "swapin_delay_ms_per_s", w->fault_ms,
+               "the vCPU threads lost %.0f ms/s waiting for host swap-in over %.0f s (taskstats "
+               "swapin_delay_total%s, %u vCPUs)", w->fault_ms, w->lost_dt_s,
+               fault_is_swap ? " + blkio_delay_total: a vCPU thread's block I/O is its faults' reads" : "",
+               w->n_vcpus);
+    if (sync_looks || (!isnan(w->look_share) && w->looks_swapin > 0))
+        add_ev(out, "vcpu_swapin_look_share", w->look_share,
+               "a vCPU thread was in D state in the host's swap-in path in %" PRIu64 " of %" PRIu64
+               " looks (/proc/PID/task/TID/wchan)", w->looks_swapin, w->looks);
+    if (!isnan(w->blkio_ms) && w->blkio_ms > 0 && !fault_is_swap)
+        add_ev(out, "blkio_delay_ms_per_s", w->blkio_ms,
+               "the vCPU threads lost %.0f ms/s waiting for host block I/O (taskstats)", w->blkio_ms);
+    if (!isnan(cpu) && cpu > 0 && w->n_vcpus > 0)
+        add_ev(out, "cpu_delay_ms_per_s", cpu,
+               "the vCPU threads waited %.0f ms/s for a host CPU (%.0f ms/s per vCPU, %s run-queue wait)",
+               cpu, cpu / w->n_vcpus, src);
+    if (!isnan(w->reclaim_ms) && w->reclaim_ms > 0)
+        add_ev(out, "reclaim_delay_ms_per_s", w->reclaim_ms,
+               "the vCPU threads lost %.0f ms/s in host direct reclaim and thrashing (taskstats)", w->reclaim_ms);
+    if (!isnan(w->disk_ms_per_req))
+        add_ev(out, "disk_ms_per_req", w->disk_ms_per_req,
+               "the domain's disks took %.1f ms per request on the host (libvirt block stats rd/wr/fl times)",
+               w->disk_ms_per_req);
+    if (w->hung_io + w->hung_io_console > 0)
+        add_ev(out, "guest_hung_io", w->hung_io + w->hung_io_console,
+               "%u hung-task reports waiting on storage I/O (%u from the guest kernel log, %u from the serial "
+               "console)", w->hung_io + w->hung_io_console, w->hung_io, w->hung_io_console);
+    if (w->hung_lock + w->hung_lock_console > 0)
+        add_ev(out, "guest_hung_lock", w->hung_lock + w->hung_lock_console,
+               "%u hung-task reports waiting on a lock (%u from the guest kernel log, %u from the serial console)",
+               w->hung_lock + w->hung_lock_console, w->hung_lock, w->hung_lock_console);
+    if (w->dstate_io > 0)
+        add_ev(out, "guest_dstate_io_tasks", w->dstate_io, "%u guest tasks in D state waiting on storage I/O "
+               "(guest agent: wchan and stack)", w->dstate_io);
+    if (w->stall_msgs_kmsg + w->stall_msgs_console > 0)
+        add_ev(out, "guest_stall_msgs", w->stall_msgs_kmsg + w->stall_msgs_console,
+               "the guest kernel printed %u soft lockup / RCU stall / clocksource / hrtimer messages (%u in its "
+               "kernel log, %u on the serial console): it lost time", w->stall_msgs_kmsg + w->stall_msgs_console,
+               w->stall_msgs_kmsg, w->stall_msgs_console);
+    if (agent_silent)
+        add_ev(out, "guest_agent_silent", NAN,
+               "the guest agent did not answer while the host saw the vCPUs stalled in swap-in");
+    if (w->oom_kills > 0)
+        add_ev(out, "guest_oom_kills", w->oom_kills, "the guest kernel OOM-killed %u processes", w->oom_kills);
+}
+
+static void add_cause(struct sg_verdict *out, const char *name, double ms, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_cause(struct sg_verdict *out, const char *name, double ms, const char *fmt, ...)
+{
+    struct sg_cause *c;
+    va_list ap;
+
+    if (out->n_causes >= SG_MAX_CAUSES)
+        return;
+    c = &out->causes[out->n_causes++];
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    c->lost_ms_per_s = ms;
+    c->share = NAN;
+    va_start(ap, fmt);
+    vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
+    va_end(ap);
+}
+
+/* Every cause seen, with its lost time and share, the largest first. */
+static void fill_causes(struct sg_verdict *out, const struct window_figs *w)
+{
+    double cpu = w->delayacct ? w->cpu_ms : w->run_ms, swapin = w->fault_ms, total = 0;
+    bool blkio_in_swap = !isnan(w->fault_ms) && w->fault_ms != w->swapin_ms;
+    bool measured = false;
+
+    if (isnan(swapin) && !isnan(w->look_share) && w->looks_swapin > 0 && w->n_vcpus > 0)
+        swapin = w->look_share * 1000.0 * w->n_vcpus; /* estimated from the looks */
+    if (!isnan(swapin) && swapin > 0 && isnan(w->swapin_ms))
+        add_cause(out, "host-swap", swapin, "vCPU in the swap-in path in %" PRIu64 " of %" PRIu64
+                  " looks (wchan; estimate)", w->looks_swapin, w->looks);
+    else if (!isnan(swapin) && swapin > 0)
+        add_cause(out, "host-swap", swapin, "taskstats swapin_delay_total%s of the vCPU threads",
+                  blkio_in_swap ? " + blkio_delay_total" : "");
+    if (!isnan(cpu) && cpu >= 1)
+        add_cause(out, "host-cpu", cpu, "%s run-queue wait of the vCPU threads",
+                  w->delayacct ? "taskstats cpu_delay_total" : "schedstat");
+    if (!isnan(w->blkio_ms) && w->blkio_ms >= 1 && !blkio_in_swap)
+        add_cause(out, "host-io", w->blkio_ms, "taskstats blkio_delay_total of the vCPU threads");
+    if (!isnan(w->reclaim_ms) && w->reclaim_ms >= 1)
+        add_cause(out, "host-reclaim", w->reclaim_ms, "taskstats freepages + thrashing delay of the vCPU threads");
+    for (size_t i = 0; i < out->n_causes; i++) {
+        total += out->causes[i].lost_ms_per_s;
+        measured = true;
+    }
+    out->lost_ms_per_s = measured ? total : NAN;
+    for (size_t i = 0; i < out->n_causes && total > 0; i++)
+        out->causes[i].share = out->causes[i].lost_ms_per_s / total;
+    /* largest first (a handful of entries) */
+    for (size_t i = 1; i < out->n_causes; i++)
+        for (size_t k = i; k > 0 && out->causes[k].lost_ms_per_s > out->causes[k - 1].lost_ms_per_s; k--) {
+            struct sg_cause tmp = out->causes[k];
+            out->causes[k] = out->causes[k - 1];
+            out->causes[k - 1] = tmp;
+        }
+    if (w->async_pf_tasks > 0 || w->hung_kernel > 0 || at_least(w->apf_per_s, 1))
+        add_cause(out, "async-pf", NAN, "%u guest tasks in async PF, %u kernel hung-task reports with async PF, "
+                  "async PF %.1f/s", w->async_pf_tasks, w->hung_kernel, isnan(w->apf_per_s) ? 0.0 : w->apf_per_s);
+    if (w->hung_io + w->hung_io_console + w->dstate_io > 0)
+        add_cause(out, "guest-io", NAN, "%u hung-task reports on storage I/O (kmsg %u, console %u), %u D-state "
+                  "tasks on I/O", w->hung_io + w->hung_io_console, w->hung_io, w->hung_io_console, w->dstate_io);
+    if (w->hung_lock + w->hung_lock_console + w->dstate_lock > 0)
+        add_cause(out, "guest-lock", NAN, "%u hung-task reports on a lock (kmsg %u, console %u), %u D-state "
+                  "tasks on a lock", w->hung_lock + w->hung_lock_console, w->hung_lock, w->hung_lock_console,
+                  w->dstate_lock);
+    if (w->hung_reclaim + w->dstate_reclaim > 0)
+        add_cause(out, "guest-reclaim", NAN, "%u hung-task reports and %u D-state tasks in the guest's own "
+                  "reclaim", w->hung_reclaim, w->dstate_reclaim);
+}
+
 void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_facts *const *dom,
                      size_t n, const struct sg_host_facts *const *host, size_t n_host,
                      struct sg_verdict *out)
@@ -356,6 +612,8 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     struct window_figs w = { 0 };
     bool swap_hit, swapin_hit, host_hit, apf_hit, stall_seen, vis_agent, vis_apf;
     bool guest_hit, pressure_hit;
+    bool sync_delay, sync_looks, io_hit, lock_hit, cpu_hit, agent_silent;
+    double cpu_per_vcpu;
 
     memset(out, 0, sizeof(*out));
     out->kind = SG_VERDICT_UNKNOWN;
@@ -380,6 +638,7 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     gather_host_dom(dom, n, &w);
     gather_guest(dom, n, &w);
     gather_host(host, n_host, &w);
+    gather_lost(dom, n, &w);
 
     swap_hit = w.swap_kib != SG_POLICY_NONE && w.swap_kib >= t->host_swap_min_kib;
     swapin_hit = at_least(w.swapin_per_s, t->swapin_rate_min);
@@ -400,7 +659,30 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
                        at_least(w.host_psi_full, t->psi_full_min) ||
                        at_least(w.host_refault_per_s, t->refault_rate_min);
 
-    if (host_hit && stall_seen) {
+    /* A vCPU thread does no block I/O of its own (QEMU's disk I/O runs in other threads):
+     * its blkio delay is the reads of its page faults. With guest RAM in host swap (or the
+     * vCPU seen in the swap-in path) that is swap-in: Linux 6.1 accounts the wait of a
+     * synchronous swap-in (io_schedule under folio_wait_bit_common) as blkio, not swapin. */
+    w.fault_ms = w.swapin_ms;
+    if ((host_hit || (!isnan(w.look_share) && w.looks_swapin > 0)) && !isnan(w.blkio_ms))
+        w.fault_ms = (isnan(w.swapin_ms) ? 0 : w.swapin_ms) + w.blkio_ms;
+    sync_delay = at_least(w.fault_ms, t->swapin_delay_min_ms);
+    sync_looks = at_least(w.look_share, t->swapin_look_share_min) && w.looks_swapin >= 3 && host_hit;
+    io_hit = w.hung_io + w.hung_io_console > 0 ||
+             (w.dstate_io > 0 && at_least(w.disk_ms_per_req, t->disk_ms_per_req_min));
+    lock_hit = w.hung_lock + w.hung_lock_console > 0;
+    cpu_per_vcpu = NAN;
+    if (w.n_vcpus > 0)
+        cpu_per_vcpu = (w.delayacct ? w.cpu_ms : w.run_ms) / w.n_vcpus;
+    cpu_hit = at_least(cpu_per_vcpu, t->cpu_delay_min_ms) || at_least(w.steal_ms_per_s, t->cpu_delay_min_ms);
+    agent_silent = (sync_delay || sync_looks) && w.newest_probe && !w.newest_probe->guest.agent_ok;
+
+    if (sync_delay || sync_looks) {
+        /* Synchronous: the vCPU thread itself waits for the page (guest kernel-mode faults,
+         * no async PF, TCG); measured on the host, no guest help needed. */
+        out->kind = SG_VERDICT_HOST_SWAP_STALL;
+        out->confidence = sync_delay ? (host_hit ? 0.95 : 0.9) : 0.85;
+    } else if (host_hit && stall_seen) {
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
         out->confidence = (w.hung_kernel > 0 || apf_hit) ? 0.95 : 0.8;
     } else if (host_hit && w.hung_forged > 0) {
@@ -414,12 +696,24 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
          * or shmem guest RAM that VmSwap misses). */
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
         out->confidence = 0.6;
+    } else if (io_hit) {
+        out->kind = SG_VERDICT_GUEST_IO_STALL;
+        if (w.hung_io > 0)
+            out->confidence = !isnan(w.disk_ms_per_req) ? 0.9 : 0.85;
+        else
+            out->confidence = w.hung_io_console > 0 ? 0.8 : 0.7;
+    } else if (lock_hit) {
+        out->kind = SG_VERDICT_GUEST_LOCK_STALL;
+        out->confidence = w.hung_lock > 0 ? 0.8 : 0.7;
     } else if (host_hit) {
         out->kind = SG_VERDICT_HOST_SWAP_RISK;
         out->confidence = (vis_agent || vis_apf) ? 0.8 : 0.5;
     } else if (guest_hit) {
         out->kind = SG_VERDICT_GUEST_INTERNAL_SWAP;
         out->confidence = vis_apf ? 0.8 : 0.6;
+    } else if (cpu_hit) {
+        out->kind = SG_VERDICT_HOST_CPU_CONTENTION;
+        out->confidence = at_least(cpu_per_vcpu, t->cpu_delay_min_ms) ? (w.delayacct ? 0.85 : 0.8) : 0.6;
     } else if (pressure_hit) {
         out->kind = SG_VERDICT_HOST_MEMORY_PRESSURE;
         out->confidence = 0.7;
@@ -433,4 +727,6 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
 
     fill_missing(out, &w);
     add_evidence(out, t, &w, host_hit);
+    add_lost_evidence(out, t, &w, sync_looks, agent_silent);
+    fill_causes(out, &w);
 }

@@ -4,7 +4,12 @@
  * struct sg_dom_facts / struct sg_host_facts (policies/facts.h).
  *
  * Rules, first match wins:
- *   host-swap-stall       guest RAM in host swap (latest VmSwap or cgroup swap
+ *   host-swap-stall       (synchronous) the vCPU threads lose >= swapin_delay_min_ms
+ *                         ms/s to swap-in (taskstats swapin_delay_total, summed
+ *                         over the vCPUs), or they were seen in D state in the
+ *                         host's swap-in path in >= swapin_look_share_min of the
+ *                         looks (at least 3 such looks) with host swap figures;
+ *                         or (async) guest RAM in host swap (latest VmSwap or cgroup swap
  *                         >= host_swap_min_kib) or swap-ins (cgroup major faults
  *                         >= swapin_rate_min over the window), AND a stall seen:
  *                         guest tasks in D state waiting in async PF, hung-task
@@ -15,9 +20,18 @@
  *                         or a stall seen (trusted evidence) while the host swap
  *                         figures stay under the thresholds (async PF waits on
  *                         any page not present: swap cache, shmem/file guest RAM).
+ *   guest-io-stall        a hung-task report of the guest kernel (kmsg facility 0
+ *                         or the serial console log) whose trace waits on
+ *                         storage I/O, or guest D-state tasks on I/O while the
+ *                         host measures >= disk_ms_per_req_min ms per disk request.
+ *   guest-lock-stall      a hung-task report of the guest kernel (kmsg or console)
+ *                         whose trace waits on a lock; nothing on the host to fix.
  *   host-swap-risk        guest RAM in host swap or swap-ins, no stall seen.
  *   guest-internal-swap   host clean for this guest, the guest's own swap used
  *                         (>= guest_swap_min_kib) or its pswpout rising.
+ *   host-cpu-contention   the vCPU threads wait on host run queues >=
+ *                         cpu_delay_min_ms ms/s per vCPU (taskstats cpu_delay_total,
+ *                         else schedstat run delay), or guest steal as high.
  *   host-memory-pressure  host clean for this guest, the domain's memory PSI at
  *                         or above its thresholds; only when the domain has no
  *                         PSI of its own, host PSI or host anon refaults (host
@@ -49,12 +63,19 @@
  *     first and last host tick.
  *
  * Confidence (0..1), by verdict:
- *   host-swap-stall       0.95 with a kernel hung-task report or async PF
+ *   host-swap-stall       synchronous: 0.95 with swap-in delay and host swap
+ *                         figures, 0.9 swap-in delay alone, 0.85 looks with host
+ *                         swap figures;
+ *                         async: 0.95 with a kernel hung-task report or async PF
  *                         rising, 0.8 with only D-state async-PF tasks, 0.6
  *                         without host swap figures, 0.5 on forgeable reports
  *   host-swap-risk        0.8 when a stall would have been visible, else 0.5
  *   guest-internal-swap   0.8 when the async-PF counters were read too, 0.6 when
  *                         the guest probe is the only source
+ *   guest-io-stall        0.9 with a kernel report and the host's disk latency,
+ *                         0.85 kernel report, 0.8 console report, 0.7 D-state tasks
+ *   guest-lock-stall      0.8 (kmsg), 0.7 (console only)
+ *   host-cpu-contention   0.85 with taskstats, 0.8 schedstat, 0.6 steal only
  *   host-memory-pressure  0.7
  *   ok                    0.9 with both stall sources (task list and
  *                         async-PF counters), 0.75 with one
@@ -76,6 +97,18 @@
  *   host_psi_some_avg10      the host's memory PSI some avg10, percent
  *   host_refault_per_s       host workingset_refault_anon per second
  *   steal_ms_per_s           highest guest vCPU steal, ms per second
+ *   swapin_delay_ms_per_s    vCPU swap-in delay, ms per second (taskstats)
+ *   blkio_delay_ms_per_s     vCPU block I/O delay, ms per second (taskstats)
+ *   cpu_delay_ms_per_s       vCPU run-queue wait, ms per second (taskstats, else schedstat)
+ *   reclaim_delay_ms_per_s   vCPU direct reclaim + thrashing delay, ms per second
+ *   vcpu_swapin_look_share   share of looks that found a vCPU in the swap-in path
+ *   disk_ms_per_req          host-side disk latency, ms per request (libvirt block stats)
+ *   guest_hung_io            hung-task reports on storage I/O (kernel or console)
+ *   guest_hung_lock          hung-task reports on a lock (kernel or console)
+ *   guest_dstate_io_tasks    guest D-state tasks on I/O
+ *   guest_stall_msgs         soft lockup / RCU stall / clocksource / hrtimer messages
+ *   guest_agent_silent       the guest agent did not answer while the vCPUs stalled in swap-in
+ *   guest_oom_kills          guest OOM kills
  * Texts hold figures only, never guest strings; guest.missing goes to
  * `missing` only (non-printable bytes replaced by '?').
  */
@@ -92,18 +125,39 @@ enum sg_verdict_kind {
     SG_VERDICT_GUEST_INTERNAL_SWAP,
     SG_VERDICT_HOST_SWAP_RISK,
     SG_VERDICT_HOST_SWAP_STALL,
+    SG_VERDICT_GUEST_IO_STALL,
+    SG_VERDICT_HOST_CPU_CONTENTION,
+    SG_VERDICT_GUEST_LOCK_STALL,
+    SG_VERDICT__MAX,
 };
 
-/* "unknown", "ok", "host-memory-pressure", "guest-internal-swap", "host-swap-risk", "host-swap-stall" */
+/* "unknown", "ok", "host-memory-pressure", "guest-internal-swap", "host-swap-risk",
+ * "host-swap-stall", "guest-io-stall", "host-cpu-contention", "guest-lock-stall" */
 const char *sg_verdict_name(enum sg_verdict_kind v);
 
-#define SG_MAX_EVIDENCE 16
+#define SG_MAX_EVIDENCE 32
+#define SG_MAX_CAUSES 8
 
 /* One piece of evidence: a stable key (JSON), the figure, and a sentence. */
 struct sg_evidence {
     char key[32];   /* e.g. "host_swap_kib", "swapin_per_s", "guest_async_pf_tasks" */
     double value;   /* the figure (NAN when it is a statement without one) */
     char text[200]; /* "VmSwap 120.0 MiB of 256.0 MiB guest RAM in host swap" */
+};
+
+/*
+ * One cause of lost time seen in the window, whatever the verdict: its name
+ * ("host-swap", "host-cpu", "host-io", "host-reclaim", "guest-io", "guest-lock",
+ * "guest-reclaim", "async-pf"), the vCPU time it costs in ms per second
+ * (summed over the vCPU threads; NAN for a guest-side cause, which is counted
+ * in tasks or reports, not time), its share of the measured lost time (0..1,
+ * NAN without time) and a sentence of evidence naming its source.
+ */
+struct sg_cause {
+    char name[24];
+    double lost_ms_per_s;
+    double share;
+    char evidence[200];
 };
 
 struct sg_verdict {
@@ -114,6 +168,9 @@ struct sg_verdict {
     char missing[320];           /* what could not be seen, "" when nothing ("guest agent: not connected; async-PF counters: ...") */
     double window_s;             /* seconds between the first and last tick given */
     size_t n_ticks;              /* ticks given (running or not) */
+    struct sg_cause causes[SG_MAX_CAUSES]; /* every cause seen, the largest lost time first */
+    size_t n_causes;
+    double lost_ms_per_s;        /* vCPU time lost per second, all measured host causes (NAN unknown) */
 };
 
 /*

@@ -5,7 +5,7 @@
 # man/meson.build.)
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
                libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev
-               libncurses-dev libcairo2-dev scdoc)
+               libncurses-dev libcairo2-dev scdoc libnl-genl-3-dev)
 
 # What the tests use besides the build: man-db renders the man pages (tests/build/test-man.sh),
 # bash-completion and tmux drive a real bash completing (tests/cli/test-complete.sh), tmux

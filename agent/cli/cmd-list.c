@@ -19,14 +19,16 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
 {
     FILE *o = ctx->out;
 
-    fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %s\n", "Id", "Name", "PID", "Memory",
-            "RSS", "Swapped (host)", "MajFlt/s", "PSI full avg10");
+    fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", "Id", "Name", "PID", "Memory",
+            "RSS", "Swapped (host)", "MajFlt/s", "PSI full avg10", "Lost ms/s");
     fprintf(o, "%s\n", "--------------------------------------------------------------------"
                        "----------------------------------");
     for (size_t i = 0; i < n; i++) {
         const struct sg_dom_entry *x = &e[i];
         const struct sg_dom_sample *s = sg_latest(x);
-        char id[16], name[512], pid[16], mem[32], rss[32], swp[32], flt[32], psi[32];
+        char id[16], name[512], pid[16], mem[32], rss[32], swp[32], flt[32], psi[32], lost[32];
+        const char *src = NULL;
+        double lost_ms = NAN;
         uint64_t swapped = SG_NONE;
         double rate = NAN;
 
@@ -39,15 +41,25 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
                        ? sg_entry_rate(x, x->s0.cg.pgmajfault, x->s1.cg.pgmajfault)
                        : sg_entry_rate(x, x->s0.stat.majflt, x->s1.stat.majflt);
         }
+        /* Swap-in delay with delay accounting; else the vCPUs' run-queue wait (marked ~). */
+        if (x->running) {
+            lost_ms = sg_entry_lost_ms(x, "swapin", &src);
+            if (isnan(lost_ms))
+                lost_ms = sg_entry_lost_ms(x, "cpu", &src);
+        }
+        if (isnan(lost_ms))
+            snprintf(lost, sizeof(lost), "-");
+        else
+            snprintf(lost, sizeof(lost), "%s%.0f", src && strcmp(src, "taskstats") == 0 ? "" : "~", lost_ms);
         if (x->running && s->cg.has_psi && s->cg.psi.has_full)
             snprintf(psi, sizeof(psi), "%.2f", s->cg.psi.full.avg10);
         else
             snprintf(psi, sizeof(psi), "-");
-        fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %s\n", id,
+        fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", id,
                 sg_fmt_safe(x->dom.d.name, name, sizeof(name)), pid,
                 sg_fmt_kib(x->dom.d.memory_kib, mem, sizeof(mem)),
                 sg_fmt_kib(x->running ? s->status.vm_rss_kib : SG_NONE, rss, sizeof(rss)),
-                sg_fmt_kib(swapped, swp, sizeof(swp)), sg_fmt_rate(rate, flt, sizeof(flt)), psi);
+                sg_fmt_kib(swapped, swp, sizeof(swp)), sg_fmt_rate(rate, flt, sizeof(flt)), psi, lost);
     }
 }
 
@@ -118,7 +130,10 @@ const struct sg_cmd_def sg_cmd_def_list = {
             "of the memory cgroup's swap, which includes shmem/memfd swap, and VmSwap, which\n"
             "counts where the host does not account swap per cgroup), MajFlt/s: major faults per second of the domain's\n"
             "memory cgroup (async-PF swap-ins are charged to a kworker, not to QEMU, but the\n"
-            "cgroup counts them), and PSI full avg10 of the domain's own cgroup v2 group.\n"
+            "cgroup counts them), PSI full avg10 of the domain's own cgroup v2 group, and Lost ms/s:\n"
+            "the milliseconds per second the vCPU threads waited for host swap-in (taskstats\n"
+            "delay accounting, kernel.task_delayacct = 1), or with '~' their run-queue wait from\n"
+            "/proc/PID/task/TID/schedstat when delay accounting is off.\n"
             "Reads O(1) small files per domain; two samples --interval seconds apart.",
     .handler = cmd_list,
 };

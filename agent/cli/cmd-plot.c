@@ -480,8 +480,12 @@ static uint32_t verdict_color(enum sg_verdict_kind v)
     case SG_VERDICT_HOST_SWAP_RISK: return 0xff9f1c;
     case SG_VERDICT_HOST_MEMORY_PRESSURE: return 0x9467bd;
     case SG_VERDICT_GUEST_INTERNAL_SWAP: return 0x17becf;
+    case SG_VERDICT_GUEST_IO_STALL: return 0xe377c2;
+    case SG_VERDICT_HOST_CPU_CONTENTION: return 0xbcbd22;
+    case SG_VERDICT_GUEST_LOCK_STALL: return 0x8c564b;
     case SG_VERDICT_OK: return 0x2ca02c;
-    case SG_VERDICT_UNKNOWN: break;
+    case SG_VERDICT_UNKNOWN:
+    case SG_VERDICT__MAX: break;
     }
     return 0xaaaaaa;
 }

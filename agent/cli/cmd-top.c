@@ -117,11 +117,16 @@ static int verdict_pair(const struct sg_top_row *r)
         return PAIR_RISK;
     case SG_VERDICT_HOST_MEMORY_PRESSURE:
         return PAIR_PRESSURE;
+    case SG_VERDICT_HOST_CPU_CONTENTION:
+        return PAIR_PRESSURE;
     case SG_VERDICT_GUEST_INTERNAL_SWAP:
+    case SG_VERDICT_GUEST_IO_STALL:
+    case SG_VERDICT_GUEST_LOCK_STALL:
         return PAIR_GUEST;
     case SG_VERDICT_OK:
         return PAIR_OK;
     case SG_VERDICT_UNKNOWN:
+    case SG_VERDICT__MAX:
         break;
     }
     return 0;

@@ -38,11 +38,67 @@ void sg_entries_free(struct sg_dom_entry *e, size_t n)
  * A process that vanishes only marks its domain not running; other read
  * errors (permission, malformed files) are reported once and fail the command.
  */
+/* The vCPU threads' lost-time sources of x into l (one look at state and wchan). */
+static void read_lost(struct sg_ctx *ctx, struct sg_taskstats_conn *c, struct sg_dom_entry *x,
+                      struct sg_lost_sample *l, bool *ok)
+{
+    _cleanup_free_ struct sg_vcpu_thread *v = NULL;
+    _cleanup_free_ pid_t *tids = NULL;
+    int n = sg_vcpu_threads_read(&ctx->fs, x->dom.d.pid, &v, NULL);
+
+    *ok = false;
+    if (n < 0)
+        return;
+    tids = calloc((size_t)n + 1, sizeof(*tids));
+    if (!tids)
+        return;
+    for (int i = 0; i < n; i++)
+        tids[i] = v[i].tid;
+    *ok = sg_lost_sample_read(&ctx->fs, c, x->dom.d.pid, tids, (size_t)n, 1, 0, l) == 0;
+}
+
+double sg_entry_lost_ms(const struct sg_dom_entry *x, const char *what, const char **source)
+{
+    const struct sg_lost_sample *a = &x->l0, *b = &x->l1;
+    double dt = sg_timespec_diff_s(&a->t, &b->t);
+    bool ts = a->has_taskstats && b->has_taskstats;
+
+    if (source)
+        *source = !x->has_lost ? "no second sample" : ts ? "taskstats"
+                  : b->has_schedstat ? "schedstat (delay accounting off: run-queue wait only)" : "none";
+    if (!x->has_lost || b->n_vcpus == 0)
+        return NAN;
+    if (strcmp(what, "swapin") == 0)
+        return ts ? sg_counter_rate(a->vcpus.swapin_delay_ns, b->vcpus.swapin_delay_ns, dt) / 1e6 : NAN;
+    if (strcmp(what, "cpu") == 0) {
+        if (ts)
+            return sg_counter_rate(a->vcpus.cpu_delay_ns, b->vcpus.cpu_delay_ns, dt) / 1e6;
+        return a->has_schedstat && b->has_schedstat ? sg_counter_rate(a->run_delay_ns, b->run_delay_ns, dt) / 1e6 : NAN;
+    }
+    if (ts) {
+        double sum = 0;
+        const uint64_t *pa = &a->vcpus.cpu_delay_ns, *pb = &b->vcpus.cpu_delay_ns;
+
+        for (size_t i = 0; i < 5; i++) { /* cpu, blkio, swapin, freepages, thrashing */
+            double r = sg_counter_rate(pa[i], pb[i], dt);
+            if (!isnan(r))
+                sum += r / 1e6;
+        }
+        return sum;
+    }
+    return a->has_schedstat && b->has_schedstat ? sg_counter_rate(a->run_delay_ns, b->run_delay_ns, dt) / 1e6 : NAN;
+}
+
 int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, double interval,
                           bool with_vcpus)
 {
     struct sg_error err = {0};
+    struct sg_taskstats_conn *ts = NULL;
+    bool ok;
     int r;
+
+    if (sg_taskstats_open(&ts, NULL, 0) < 0)
+        ts = NULL;
 
     for (size_t i = 0; i < n; i++) {
         struct sg_dom_entry *x = &e[i];
@@ -61,19 +117,27 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
             r = sg_cgroup_locate(&ctx->fs, x->dom.d.pid, &x->dom.cg, &err);
             if (r == -ESRCH)
                 continue;
-            if (r < 0)
+            if (r < 0) {
+                sg_taskstats_close(ts);
                 return sg_log_error_errno(r, &err);
+            }
             x->dom.located = true;
         }
         r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, with_vcpus, &x->s0, &err);
         if (r == -ESRCH)
             continue;
-        if (r < 0)
+        if (r < 0) {
+            sg_taskstats_close(ts);
             return sg_log_error_errno(r, &err);
+        }
         x->running = true;
+        read_lost(ctx, ts, x, &x->l0, &ok);
+        x->has_lost = ok;
     }
-    if (interval <= 0)
+    if (interval <= 0) {
+        sg_taskstats_close(ts);
         return 0;
+    }
     sg_sleep_s(interval);
     for (size_t i = 0; i < n; i++) {
         struct sg_dom_entry *x = &e[i];
@@ -85,10 +149,17 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
             x->running = false; /* stopped between the samples */
             continue;
         }
-        if (r < 0)
+        if (r < 0) {
+            sg_taskstats_close(ts);
             return sg_log_error_errno(r, &err);
+        }
         x->has_rate = true;
+        if (x->has_lost) {
+            read_lost(ctx, ts, x, &x->l1, &ok);
+            x->has_lost = ok;
+        }
     }
+    sg_taskstats_close(ts);
     return 0;
 }
 
@@ -194,6 +265,17 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
                         run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
     sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL, false);
+
+    {
+        const char *src = NULL;
+        double lost = run ? sg_entry_lost_ms(x, "all", &src) : NAN;
+
+        sg_figs_section(f, "Lost time of the vCPU threads (%s/%d/task/TID: taskstats, schedstat, wchan)", pp, pid);
+        sg_figs_row_double(f, SG_F_SWAPIN_DELAY_MS_PER_S, 0, run ? sg_entry_lost_ms(x, "swapin", NULL) : NAN);
+        sg_figs_row_double(f, SG_F_CPU_DELAY_MS_PER_S, 0, run ? sg_entry_lost_ms(x, "cpu", NULL) : NAN);
+        sg_figs_row_double(f, SG_F_LOST_MS_PER_S, 0, lost);
+        sg_figs_row_str(f, SG_F_LOST_SOURCE, run ? src : "domain not running");
+    }
 }
 
 const struct sg_lost_source sg_lost_sources[] = {

@@ -9,6 +9,7 @@
 #include "hostprobe/domains.h"
 #include "hostprobe/sample.h"
 #include "policies/facts.h"
+#include "hostprobe/lostime.h"
 
 /* The options every sampling command shares. */
 #define OPT_INTERVAL \
@@ -19,6 +20,8 @@
 struct sg_dom_entry {
     struct sg_dom dom;             /* the domain, its QEMU PID and memory cgroup */
     struct sg_dom_sample s0, s1;
+    struct sg_lost_sample l0, l1;  /* the vCPU threads' lost time at s0 and s1 (hostprobe/lostime.h) */
+    bool has_lost;                 /* l0 and l1 both read */
     bool running;  /* has a QEMU process we could read */
     bool has_rate; /* s0 and s1 both read */
 };
@@ -33,6 +36,10 @@ const struct sg_dom_sample *sg_latest(const struct sg_dom_entry *x);
 double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t after);
 const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2);
 void sg_psi_figs(struct sg_figs *f, const struct sg_psi *p, bool host);
+/* Lost ms/s of x's vCPU threads between l0 and l1: swap-in alone (swapin), run-queue
+ * wait (cpu), or everything (all; schedstat run delay without delay accounting); NAN unknown.
+ * *source (may be NULL) names where it came from. */
+double sg_entry_lost_ms(const struct sg_dom_entry *x, const char *what, const char **source);
 void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f);
 
 /*

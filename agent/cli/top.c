@@ -230,6 +230,13 @@ static void build_row(struct sg_top *t, struct sg_top_dom *x, struct sg_top_row 
             sg_counter_rate(prev->cgroup_pgmajfault, last->cgroup_pgmajfault, last->t_s - prev->t_s);
         row->lost_ms_per_s = sg_lost_ms_per_s(prev, last, &row->lost_src);
     }
+    /* The verdict's measure, where the host measured one (delay accounting, schedstat, wchan
+       looks), is the lost time proper; the PSI-based rate stays the fallback. */
+    if (row->has_v && isfinite(row->v.lost_ms_per_s)) {
+        row->lost_ms_per_s = row->v.lost_ms_per_s;
+        row->lost_src = NULL;
+        row->lost_from_verdict = true;
+    }
 }
 
 int sg_top_tick(struct sg_top *t)
@@ -744,7 +751,10 @@ char **sg_top_detail(const struct sg_top *t, const char *uuid, int width, size_t
         add_fig(&L, SG_F_APF_AVAILABLE, a);
     }
     addf(&L, 0, "%s", "");
-    if (r->lost_src)
+    if (r->lost_from_verdict)
+        addf(&L, 2, "Lost time: %s ms/s of vCPU time on the host over the verdict's window (%s)",
+             fmt_num(r->lost_ms_per_s, a, sizeof(a)), sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->source_v1);
+    else if (r->lost_src)
         addf(&L, 2, "Lost time: %s ms/s, from %s (%s)", fmt_num(r->lost_ms_per_s, a, sizeof(a)),
              sg_schema_get(r->lost_src->id)->key, r->lost_src->what);
     else

@@ -58,6 +58,7 @@ struct sg_top_row {
     double swapin_per_s;       /* cgroup pgmajfault per second over the last interval, NAN */
     double lost_ms_per_s;      /* sg_lost_ms_per_s over the last interval, NAN */
     const struct sg_lost_source *lost_src;
+    bool lost_from_verdict; /* lost_ms_per_s is the verdict's (struct sg_verdict lost_ms_per_s) */
     double psi_full_avg10;     /* the domain's memory PSI full avg10, percent, NAN */
     bool has_v;
     struct sg_verdict v;

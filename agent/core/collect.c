@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
 #include "hostprobe/sample.h"
 #include "agent/core/schema.h"
@@ -14,6 +15,26 @@
 static double ts_s(const struct timespec *t)
 {
     return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/* The serial console log file of w's live XML (w->console_log, or why not in console_missing),
+ * from the XML read once per watched domain (sg_dom_read_meta). */
+static void locate_console(struct sg_dom *w)
+{
+    struct sg_error err = {0};
+
+    w->console_log[0] = '\0';
+    if (sg_dom_read_meta(w, &err) < 0)
+        snprintf(w->console_missing, sizeof(w->console_missing), "domain XML: %.140s",
+                 err.msg[0] ? err.msg : "unreadable");
+    else if (!w->meta->console_log[0])
+        snprintf(w->console_missing, sizeof(w->console_missing),
+                 "no <serial type='file'> or <console type='file'> in the domain XML");
+    else if (strcmp(w->meta->console_log, w->console_log) != 0) {
+        snprintf(w->console_log, sizeof(w->console_log), "%s", w->meta->console_log);
+        w->console_offset = 0;
+        w->console_seen = false;
+    }
 }
 
 int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err)
@@ -40,6 +61,19 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     }
     if (n < 0)
         return n;
+    free(w->vcpu_tids);
+    w->vcpu_tids = calloc((size_t)n + 1, sizeof(*w->vcpu_tids));
+    if (!w->vcpu_tids)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++)
+        w->vcpu_tids[i] = vcpus[i].tid;
+    w->n_vcpu_tids = (size_t)n;
+    if (!w->taskstats) {
+        w->taskstats_missing[0] = '\0';
+        if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
+            w->taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
+    }
+    locate_console(w);
     w->apf_missing[0] = '\0';
     r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
     if (r < 0)
@@ -83,6 +117,136 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
     return p;
 }
 
+/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure; absent: NAN. */
+static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, struct sg_dom_facts *out)
+{
+    static const char *const files[2] = { "io.pressure", "cpu.pressure" };
+
+    for (size_t i = 0; i < 2; i++) {
+        char rel[PATH_MAX + 64], buf[512];
+        struct sg_psi p;
+
+        snprintf(rel, sizeof(rel), "%s/%s", cg->psi_dir, files[i]);
+        if (sg_read_at(fs->sys_fd, rel, buf, sizeof(buf)) < 0 ||
+            sg_parse_psi(buf, fs->sys_path, rel, &p, NULL) < 0)
+            continue;
+        if (i == 0) {
+            out->io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+            out->io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
+        } else {
+            out->cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+        }
+    }
+}
+
+/* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
+static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
+{
+    struct sg_lost_sample l;
+    struct sg_block_stats b;
+    char why[160];
+
+    if (w->dom && sg_block_stats_read(w->dom, &b, why, sizeof(why)) == 0) {
+        out->blk_rd_reqs = b.rd_reqs;
+        out->blk_wr_reqs = b.wr_reqs;
+        out->blk_fl_reqs = b.fl_reqs;
+        out->blk_rd_times_ns = b.rd_times_ns;
+        out->blk_wr_times_ns = b.wr_times_ns;
+        out->blk_fl_times_ns = b.fl_times_ns;
+    }
+    if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
+                            SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
+        snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
+        return;
+    }
+    out->vcpu_threads = l.n_vcpus;
+    w->looks += l.looks;
+    w->looks_dstate += l.looks_dstate;
+    w->looks_swapin += l.looks_swapin;
+    out->vcpu_looks = w->looks;
+    out->vcpu_looks_dstate = w->looks_dstate;
+    out->vcpu_looks_swapin = w->looks_swapin;
+    if (l.has_schedstat)
+        out->run_delay_ns = l.run_delay_ns;
+    out->delayacct_available = l.has_taskstats;
+    if (!l.has_taskstats) {
+        snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "%s",
+                 !w->taskstats && w->taskstats_missing[0] ? w->taskstats_missing : l.taskstats_missing);
+        return;
+    }
+    out->delayacct_missing[0] = '\0';
+    out->swapin_delay_ns = l.vcpus.swapin_delay_ns;
+    out->blkio_delay_ns = l.vcpus.blkio_delay_ns;
+    out->cpu_delay_ns = l.vcpus.cpu_delay_ns;
+    out->freepages_delay_ns = l.vcpus.freepages_delay_ns;
+    out->thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
+    out->qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
+    out->qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
+}
+
+/*
+ * What the guest's serial console log got since the last tick (at most
+ * SG_CONSOLE_MAX bytes a tick). The first read of a log starts at its newest
+ * SG_CONSOLE_MAX bytes and counts only messages of the last
+ * SG_CONSOLE_FIRST_AGE_S seconds of its own clock (not boot-time messages).
+ */
+static void collect_console(struct sg_dom *w, struct sg_dom_facts *out)
+{
+    _cleanup_free_ char *buf = NULL;
+    struct gp_hung_reports *rep;
+    uint64_t skipped, since;
+    char why[128] = "";
+    ssize_t n;
+
+    if (!w->console_log[0]) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "%s",
+                 w->console_missing[0] ? w->console_missing : "no serial console log");
+        return;
+    }
+    n = sg_console_read(w->console_log, &w->console_offset, SG_CONSOLE_MAX, &buf, &skipped);
+    if (n < 0) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "%.100s: %s", w->console_log,
+                 strerror((int)-n));
+        return;
+    }
+    rep = calloc(1, sizeof(*rep));
+    if (!rep) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "out of memory");
+        return;
+    }
+    since = w->console_cursor_us;
+    if (!w->console_seen) {
+        struct gp_hung_reports *probe = rep;
+        /* the newest timestamp first, to count only recent messages */
+        if (gp_parse_console(buf, (size_t)n, 0, probe, why, sizeof(why)) == 0 &&
+            probe->newest_ts_us > SG_CONSOLE_FIRST_AGE_S * 1000000ull)
+            since = probe->newest_ts_us - SG_CONSOLE_FIRST_AGE_S * 1000000ull;
+        w->console_seen = true;
+    }
+    if (gp_parse_console(buf, (size_t)n, since, rep, why, sizeof(why)) < 0) {
+        snprintf(out->console_missing, sizeof(out->console_missing), "console log: %s", why);
+        free(rep);
+        return;
+    }
+    out->console_ok = true;
+    out->console_missing[0] = '\0';
+    out->console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
+                              rep->signs[GP_SIGN_CLOCKSOURCE] + rep->signs[GP_SIGN_HRTIMER];
+    out->console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
+    for (size_t i = 0; i < rep->n; i++) {
+        switch (rep->v[i].cls) {
+        case GP_CLASS_ASYNC_PF: out->console_hung_async_pf++; break;
+        case GP_CLASS_IO: out->console_hung_io++; break;
+        case GP_CLASS_LOCK: out->console_hung_lock++; break;
+        case GP_CLASS_RECLAIM: out->console_hung_reclaim++; break;
+        default: break;
+        }
+    }
+    if (rep->newest_ts_us > w->console_cursor_us)
+        w->console_cursor_us = rep->newest_ts_us;
+    free(rep);
+}
+
 int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err)
 {
@@ -99,6 +263,17 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
     out->psi_full_total_us = SG_POLICY_NONE;
+    out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
+    out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
+    out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
+    out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
+    out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
+    out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
+    out->vcpu_looks = w->looks;
+    out->vcpu_looks_dstate = w->looks_dstate;
+    out->vcpu_looks_swapin = w->looks_swapin;
+    snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
+    snprintf(out->console_missing, sizeof(out->console_missing), "domain not running");
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
@@ -129,7 +304,11 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         out->psi_full_avg10 = s.cg.psi.has_full ? s.cg.psi.full.avg10 : NAN;
         out->psi_full_total_us = s.cg.psi.has_full ? s.cg.psi.full.total_us : SG_POLICY_NONE;
     }
+    if (s.cg.has_psi)
+        collect_psi(fs, &w->cg, out);
     sg_dom_sample_clear(&s);
+    collect_lost(fs, w, out);
+    collect_console(w, out);
 
     if (w->apf) {
         r = sg_tp_read(w->apf, out->apf, why, sizeof(why));
@@ -193,6 +372,9 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
     if (g->tasks_ok) {
         g->dstate_tasks = r.tasks.n_dstate;
         g->async_pf_tasks = r.tasks.n_async_pf;
+        g->dstate_io_tasks = r.tasks.n_class[GP_CLASS_IO];
+        g->dstate_lock_tasks = r.tasks.n_class[GP_CLASS_LOCK];
+        g->dstate_reclaim_tasks = r.tasks.n_class[GP_CLASS_RECLAIM];
     }
     if (g->kmsg_ok) {
         double oldest_us = isfinite(r.uptime_s) && max_age_s > 0
@@ -208,7 +390,18 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                 g->hung_async_pf_kernel++;
             else
                 g->hung_async_pf_forged++;
+            if (h->from_kernel && h->cls == GP_CLASS_IO)
+                g->hung_io_kernel++;
+            else if (h->from_kernel && h->cls == GP_CLASS_LOCK)
+                g->hung_lock_kernel++;
+            else if (h->from_kernel && h->cls == GP_CLASS_RECLAIM)
+                g->hung_reclaim_kernel++;
         }
+        /* Signatures of the probe's kernel log are counted since the previous probe's
+         * cursor; their age is not known per message, only that they are new. */
+        g->stall_msgs_kernel = r.hung.signs[GP_SIGN_SOFT_LOCKUP] + r.hung.signs[GP_SIGN_RCU_STALL] +
+                               r.hung.signs[GP_SIGN_CLOCKSOURCE] + r.hung.signs[GP_SIGN_HRTIMER];
+        g->oom_kills_kernel = r.hung.signs[GP_SIGN_OOM_KILL];
         if (r.hung.newest_ts_us > w->hung_cursor_us)
             w->hung_cursor_us = r.hung.newest_ts_us;
     }
@@ -312,6 +505,11 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
             }
         }
         null = v == NULL;
+        if (null && (f->flags & SG_ROW_OPTIONAL) &&
+            (f->type == SG_TYPE_U32 || f->type == SG_TYPE_BOOL || f->type == SG_TYPE_STR)) {
+            memset(p, 0, f->size); /* recorded before the figure existed: 0, false, "" */
+            continue;
+        }
         switch (f->type) {
         case SG_TYPE_U64: {
             uint64_t u = SG_POLICY_NONE;

@@ -38,9 +38,20 @@ int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg
  */
 struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
 
+/* Looks at each vCPU thread's state and wchan per tick, and the gap between them (ms):
+ * 3 x 2 small reads per vCPU and 10 ms per domain and tick. */
+#define SG_LOST_LOOKS 3
+#define SG_LOST_LOOK_GAP_MS 5
+/* The serial console log: bytes read at most per tick, and how far back the first read counts. */
+#define SG_CONSOLE_MAX (64 * 1024)
+#define SG_CONSOLE_FIRST_AGE_S 120
+
 /*
  * Host-side facts of one domain: the O(1) sample (status, memory cgroup,
- * PSI) and the async-PF counter sums. A process that is gone gives
+ * PSI) and the async-PF counter sums; the lost time of the vCPU threads
+ * (taskstats per thread and for the process, schedstat, SG_LOST_LOOKS looks at
+ * state and wchan), the domain's io/cpu pressure and libvirt block stats
+ * (NOWAIT); each source that is missing leaves its figures NONE. A process that is gone gives
  * running = false, not an error. Returns 0 or -errno (err).
  */
 int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,

@@ -223,6 +223,17 @@ json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict 
         json_object_array_add(arr, e);
     }
     json_object_object_add(o, "evidence", arr);
+    arr = json_object_new_array();
+    for (size_t i = 0; i < v->n_causes; i++) {
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "cause", json_object_new_string(v->causes[i].name));
+        json_object_object_add(c, "lost_ms_per_s", sg_json_double(v->causes[i].lost_ms_per_s));
+        json_object_object_add(c, "share", sg_json_double(v->causes[i].share));
+        json_object_object_add(c, "evidence", json_object_new_string(v->causes[i].evidence));
+        json_object_array_add(arr, c);
+    }
+    json_object_object_add(o, "causes", arr);
+    json_object_object_add(o, "lost_ms_per_s", sg_json_double(v->lost_ms_per_s));
     json_object_object_add(o, "missing", v->missing[0] ? json_object_new_string(v->missing) : NULL);
     return o;
 }
@@ -236,6 +247,17 @@ void sg_verdict_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *
             v->confidence, v->n_ticks, isfinite(v->window_s) ? v->window_s : 0.0);
     for (size_t i = 0; i < v->n_ev; i++)
         fprintf(f, "  %-24s %s\n", v->ev[i].key, sg_fmt_safe(v->ev[i].text, text, sizeof(text)));
+    if (v->n_causes) {
+        fprintf(f, "  causes:\n    %-14s %9s %6s  %s\n", "cause", "lost ms/s", "share", "evidence");
+        for (size_t i = 0; i < v->n_causes; i++) {
+            const struct sg_cause *c = &v->causes[i];
+            char ms[16], share[16];
+
+            snprintf(ms, sizeof(ms), isfinite(c->lost_ms_per_s) ? "%.0f" : "-", c->lost_ms_per_s);
+            snprintf(share, sizeof(share), isfinite(c->share) ? "%.0f %%" : "-", c->share * 100);
+            fprintf(f, "    %-14s %9s %6s  %s\n", c->name, ms, share, sg_fmt_safe(c->evidence, text, sizeof(text)));
+        }
+    }
     if (v->missing[0])
         fprintf(f, "  missing: %s\n", sg_fmt_safe(v->missing, text, sizeof(text)));
 }

@@ -18,6 +18,8 @@ void sg_dom_clear(struct sg_dom *x)
     free(x->vcpus);
     sg_tp_close(x->apf);
     free(x->meta);
+    sg_taskstats_close(x->taskstats);
+    free(x->vcpu_tids);
     memset(x, 0, sizeof(*x));
 }
 

@@ -15,6 +15,7 @@
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
 #include "hostprobe/domxml.h"
+#include "hostprobe/lostime.h"
 #include "hostprobe/procfs.h"
 
 struct sg_dom {
@@ -27,6 +28,16 @@ struct sg_dom {
     /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */
     struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
     char apf_missing[160];         /* why they are unavailable */
+    struct sg_taskstats_conn *taskstats; /* delay accounting; NULL when it could not be opened */
+    char taskstats_missing[160];   /* why */
+    pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
+    size_t n_vcpu_tids;
+    uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
+    char console_log[512];         /* the serial console log file of the domain XML, "" none */
+    char console_missing[160];     /* why there is none */
+    uint64_t console_offset;       /* bytes of it already read */
+    uint64_t console_cursor_us;    /* newest console timestamp seen */
+    bool console_seen;             /* read once: later reads count what was appended */
     uint64_t hung_cursor_us;       /* newest guest kernel-log timestamp seen: later probes count newer reports only */
     /* The Nova metadata of its XML (meta->nova, nova_name, nova_project_*, nova_flavor), for
        the labels of swapguard_domain_info: read once (sg_dom_read_meta), not per tick. NULL
@@ -77,10 +88,11 @@ int sg_dom_lookup(struct sg_ctx *ctx, const char *ref, unsigned flags, struct sg
 int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err);
 
 /*
- * Reads the Nova metadata of x's domain XML once into x->meta
- * (virDomainGetXMLDesc(x->dom, 0), one libvirt call; hostprobe/domxml.h
- * sg_domxml_parse_nova: the document is bounded, its strings raw UTF-8 that
- * the outputs escape). A domain that is not Nova's gets meta->nova false.
+ * Reads what watching needs of x's domain XML once into x->meta: the Nova
+ * metadata and the serial console log path (virDomainGetXMLDesc(x->dom, 0),
+ * one libvirt call; hostprobe/domxml.h sg_domxml_parse_nova: the document is
+ * bounded, its strings raw UTF-8 that the outputs escape). A domain that is
+ * not Nova's gets meta->nova false.
  * Returns 0 (also when x->meta was already read: nothing is done), -EINVAL
  * without a domain handle or for a document that does not parse, -EIO when
  * libvirt fails (err: libvirt's message), -EFBIG, -ENOMEM; x->meta stays NULL

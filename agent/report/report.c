@@ -22,7 +22,7 @@
 
 
 /* The last verdict of enum sg_verdict_kind (policies/verdict.h): the state set of the textfile. */
-#define VERDICT_LAST SG_VERDICT_HOST_SWAP_STALL
+#define VERDICT_LAST (SG_VERDICT__MAX - 1)
 
 /* ---- text helpers ----------------------------------------------------------- */
 
@@ -381,6 +381,23 @@ static bool metadata_element(xmlTextWriterPtr w, const char *elem, const struct 
     return ok && x_end(w);
 }
 
+/* Does any metadata row of elem have a value in f (an element without one is left out)? */
+static bool element_has_value(const char *elem, const struct sg_dom_facts *f)
+{
+    for (size_t i = 0; i < SG_F__MAX; i++) {
+        const struct sg_schema_row *r = &sg_schema[i];
+        uint64_t u;
+        double d;
+
+        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
+            strcmp(r->xml_element, elem) != 0)
+            continue;
+        if (row_u64(r, f, &u) || row_dbl(r, f, &d))
+            return true;
+    }
+    return false;
+}
+
 static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, double now)
 {
     const struct sg_verdict *v = d->v;
@@ -394,6 +411,8 @@ static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, dou
     ok = x_start(w, "report") && x_attr(w, KEY(SG_F_REPORT_VERDICT), sg_verdict_name(v->kind)) &&
          (!d->prev_verdict || x_attr(w, KEY(SG_F_REPORT_PREVIOUS), d->prev_verdict)) &&
          x_attr_dbl(w, KEY(SG_F_REPORT_CONFIDENCE), v->confidence) &&
+         (!v->n_causes || x_attr(w, KEY(SG_F_REPORT_CAUSE), v->causes[0].name)) &&
+         (!isfinite(v->lost_ms_per_s) || x_attr_dbl(w, KEY(SG_F_REPORT_LOST_MS_PER_S), v->lost_ms_per_s)) &&
          x_attr(w, KEY(SG_F_REPORT_TIME), t) && x_attr(w, KEY(SG_F_REPORT_SWAPGUARD), SWAPGUARD_VERSION);
     /* One child element per xml_element of the figure rows, in order of first appearance. */
     for (size_t i = 0; ok && has_figures(d) && i < SG_F__MAX; i++) {
@@ -408,7 +427,8 @@ static bool metadata_body(xmlTextWriterPtr w, const struct sg_report_dom *d, dou
         if (seen || n_done == SG_ELEMENTSOF(done))
             continue;
         done[n_done++] = r->xml_element;
-        ok = metadata_element(w, r->xml_element, f);
+        if (element_has_value(r->xml_element, f))
+            ok = metadata_element(w, r->xml_element, f);
     }
     for (size_t i = 0; ok && i < v->n_ev; i++)
         ok = x_start(w, sg_schema_get(SG_F_REPORT_EVIDENCE)->xml_element) && x_attr(w, "key", v->ev[i].key) &&
@@ -599,6 +619,12 @@ static void journal_fields(const struct sg_report_dom *d, const char *msg, int p
                   d->prev_verdict);
     field_add(f, "%s=%.2f", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_CONFIDENCE), name, sizeof(name)),
               v->confidence);
+    if (v->n_causes)
+        field_add(f, "%s=%s", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_CAUSE), name, sizeof(name)),
+                  v->causes[0].name);
+    if (isfinite(v->lost_ms_per_s))
+        field_add(f, "%s=%.1f", sg_schema_journald_name(sg_schema_get(SG_F_REPORT_LOST_MS_PER_S), name, sizeof(name)),
+                  v->lost_ms_per_s);
     for (size_t i = 0; has_figures(d) && i < SG_F__MAX; i++) {
         const struct sg_schema_row *r = &sg_schema[i];
         uint64_t u;
@@ -722,6 +748,8 @@ json_object *sg_report_history_json(const struct sg_report_dom *d, double now)
     json_object_object_add(o, KEY(SG_F_REPORT_VERDICT), json_object_new_string(sg_verdict_name(v->kind)));
     json_object_object_add(o, KEY(SG_F_REPORT_PREVIOUS), d->prev_verdict ? json_str_clean(d->prev_verdict) : NULL);
     json_object_object_add(o, KEY(SG_F_REPORT_CONFIDENCE), json_object_new_double(v->confidence));
+    json_object_object_add(o, KEY(SG_F_REPORT_CAUSE), v->n_causes ? json_object_new_string(v->causes[0].name) : NULL);
+    json_object_object_add(o, KEY(SG_F_REPORT_LOST_MS_PER_S), sg_json_double(v->lost_ms_per_s));
     for (size_t i = 0; i < v->n_ev; i++)
         json_object_object_add(ev, v->ev[i].key, sg_json_double(v->ev[i].value));
     json_object_object_add(o, KEY(SG_F_REPORT_EVIDENCE), ev);
@@ -897,7 +925,9 @@ static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, c
 {
     const struct sg_schema_row *vr = sg_schema_get(SG_F_REPORT_VERDICT);
     const struct sg_schema_row *cr = sg_schema_get(SG_F_REPORT_CONFIDENCE);
-    struct fam verdict = row_fam(f, vr), conf = row_fam(f, cr), info = row_fam(f, sg_schema_get(SG_F_REPORT_DOMAIN_INFO));
+    const struct sg_schema_row *lr = sg_schema_get(SG_F_REPORT_LOST_MS_PER_S);
+    struct fam verdict = row_fam(f, vr), conf = row_fam(f, cr), lost = row_fam(f, lr),
+               info = row_fam(f, sg_schema_get(SG_F_REPORT_DOMAIN_INFO));
 
     for (size_t h = 0; h < SG_F__MAX; h++) {
         struct fam m;
@@ -932,6 +962,9 @@ static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, c
 
         fam_u64(&info, labels[i], extra && extra[0] ? extra : NULL, 1, 1);
     }
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(d[i].v->lost_ms_per_s))
+            fam_dbl(&lost, labels[i], NULL, d[i].v->lost_ms_per_s * lr->prom_scale);
 }
 
 /* The host families: the host rows with a Prometheus name. */

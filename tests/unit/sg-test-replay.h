@@ -108,3 +108,32 @@ static inline void sg_test_rec_meta(struct sg_test_rec *r, size_t i, const char 
     cr_assert_eq(sg_domxml_parse_nova(xml, r->w[i].meta, why, sizeof(why)), 0, "%s: %s", rel, why);
     free(xml);
 }
+
+/*
+ * Hand-made on top of a recorded tick: every optional figure known (async-PF
+ * counters, swap events, delay accounting, run delay, vCPU looks, block
+ * stats, io/cpu PSI), so that every schema row has a chance to show.
+ */
+static inline void sg_test_hand_tick(struct sg_dom_facts *hand)
+{
+    hand->apf_available = true;
+    hand->apf[SG_APF_NOT_PRESENT] = 17;
+    hand->cgroup_swap_events_max = 3;
+    hand->cgroup_swap_events_fail = 5;
+    hand->vcpu_threads = 1;
+    hand->delayacct_available = true;
+    hand->swapin_delay_ns = 1000000;
+    hand->blkio_delay_ns = 2000000;
+    hand->cpu_delay_ns = 3000000;
+    hand->freepages_delay_ns = 4000000;
+    hand->thrashing_delay_ns = 5000000;
+    hand->qemu_swapin_delay_ns = 6000000;
+    hand->qemu_blkio_delay_ns = 7000000;
+    hand->run_delay_ns = 8000000;
+    hand->vcpu_looks = 30;
+    hand->vcpu_looks_dstate = 20;
+    hand->vcpu_looks_swapin = 10;
+    hand->blk_rd_reqs = hand->blk_wr_reqs = hand->blk_fl_reqs = 9;
+    hand->blk_rd_times_ns = hand->blk_wr_times_ns = hand->blk_fl_times_ns = 9000000;
+    hand->io_psi_some_avg10 = hand->io_psi_full_avg10 = hand->cpu_psi_some_avg10 = 1.5;
+}

@@ -293,3 +293,185 @@ Test(evidence, uptime_section)
     cr_assert(strstr(why, "uptime"), "why names the file: %s", why);
     cr_assert_float_eq(up, 4017.59, 1e-9, "a failed parse leaves the value alone");
 }
+
+/* ---- stall classes and kernel signatures ------------------------------------------------ */
+
+/* tests/data/stall/: captured by scripts/capture-stall-logs.sh from a real harness guest whose
+ * ext2 disk was throttled to 1 KiB/s: the guest kernel's own hung-task report of `sync`. */
+Test(evidence, captured_io_hung_task_in_dmesg)
+{
+    size_t len;
+    char *buf = sg_test_slurp("stall/io-dmesg.txt", &len), why[128] = "";
+    struct gp_hung_reports *r = calloc(1, sizeof(*r));
+
+    cr_assert_eq(gp_parse_kmsg(buf, len, 0, r, why, sizeof(why)), 0, "%s", why);
+    cr_assert_geq(r->n, 1);
+    cr_expect_str_eq(r->v[0].comm, "sync");
+    cr_expect(r->v[0].from_kernel);
+    cr_expect_eq(r->v[0].cls, GP_CLASS_IO, "folio_wait_writeback under io_schedule: %s",
+                 gp_stall_class_name(r->v[0].cls));
+    cr_expect_null(r->v[0].matched_symbol);
+    free(r);
+    free(buf);
+}
+
+Test(evidence, captured_io_hung_task_on_the_serial_console)
+{
+    size_t len;
+    char *buf = sg_test_slurp("stall/io-console.log", &len), why[128] = "";
+    struct gp_hung_reports *r = calloc(1, sizeof(*r)), *later = calloc(1, sizeof(*later));
+
+    cr_assert_eq(gp_parse_console(buf, len, 0, r, why, sizeof(why)), 0, "%s", why);
+    cr_assert_geq(r->n, 1);
+    cr_expect_str_eq(r->v[0].comm, "sync");
+    cr_expect_eq(r->v[0].cls, GP_CLASS_IO);
+    cr_expect_gt(r->v[0].trace_lines, 5);
+    cr_expect_gt(r->newest_ts_us, 0);
+    /* The boot's ordinary clocksource lines ("Switched to clocksource tsc", "mask: ...") are no
+     * stall signature. */
+    for (int s = 0; s < GP_SIGN__MAX; s++)
+        cr_expect_eq(r->signs[s], 0, "%s", gp_sign_name((enum gp_sign)s));
+    /* Read again from the newest timestamp: nothing new. */
+    cr_assert_eq(gp_parse_console(buf, len, r->newest_ts_us, later, why, sizeof(why)), 0);
+    cr_expect_eq(later->n, 0);
+    free(later);
+    free(r);
+    free(buf);
+}
+
+Test(evidence, captured_io_dstate_task)
+{
+    size_t len;
+    char *buf = sg_test_slurp("stall/io-tasks.txt", &len), why[128] = "";
+    const char *body = strchr(buf, '\n');
+    struct gp_tasks t;
+
+    cr_assert_not_null(body, "the @tasks header line");
+    body++;
+    cr_assert_eq(gp_parse_tasks(body, len - (size_t)(body - buf), &t, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(t.n_dstate, 1);
+    cr_expect_eq(t.n_class[GP_CLASS_IO], 1);
+    cr_expect_eq(t.n_async_pf, 0);
+    cr_expect_str_eq(t.v[0].comm, "sync");
+    gp_tasks_clear(&t);
+    free(buf);
+}
+
+Test(evidence, frame_classes)
+{
+    /* Frame lines as the kernel prints them: " sym+off/len", "[<0>] sym+off/len" (/proc/PID/stack),
+     * " [<ffffffff81510725>] sym+off" (older traces). */
+    static const struct { const char *line; enum gp_stall_class cls; } f[] = {
+        { " io_schedule+0x42/0x70", GP_CLASS_IO },
+        { "[<0>] folio_wait_writeback+0x28/0x80", GP_CLASS_IO },
+        { " jbd2_log_wait_commit+0xb1/0x120", GP_CLASS_IO },
+        { " nfs_wait_bit_killable+0x1e/0x90 [nfs]", GP_CLASS_IO },
+        { " blk_mq_get_tag+0x11d/0x2c0", GP_CLASS_IO },
+        { " __mutex_lock.constprop.0+0x11b/0x4d0", GP_CLASS_LOCK },
+        { " [<ffffffff81510725>] rwsem_down_write_slowpath+0x95/0x1d0", GP_CLASS_LOCK },
+        { " try_to_free_pages+0xd2/0x1d0", GP_CLASS_RECLAIM },
+        { " __alloc_pages_slowpath.constprop.0+0x3c5/0xd50", GP_CLASS_RECLAIM },
+        { " kvm_async_pf_task_wait_schedule+0x16f/0x1d0", GP_CLASS_ASYNC_PF },
+        { " __schedule+0x34d/0xa00", GP_CLASS_NONE },
+        { " ? io_schedule+0x42/0x70", GP_CLASS_NONE },      /* unreliable frame */
+        { " <TASK>", GP_CLASS_NONE },
+        { "", GP_CLASS_NONE },
+        { " [<ffffffff", GP_CLASS_NONE },                  /* hand-written: cut bracket */
+        { " io_schedulerX", GP_CLASS_IO },                  /* a prefix match, by design */
+        { " xio_schedule", GP_CLASS_NONE },
+    };
+
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        cr_expect_eq(gp_frame_class(f[i].line, strlen(f[i].line)), f[i].cls, "'%s': %s", f[i].line,
+                     gp_stall_class_name(gp_frame_class(f[i].line, strlen(f[i].line))));
+    /* Folding: async PF anywhere wins, then reclaim, else the innermost of I/O and lock. */
+    cr_expect_eq(gp_class_fold(GP_CLASS_LOCK, GP_CLASS_IO), GP_CLASS_LOCK);
+    cr_expect_eq(gp_class_fold(GP_CLASS_IO, GP_CLASS_RECLAIM), GP_CLASS_RECLAIM);
+    cr_expect_eq(gp_class_fold(GP_CLASS_RECLAIM, GP_CLASS_ASYNC_PF), GP_CLASS_ASYNC_PF);
+    cr_expect_eq(gp_class_fold(GP_CLASS_NONE, GP_CLASS_IO), GP_CLASS_IO);
+}
+
+/* Hand-written, in the kernel's own formats (kernel/hung_task.c, kernel/watchdog.c,
+ * kernel/rcu/tree_stall.h, kernel/time/clocksource.c, kernel/time/hrtimer.c, mm/oom_kill.c):
+ * one message of each signature, a lock and a reclaim hung task, and a user-space forgery. */
+static const char signs_kmsg[] =
+    "<0>[  100.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [dd:120]\n"
+    "<3>[  101.000001] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+    "<3>[  101.000002] rcu: \t0-...!: (1 GPs behind) idle=77c/0/0x1 softirq=1/1 fqs=0\n"
+    "<4>[  102.000001] clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc' as unstable because the skew is too large:\n"
+    "<4>[  103.000001] hrtimer: interrupt took 3004170613 ns\n"
+    "<3>[  104.000001] Out of memory: Killed process 77 (big) total-vm:300000kB, anon-rss:200000kB\n"
+    "<3>[  105.000001] INFO: task cat:90 blocked for more than 5 seconds.\n"
+    "<6>[  105.000002] Call Trace:\n"
+    "<6>[  105.000003]  <TASK>\n"
+    "<6>[  105.000004]  __schedule+0x34d/0xa00\n"
+    "<6>[  105.000005]  schedule_preempt_disabled+0x14/0x30\n"
+    "<6>[  105.000006]  __mutex_lock.constprop.0+0x3a1/0x8b0\n"
+    "<6>[  105.000007]  </TASK>\n"
+    "<3>[  106.000001] INFO: task big:91 blocked for more than 5 seconds.\n"
+    "<6>[  106.000002] Call Trace:\n"
+    "<6>[  106.000003]  io_schedule+0x42/0x70\n"
+    "<6>[  106.000004]  shrink_folio_list+0x5b0/0xc20\n"
+    "<6>[  106.000005]  try_to_free_pages+0xd2/0x1d0\n"
+    "<6>[  107.000001] ok\n"
+    "<12>[  108.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 99s! [forged:1]\n";
+
+Test(evidence, kernel_signatures_and_classes)
+{
+    struct gp_hung_reports *r = calloc(1, sizeof(*r));
+    char why[128] = "";
+
+    cr_assert_eq(gp_parse_kmsg(signs_kmsg, strlen(signs_kmsg), 0, r, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(r->signs[GP_SIGN_SOFT_LOCKUP], 1);
+    cr_expect_eq(r->signs_forged[GP_SIGN_SOFT_LOCKUP], 1, "facility 1: written from user space");
+    cr_expect_eq(r->signs[GP_SIGN_RCU_STALL], 1);
+    cr_expect_eq(r->signs[GP_SIGN_CLOCKSOURCE], 1);
+    cr_expect_eq(r->signs[GP_SIGN_HRTIMER], 1);
+    cr_expect_eq(r->signs[GP_SIGN_OOM_KILL], 1);
+    cr_assert_eq(r->n, 2);
+    cr_expect_eq(r->v[0].cls, GP_CLASS_LOCK);
+    cr_expect_eq(r->v[1].cls, GP_CLASS_RECLAIM, "I/O inside the guest's reclaim is reclaim");
+    /* since: only what is newer */
+    cr_assert_eq(gp_parse_kmsg(signs_kmsg, strlen(signs_kmsg), 102500000, r, why, sizeof(why)), 0);
+    cr_expect_eq(r->signs[GP_SIGN_SOFT_LOCKUP], 0);
+    cr_expect_eq(r->signs[GP_SIGN_HRTIMER], 1);
+    cr_expect_eq(r->n, 2);
+    free(r);
+}
+
+Test(evidence, console_hostile_input)
+{
+    /* Hand-written hostile console text: user output without timestamps, ANSI escapes, CRs,
+     * a fake timestamp that is not one, a line longer than GP_MAX_LINE, a hung report whose
+     * trace is interrupted by user output, and a NUL byte. */
+    struct gp_hung_reports *r = calloc(1, sizeof(*r));
+    char why[128] = "", *big;
+    size_t n = 0, cap = 3 * GP_MAX_LINE + 4096;
+    int k;
+
+    big = malloc(cap);
+    cr_assert_not_null(big);
+    k = snprintf(big + n, cap - n, "login: \x1b[31mroot\x1b[0m\r\n[ 12.5] not a stamp\n[abc.123456] nor this\n");
+    n += (size_t)k;
+    memset(big + n, 'A', 2 * GP_MAX_LINE);
+    n += 2 * GP_MAX_LINE;
+    big[n++] = '\n';
+    k = snprintf(big + n, cap - n,
+                 "[   20.000001] INFO: task sync:7 blocked for more than 5 seconds.\r\n"
+                 "[   20.000002] Call Trace:\r\n"
+                 "[   20.000003]  io_schedule+0x42/0x70\r\n"
+                 "user typed this\n"
+                 "[   20.000004]  __mutex_lock+0x3a1/0x8b0\n"
+                 "[   21.000001] hrtimer: interrupt took 5120367514 ns\r\n");
+    n += (size_t)k;
+    cr_assert_eq(gp_parse_console(big, n, 0, r, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(r->n, 1);
+    cr_expect_eq(r->v[0].cls, GP_CLASS_IO, "the trace ended at the user's line: %s", gp_stall_class_name(r->v[0].cls));
+    cr_expect_eq(r->v[0].trace_lines, 1);
+    cr_expect_eq(r->signs[GP_SIGN_HRTIMER], 1);
+    cr_expect_eq(r->newest_ts_us, 21000001);
+    big[5] = '\0';
+    cr_expect_eq(gp_parse_console(big, n, 0, r, why, sizeof(why)), -EBADMSG);
+    free(big);
+    free(r);
+}

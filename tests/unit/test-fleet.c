@@ -89,11 +89,9 @@ static char *textfile(void)
 
     sg_test_rec_load("squeezed.jsonl", &r);
     hand = *r.d[0].last;
-    hand.apf_available = true;
-    hand.apf[SG_APF_NOT_PRESENT] = 17;
-    hand.cgroup_swap_events_max = 3;
-    hand.cgroup_swap_events_fail = 5;
+    sg_test_hand_tick(&hand);
     r.d[0].last = &hand;
+    r.v[0].lost_ms_per_s = 12.5;
     sg_test_rec_meta(&r, 0, "domxml/nova-instance-0000000e.xml");
     m = open_memstream(&text, &len);
     cr_assert_eq(sg_report_textfile_format(m, &r.host, r.d, r.n, NOW), 0);

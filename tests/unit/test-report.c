@@ -170,7 +170,7 @@ Test(report, textfile_figures_from_recorded_facts, .init = mk_tmpdir, .fini = rm
     snprintf(key, sizeof(key), "swapguard_domain_verdict_confidence_ratio{domain=\"sgsc-a\",uuid=\"%s\"}", r.w[a].d.uuid);
     cr_expect_float_eq(sample(text, key), r.v[a].confidence, 1e-9, "%s", key);
     /* One state per verdict name and domain, exactly one of them 1. */
-    cr_expect_eq(count_lines(text, "swapguard_domain_verdict{"), r.n * (SG_VERDICT_HOST_SWAP_STALL + 1));
+    cr_expect_eq(count_lines(text, "swapguard_domain_verdict{"), r.n * SG_VERDICT__MAX);
     cr_expect_eq(count_lines(text, "# TYPE swapguard_domain_verdict gauge"), 1);
     cr_expect_eq(sample(text, "swapguard_host_swap_total_bytes"), (double)r.host.swap_total_kib * 1024);
     cr_expect_eq(sample(text, "swapguard_host_pswpout_pages_total"), (double)r.host.pswpout);

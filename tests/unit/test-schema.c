@@ -91,13 +91,17 @@ Test(schema, rows_follow_the_conventions)
         case SG_UNIT_SECONDS:
             cr_expect(ends_with(r->key, "_s") || strcmp(r->key, "unix") == 0, "%s: seconds", r->key);
             break;
+        case SG_UNIT_NS:
+            cr_expect(ends_with(r->key, "_ns"), "%s: nanoseconds end in _ns", r->key);
+            break;
         default:
             cr_expect(!ends_with(r->key, "_kib") && !ends_with(r->key, "_bytes") &&
                       !ends_with(r->key, "_per_s"), "%s: the suffix names a unit it does not have", r->key);
             break;
         }
         if (r->kind == SG_KIND_COUNTER)
-            cr_expect(r->unit == SG_UNIT_COUNT || r->unit == SG_UNIT_US, "%s: a counter counts", r->key);
+            cr_expect(r->unit == SG_UNIT_COUNT || r->unit == SG_UNIT_US || r->unit == SG_UNIT_NS,
+                      "%s: a counter counts", r->key);
         if ((r->outputs & SG_OUT_RECORD) && r->scope != SG_SCOPE_REPORT)
             cr_expect_neq(r->type, SG_TYPE_NONE, "%s: recorded but not in the facts", r->key);
         if (r->outputs & (SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_HISTORY | SG_OUT_TEXTFILE))
@@ -131,6 +135,10 @@ Test(schema, rows_follow_the_conventions)
             break;
         case SG_UNIT_SECONDS:
             cr_expect(ends_with(r->prom_name, "_seconds"), "%s: seconds", r->prom_name);
+            break;
+        case SG_UNIT_NS:
+            cr_expect(ends_with(r->prom_name, "_seconds_total") && r->prom_scale == 1e-9, "%s: ns -> seconds",
+                      r->prom_name);
             break;
         default:
             break;
@@ -176,11 +184,9 @@ static void load(const char *name, struct rec *x)
         x->r.d[i].prev_verdict = "ok";
     /* Hand-made: every optional figure known, so every row has a chance to show. */
     x->hand = *x->r.d[0].last;
-    x->hand.apf_available = true;
-    x->hand.apf[SG_APF_NOT_PRESENT] = 17;
-    x->hand.cgroup_swap_events_max = 3;
-    x->hand.cgroup_swap_events_fail = 5;
+    sg_test_hand_tick(&x->hand);
     x->r.d[0].last = &x->hand;
+    x->r.v[0].lost_ms_per_s = 12.5;
     /* The Nova labels of a real Nova definition, so the info family shows all of its labels. */
     sg_test_rec_meta(&x->r, 0, "domxml/nova-instance-0000000e.xml");
 }
@@ -327,7 +333,7 @@ Test(schema, metadata_attributes_are_schema_rows)
         check_attrs(n, name);
         n_elems++;
     }
-    cr_expect_eq(n_elems, 4, "swap, faults, psi, async_pf:\n%s", xml);
+    cr_expect_eq(n_elems, 5, "swap, faults, psi, async_pf, lost:\n%s", xml);
     cr_expect(strstr(xml, "cgroup_swap_events_max=\"3\"") != NULL, "%s", xml);
     xmlFreeDoc(doc);
     free(xml);

@@ -33,10 +33,30 @@
 #define GUEST_DOWN .guest_probed = true, .guest = { .missing = "not connected" }
 /* A domain without a memory.pressure of its own (no cgroup v2 group). */
 #define NO_PSI .psi_some_avg10 = NAN, .psi_full_avg10 = NAN
+/* Delay accounting read: n vCPU threads, swap-in and run-queue delay in ns. */
+#define MS 1000000ull
+#define LOST(n, swapin, cpu) .vcpu_threads = (n), .delayacct_available = true, \
+    .swapin_delay_ns = (swapin), .cpu_delay_ns = (cpu), .blkio_delay_ns = 0, .freepages_delay_ns = 0, \
+    .thrashing_delay_ns = 0, .run_delay_ns = (cpu)
+/* The same with a block I/O delay. */
+#define LOST_IO(n, swapin, blkio) .vcpu_threads = (n), .delayacct_available = true, \
+    .swapin_delay_ns = (swapin), .cpu_delay_ns = 0, .blkio_delay_ns = (blkio), .freepages_delay_ns = 0, \
+    .thrashing_delay_ns = 0, .run_delay_ns = 0
+/* Delay accounting off (the sysctl at 0). */
+#define NO_DELAYACCT(n) .vcpu_threads = (n), .delayacct_missing = "delay accounting off (sysctl kernel.task_delayacct = 0)", \
+    .swapin_delay_ns = SG_POLICY_NONE, .cpu_delay_ns = SG_POLICY_NONE
+/* Looks at the vCPU threads so far: all, in the swap-in path. */
+#define LOOKS(all, swapin) .vcpu_looks = (all), .vcpu_looks_dstate = (swapin), .vcpu_looks_swapin = (swapin)
+/* Block stats: requests (reads) and their time in ns. */
+#define BLK(reqs, ns) .blk_rd_reqs = (reqs), .blk_rd_times_ns = (ns), .blk_wr_reqs = SG_POLICY_NONE, \
+    .blk_fl_reqs = SG_POLICY_NONE
+/* The serial console log read. */
+#define CONSOLE(...) .console_ok = true, __VA_ARGS__
 #define HOST(t, ...) { .t_s = (t), .mem_total_kib = GIB(8), .mem_available_kib = GIB(4), __VA_ARGS__ }
 
 #define MAX_TICKS 4
 #define MAX_KEYS 8
+
 
 struct vcase {
     const char *name;
@@ -61,6 +81,242 @@ static void host_swap_min_256m(struct sg_verdict_thresholds *t)
 }
 
 static const struct vcase cases[] = {
+    {
+        /* The figures of the real synchronous stall of tests/integration/test-stall.sh on
+         * Linux 6.1: the swap-in wait is accounted as blkio (io_schedule), swapin stays tiny. */
+        .name = "synchronous stall measured as the vCPU's blkio delay while the host swaps the guest",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(224), TCG, LOST_IO(1, 0, 0)),
+            TICK(9, .vm_swap_kib = MIB(224), TCG, LOST_IO(1, 1 * MS, 7463 * MS)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "swapin_delay_ms_per_s", "host_swap_kib" },
+        .absent = { "blkio_delay_ms_per_s" },
+        .ev_text = "+ blkio_delay_total",
+    },
+    {
+        .name = "vCPU blkio delay without host swap: a host-io cause, no stall verdict",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST_IO(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST_IO(1, 0, 5000 * MS), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "blkio_delay_ms_per_s" },
+        .absent = { "swapin_delay_ms_per_s" },
+    },
+    /* ---- lost time measured on the host, and the other causes ---- */
+    {
+        .name = "synchronous stall: swap-in delay of the vCPU threads with host swap (TCG, no guest)",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0)),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 1900 * MS)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "host_swap_kib", "swapin_delay_ms_per_s", "cpu_delay_ms_per_s" },
+        .absent = { "guest_async_pf_tasks", "guest_agent_silent" },
+        .ev_text = "lost 810 ms/s waiting for host swap-in",
+        .val_key = "swapin_delay_ms_per_s", .val = 810,
+    },
+    {
+        .name = "synchronous stall: swap-in delay alone (swap figures under the threshold): 0.9",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(2, 0, 0)),
+            TICK(10, TCG, LOST(2, 500 * MS, 0)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "swapin_delay_ms_per_s" },
+        .val_key = "swapin_delay_ms_per_s", .val = 50,
+    },
+    {
+        .name = "swap-in delay under swapin_delay_min_ms: not a stall, a risk",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 100 * MS, 0), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "swapin_delay_ms_per_s" },
+        .val_key = "swapin_delay_ms_per_s", .val = 10,
+    },
+    {
+        .name = "synchronous stall from wchan looks without delay accounting, agent silent: 0.85",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(3, 0), GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(33, 29), GUEST_DOWN),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.85, .conf_max = 0.85,
+        .keys = { "vcpu_swapin_look_share", "guest_agent_silent", "host_swap_kib" },
+        .absent = { "swapin_delay_ms_per_s" },
+        .missing = "sysctl -w kernel.task_delayacct=1",
+        .ev_text = "in 29 of 30 looks",
+    },
+    {
+        .name = "wchan looks in swap-in without host swap figures: not a stall",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, NO_DELAYACCT(1), LOOKS(3, 0), GUEST_OK()),
+            TICK(10, TCG, NO_DELAYACCT(1), LOOKS(33, 29), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .absent = { "guest_agent_silent" },
+    },
+    {
+        .name = "guest-io-stall: a kernel hung-task report on I/O and the host's disk latency",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), BLK(100, 100 * MS), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 0), BLK(110, 100 * MS + 10 * 900 * MS),
+                 GUEST_OK(.dstate_tasks = 1, .dstate_io_tasks = 1, .hung_other = 1, .hung_io_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.9, .conf_max = 0.9,
+        .keys = { "guest_hung_io", "disk_ms_per_req", "guest_dstate_io_tasks" },
+        .absent = { "swapin_delay_ms_per_s", "host_swap_kib" },
+        .val_key = "disk_ms_per_req", .val = 900,
+    },
+    {
+        .name = "guest-io-stall from the serial console alone (no guest agent): 0.8",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, CONSOLE()),
+            TICK(10, TCG, CONSOLE(.console_hung_io = 1), GUEST_DOWN),
+        },
+        .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_hung_io" },
+        .ev_text = "0 from the guest kernel log, 1 from the serial console",
+    },
+    {
+        .name = "D-state I/O tasks while the disk answers fast: not an I/O stall",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, BLK(100, 100 * MS), GUEST_OK()),
+            TICK(10, TCG, BLK(200, 200 * MS), GUEST_OK(.dstate_tasks = 1, .dstate_io_tasks = 1)),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "guest_dstate_io_tasks", "disk_ms_per_req" },
+        .val_key = "disk_ms_per_req", .val = 1,
+    },
+    {
+        .name = "D-state I/O tasks while the host's disk takes 500 ms a request: I/O stall, 0.7",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, BLK(100, 0), GUEST_OK()),
+            TICK(10, TCG, BLK(110, 5000 * MS), GUEST_OK(.dstate_tasks = 2, .dstate_io_tasks = 2)),
+        },
+        .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.7, .conf_max = 0.7,
+        .keys = { "guest_dstate_io_tasks", "disk_ms_per_req" },
+    },
+    {
+        .name = "guest-lock-stall: a kernel hung-task report on a mutex, host clean",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 0), GUEST_OK(.dstate_tasks = 1, .dstate_lock_tasks = 1, .hung_other = 1,
+                                                 .hung_lock_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_LOCK_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_hung_lock" },
+    },
+    {
+        .name = "host-cpu-contention: 500 ms/s run-queue wait per vCPU (taskstats): 0.85",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(2, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(2, 0, 10000 * MS), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_CPU_CONTENTION, .conf_min = 0.85, .conf_max = 0.85,
+        .keys = { "cpu_delay_ms_per_s" },
+        .val_key = "cpu_delay_ms_per_s", .val = 1000,
+    },
+    {
+        .name = "host-cpu-contention from schedstat without delay accounting: 0.8",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, NO_DELAYACCT(1), .run_delay_ns = 0, GUEST_OK()),
+            TICK(10, TCG, NO_DELAYACCT(1), .run_delay_ns = 4000 * MS, GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_CPU_CONTENTION, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "cpu_delay_ms_per_s" },
+        .ev_text = "schedstat run-queue wait",
+    },
+    {
+        .name = "run-queue wait under cpu_delay_min_ms: ok",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 1000 * MS), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "cpu_delay_ms_per_s" },
+    },
+    {
+        .name = "mix: synchronous swap stall and CPU contention: the stall, both causes listed",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0)),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 4000 * MS)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "swapin_delay_ms_per_s", "cpu_delay_ms_per_s" },
+    },
+    {
+        .name = "mix: host swap risk and a guest hung on its disk: the I/O stall (no swap remedy)",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, GUEST_OK(.hung_other = 1, .hung_io_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.85, .conf_max = 0.85,
+        .keys = { "guest_hung_io", "host_swap_kib" },
+    },
+    {
+        .name = "mix: async-PF stall and an I/O hung task: the swap stall",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(128), TCG,
+                 GUEST_OK(.dstate_tasks = 2, .async_pf_tasks = 1, .hung_other = 1, .hung_io_kernel = 1)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_async_pf_tasks", "guest_hung_io" },
+    },
+    {
+        .name = "mix: I/O stall and CPU contention: the I/O stall",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 6000 * MS), GUEST_OK(.hung_other = 1, .hung_io_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_IO_STALL,
+        .conf_min = 0.85, .conf_max = 0.85,
+        .keys = { "guest_hung_io", "cpu_delay_ms_per_s" },
+    },
+    {
+        .name = "mix: lock stall and CPU contention: the lock stall",
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 6000 * MS), GUEST_OK(.hung_other = 1, .hung_lock_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_LOCK_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_hung_lock", "cpu_delay_ms_per_s" },
+    },
+    {
+        .name = "guest kernel stall messages on the console corroborate a synchronous stall",
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), CONSOLE()),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 9000 * MS, 0), CONSOLE(.console_stall_msgs = 2)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
+        .keys = { "guest_stall_msgs", "swapin_delay_ms_per_s" },
+        .ev_text = "0 in its kernel log, 2 on the serial console",
+    },
+
     {
         .name = "stall via D-state async-PF tasks (TCG: no counters)",
         .n = 2,
@@ -467,6 +723,7 @@ static const struct vcase cases[] = {
         .missing = "",
         .val_key = "host_swap_kib", .val = 210 * 1024,
     },
+
 };
 
 static const struct sg_evidence *find_ev(const struct sg_verdict *v, const char *key)
@@ -603,6 +860,9 @@ Test(verdict, names)
     cr_expect_str_eq(sg_verdict_name(SG_VERDICT_GUEST_INTERNAL_SWAP), "guest-internal-swap");
     cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_SWAP_RISK), "host-swap-risk");
     cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_SWAP_STALL), "host-swap-stall");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_GUEST_IO_STALL), "guest-io-stall");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_HOST_CPU_CONTENTION), "host-cpu-contention");
+    cr_expect_str_eq(sg_verdict_name(SG_VERDICT_GUEST_LOCK_STALL), "guest-lock-stall");
     cr_expect_str_eq(sg_verdict_name((enum sg_verdict_kind)42), "unknown");
 }
 
@@ -811,4 +1071,40 @@ Test(sampler, host_ticks_in_the_domain_span)
     cr_expect_eq(v.n_ticks, 6);
     cr_expect_null(find_ev(&v, "host_refault_per_s"));
     sg_sampler_clear(&s);
+}
+
+Test(verdict, causes_with_their_share_of_lost_time)
+{
+    /* 81 % of the vCPU's lost time is swap-in, 19 % run-queue wait; a hung task on I/O next to it. */
+    const struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), GUEST_OK());
+    const struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 1900 * MS),
+                                       GUEST_OK(.hung_other = 1, .hung_io_kernel = 1, .dstate_io_tasks = 1));
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL);
+    cr_assert_eq(v.n_causes, 3);
+    cr_expect_str_eq(v.causes[0].name, "host-swap");
+    cr_expect_float_eq(v.causes[0].lost_ms_per_s, 810, 1e-6);
+    cr_expect_float_eq(v.causes[0].share, 0.81, 1e-9);
+    cr_expect_str_eq(v.causes[1].name, "host-cpu");
+    cr_expect_float_eq(v.causes[1].share, 0.19, 1e-9);
+    cr_expect_str_eq(v.causes[2].name, "guest-io");
+    cr_expect(isnan(v.causes[2].lost_ms_per_s), "a guest-side cause has no time");
+    cr_expect_float_eq(v.lost_ms_per_s, 1000, 1e-6);
+}
+
+Test(verdict, no_lost_time_figures_no_causes)
+{
+    /* Recordings from before the lost-time figures (all zero): nothing invented. */
+    const struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, GUEST_OK());
+    const struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_expect_eq(v.n_causes, 0);
+    cr_expect(isnan(v.lost_ms_per_s));
+    cr_expect(strstr(v.missing, "delay accounting") == NULL, "%s", v.missing);
 }

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # cleanup (trap) is called indirectly
+# Real stalls, not injected ones, each in its own harness guest (TCG), one after
+# the other; the host is restored in the EXIT trap (sysctl, loop device, swap,
+# CPU hog, guests):
+#   1. CPU contention: the guest's vCPU thread pinned to host CPU 0 and kept busy
+#      while a host CPU hog runs pinned to the same CPU: the vCPU's run-queue
+#      wait rises (schedstat; taskstats too when delay accounting is on) and the
+#      verdict is host-cpu-contention.
+#   2. Guest I/O stall: the guest's virtio disk (its swap disk, turned into an
+#      ext2 filesystem) throttled with `virsh blkdeviotune` to 1 KiB/s writes and
+#      kernel.hung_task_timeout_secs = 5 inside the guest; a buffered write and
+#      `sync` make the guest kernel itself print a hung-task report
+#      (folio_wait_writeback): the verdict is guest-io-stall, not a swap verdict.
+#   3. Synchronous host-swap stall: delay accounting switched on for the test
+#      (kernel.task_delayacct, restored after); a swap on a loop device at the
+#      highest priority; the guest's RAM squeezed onto it; reads of the loop
+#      device throttled to 128 KiB/s for the guest's blkio cgroup (v1
+#      blkio.throttle.read_bps_device; v2 io.max rbps); the guest rereads its
+#      data: the vCPU thread's swap-in delay is > 0 and rising and diagnose, with
+#      the guest probe switched off (host-side evidence only), says
+#      host-swap-stall at confidence >= 0.8.
+# Emits TAP.
+#
+# Usage: test-stall.sh SWAPGUARD_BINARY
+set -uo pipefail
+
+SG=${1:?usage: test-stall.sh SWAPGUARD_BINARY}
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+harness="$top/scripts/harness.sh"
+export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-stall-it}
+cpu=sgst-cpu
+io=sgst-io
+sw=sgst-swap
+tmp=$(mktemp -d)
+err="$tmp/err"
+hog_pid=
+loopdev=
+loopimg="$tmp/loop-swap.img"
+delayacct_saved=
+throttle_file=
+
+# shellcheck source=tests/integration/preamble.sh
+source "$top/tests/integration/preamble.sh"
+require_root_and_jq "stall integration" "libvirtd, QEMU, sysctl, loop devices, swapon, cgroups"
+
+cleanup() {
+    stamp "cleanup"
+    [[ -n $hog_pid ]] && kill "$hog_pid" 2>/dev/null
+    [[ -n $throttle_file && -n $loopdev ]] &&
+        echo "$(lsblk -dno MAJ:MIN "$loopdev" | tr -d ' ') 0" > "$throttle_file" 2>/dev/null
+    if [[ -n $throttle_file ]]; then
+        virsh -q destroy "$sw" >/dev/null 2>&1
+        stamp "swap guest destroyed"
+    fi
+    "$harness" cleanup 2>&1 | diag
+    if [[ -n $loopdev ]]; then
+        swapoff "$loopdev" 2>/dev/null
+        losetup -d "$loopdev" 2>/dev/null
+    fi
+    [[ -n $delayacct_saved ]] && sysctl -qw kernel.task_delayacct="$delayacct_saved"
+    stamp "cleanup done"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+plan 14
+
+if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build; } 2>&1 | diag; then
+    not_ok "harness brings up libvirtd and the guest image" "see the harness output above"
+    bail_out "no real guests"
+fi
+ok "harness brings up libvirtd and the guest image"
+
+# Starts /bin/sh -c CMD in the guest through qemu-ga guest-exec and returns at once (the
+# command keeps running in the guest).
+gexec_bg() {
+    virsh -q qemu-agent-command "$1" --timeout 10 \
+        "$(jq -cn --arg c "$2" '{execute: "guest-exec", arguments: {path: "/bin/sh", arg: ["-c", $c]}}')"
+}
+# The serial console log file of a domain (<serial type='file'>).
+serial_log() { virsh -q dumpxml "$1" | sed -n "/<serial type='file'>/,/<\/serial>/ s/.*<source path='\([^']*\)'.*/\1/p" | head -1; }
+# SG_STALL_ONLY=cpu|io|swap runs one scenario (a debugging aid; the others are skipped).
+want() { [[ -z ${SG_STALL_ONLY:-} || ${SG_STALL_ONLY} == "$1" ]]; }
+stamp() { diag <<<"[$SECONDS s] $1"; }
+ev() { jq -r --arg d "$1" --arg k "$2" '.domains[] | select(.name == $d) | .evidence[] | select(.key == $k) | .value' <<<"$js"; }
+field() { jq -r --arg d "$1" ".domains[] | select(.name == \$d) | $2" <<<"$js"; }
+show() { jq -c '.domains[] | {name, verdict, confidence, lost_ms_per_s, causes, evidence: [.evidence[] | {key, value}], missing}' <<<"$js" | diag; }
+
+# ---- 1. CPU contention --------------------------------------------------------------
+stamp "CPU contention"
+if ! want cpu; then
+    for t in verdict run-delay cause; do skip "$cpu: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif "$harness" start "$cpu" 256 >/dev/null 2>"$err"; then
+    gexec_bg "$cpu" 'while :; do :; done' 2>&1 | diag
+    virsh -q vcpupin "$cpu" 0 0 --live 2>&1 | diag
+    taskset -c 0 sh -c 'while :; do :; done' &
+    hog_pid=$!
+    sleep 2
+    js=$("$SG" diagnose "$cpu" --json --count 3 --interval 2 2>"$err")
+    show
+    kill "$hog_pid" 2>/dev/null
+    hog_pid=
+    check "$cpu: a busy vCPU pinned with a host CPU hog on the same CPU is host-cpu-contention" \
+        test "$(field "$cpu" .verdict)" = host-cpu-contention
+    check "$cpu: the vCPU run-queue wait is at least 300 ms/s (two busy threads on one CPU: about 500)" \
+        awk -v v="$(ev "$cpu" cpu_delay_ms_per_s)" 'BEGIN { exit !(v + 0 >= 300) }'
+    check "$cpu: the cause table lists host-cpu" \
+        grep -qx host-cpu <<<"$(field "$cpu" '.causes[].cause')"
+    "$harness" stop "$cpu" 2>&1 | diag
+else
+    diag <"$err"
+    for t in verdict run-delay cause; do not_ok "$cpu: $t" "the guest did not start"; done
+fi
+
+# ---- 2. Guest I/O stall ---------------------------------------------------------------
+stamp "guest I/O stall"
+if ! want io; then
+    for t in disk report verdict evidence latency; do skip "$io: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif SG_GUEST_SWAP_MIB=64 "$harness" start "$io" 256 >/dev/null 2>"$err" &&
+   "$harness" exec "$io" 'swapoff /dev/vda && mke2fs -q /dev/vda && mkdir -p /mnt/d && mount /dev/vda /mnt/d &&
+        sysctl -w kernel.hung_task_timeout_secs=5 && sysctl -w kernel.hung_task_warnings=100' 2>&1 | diag; then
+    ok "$io: an ext2 filesystem on its virtio disk, hung_task_timeout_secs = 5"
+    virsh -q blkdeviotune "$io" vda --write-bytes-sec 1024 --live 2>&1 | diag
+    gexec_bg "$io" 'dd if=/dev/zero of=/mnt/d/f bs=64k count=4; sync' 2>&1 | diag
+    console=$(serial_log "$io")
+    # The guest kernel reports after 5 to 10 s of the sync being blocked: wait for it (bounded).
+    found=
+    for _ in $(seq 1 30); do
+        if grep -q "blocked for more than" "$console" 2>/dev/null; then
+            found=1
+            break
+        fi
+        sleep 2
+    done
+    check "$io: the guest kernel printed a hung-task report on its console within 60 s" test -n "$found"
+    js=$("$SG" diagnose "$io" --json --count 3 --interval 3 2>"$err")
+    show
+    check "$io: a guest hung on its own disk is guest-io-stall" test "$(field "$io" .verdict)" = guest-io-stall
+    check "$io: the evidence counts the hung-task report on storage I/O" \
+        awk -v v="$(ev "$io" guest_hung_io)" 'BEGIN { exit !(v + 0 >= 1) }'
+    if [[ -n $(ev "$io" disk_ms_per_req) ]]; then
+        check "$io: the host-side disk latency is shown and slow (>= 100 ms per request)" \
+            awk -v v="$(ev "$io" disk_ms_per_req)" 'BEGIN { exit !(v + 0 >= 100) }'
+    else
+        skip "$io: the host-side disk latency" "no disk request completed in the window (1 KiB/s throttle)"
+    fi
+    "$harness" stop "$io" 2>&1 | diag
+else
+    diag <"$err"
+    not_ok "$io: an ext2 filesystem on its virtio disk" "guest or disk setup failed"
+    for t in report verdict evidence latency; do not_ok "$io: $t" "no guest"; done
+fi
+
+# ---- 3. Synchronous host-swap stall -------------------------------------------------------
+stamp "synchronous host-swap stall"
+setup_swap() {
+    delayacct_saved=$(sysctl -n kernel.task_delayacct 2>/dev/null) || return 1
+    sysctl -qw kernel.task_delayacct=1 || return 1
+    truncate -s 256M "$loopimg" && loopdev=$(losetup -f --show "$loopimg") && mkswap "$loopdev" >/dev/null &&
+        swapon -p 32767 "$loopdev"
+}
+if ! want swap; then
+    for t in delayacct stall rising verdict console; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif [[ ! -w /proc/sys/kernel/task_delayacct ]]; then
+    for t in delayacct stall rising verdict console; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
+elif ! setup_swap >"$tmp/setup.log" 2>&1 || [[ -z $loopdev ]]; then
+    diag <"$tmp/setup.log"
+    for t in delayacct stall rising verdict console; do not_ok "$sw: $t" "delay accounting or the loop swap could not be set up"; done
+else
+    diag <"$tmp/setup.log"
+    ok "$sw: delay accounting on for the test, a 256 MiB swap on $loopdev at priority 32767"
+    if "$harness" start "$sw" 256 >/dev/null 2>"$err" && "$harness" fill "$sw" 140 2>&1 | diag &&
+       "$harness" squeeze "$sw" 120 2>&1 | diag; then
+        pid=$("$harness" pid "$sw")
+        majmin=$(lsblk -dno MAJ:MIN "$loopdev" | tr -d ' ')
+        if [[ -d /sys/fs/cgroup/blkio ]]; then
+            throttle_file="/sys/fs/cgroup/blkio$(awk -F: '$2 ~ /(^|,)blkio(,|$)/ { print $3 }' "/proc/$pid/cgroup")/blkio.throttle.read_bps_device"
+            echo "$majmin 131072" > "$throttle_file"
+        else
+            throttle_file="/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup")/io.max"
+            echo "$majmin rbps=131072" > "$throttle_file"
+        fi
+        diag <<<"throttled reads of $majmin to 128 KiB/s in $throttle_file"
+        "$harness" reread-bg "$sw" 2>&1 | diag
+        stamp "rereading"
+        sleep 3
+        printf '[guestprobe]\nenabled = no\n' > "$tmp/noprobe.conf"
+        js=$("$SG" diagnose "$sw" --json --count 4 --interval 3 --config "$tmp/noprobe.conf" \
+             --record "$tmp/rec.jsonl" 2>"$err")
+        show
+        first=$(jq -r 'select(.type == "domain") | .facts.swapin_delay_ns' "$tmp/rec.jsonl" | head -1)
+        last=$(jq -r 'select(.type == "domain") | .facts.swapin_delay_ns' "$tmp/rec.jsonl" | tail -1)
+        diag <<<"vCPU swap-in delay: $first ns at the first tick, $last ns at the last"
+        check "$sw: the vCPU threads' swap-in delay is > 0 and rising over the ticks" \
+            awk -v a="$first" -v b="$last" 'BEGIN { exit !(b + 0 > a + 0 && b + 0 > 0) }'
+        check "$sw: host-swap-stall from host-side evidence alone (guest probe off)" \
+            test "$(field "$sw" .verdict)" = host-swap-stall
+        check "$sw: confidence >= 0.8" awk -v v="$(field "$sw" .confidence)" 'BEGIN { exit !(v >= 0.8) }'
+        # The guest kernel notices the lost time (hrtimer, clocksource watchdog, soft lockup,
+        # RCU stall) on its serial console, which needs no guest agent: wait for it, bounded.
+        stamp "diagnosed"
+        console=$(serial_log "$sw")
+        pat='hrtimer: interrupt took|clocksource: timekeeping watchdog|soft lockup|detected stall'
+        for _ in $(seq 1 15); do grep -qE "$pat" "$console" 2>/dev/null && break; sleep 2; done
+        if grep -qE "$pat" "$console" 2>/dev/null; then
+            grep -E "$pat" "$console" | head -3 | diag
+            stamp "console message seen"
+            if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+                diag <<<"qemu-ga answered a ping during the stall"
+            else
+                diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
+            fi
+            js=$("$SG" diagnose "$sw" --json --count 2 --interval 2 --config "$tmp/noprobe.conf" 2>"$err")
+            stamp "diagnosed again"
+            show
+            check "$sw: the console's stall messages are evidence, with the console named as their source" \
+                grep -q "on the serial console" <<<"$(field "$sw" '.evidence[] | select(.key == "guest_stall_msgs") | .text')"
+        else
+            skip "$sw: the console's stall messages as evidence" \
+                "the guest printed no hrtimer/clocksource/soft-lockup/RCU message within 30 s on this run"
+        fi
+    else
+        diag <"$err"
+        for t in rising verdict confidence console; do not_ok "$sw: $t" "the guest could not be squeezed"; done
+    fi
+fi
