@@ -28,6 +28,7 @@ void sg_recommend_config_default(struct sg_recommend_config *c)
 
 static const char *const action_names[SG_REC__MAX] = {
     [SG_REC_SWAPPINESS] = "swappiness",
+    [SG_REC_DELAY_ACCOUNTING] = "delay-accounting",
     [SG_REC_PREFETCH] = "prefetch",
     [SG_REC_SWAP_LIMIT] = "swap-limit",
     [SG_REC_OOM_PROTECT] = "oom-protect",
@@ -624,6 +625,34 @@ static void rec_swappiness(const struct sg_recommend_config *c, const struct sg_
     collect(k, &r);
 }
 
+/*
+ * Not a remedy: what lets the host measure a stall. Without delay accounting
+ * the vCPU threads' waits for swap-in, block I/O and a CPU are not measured
+ * (taskstats answers zeros), and a synchronous stall shows only in wchan looks.
+ */
+static void rec_delay_accounting(const struct sg_rec_host *h, struct collector *k)
+{
+    struct sg_rec r;
+
+    if (!h->delayacct_off)
+        return;
+    rec_init(&r, SG_REC_DELAY_ACCOUNTING, NULL);
+    snprintf(r.why, sizeof(r.why),
+             "kernel.task_delayacct is 0: the host does not measure how long the vCPU threads wait for "
+             "swap-in, block I/O or a CPU (taskstats delay accounting), so a stall's lost time rests on "
+             "sampled thread states and run-queue wait only");
+    snprintf(r.precondition, sizeof(r.precondition),
+             "/proc/sys/kernel/task_delayacct = 0 (switchable at run time since Linux 5.14): holds");
+    r.risk = SG_RISK_LOW;
+    snprintf(r.risk_text, sizeof(r.risk_text),
+             "a little work on every context switch and every block I/O or swap-in wait (two clock reads "
+             "and the sums per task): the reason the kernel's default is off");
+    append_line(r.command, sizeof(r.command), "sysctl -w kernel.task_delayacct=1");
+    append_line(r.command, sizeof(r.command),
+                "echo 'kernel.task_delayacct = 1' > /etc/sysctl.d/90-swapguard-delayacct.conf");
+    collect(k, &r);
+}
+
 /* ---- domain recommendations --------------------------------------------- */
 
 struct dom_ctx {
@@ -1018,6 +1047,8 @@ size_t sg_recommend(const struct sg_recommend_config *c, const struct sg_rec_hos
         rec_swapoff(c, h, doms, n_doms, &k);
     if ((any_swap || any_pressure) && h->swap_total_kib > 0)
         rec_swappiness(c, h, &k);
+    if (n_doms > 0)
+        rec_delay_accounting(h, &k);
 
     for (size_t i = 0; i < n_doms; i++) {
         const struct sg_rec_domain *d = &doms[i];

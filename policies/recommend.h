@@ -70,6 +70,7 @@ struct sg_rec_host {
     const struct sg_rec_swapdev *swaps; size_t n_swaps;   /* /proc/swaps */
     const struct sg_rec_hugepool *pools; size_t n_pools;  /* sys/devices/system/node/nodeN/hugepages */
     int swappiness;                   /* /proc/sys/vm/swappiness, -1 unknown */
+    bool delayacct_off;               /* /proc/sys/kernel/task_delayacct read and 0 (Linux >= 5.14) */
     bool process_madvise;             /* the kernel has process_madvise(2) with MADV_WILLNEED (>= 5.15) */
     const struct sg_oom_proc *procs; size_t n_procs;  /* every process, for the OOM forecast */
     uint64_t page_kib;                /* sysconf(_SC_PAGESIZE) / 1024 */
@@ -106,6 +107,7 @@ enum sg_rec_action {
     SG_REC_LOCK_MEMORY,     /* domain, next boot: <locked/> + hard_limit */
     SG_REC_HUGEPAGES,       /* domain, next boot: <hugepages/> + pool sizing */
     SG_REC_NOVA_FLAVOR,     /* domain (Nova): flavor extra specs + nova.conf instead of XML */
+    SG_REC_DELAY_ACCOUNTING, /* host, live: kernel.task_delayacct = 1, so lost vCPU time is measured */
     SG_REC__MAX,
 };
 
@@ -113,7 +115,8 @@ enum sg_rec_action {
  * The one spelling of each remedy, used by recommend's output, `swapguard
  * apply ACTION`, the action journal's "action" and [agent] auto_apply:
  * "swappiness", "prefetch", "swap-limit", "oom-protect", "swapoff",
- * "lock-memory", "hugepages", "nova-flavor"; "unknown" out of range.
+ * "lock-memory", "hugepages", "nova-flavor", "delay-accounting"; "unknown"
+ * out of range.
  */
 const char *sg_rec_action_name(enum sg_rec_action a);
 

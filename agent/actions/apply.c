@@ -51,6 +51,7 @@ const struct sg_action_def sg_actions[SG_REC__MAX] = {
     /* recommend's other remedies: printed as commands, not carried out by apply */
     [SG_REC_SWAPPINESS] = { .action = SG_REC_SWAPPINESS },
     [SG_REC_NOVA_FLAVOR] = { .action = SG_REC_NOVA_FLAVOR },
+    [SG_REC_DELAY_ACCOUNTING] = { .action = SG_REC_DELAY_ACCOUNTING },
 };
 
 int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal *j)

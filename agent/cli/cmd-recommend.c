@@ -18,6 +18,7 @@
 #include "agent/core/diagnose.h"
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
+#include "hostprobe/lostime.h"
 #include "hostprobe/oomscan.h"
 #include "hostprobe/smaps.h"
 #include "policies/recommend.h"
@@ -121,6 +122,7 @@ static int host_context(struct sg_ctx *ctx, struct rec_input *in, struct sg_erro
     h->pools = in->pools;
     h->n_pools = in->hs.n_pools;
     h->swappiness = read_swappiness(&ctx->fs);
+    h->delayacct_off = sg_delayacct_enabled(&ctx->fs) == 0;
     h->process_madvise = have_process_madvise_willneed();
     h->page_kib = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
     n = sg_oom_scan(&ctx->fs, &in->procs);

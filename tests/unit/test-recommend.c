@@ -851,6 +851,7 @@ Test(recommend, names_and_defaults)
     static const char *const names[SG_REC__MAX] = {
         "swappiness", "prefetch", "swap-limit", "oom-protect",
         "swapoff",    "lock-memory", "hugepages", "nova-flavor",
+        "delay-accounting",
     };
     struct sg_recommend_config c;
 
@@ -867,3 +868,29 @@ Test(recommend, names_and_defaults)
     cr_assert_eq(c.oom_score_adj_critical, -900);
     cr_assert_null(c.critical);
 }
+
+/* ---- delay accounting: what lets the host measure a stall ---- */
+
+Test(recommend, delay_accounting_off_is_a_host_recommendation)
+{
+    static const struct sg_rec_host off = HOST(.delayacct_off = true), on = HOST();
+    static const struct sg_rec_domain doms[] = { DOM("quiet", .vm_swap_kib = 0, .verdict = { .kind = SG_VERDICT_OK }) };
+    static struct sg_rec out[MAX_RECS];
+    const struct sg_rec *r;
+    size_t n;
+
+    n = sg_recommend(NULL, &off, doms, ARRAY_SIZE(doms), out, MAX_RECS);
+    r = find(out, n, SG_REC_DELAY_ACCOUNTING, NULL);
+    cr_assert_not_null(r, "kernel.task_delayacct = 0: enabling it is recommended");
+    cr_assert(r->host && r->live && !r->refused);
+    cr_assert_eq(r->risk, SG_RISK_LOW);
+    cr_assert(strstr(r->command, "sysctl -w kernel.task_delayacct=1") != NULL, "%s", r->command);
+    cr_assert(strstr(r->risk_text, "context switch") != NULL, "the cost is named: %s", r->risk_text);
+    cr_assert_eq(n, 1, "an ok guest gets nothing else (%zu)", n);
+
+    n = sg_recommend(NULL, &on, doms, ARRAY_SIZE(doms), out, MAX_RECS);
+    cr_assert_null(find(out, n, SG_REC_DELAY_ACCOUNTING, NULL), "already on: nothing to say");
+    n = sg_recommend(NULL, &off, NULL, 0, out, MAX_RECS);
+    cr_assert_eq(n, 0, "no domain diagnosed: no recommendation");
+}
+
