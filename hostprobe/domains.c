@@ -120,19 +120,33 @@ int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t 
 {
     _cleanup_free_ const char **uuids = calloc(n + 1, sizeof(char *));
     _cleanup_free_ pid_t *pids = calloc(n + 1, sizeof(pid_t));
+    size_t unresolved = 0;
     int r;
 
     if (!uuids || !pids)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        uuids[i] = doms[i].id >= 0 ? doms[i].uuid : NULL;
+    /* The pid file first (one small file and the process's cmdline each), the /proc scan
+     * only for the domains it does not resolve. */
+    for (size_t i = 0; i < n; i++) {
+        doms[i].pid = 0;
+        doms[i].pidfile_pid = sg_domain_pidfile_pid(fs, &doms[i]);
+        if (doms[i].id < 0)
+            continue;
+        if (doms[i].pidfile_pid > 0 && sg_pid_has_uuid(fs, doms[i].pidfile_pid, doms[i].uuid)) {
+            doms[i].pid = doms[i].pidfile_pid;
+            continue;
+        }
+        uuids[i] = doms[i].uuid;
+        unresolved++;
+    }
+    if (unresolved == 0)
+        return 0;
     r = sg_find_qemu_pids(fs, uuids, n, pids);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < n; i++) {
-        doms[i].pid = pids[i];
-        doms[i].pidfile_pid = sg_domain_pidfile_pid(fs, &doms[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (uuids[i])
+            doms[i].pid = pids[i];
     return 0;
 }
 

@@ -623,7 +623,7 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
         rep[m++] = (struct sg_report_dom){
             .w = &x->w,
             .v = &x->v,
-            .last = &ring->v[(ring->head + ring->n - 1) % a->s.cap],
+            .last = &ring->last,
             .prev_verdict = st.prev,
             .changed = st.report,
         };
