@@ -16,6 +16,7 @@ void sg_dom_clear(struct sg_dom *x)
     sg_domain_clear(&x->d);
     free(x->vcpus);
     sg_tp_close(x->apf);
+    sg_dom_reader_close(&x->rd);
     memset(x, 0, sizeof(*x));
 }
 

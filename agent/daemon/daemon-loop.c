@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,7 @@ struct agent {
     int sig_fd, sig_watch, lock_fd;
     int host_err, report_err;   /* the errors logged last (host facts, textfile: once in a row) */
     char conn_err[512];         /* why the last connection attempt failed */
+    bool fd_budget_logged;      /* the fall back to open/read/close was logged */
     bool quit;
 };
 
@@ -180,6 +182,16 @@ static void setup_watch(struct agent *a, struct ag_dom *x)
     if (r < 0)
         sg_log_warning("domain '%s': %s", safe(x->w.d.name, name, sizeof(name)),
                        sg_error_format(&err, msg, sizeof(msg)));
+    if (x->w.located && !x->w.rd.kept && !a->fd_budget_logged) {
+        struct rlimit rl = { 0 };
+
+        getrlimit(RLIMIT_NOFILE, &rl);
+        sg_log_warning("descriptor budget reached (RLIMIT_NOFILE %llu, %zu domain(s) watched): "
+                       "domain '%s' and the domains after it open, read and close their files at "
+                       "each tick instead of keeping them open (said once)",
+                       (unsigned long long)rl.rlim_cur, a->n, safe(x->w.d.name, name, sizeof(name)));
+        a->fd_budget_logged = true;
+    }
 }
 
 /*
@@ -883,6 +895,14 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
     if (r < 0) {
         sg_log_error("sampler: %s", strerror(-r));
         goto done;
+    }
+    /* The soft descriptor limit up to the hard one; the periodic files of the domains stay
+     * open within it, leaving room for libvirt, the perf counters and the reports. */
+    {
+        struct rlimit rl = { 0 };
+
+        getrlimit(RLIMIT_NOFILE, &rl);
+        sg_fd_budget_init(1024 + (rl.rlim_max == RLIM_INFINITY ? 0 : (size_t)(rl.rlim_max / 8)));
     }
 
     /* Signals arrive through a descriptor the loop watches; block them first (also for
