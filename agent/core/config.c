@@ -84,6 +84,7 @@ static const struct key_def keys[] = {
     { "report", "domain_log_dir", K_PATH, F(domain_log_dir), 0, 0, NULL },
     { "report", "journal", K_BOOL, F(report_journal), 0, 0, NULL },
     { "report", "textfile", K_PATH, F(textfile), 0, 0, NULL },
+    { "report", "textfile_interval", K_DOUBLE, F(textfile_interval_s), 0, 3600, "seconds (0: every tick)" },
     { "report", "history", K_PATH, F(history), 0, 0, NULL },
     { "agent", "lock_file", K_PATH, F(lock_file), 0, 0, NULL },
     { "agent", "probes_per_tick", K_UINT, F(probes_per_tick), 0, 1000, "guests" },
@@ -613,6 +614,7 @@ void sg_config_default(struct sg_config *c)
     c->auto_apply = 0;
     c->auto_apply_min_confidence = 0.8;
     c->reconnect_max_s = 60;
+    c->textfile_interval_s = 15;
     sg_verdict_thresholds_default(&c->verdict);
     sg_recommend_config_default(&c->rec);
     c->rec.critical = (const char *const *)c->critical;

@@ -129,6 +129,8 @@ struct sg_report_dom {
     const char *prev_verdict;        /* verdict name of the last report, NULL: first report */
     bool changed;                    /* emit the per-change outputs (metadata, log line, journal,
                                         history) for this domain */
+    double sample_unix;              /* Unix time of its newest successful sample (the textfile's
+                                        swapguard_domain_last_sample_timestamp_seconds); 0: none */
 };
 
 /*
@@ -247,6 +249,17 @@ int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
 int sg_report_textfile(const char *path, const struct sg_host_facts *host,
                        const struct sg_report_dom *d, size_t n, double now, char *why,
                        size_t why_size);
+
+/*
+ * The two above with swapguard_up = up (1 or 0; the plain ones write 1). The
+ * file is replaced by rename(2) without fsync: a metrics file needs no
+ * durability, and the next write replaces it.
+ */
+int sg_report_textfile_format_up(FILE *f, const struct sg_host_facts *host,
+                                 const struct sg_report_dom *d, size_t n, double now, int up);
+int sg_report_textfile_up(const char *path, const struct sg_host_facts *host,
+                          const struct sg_report_dom *d, size_t n, double now, int up, char *why,
+                          size_t why_size);
 
 /*
  * Copies s into buf as a Prometheus label value: backslash, double quote and
