@@ -22,9 +22,13 @@ struct sg_domain {
 const char *sg_domain_state_name(int state);
 
 /*
- * Lists domains (virConnectListAllDomains, active only unless all), sorted
- * active first by id, then inactive by name. Returns the count, or -EIO
- * with err->msg holding libvirt's message, -ENOMEM.
+ * Lists domains (active only unless all), sorted active first by id, then
+ * inactive by name: one virConnectGetAllDomainStats(STATE | BALLOON, NOWAIT)
+ * call (a domain busy in a job is not waited for), virDomainGetInfo only for
+ * a record that lacks the state or balloon figures; drivers without the call
+ * get virConnectListAllDomains and virDomainGetInfo per domain. Memory from
+ * balloon.current and balloon.maximum (KiB), as virDomainGetInfo gives it.
+ * Returns the count, or -EIO with err->msg holding libvirt's message, -ENOMEM.
  */
 int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
 
