@@ -88,8 +88,12 @@
  *   _workingset_refault_anon_total
  *   swapguard_host_psi_some_avg10_ratio, _full_   gauge /proc/pressure/memory avg10 / 100
  *   swapguard_report_timestamp_seconds            gauge Unix time of the round
- * Written to PATH.tmp.PID (0644) in PATH's directory, fsync'ed, renamed over
- * PATH; the directory is never created.
+ *   swapguard_up                                  gauge 1 when the writer read the host and
+ *                                                 reached libvirtd in its newest round
+ *   swapguard_domain_last_sample_timestamp_seconds gauge Unix time of the domain's newest
+ *                                                 sample (sg_report_dom.sample_unix; none when 0)
+ * Written to PATH.tmp.PID (0644) in PATH's directory and renamed over PATH
+ * (no fsync: a metrics file needs no durability); the directory is never created.
  *
  * The history (JSON Lines, json-c, created 0600 with its directory 0700 when
  * absent), one line per changed domain:
@@ -243,7 +247,7 @@ int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
 
 /*
  * sg_report_textfile_format into path, atomically (see above). -ENOENT when
- * path's directory does not exist, -errno of open/write/fsync/rename; no
+ * path's directory does not exist, -errno of open/write/rename; no
  * temporary file is left behind. why names the file.
  */
 int sg_report_textfile(const char *path, const struct sg_host_facts *host,
