@@ -175,10 +175,11 @@ for n in "${NS[@]}"; do
     dc=$(cpu_time virsh -c "$uri" uri)
     drv_ms[$n]=$(awk -v a="$dc" 'BEGIN { printf "%.1f", a * 1000 }')
     (sleep 4) | virsh -c "$uri" >/dev/null 2>&1 &
+    vw=$!
     sleep 3
     vp=$(pgrep -n -x virsh)
     drv_kib[$n]=$(awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$vp/smaps_rollup" 2>/dev/null)
-    wait
+    wait "$vw"
     printf '%-7s %-21s %-19s %-26s %-24s %s\n' "$n" "${cpu_us[$n]} µs" "${sys_pg[$n]}" \
         "$(awk -v k="${priv_kib[$n]}" -v d="${drv_kib[$n]:-0}" 'BEGIN { printf "%.1f MiB (%.1f MiB)", k / 1024, d / 1024 }')" \
         "${list_ms[$n]} ms (${drv_ms[$n]} ms)" "${setup_s} s"
