@@ -222,58 +222,6 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     return 0;
 }
 
-/*
- * Reads a one-value cgroup file into *v. A limit (is_limit) may be "max" (v2)
- * or v1's PAGE_COUNTER_MAX * PAGE_SIZE, both SG_UNLIMITED; a counter
- * (memory.memsw.failcnt) is a plain number. SG_NONE when the file is absent.
- */
-static int read_one(const struct sg_fs *fs, const char *dir, const char *file, bool is_limit,
-                    uint64_t *v, struct sg_error *err)
-{
-    char rel[PATH_MAX + 64], buf[64];
-    ssize_t n;
-    size_t len;
-
-    snprintf(rel, sizeof(rel), "%s/%s", dir, file);
-    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
-    if (n == -ENOENT) {
-        *v = SG_NONE;
-        return 0;
-    }
-    if (n < 0) {
-        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
-        return (int)n;
-    }
-    len = (size_t)n;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-        len--;
-    if (is_limit && len == 3 && memcmp(buf, "max", 3) == 0) {
-        *v = SG_UNLIMITED;
-        return 0;
-    }
-    if (sg_parse_u64(buf, len, v) < 0) {
-        sg_error_set(err, fs->sys_path, rel, 1, "expected a number%s, got '%.*s'",
-                     is_limit ? " or 'max'" : "", (int)(len > 32 ? 32 : len), buf);
-        return -EINVAL;
-    }
-    /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
-    if (is_limit && *v >= 0x7FFFFFFFFFFFF000ULL)
-        *v = SG_UNLIMITED;
-    return 0;
-}
-
-static int read_value(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
-                      struct sg_error *err)
-{
-    return read_one(fs, dir, file, true, v, err);
-}
-
-static int read_count(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
-                      struct sg_error *err)
-{
-    return read_one(fs, dir, file, false, v, err);
-}
-
 struct swap_events {
     uint64_t high, max, fail;
 };
@@ -298,26 +246,6 @@ int sg_parse_swap_events(const char *buf, const char *base, const char *rel, uin
     return 0;
 }
 
-/* v2 memory.swap.events of dir into out; absent file: SG_NONE. */
-static int read_swap_events(const struct sg_fs *fs, const char *dir, struct sg_cgroup_stats *out,
-                            struct sg_error *err)
-{
-    char rel[PATH_MAX + 64], buf[512];
-    ssize_t n;
-
-    snprintf(rel, sizeof(rel), "%s/memory.swap.events", dir);
-    n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf) - 1);
-    if (n == -ENOENT)
-        return 0;
-    if (n < 0) {
-        sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
-        return (int)n;
-    }
-    buf[n] = '\0';
-    return sg_parse_swap_events(buf, fs->sys_path, rel, &out->swap_events_max,
-                                &out->swap_events_fail, err);
-}
-
 struct memstat {
     uint64_t swap, total_swap, pgmajfault, total_pgmajfault;
 };
@@ -329,58 +257,149 @@ static const struct sg_kv_field memstat_fields[] = {
     MEMSTAT("total_pgmajfault", total_pgmajfault),
 };
 
-int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
-                   struct sg_cgroup_stats *out, struct sg_error *err)
+const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f, char *buf,
+                               size_t size)
 {
-    char rel[PATH_MAX + 64], buf[16384];
-    struct memstat ms;
-    ssize_t n;
-    int r;
+    static const char *const v1[SG_CGF__MAX] = {
+        [SG_CGF_MEMSTAT] = "memory.stat",
+        [SG_CGF_USAGE] = "memory.usage_in_bytes",
+        [SG_CGF_SWAP_EVENTS] = "memory.memsw.failcnt",
+        [SG_CGF_LIMIT] = "memory.limit_in_bytes",
+        [SG_CGF_SWAP_LIMIT] = "memory.memsw.limit_in_bytes",
+    };
+    static const char *const v2[SG_CGF__MAX] = {
+        [SG_CGF_MEMSTAT] = "memory.stat",
+        [SG_CGF_SWAP_CURRENT] = "memory.swap.current",
+        [SG_CGF_USAGE] = "memory.current",
+        [SG_CGF_SWAP_EVENTS] = "memory.swap.events",
+        [SG_CGF_LIMIT] = "memory.max",
+        [SG_CGF_SWAP_LIMIT] = "memory.swap.max",
+    };
+    const char *name;
 
+    if (f == SG_CGF_PSI) {
+        if (!cg->has_psi)
+            return NULL;
+        snprintf(buf, size, "%s/memory.pressure", cg->psi_dir);
+        return buf;
+    }
+    if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version)
+        return NULL;
+    name = cg->memory_version == 1 ? v1[f] : v2[f];
+    if (!name)
+        return NULL;
+    snprintf(buf, size, "%s/%s", cg->memory_dir, name);
+    return buf;
+}
+
+size_t sg_cgroup_file_size(enum sg_cgroup_file f)
+{
+    return f == SG_CGF_MEMSTAT || f == SG_CGF_PSI ? 16384 : f == SG_CGF_SWAP_EVENTS ? 512 : 64;
+}
+
+void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
+{
     out->swap_bytes = out->pgmajfault = out->usage_bytes = SG_NONE;
     out->limit_bytes = out->swap_max_bytes = out->memsw_limit_bytes = SG_NONE;
     out->swap_events_max = out->swap_events_fail = SG_NONE;
     out->has_psi = false;
+}
 
-    if (cg->memory_version) {
-        snprintf(rel, sizeof(rel), "%s/memory.stat", cg->memory_dir);
-        n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
-        if (n < 0)
-            return (int)n;
-        r = sg_parse_kv(buf, fs->sys_path, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields),
-                        &ms, err);
+/* A one-value file's content in buf[0..len) into *v (see read_one). */
+static int parse_one(const char *buf, size_t len, bool is_limit, const char *base,
+                     const char *rel, uint64_t *v, struct sg_error *err)
+{
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        len--;
+    if (is_limit && len == 3 && memcmp(buf, "max", 3) == 0) {
+        *v = SG_UNLIMITED;
+        return 0;
+    }
+    if (sg_parse_u64(buf, len, v) < 0) {
+        sg_error_set(err, base, rel, 1, "expected a number%s, got '%.*s'",
+                     is_limit ? " or 'max'" : "", (int)(len > 32 ? 32 : len), buf);
+        return -EINVAL;
+    }
+    /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
+    if (is_limit && *v >= 0x7FFFFFFFFFFFF000ULL)
+        *v = SG_UNLIMITED;
+    return 0;
+}
+
+int sg_cgroup_parse_file(const struct sg_cgroup *cg, enum sg_cgroup_file f, const char *buf,
+                         size_t len, const char *base, const char *rel,
+                         struct sg_cgroup_stats *out, struct sg_error *err)
+{
+    struct memstat ms;
+    int r;
+
+    switch (f) {
+    case SG_CGF_MEMSTAT:
+        r = sg_parse_kv(buf, base, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields), &ms, err);
         if (r < 0)
             return r;
         if (cg->memory_version == 1) {
             /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
             out->pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
             out->swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
-            if ((r = read_value(fs, cg->memory_dir, "memory.usage_in_bytes", &out->usage_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.limit_in_bytes", &out->limit_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.memsw.limit_in_bytes",
-                                &out->memsw_limit_bytes, err)) < 0 ||
-                (r = read_count(fs, cg->memory_dir, "memory.memsw.failcnt", &out->swap_events_max,
-                                err)) < 0)
-                return r;
         } else {
             out->pgmajfault = ms.pgmajfault;
-            if ((r = read_value(fs, cg->memory_dir, "memory.swap.current", &out->swap_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.current", &out->usage_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.max", &out->limit_bytes, err)) < 0 ||
-                (r = read_value(fs, cg->memory_dir, "memory.swap.max", &out->swap_max_bytes, err)) < 0 ||
-                (r = read_swap_events(fs, cg->memory_dir, out, err)) < 0)
-                return r;
         }
-    }
-    if (cg->has_psi) {
-        snprintf(rel, sizeof(rel), "%s/memory.pressure", cg->psi_dir);
-        n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
-        if (n < 0)
-            return (int)n;
-        r = sg_parse_psi(buf, fs->sys_path, rel, &out->psi, err);
+        return 0;
+    case SG_CGF_SWAP_CURRENT:
+        return parse_one(buf, len, true, base, rel, &out->swap_bytes, err);
+    case SG_CGF_USAGE:
+        return parse_one(buf, len, true, base, rel, &out->usage_bytes, err);
+    case SG_CGF_LIMIT:
+        return parse_one(buf, len, true, base, rel, &out->limit_bytes, err);
+    case SG_CGF_SWAP_LIMIT:
+        return parse_one(buf, len, true, base, rel,
+                         cg->memory_version == 1 ? &out->memsw_limit_bytes : &out->swap_max_bytes, err);
+    case SG_CGF_SWAP_EVENTS:
+        if (cg->memory_version == 1)
+            return parse_one(buf, len, false, base, rel, &out->swap_events_max, err);
+        return sg_parse_swap_events(buf, base, rel, &out->swap_events_max, &out->swap_events_fail, err);
+    case SG_CGF_PSI:
+        r = sg_parse_psi(buf, base, rel, &out->psi, err);
         if (r < 0)
             return r;
         out->has_psi = true;
+        return 0;
+    case SG_CGF__MAX:
+        break;
+    }
+    return -EINVAL;
+}
+
+int sg_cgroup_read_files(const struct sg_fs *fs, const struct sg_cgroup *cg, unsigned files,
+                         struct sg_cgroup_stats *out, struct sg_error *err)
+{
+    char rel[PATH_MAX + 64], buf[16384];
+
+    for (enum sg_cgroup_file f = 0; f < SG_CGF__MAX; f++) {
+        ssize_t n;
+        int r;
+
+        if (!(files & (1u << f)) || !sg_cgroup_file_rel(cg, f, rel, sizeof(rel)))
+            continue;
+        n = sg_read_at(fs->sys_fd, rel, buf, sg_cgroup_file_size(f));
+        if (n == -ENOENT && f != SG_CGF_MEMSTAT && f != SG_CGF_PSI)
+            continue; /* a file this kernel does not provide: SG_NONE */
+        if (n < 0) {
+            sg_error_set(err, fs->sys_path, rel, 0, "%s",
+                         n == -EFBIG ? "file larger than expected" : strerror((int)-n));
+            return (int)n;
+        }
+        r = sg_cgroup_parse_file(cg, f, buf, (size_t)n, fs->sys_path, rel, out, err);
+        if (r < 0)
+            return r;
     }
     return 0;
+}
+
+int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
+                   struct sg_cgroup_stats *out, struct sg_error *err)
+{
+    sg_cgroup_stats_init(out);
+    return sg_cgroup_read_files(fs, cg, SG_CGF_ALL, out, err);
 }

@@ -100,3 +100,38 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
  */
 int sg_parse_swap_events(const char *buf, const char *base, const char *rel, uint64_t *max,
                          uint64_t *fail, struct sg_error *err);
+
+/* The files of a memory cgroup, by what they hold (sg_cgroup_file_rel names them per version). */
+enum sg_cgroup_file {
+    SG_CGF_MEMSTAT,      /* memory.stat: pgmajfault (v1: total_pgmajfault, total_swap) */
+    SG_CGF_SWAP_CURRENT, /* v2 memory.swap.current; none on v1 (the swap is in memory.stat) */
+    SG_CGF_USAGE,        /* v2 memory.current; v1 memory.usage_in_bytes */
+    SG_CGF_SWAP_EVENTS,  /* v2 memory.swap.events; v1 memory.memsw.failcnt */
+    SG_CGF_PSI,          /* memory.pressure of psi_dir (when has_psi) */
+    SG_CGF_LIMIT,        /* v2 memory.max; v1 memory.limit_in_bytes: a limit, rarely changes */
+    SG_CGF_SWAP_LIMIT,   /* v2 memory.swap.max; v1 memory.memsw.limit_in_bytes: a limit */
+    SG_CGF__MAX,
+};
+#define SG_CGF_ALL ((1u << SG_CGF__MAX) - 1)
+/* The files whose figures change from tick to tick (not the limits). */
+#define SG_CGF_PERIODIC ((1u << SG_CGF_MEMSTAT) | (1u << SG_CGF_SWAP_CURRENT) | (1u << SG_CGF_USAGE) | \
+                         (1u << SG_CGF_SWAP_EVENTS) | (1u << SG_CGF_PSI))
+#define SG_CGF_LIMITS ((1u << SG_CGF_LIMIT) | (1u << SG_CGF_SWAP_LIMIT))
+
+/* The path of file f of cg relative to the sys root, into buf; NULL when cg has no such file
+ * (no memory cgroup, v1 has no swap.current, no PSI). */
+const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f, char *buf,
+                               size_t size);
+/* The buffer size that holds file f (its content and the NUL). */
+size_t sg_cgroup_file_size(enum sg_cgroup_file f);
+/* Every figure of out SG_NONE, has_psi false. */
+void sg_cgroup_stats_init(struct sg_cgroup_stats *out);
+/* Parses the content buf[0..len) (NUL-terminated) of file f of cg into its figures of out.
+ * -EINVAL (err located at base/rel:LINE) when malformed. */
+int sg_cgroup_parse_file(const struct sg_cgroup *cg, enum sg_cgroup_file f, const char *buf,
+                         size_t len, const char *base, const char *rel,
+                         struct sg_cgroup_stats *out, struct sg_error *err);
+/* sg_cgroup_read of the files in the mask files (1u << enum sg_cgroup_file), into out,
+ * which the caller initialised; the other figures of out are left as they are. */
+int sg_cgroup_read_files(const struct sg_fs *fs, const struct sg_cgroup *cg, unsigned files,
+                         struct sg_cgroup_stats *out, struct sg_error *err);

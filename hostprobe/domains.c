@@ -60,12 +60,96 @@ static int dom_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* state and memory of one stats record; false when it lacks them (then virDomainGetInfo). */
+static bool from_stats(virDomainStatsRecordPtr rec, struct sg_domain *out)
+{
+    bool has_state = false, has_cur = false, has_max = false;
+
+    for (int k = 0; k < rec->nparams; k++) {
+        const virTypedParameter *p = &rec->params[k];
+
+        if (strcmp(p->field, "state.state") == 0 && p->type == VIR_TYPED_PARAM_INT) {
+            out->state = p->value.i;
+            has_state = true;
+        } else if (strcmp(p->field, "balloon.current") == 0 && p->type == VIR_TYPED_PARAM_ULLONG) {
+            out->memory_kib = p->value.ul;
+            has_cur = true;
+        } else if (strcmp(p->field, "balloon.maximum") == 0 && p->type == VIR_TYPED_PARAM_ULLONG) {
+            out->max_memory_kib = p->value.ul;
+            has_max = true;
+        }
+    }
+    return has_state && has_cur && has_max;
+}
+
+/*
+ * Every domain with one call: virConnectGetAllDomainStats(STATE | BALLOON) with
+ * NOWAIT, so a domain busy in a job (migrating, stuck in its monitor) is not
+ * waited for; a record without the figures (that domain, or a driver without
+ * balloon stats) falls back to virDomainGetInfo for it. -ENOTSUP when the
+ * driver lacks the call (then the caller lists the old way).
+ */
+static int list_by_stats(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
+{
+    virDomainStatsRecordPtr *recs = NULL;
+    unsigned flags = VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+    struct sg_domain *v;
+    int n, r = 0;
+
+    if (!all)
+        flags |= VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE;
+    n = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_BALLOON, &recs,
+                                    flags);
+    if (n < 0) {
+        virErrorPtr e = virGetLastError();
+        if (e && (e->code == VIR_ERR_NO_SUPPORT || e->code == VIR_ERR_INVALID_ARG ||
+                  e->code == VIR_ERR_ARGUMENT_UNSUPPORTED)) {
+            virResetLastError();
+            return -ENOTSUP;
+        }
+        return libvirt_error(err, "cannot list domains");
+    }
+    v = calloc((size_t)n + 1, sizeof(*v));
+    if (!v)
+        r = -ENOMEM;
+    for (int i = 0; r == 0 && i < n; i++) {
+        virDomainPtr dom = recs[i]->dom;
+        const char *name = virDomainGetName(dom);
+        unsigned int id;
+
+        if (!from_stats(recs[i], &v[i])) {
+            r = sg_domain_from_ptr(dom, &v[i], err);
+            continue;
+        }
+        if (!name || virDomainGetUUIDString(dom, v[i].uuid) < 0) {
+            r = libvirt_error(err, "cannot read domain information");
+            break;
+        }
+        v[i].name = strdup(name);
+        if (!v[i].name)
+            r = -ENOMEM;
+        id = virDomainGetID(dom);
+        v[i].id = id == (unsigned int)-1 ? -1 : (int)id;
+    }
+    virDomainStatsRecordListFree(recs);
+    if (r < 0) {
+        sg_domains_free(v, (size_t)n);
+        return r;
+    }
+    qsort(v, (size_t)n, sizeof(*v), dom_cmp);
+    *out = v;
+    return n;
+}
+
 int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
 {
     virDomainPtr *list = NULL;
     struct sg_domain *v;
     int n, r = 0;
 
+    n = list_by_stats(conn, all, out, err);
+    if (n != -ENOTSUP)
+        return n;
     n = virConnectListAllDomains(conn, &list, all ? 0 : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
     if (n < 0)
         return libvirt_error(err, "cannot list domains");
@@ -120,19 +204,33 @@ int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t 
 {
     _cleanup_free_ const char **uuids = calloc(n + 1, sizeof(char *));
     _cleanup_free_ pid_t *pids = calloc(n + 1, sizeof(pid_t));
+    size_t unresolved = 0;
     int r;
 
     if (!uuids || !pids)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        uuids[i] = doms[i].id >= 0 ? doms[i].uuid : NULL;
+    /* The pid file first (one small file and the process's cmdline each), the /proc scan
+     * only for the domains it does not resolve. */
+    for (size_t i = 0; i < n; i++) {
+        doms[i].pid = 0;
+        doms[i].pidfile_pid = sg_domain_pidfile_pid(fs, &doms[i]);
+        if (doms[i].id < 0)
+            continue;
+        if (doms[i].pidfile_pid > 0 && sg_pid_has_uuid(fs, doms[i].pidfile_pid, doms[i].uuid)) {
+            doms[i].pid = doms[i].pidfile_pid;
+            continue;
+        }
+        uuids[i] = doms[i].uuid;
+        unresolved++;
+    }
+    if (unresolved == 0)
+        return 0;
     r = sg_find_qemu_pids(fs, uuids, n, pids);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < n; i++) {
-        doms[i].pid = pids[i];
-        doms[i].pidfile_pid = sg_domain_pidfile_pid(fs, &doms[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (uuids[i])
+            doms[i].pid = pids[i];
     return 0;
 }
 

@@ -22,9 +22,13 @@ struct sg_domain {
 const char *sg_domain_state_name(int state);
 
 /*
- * Lists domains (virConnectListAllDomains, active only unless all), sorted
- * active first by id, then inactive by name. Returns the count, or -EIO
- * with err->msg holding libvirt's message, -ENOMEM.
+ * Lists domains (active only unless all), sorted active first by id, then
+ * inactive by name: one virConnectGetAllDomainStats(STATE | BALLOON, NOWAIT)
+ * call (a domain busy in a job is not waited for), virDomainGetInfo only for
+ * a record that lacks the state or balloon figures; drivers without the call
+ * get virConnectListAllDomains and virDomainGetInfo per domain. Memory from
+ * balloon.current and balloon.maximum (KiB), as virDomainGetInfo gives it.
+ * Returns the count, or -EIO with err->msg holding libvirt's message, -ENOMEM.
  */
 int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
 
@@ -38,10 +42,13 @@ int sg_domain_lookup(virConnectPtr conn, const char *ref, struct sg_domain *out,
                      virDomainPtr *dom_out, struct sg_error *err);
 
 /*
- * Fills pid of every active domain: one scan of /proc/NUMBER/cmdline for
- * "-uuid UUID" (works for every libvirt layout), and pidfile_pid from
- * <proc-root>/run/libvirt/qemu/NAME.pid when readable, for a cross-check.
- * Returns 0 or -errno of opening /proc.
+ * Fills pid and pidfile_pid of every active domain: pidfile_pid from
+ * <proc-root>/run/libvirt/qemu/NAME.pid when readable; pid is that pid when
+ * its /proc/PID/cmdline carries "-uuid UUID", else the result of one scan of
+ * /proc/NUMBER/cmdline for the domains still unresolved (each command line
+ * read and parsed once, its -uuid looked up in a hash: works for every
+ * libvirt layout, costs one read per process whatever n is).
+ * Returns 0 or -errno of opening /proc, -ENOMEM.
  */
 int sg_domains_find_pids(const struct sg_fs *fs, struct sg_domain *doms, size_t n);
 

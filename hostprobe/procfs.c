@@ -334,16 +334,76 @@ static bool read_cmdline(const struct sg_fs *fs, const char *pid_str, char **buf
     return true;
 }
 
+/* FNV-1a of a UUID, case-folded (libvirt prints lower case; QEMU takes either). */
+static uint64_t uuid_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)tolower((unsigned char)s[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The value of the first "-uuid VALUE" / "--uuid VALUE" of a NUL-separated argv, or NULL. */
+static const char *cmdline_uuid(const char *cmd, size_t len, size_t *vlen)
+{
+    const char *prev = NULL;
+
+    for (size_t i = 0; i < len;) {
+        const char *arg = cmd + i;
+        size_t alen = strnlen(arg, len - i);
+
+        if (prev && (strcmp(prev, "-uuid") == 0 || strcmp(prev, "--uuid") == 0)) {
+            *vlen = alen;
+            return arg;
+        }
+        prev = alen < len - i ? arg : NULL; /* the last word may lack its NUL */
+        i += alen + 1;
+    }
+    return NULL;
+}
+
 int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n, pid_t *pids)
 {
     _cleanup_closedir_ DIR *d = NULL;
+    _cleanup_free_ size_t *slot = NULL;
+    _cleanup_free_ char *cmd = NULL;
+    size_t nslots = 16, left = 0, cap = 64 * 1024;
     struct dirent *de;
     int fd;
 
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         pids[i] = 0;
-    if (n == 0)
+        if (uuids[i])
+            left++;
+    }
+    if (left == 0)
         return 0;
+    /*
+     * The UUIDs in an open-addressing table (at most half full): each command
+     * line is parsed once and its -uuid looked up, so the scan costs one read
+     * per process whatever the number of domains.
+     */
+    while (nslots < 2 * left)
+        nslots *= 2;
+    slot = malloc(nslots * sizeof(*slot));
+    cmd = malloc(cap);
+    if (!slot || !cmd)
+        return -ENOMEM;
+    for (size_t k = 0; k < nslots; k++)
+        slot[k] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+
+        if (!uuids[i])
+            continue;
+        k = (size_t)uuid_hash(uuids[i], strlen(uuids[i])) & (nslots - 1);
+        while (slot[k] != SIZE_MAX)
+            k = (k + 1) & (nslots - 1);
+        slot[k] = i;
+    }
     fd = openat(fs->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -352,19 +412,45 @@ int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n
         close(fd);
         return -errno;
     }
-    while ((de = readdir(d))) {
-        _cleanup_free_ char *cmd = NULL;
+    while (left > 0 && (de = readdir(d))) {
+        char rel[64];
+        const char *u;
         uint64_t pid;
-        size_t len;
+        size_t len = 0, ulen, k;
+        ssize_t got;
+        int cfd;
 
-        if (sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid == 0 ||
-            pid > INT32_MAX)
+        if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+            sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid > INT32_MAX)
             continue;
-        if (!read_cmdline(fs, de->d_name, &cmd, &len))
+        snprintf(rel, sizeof(rel), "%s/cmdline", de->d_name);
+        cfd = openat(fs->proc_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (cfd < 0)
+            continue; /* gone, or not ours to read */
+        /* One read holds a QEMU command line; a longer one is read on, up to CMDLINE_MAX. */
+        while ((got = read(cfd, cmd + len, cap - len)) > 0) {
+            len += (size_t)got;
+            if (len == cap) {
+                char *bigger = cap < CMDLINE_MAX ? realloc(cmd, cap * 2) : NULL;
+                if (!bigger)
+                    break;
+                cmd = bigger;
+                cap *= 2;
+            }
+        }
+        close(cfd);
+        u = len ? cmdline_uuid(cmd, len, &ulen) : NULL;
+        if (!u || ulen == 0)
             continue;
-        for (size_t i = 0; i < n; i++)
-            if (!pids[i] && uuids[i] && sg_cmdline_has_uuid(cmd, len, uuids[i]))
+        for (k = (size_t)uuid_hash(u, ulen) & (nslots - 1); slot[k] != SIZE_MAX;
+             k = (k + 1) & (nslots - 1)) {
+            size_t i = slot[k];
+
+            if (!pids[i] && strlen(uuids[i]) == ulen && strncasecmp(uuids[i], u, ulen) == 0) {
                 pids[i] = (pid_t)pid;
+                left--;
+            }
+        }
     }
     return 0;
 }

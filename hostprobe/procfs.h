@@ -94,10 +94,13 @@ bool sg_cmdline_has_uuid(const char *cmdline, size_t len, const char *uuid);
 
 /*
  * Scans /proc/NUMBER/cmdline of every process for "-uuid UUID" of each of
- * the n UUIDs; pids[i] receives the pid of uuids[i], 0 when none carries it.
+ * the n UUIDs (NULL entries are skipped); pids[i] receives the pid of
+ * uuids[i], 0 when none carries it. Each command line is read once and its
+ * first -uuid (or --uuid) value looked up in a hash of the UUIDs (case-
+ * insensitive): O(processes + n), and the scan stops once all are found.
  * Processes that vanish or deny access are skipped. Cost: one small read per
  * process on the host: for discovery, not for the periodic sample.
- * Returns 0 or -errno of opening /proc.
+ * Returns 0 or -errno of opening /proc, -ENOMEM.
  */
 int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n, pid_t *pids);
 

@@ -29,3 +29,62 @@ int sg_dom_sample_read(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
                        bool with_vcpus, struct sg_dom_sample *out, struct sg_error *err);
 
 void sg_dom_sample_clear(struct sg_dom_sample *s);
+
+/*
+ * The periodic reader of one domain: descriptors kept open on the files a
+ * tick reads (/proc/PID/status, and /proc/PID/stat with SG_RD_STAT; the
+ * memory cgroup's memory.stat, swap figure, swap events and usage; PSI),
+ * each read with one pread(2) from offset 0. The limit files are read when
+ * it opens (sg_dom_reader_limits again after a change). Descriptors count
+ * against a process-wide budget (sg_fd_budget_init); beyond it, or when
+ * open(2) says EMFILE/ENFILE, the reader opens, reads and closes the files
+ * at each sample instead (kept false), with the same results.
+ * Reopen (close, open) when the process or its cgroup changes: a kept
+ * /proc/PID descriptor of a process that exited reads ESRCH, even when the
+ * pid is reused.
+ */
+enum {
+    SG_RD_STAT = 1u << 0, /* also /proc/PID/stat (minflt, majflt); the facts do not need it */
+};
+
+enum { SG_RD_STATUS_FD, SG_RD_STAT_FD, SG_RD_CG_FD, SG_RD__MAX = SG_RD_CG_FD + SG_CGF__MAX };
+
+struct sg_dom_reader {
+    bool opened;             /* fd[] valid (a zeroed reader is closed) */
+    bool kept;               /* descriptors kept; false: open/read/close each sample */
+    pid_t pid;
+    unsigned flags;
+    unsigned files;          /* the cgroup files read per sample (1u << enum sg_cgroup_file) */
+    int fd[SG_RD__MAX];      /* >= 0 kept; -1 read by path; -2 absent (SG_NONE) */
+    struct sg_cgroup_stats limits; /* limit_bytes, swap_max_bytes, memsw_limit_bytes */
+};
+
+/*
+ * Raises the soft RLIMIT_NOFILE to the hard limit (once; later calls only
+ * return) and sets the budget of descriptors readers may keep: the limit
+ * less reserve. Returns the budget.
+ */
+size_t sg_fd_budget_init(size_t reserve);
+/* Descriptors readers may still keep (0 before sg_fd_budget_init: none are kept). */
+size_t sg_fd_budget_left(void);
+
+/*
+ * Opens rd for pid and its located cgroup cg (keeping descriptors while the
+ * budget allows) and reads the limits. Returns 0, -ESRCH when the process
+ * or cgroup is gone, -EACCES, -EINVAL (err located), -ENOMEM.
+ */
+int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup *cg,
+                       unsigned flags, struct sg_dom_reader *rd, struct sg_error *err);
+/* Reads the limit files again into rd->limits. Errors as sg_dom_reader_open. */
+int sg_dom_reader_limits(const struct sg_fs *fs, const struct sg_cgroup *cg,
+                         struct sg_dom_reader *rd, struct sg_error *err);
+/*
+ * One sample through rd (opened for cg): out as sg_dom_sample_read fills it
+ * (stat zero without SG_RD_STAT; the limits from rd). Returns 0, -ESRCH when
+ * the process or its cgroup is gone, -EACCES, -EINVAL (err located).
+ */
+int sg_dom_reader_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
+                       struct sg_dom_reader *rd, struct sg_dom_sample *out, struct sg_error *err);
+/* Closes what rd keeps and gives its descriptors back to the budget; rd is closed
+ * (a zeroed or closed reader is fine). */
+void sg_dom_reader_close(struct sg_dom_reader *rd);

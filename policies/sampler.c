@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "policies/sampler.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,8 @@ int sg_sampler_init(struct sg_sampler *s, size_t cap)
     s->host = calloc(cap, sizeof(*s->host));
     s->win_dom = calloc(cap, sizeof(*s->win_dom));
     s->win_host = calloc(cap, sizeof(*s->win_host));
-    if (!s->host || !s->win_dom || !s->win_host) {
+    s->win_facts = calloc(cap, sizeof(*s->win_facts));
+    if (!s->host || !s->win_dom || !s->win_host || !s->win_facts) {
         sg_sampler_clear(s);
         return -ENOMEM;
     }
@@ -24,14 +27,28 @@ int sg_sampler_init(struct sg_sampler *s, size_t cap)
     return 0;
 }
 
+static void ring_free(const struct sg_sampler *s, struct sg_dom_ring *r)
+{
+    if (r->guest)
+        for (size_t i = 0; i < s->cap; i++)
+            free(r->guest[i]);
+    free(r->guest);
+    free(r->apf);
+    free(r->lost);
+    free(r->v);
+    free(r->name);
+}
+
 void sg_sampler_clear(struct sg_sampler *s)
 {
     for (size_t i = 0; i < s->n_doms; i++)
-        free(s->doms[i].v);
+        ring_free(s, &s->doms[i]);
     free(s->doms);
+    free(s->slot);
     free(s->host);
     free(s->win_dom);
     free(s->win_host);
+    free(s->win_facts);
     memset(s, 0, sizeof(*s));
 }
 
@@ -49,6 +66,7 @@ void sg_sampler_push_host(struct sg_sampler *s, const struct sg_host_facts *h)
 }
 
 #define UUID_SIZE sizeof(((struct sg_dom_ring *)NULL)->uuid)
+#define NAME_MAX_LEN 255
 
 /* Non-empty and fits sg_dom_ring.uuid (36 bytes and the NUL). */
 static bool uuid_ok(const char *uuid)
@@ -56,20 +74,114 @@ static bool uuid_ok(const char *uuid)
     return uuid && uuid[0] && strnlen(uuid, UUID_SIZE) < UUID_SIZE;
 }
 
+/* FNV-1a, case-folded: UUIDs compare case-insensitively. */
+static size_t uuid_hash(const char *uuid)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (const unsigned char *p = (const unsigned char *)uuid; *p; p++) {
+        h ^= (unsigned char)tolower(*p);
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+/* Rebuilds the hash for n_doms rings with at least want slots (a power of two). */
+static int rehash(struct sg_sampler *s, size_t want)
+{
+    size_t n = 16, *slot;
+
+    while (n < want)
+        n *= 2;
+    slot = malloc(n * sizeof(*slot));
+    if (!slot)
+        return -ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        slot[k] = SIZE_MAX;
+    for (size_t i = 0; i < s->n_doms; i++) {
+        size_t k = uuid_hash(s->doms[i].uuid) & (n - 1);
+
+        while (slot[k] != SIZE_MAX)
+            k = (k + 1) & (n - 1);
+        slot[k] = i;
+    }
+    free(s->slot);
+    s->slot = slot;
+    s->n_slots = n;
+    return 0;
+}
+
 static struct sg_dom_ring *find_ring(const struct sg_sampler *s, const char *uuid)
 {
-    if (!uuid_ok(uuid))
+    if (!uuid_ok(uuid) || s->n_slots == 0)
         return NULL;
-    for (size_t i = 0; i < s->n_doms; i++)
-        if (strcasecmp(s->doms[i].uuid, uuid) == 0)
-            return &s->doms[i];
+    for (size_t k = uuid_hash(uuid) & (s->n_slots - 1); s->slot[k] != SIZE_MAX;
+         k = (k + 1) & (s->n_slots - 1))
+        if (strcasecmp(s->doms[s->slot[k]].uuid, uuid) == 0)
+            return &s->doms[s->slot[k]];
     return NULL;
+}
+
+static int set_name(struct sg_dom_ring *r, const char *name)
+{
+    char *n;
+
+    if (!name)
+        name = "";
+    if (r->name && strncmp(r->name, name, NAME_MAX_LEN) == 0 &&
+        strlen(r->name) == strnlen(name, NAME_MAX_LEN))
+        return 0; /* the same name: nothing to do (every tick) */
+    n = strndup(name, NAME_MAX_LEN);
+    if (!n)
+        return -ENOMEM;
+    free(r->name);
+    r->name = n;
+    return 0;
+}
+
+/* A new ring for uuid, in the table and the hash. NULL on ENOMEM (nothing changed). */
+static struct sg_dom_ring *add_ring(struct sg_sampler *s, const char *uuid)
+{
+    struct sg_dom_tick *v;
+    struct sg_dom_ring *r;
+
+    if (s->n_doms >= SIZE_MAX / 4 / sizeof(*s->doms))
+        return NULL;
+    if (s->n_doms == s->cap_doms) {
+        size_t ncap = s->cap_doms ? s->cap_doms * 2 : 8;
+        struct sg_dom_ring *doms = realloc(s->doms, ncap * sizeof(*s->doms));
+
+        if (!doms)
+            return NULL;
+        s->doms = doms;
+        s->cap_doms = ncap;
+    }
+    if (2 * (s->n_doms + 1) > s->n_slots && rehash(s, 2 * (s->n_doms + 1)) < 0)
+        return NULL;
+    v = calloc(s->cap, sizeof(*v));
+    if (!v)
+        return NULL;
+    r = &s->doms[s->n_doms];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
+    r->v = v;
+    {
+        size_t k = uuid_hash(uuid) & (s->n_slots - 1);
+
+        while (s->slot[k] != SIZE_MAX)
+            k = (k + 1) & (s->n_slots - 1);
+        s->slot[k] = s->n_doms;
+    }
+    s->n_doms++;
+    return r;
 }
 
 int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name,
                         const struct sg_dom_facts *d)
 {
     struct sg_dom_ring *r;
+    struct sg_dom_tick *t;
+    size_t at;
 
     if (!uuid_ok(uuid) || !d)
         return -EINVAL;
@@ -77,35 +189,163 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         return -EINVAL; /* not initialised */
     r = find_ring(s, uuid);
     if (!r) {
-        struct sg_dom_facts *v;
-        struct sg_dom_ring *doms;
-
-        if (s->n_doms >= SIZE_MAX / sizeof(*s->doms) - 1)
+        r = add_ring(s, uuid);
+        if (!r)
             return -ENOMEM;
-        v = calloc(s->cap, sizeof(*v));
-        if (!v)
+    }
+    if (set_name(r, name) < 0)
+        return -ENOMEM;
+    if (d->apf_available && !r->apf) {
+        r->apf = calloc(s->cap, sizeof(*r->apf));
+        if (!r->apf)
             return -ENOMEM;
-        doms = realloc(s->doms, (s->n_doms + 1) * sizeof(*s->doms));
-        if (!doms) {
-            free(v);
+    }
+    if ((d->vcpu_threads || d->console_ok) && !r->lost) {
+        r->lost = calloc(s->cap, sizeof(*r->lost));
+        if (!r->lost)
             return -ENOMEM;
+    }
+    if (d->guest_probed && !r->guest) {
+        r->guest = calloc(s->cap, sizeof(*r->guest));
+        if (!r->guest)
+            return -ENOMEM;
+    }
+    at = r->n < s->cap ? (r->head + r->n) % s->cap : r->head;
+    if (d->guest_probed) {
+        if (!r->guest[at]) {
+            r->guest[at] = malloc(sizeof(*r->guest[at]));
+            if (!r->guest[at])
+                return -ENOMEM;
         }
-        s->doms = doms;
-        r = &s->doms[s->n_doms++];
-        memset(r, 0, sizeof(*r));
-        snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
-        r->v = v;
+        *r->guest[at] = d->guest;
+    } else if (r->guest && r->guest[at]) {
+        free(r->guest[at]);
+        r->guest[at] = NULL;
     }
-    snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
-    if (r->n < s->cap) {
-        r->v[(r->head + r->n) % s->cap] = *d;
+    if (r->n < s->cap)
         r->n++;
-    } else {
-        r->v[r->head] = *d;
+    else
         r->head = (r->head + 1) % s->cap;
-    }
+    t = &r->v[at];
+    t->t_s = d->t_s;
+    t->vm_swap_kib = d->vm_swap_kib;
+    t->cgroup_swap_bytes = d->cgroup_swap_bytes;
+    t->cgroup_pgmajfault = d->cgroup_pgmajfault;
+    t->cgroup_swap_events_max = d->cgroup_swap_events_max;
+    t->cgroup_swap_events_fail = d->cgroup_swap_events_fail;
+    t->psi_some_avg10 = (float)d->psi_some_avg10;
+    t->psi_full_avg10 = (float)d->psi_full_avg10;
+    t->running = d->running;
+    t->apf_available = d->apf_available;
+    t->guest_probed = d->guest_probed;
+    t->psi_full_total_us = d->psi_full_total_us;
+    if (r->apf)
+        memcpy(r->apf[at], d->apf, sizeof(r->apf[at]));
+    if (r->lost)
+        r->lost[at] = (struct sg_dom_tick_lost){
+            .swapin_delay_ns = d->swapin_delay_ns, .blkio_delay_ns = d->blkio_delay_ns,
+            .cpu_delay_ns = d->cpu_delay_ns, .freepages_delay_ns = d->freepages_delay_ns,
+            .thrashing_delay_ns = d->thrashing_delay_ns, .qemu_swapin_delay_ns = d->qemu_swapin_delay_ns,
+            .qemu_blkio_delay_ns = d->qemu_blkio_delay_ns, .run_delay_ns = d->run_delay_ns,
+            .vcpu_looks = d->vcpu_looks, .vcpu_looks_dstate = d->vcpu_looks_dstate,
+            .vcpu_looks_swapin = d->vcpu_looks_swapin, .blk_rd_reqs = d->blk_rd_reqs,
+            .blk_wr_reqs = d->blk_wr_reqs, .blk_fl_reqs = d->blk_fl_reqs,
+            .blk_rd_times_ns = d->blk_rd_times_ns, .blk_wr_times_ns = d->blk_wr_times_ns,
+            .blk_fl_times_ns = d->blk_fl_times_ns, .io_psi_some_avg10 = (float)d->io_psi_some_avg10,
+            .io_psi_full_avg10 = (float)d->io_psi_full_avg10,
+            .cpu_psi_some_avg10 = (float)d->cpu_psi_some_avg10, .vcpu_threads = d->vcpu_threads,
+            .console_stall_msgs = d->console_stall_msgs, .console_oom_kills = d->console_oom_kills,
+            .console_hung_async_pf = d->console_hung_async_pf, .console_hung_io = d->console_hung_io,
+            .console_hung_lock = d->console_hung_lock, .console_hung_reclaim = d->console_hung_reclaim,
+            .delayacct_available = d->delayacct_available, .console_ok = d->console_ok,
+        };
+    r->last = *d;
     r->seen = true;
     return 0;
+}
+
+void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, size_t i,
+                     struct sg_dom_facts *out)
+{
+    size_t at = (r->head + i) % s->cap;
+    const struct sg_dom_tick *t = &r->v[at];
+
+    if (i + 1 == r->n) {
+        *out = r->last;
+        return;
+    }
+    /* Field by field: a memset of the whole struct per tick would cost more than the rest. */
+    out->t_s = t->t_s;
+    out->running = t->running;
+    out->guest_ram_kib = r->last.guest_ram_kib;
+    out->vm_swap_kib = t->vm_swap_kib;
+    out->cgroup_swap_bytes = t->cgroup_swap_bytes;
+    out->cgroup_pgmajfault = t->cgroup_pgmajfault;
+    out->cgroup_swap_events_max = t->cgroup_swap_events_max;
+    out->cgroup_swap_events_fail = t->cgroup_swap_events_fail;
+    out->psi_some_avg10 = t->psi_some_avg10;
+    out->psi_full_avg10 = t->psi_full_avg10;
+    out->psi_full_total_us = t->psi_full_total_us;
+    out->apf_available = t->apf_available;
+    out->apf_missing[0] = '\0';
+    out->delayacct_missing[0] = out->console_missing[0] = '\0';
+    if (r->lost) {
+        const struct sg_dom_tick_lost *l = &r->lost[at];
+
+        out->swapin_delay_ns = l->swapin_delay_ns;
+        out->blkio_delay_ns = l->blkio_delay_ns;
+        out->cpu_delay_ns = l->cpu_delay_ns;
+        out->freepages_delay_ns = l->freepages_delay_ns;
+        out->thrashing_delay_ns = l->thrashing_delay_ns;
+        out->qemu_swapin_delay_ns = l->qemu_swapin_delay_ns;
+        out->qemu_blkio_delay_ns = l->qemu_blkio_delay_ns;
+        out->run_delay_ns = l->run_delay_ns;
+        out->vcpu_looks = l->vcpu_looks;
+        out->vcpu_looks_dstate = l->vcpu_looks_dstate;
+        out->vcpu_looks_swapin = l->vcpu_looks_swapin;
+        out->blk_rd_reqs = l->blk_rd_reqs;
+        out->blk_wr_reqs = l->blk_wr_reqs;
+        out->blk_fl_reqs = l->blk_fl_reqs;
+        out->blk_rd_times_ns = l->blk_rd_times_ns;
+        out->blk_wr_times_ns = l->blk_wr_times_ns;
+        out->blk_fl_times_ns = l->blk_fl_times_ns;
+        out->io_psi_some_avg10 = l->io_psi_some_avg10;
+        out->io_psi_full_avg10 = l->io_psi_full_avg10;
+        out->cpu_psi_some_avg10 = l->cpu_psi_some_avg10;
+        out->vcpu_threads = l->vcpu_threads;
+        out->delayacct_available = l->delayacct_available;
+        out->console_ok = l->console_ok;
+        out->console_stall_msgs = l->console_stall_msgs;
+        out->console_oom_kills = l->console_oom_kills;
+        out->console_hung_async_pf = l->console_hung_async_pf;
+        out->console_hung_io = l->console_hung_io;
+        out->console_hung_lock = l->console_hung_lock;
+        out->console_hung_reclaim = l->console_hung_reclaim;
+    } else {
+        out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
+        out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
+        out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
+        out->vcpu_looks = out->vcpu_looks_dstate = out->vcpu_looks_swapin = 0;
+        out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
+        out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
+        out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
+        out->vcpu_threads = 0;
+        out->delayacct_available = out->console_ok = false;
+        out->console_stall_msgs = out->console_oom_kills = 0;
+        out->console_hung_async_pf = out->console_hung_io = 0;
+        out->console_hung_lock = out->console_hung_reclaim = 0;
+    }
+    if (r->apf)
+        memcpy(out->apf, r->apf[at], sizeof(out->apf));
+    else
+        memset(out->apf, 0, sizeof(out->apf));
+    out->guest_probed = t->guest_probed && r->guest && r->guest[at];
+    if (out->guest_probed) {
+        out->guest = *r->guest[at];
+    } else {
+        memset(&out->guest, 0, sizeof(out->guest));
+        out->guest.steal_ms_per_s = NAN;
+    }
 }
 
 void sg_sampler_sweep(struct sg_sampler *s)
@@ -114,17 +354,35 @@ void sg_sampler_sweep(struct sg_sampler *s)
 
     for (size_t i = 0; i < s->n_doms; i++) {
         if (!s->doms[i].seen) {
-            free(s->doms[i].v);
+            ring_free(s, &s->doms[i]);
             continue;
         }
         if (keep != i)
             s->doms[keep] = s->doms[i];
         s->doms[keep++].seen = false;
     }
+    if (keep == s->n_doms)
+        return;
     s->n_doms = keep;
     if (keep == 0) {
         free(s->doms);
+        free(s->slot);
         s->doms = NULL;
+        s->slot = NULL;
+        s->cap_doms = s->n_slots = 0;
+        return;
+    }
+    if (rehash(s, 2 * keep) < 0) {
+        /* keep the old table size: the rings moved, so the hash is rebuilt in place */
+        for (size_t k = 0; k < s->n_slots; k++)
+            s->slot[k] = SIZE_MAX;
+        for (size_t i = 0; i < s->n_doms; i++) {
+            size_t k = uuid_hash(s->doms[i].uuid) & (s->n_slots - 1);
+
+            while (s->slot[k] != SIZE_MAX)
+                k = (k + 1) & (s->n_slots - 1);
+            s->slot[k] = i;
+        }
     }
 }
 
@@ -137,23 +395,28 @@ int sg_sampler_verdict(const struct sg_sampler *s, const char *uuid, double wind
                        const struct sg_verdict_thresholds *t, struct sg_verdict *out)
 {
     const struct sg_dom_ring *r = find_ring(s, uuid);
-    const struct sg_dom_facts *newest;
     double lo, hi;
     size_t n = 0, n_host = 0;
 
-    if (!r || r->n == 0 || !s->win_dom || !s->win_host)
+    if (!r || r->n == 0 || !s->win_dom || !s->win_host || !s->win_facts)
         return -ENOENT;
-    newest = &r->v[(r->head + r->n - 1) % s->cap];
-    hi = newest->t_s;
+    hi = r->last.t_s;
     lo = window_s > 0 ? hi - window_s : -INFINITY;
     for (size_t i = 0; i < r->n; i++) {
-        const struct sg_dom_facts *d = &r->v[(r->head + i) % s->cap];
+        double ts = r->v[(r->head + i) % s->cap].t_s;
 
-        if (d->t_s >= lo && d->t_s <= hi)
-            s->win_dom[n++] = d;
+        if (ts >= lo && ts <= hi) {
+            if (i + 1 == r->n) {
+                s->win_dom[n] = &r->last; /* the newest, whole, from the ring itself */
+            } else {
+                sg_sampler_tick(s, r, i, &s->win_facts[n]);
+                s->win_dom[n] = &s->win_facts[n];
+            }
+            n++;
+        }
     }
     if (n == 0) /* the newest tick's own t_s is NAN: take it alone */
-        s->win_dom[n++] = newest;
+        s->win_dom[n++] = &r->last;
     lo = s->win_dom[0]->t_s;
     for (size_t i = 0; i < s->host_n; i++) {
         const struct sg_host_facts *h = &s->host[(s->host_head + i) % s->cap];

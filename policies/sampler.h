@@ -12,12 +12,53 @@
 #include "facts.h"
 #include "verdict.h"
 
+/*
+ * One tick of a domain as the ring keeps it: the numbers only (the figures
+ * of struct sg_dom_facts that are numbers, in the same units). The text of
+ * a tick (why a figure is missing) and the per-domain constants are kept
+ * once per ring, with its newest tick; async-PF sums and guest-probe facts
+ * only for the ticks that carry them.
+ */
+struct sg_dom_tick {
+    double t_s;
+    uint64_t vm_swap_kib, cgroup_swap_bytes, cgroup_pgmajfault;
+    uint64_t cgroup_swap_events_max, cgroup_swap_events_fail;
+    float psi_some_avg10, psi_full_avg10; /* the kernel prints two decimals; the newest tick
+                                             keeps the double in sg_dom_ring.last */
+    uint64_t psi_full_total_us;
+    bool running, apf_available, guest_probed;
+};
+
+/*
+ * The lost-time numbers of a tick (policies/facts.h: delay accounting,
+ * schedstat, vCPU looks, block stats, io/cpu PSI, and what the console log
+ * showed that tick), kept per tick once a domain has had them: the stall
+ * rules take rates and sums over the window from them.
+ */
+struct sg_dom_tick_lost {
+    uint64_t swapin_delay_ns, blkio_delay_ns, cpu_delay_ns, freepages_delay_ns, thrashing_delay_ns;
+    uint64_t qemu_swapin_delay_ns, qemu_blkio_delay_ns, run_delay_ns;
+    uint64_t vcpu_looks, vcpu_looks_dstate, vcpu_looks_swapin;
+    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs, blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns;
+    float io_psi_some_avg10, io_psi_full_avg10, cpu_psi_some_avg10;
+    unsigned vcpu_threads;
+    unsigned console_stall_msgs, console_oom_kills;
+    unsigned console_hung_async_pf, console_hung_io, console_hung_lock, console_hung_reclaim;
+    bool delayacct_available, console_ok;
+};
+
 struct sg_dom_ring {
     char uuid[37];
-    char name[256];
-    struct sg_dom_facts *v; /* cap entries, oldest at head */
+    char *name;                     /* owned; "" when pushed without a name, at most 255 bytes */
+    struct sg_dom_tick *v;          /* cap entries, oldest at head */
+    uint64_t (*apf)[SG_APF__MAX];   /* cap entries, allocated with the first tick that has them */
+    struct sg_dom_tick_lost *lost;  /* cap entries, allocated with the first tick that has vCPU
+                                       threads or a console log read */
+    struct sg_guest_facts **guest;  /* cap pointers, allocated with the first probed tick; each
+                                       entry set for the probed ticks only */
+    struct sg_dom_facts last;       /* the newest tick, whole (text included) */
     size_t head, n;
-    bool seen;              /* pushed to since the last sg_sampler_sweep */
+    bool seen;                      /* pushed to since the last sg_sampler_sweep */
 };
 
 struct sg_sampler {
@@ -25,11 +66,14 @@ struct sg_sampler {
     struct sg_host_facts *host;
     size_t host_head, host_n;
     struct sg_dom_ring *doms;
-    size_t n_doms;
-    /* cap pointers each, allocated with the rings: the window handed to
+    size_t n_doms, cap_doms;
+    size_t *slot;           /* open-addressing hash of the rings by UUID (index into doms) */
+    size_t n_slots;         /* a power of two, at least twice n_doms; 0: none yet */
+    /* cap entries each, allocated with the sampler: the window handed to
      * sg_verdict_eval by sg_sampler_verdict (one verdict at a time per sampler) */
     const struct sg_dom_facts **win_dom;
     const struct sg_host_facts **win_host;
+    struct sg_dom_facts *win_facts;
 };
 
 /* Sets up an empty sampler keeping cap ticks per ring. -EINVAL when cap < 2, -ENOMEM. */
@@ -38,6 +82,15 @@ int sg_sampler_init(struct sg_sampler *s, size_t cap);
 void sg_sampler_clear(struct sg_sampler *s);
 
 void sg_sampler_push_host(struct sg_sampler *s, const struct sg_host_facts *h);
+/*
+ * The facts of tick i (0 = oldest) of ring r, rebuilt from what the ring keeps:
+ * the numbers of every tick, the async-PF sums and guest facts of the ticks
+ * that had them, the text (apf_missing, guest.missing) and guest_ram_kib of the
+ * newest tick only (empty or the newest's value for the older ones).
+ */
+void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, size_t i,
+                     struct sg_dom_facts *out);
+
 /*
  * Appends a tick of domain uuid (named name, may be NULL: copied, truncated
  * to fit; a later push renames), dropping the oldest when full. -EINVAL for a
@@ -48,7 +101,8 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
 /* Forgets the domains not pushed to since the last sweep (undefined, gone). */
 void sg_sampler_sweep(struct sg_sampler *s);
 
-/* The ring of domain uuid, NULL when unknown. Tick i (0 = oldest) is v[(head + i) % cap]. */
+/* The ring of domain uuid (a hash lookup, case-insensitive), NULL when unknown. Tick i
+ * (0 = oldest) is v[(head + i) % cap]; the newest, whole, is last. */
 const struct sg_dom_ring *sg_sampler_dom(const struct sg_sampler *s, const char *uuid);
 
 /*

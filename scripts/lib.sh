@@ -78,3 +78,7 @@ sg_promtool() {
     mv "$cache/prometheus.tmp" "$cache/prometheus"
     echo "$cache/prometheus/usr/bin/promtool"
 }
+
+# What scripts/bench.sh needs beyond the build: strace counts the system calls, smem is the
+# comparison for the per-process swap figures on the real guests.
+SG_BENCH_DEPS=(strace smem)

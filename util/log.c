@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * Messages carry operator and guest input (domain names, URIs, file contents):
@@ -14,20 +15,39 @@
  */
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
-    char *msg = NULL;
+    char *msg = NULL, *line;
+    size_t plen = strlen(prefix), len = plen;
 
-    fputs(prefix, stderr);
     if (vasprintf(&msg, fmt, ap) < 0) {
-        fputs("(out of memory formatting this message)\n", stderr);
+        static const char oom[] = "swapguard: (out of memory formatting this message)\n";
+        (void)!write(STDERR_FILENO, oom, sizeof(oom) - 1);
         return;
     }
+    /* The whole line is built first and goes out in one write(2): lines of the
+     * agent never interleave and cost one system call each. */
+    line = malloc(plen + strlen(msg) * 4 + 2);
+    if (!line) {
+        free(msg);
+        return;
+    }
+    memcpy(line, prefix, plen);
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
         if (*p < 0x20 || *p >= 0x7f)
-            fprintf(stderr, "\\x%02x", *p);
+            len += (size_t)sprintf(line + len, "\\x%02x", *p);
         else
-            fputc(*p, stderr);
+            line[len++] = (char)*p;
     }
-    fputc('\n', stderr);
+    line[len++] = '\n';
+    fflush(stderr); /* whatever went through stdio before stays in order */
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(STDERR_FILENO, line + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    free(line);
     free(msg);
 }
 

@@ -8,10 +8,22 @@
 #include "guestprobe/qga-channel.h"
 #include "hostprobe/smaps.h"
 
-enum { DOMSWAP_OPT_INTERVAL, DOMSWAP_OPT_JSON };
+/*
+ * The smaps walk holds QEMU's mmap lock while it walks the page tables: for a
+ * big guest that pauses the guest's memory faults for a noticeable time. By
+ * default domswap walks only below this guest size; --smaps forces the walk,
+ * --no-smaps skips it.
+ */
+#define SMAPS_DEFAULT_MAX_KIB (16ULL * 1024 * 1024) /* 16 GiB of guest RAM */
+
+enum { DOMSWAP_OPT_INTERVAL, DOMSWAP_OPT_JSON, DOMSWAP_OPT_SMAPS, DOMSWAP_OPT_NO_SMAPS };
 static const struct sg_opt_def domswap_opts[] = {
     [DOMSWAP_OPT_INTERVAL] = OPT_INTERVAL,
     [DOMSWAP_OPT_JSON] = OPT_JSON,
+    [DOMSWAP_OPT_SMAPS] = { "smaps", NULL, "walk /proc/PID/smaps whatever the guest's size "
+                            "(the default walks it below 16 GiB of guest RAM)" },
+    [DOMSWAP_OPT_NO_SMAPS] = { "no-smaps", NULL, "never walk /proc/PID/smaps (the guest_ram_* "
+                               "and smaps_rollup figures are null)" },
     { NULL, NULL, NULL },
 };
 
@@ -86,6 +98,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     struct sg_guest_ram ram = {0};
     struct sg_figs f = {0};
     uint64_t rollup_swap = SG_NONE;
+    bool walk = true;
     double interval;
     char name[512];
     int r, agent;
@@ -120,8 +133,15 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
                      (int)x.dom.d.pid);
         r = -ESRCH;
     }
-    /* On demand only: both walk the page tables of QEMU. */
-    if (r == 0) {
+    /* On demand only: both walk the page tables of QEMU, under its mmap lock. */
+    if (a->set[DOMSWAP_OPT_SMAPS] && a->set[DOMSWAP_OPT_NO_SMAPS]) {
+        sg_log_error("--smaps and --no-smaps exclude each other");
+        r = -EINVAL;
+    } else if (a->set[DOMSWAP_OPT_NO_SMAPS] ||
+               (!a->set[DOMSWAP_OPT_SMAPS] && x.dom.d.max_memory_kib >= SMAPS_DEFAULT_MAX_KIB)) {
+        walk = false;
+    }
+    if (r == 0 && walk) {
         r = sg_guest_ram_read(&ctx->fs, x.dom.d.pid, x.dom.d.max_memory_kib, &ram, &err);
         if (r == 0)
             r = sg_smaps_rollup_swap(&ctx->fs, x.dom.d.pid, &rollup_swap, &err);
@@ -136,7 +156,11 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     }
 
     sg_domain_figs(ctx, &x, &f);
-    if (ram.found)
+    if (!walk)
+        sg_figs_section(&f, "Guest RAM: smaps not walked (%s; --smaps walks it)",
+                        a->set[DOMSWAP_OPT_NO_SMAPS] ? "--no-smaps"
+                                                     : "guest RAM of 16 GiB or more: the walk holds QEMU's mmap lock");
+    else if (ram.found)
         sg_figs_section(&f, "Guest RAM (on demand: %s/%d/smaps, VMA %" PRIx64 "-%" PRIx64
                         " of %" PRIu64 " KiB, %s%s%s)",
                         ctx->fs.proc_path, (int)x.dom.d.pid, ram.start, ram.end, ram.size_kib,
@@ -182,7 +206,9 @@ const struct sg_cmd_def sg_cmd_def_domswap = {
     .help = "DOMAIN is a name, UUID or id. Shows the QEMU process (status, stat), its memory\n"
             "cgroup (swap, major faults, limits), PSI, the vCPU threads' faults, and, read\n"
             "on demand from /proc/PID/smaps, the guest-RAM VMA's RSS and swap and\n"
-            "smaps_rollup Swap. smaps walks QEMU's page tables: this command is for\n"
-            "diagnosis, not for polling.",
+            "smaps_rollup Swap. smaps walks QEMU's page tables under its mmap lock (a\n"
+            "big guest's memory faults wait meanwhile): by default only for guests under\n"
+            "16 GiB of RAM; --smaps forces the walk, --no-smaps skips it. This command is\n"
+            "for diagnosis, not for polling.",
     .handler = cmd_domswap,
 };

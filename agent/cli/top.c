@@ -191,13 +191,6 @@ static int sync_domains(struct sg_top *t)
     return 0;
 }
 
-/* Tick i (0 = oldest) of ring r. */
-static const struct sg_dom_facts *ring_at(const struct sg_sampler *s, const struct sg_dom_ring *r,
-                                          size_t i)
-{
-    return &r->v[(r->head + i) % s->cap];
-}
-
 static void build_row(struct sg_top *t, struct sg_top_dom *x, struct sg_top_row *row)
 {
     const struct sg_dom_ring *ring = sg_sampler_dom(&t->s, x->w.d.uuid);
@@ -210,12 +203,11 @@ static void build_row(struct sg_top *t, struct sg_top_dom *x, struct sg_top_row 
     row->swapin_per_s = row->lost_ms_per_s = row->psi_full_avg10 = NAN;
     if (!ring || !ring->n)
         return;
-    last = ring_at(&t->s, ring, ring->n - 1);
-    if (ring->n >= 2)
-        prev = ring_at(&t->s, ring, ring->n - 2);
-    row->last = *last;
-    if (prev) {
-        row->prev = *prev;
+    sg_sampler_tick(&t->s, ring, ring->n - 1, &row->last);
+    last = &row->last;
+    if (ring->n >= 2) {
+        sg_sampler_tick(&t->s, ring, ring->n - 2, &row->prev);
+        prev = &row->prev;
         row->has_prev = true;
     }
     row->has_v = sg_sampler_verdict(&t->s, x->w.d.uuid, t->cfg.window_s, &t->cfg.verdict,

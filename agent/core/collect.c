@@ -52,6 +52,12 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
         return 0;
     if (r < 0)
         return r;
+    /* The periodic files stay open from here on (within the descriptor budget). */
+    r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+    if (r == -ESRCH)
+        return 0;
+    if (r < 0)
+        return r;
     w->located = true;
 
     n = sg_vcpu_threads_read(fs, w->d.pid, &vcpus, err);
@@ -280,9 +286,15 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     if (!w->located)
         return 0;
 
-    r = sg_dom_sample_read(fs, w->d.pid, &w->cg, false, &s, err);
+    if (!w->rd.opened || w->rd.pid != w->d.pid) {
+        r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+        if (r < 0 && r != -ESRCH)
+            return r;
+    }
+    r = w->rd.opened ? sg_dom_reader_read(fs, &w->cg, &w->rd, &s, err) : -ESRCH;
     if (r == -ESRCH) {
         w->located = false;
+        sg_dom_reader_close(&w->rd);
         snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
         snprintf(out->apf_missing, sizeof(out->apf_missing), "domain not running");
         return 0;

@@ -116,6 +116,10 @@ static const struct key_def keys[] = {
     { "report", "textfile", K_PATH, F(textfile), 0, 0, NULL,
       "node_exporter textfile-collector file (Prometheus text format), replaced atomically. "
       "Empty: off." },
+    { "report", "textfile_interval", K_DOUBLE, F(textfile_interval_s), 0, 3600, "seconds (0: every tick)",
+      "Longest time between two rewrites of the textfile by the agent: it is rewritten at once when "
+      "a verdict changes or a domain or libvirtd comes or goes, else at most this often. 0: every "
+      "tick." },
     { "report", "history", K_PATH, F(history), 0, 0, NULL,
       "JSON Lines file with one line per verdict change. Empty: off." },
     { "agent", "lock_file", K_PATH, F(lock_file), 0, 0, NULL,
@@ -654,6 +658,7 @@ void sg_config_default(struct sg_config *c)
     c->auto_apply = 0;
     c->auto_apply_min_confidence = 0.8;
     c->reconnect_max_s = 60;
+    c->textfile_interval_s = 15;
     sg_verdict_thresholds_default(&c->verdict);
     sg_recommend_config_default(&c->rec);
     c->rec.critical = (const char *const *)c->critical;

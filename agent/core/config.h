@@ -42,6 +42,8 @@ struct sg_config {
     char domain_log_dir[SG_CONFIG_PATH_MAX]; /* domain_log_dir = /var/log/libvirt/qemu */
     bool report_journal;          /* journal = yes (journald, syslog when journald is absent) */
     char textfile[SG_CONFIG_PATH_MAX]; /* textfile = /var/lib/prometheus/node-exporter/swapguard.prom ("": off) */
+    double textfile_interval_s;       /* textfile_interval = 15 (the agent rewrites the textfile at a verdict
+                                         change, or when this long passed since the last write; 0: every tick) */
     char history[SG_CONFIG_PATH_MAX];  /* history = /var/lib/swapguard/history.jsonl ("": off) */
     /* [agent] */
     char lock_file[SG_CONFIG_PATH_MAX]; /* lock_file = /run/swapguard.lock */

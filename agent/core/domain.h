@@ -17,12 +17,14 @@
 #include "hostprobe/domxml.h"
 #include "hostprobe/lostime.h"
 #include "hostprobe/procfs.h"
+#include "hostprobe/sample.h"
 
 struct sg_dom {
     virDomainPtr dom;              /* libvirt's handle, owned (virDomainFree); NULL until looked up */
     struct sg_domain d;            /* name, UUID, id (-1 inactive), state, memory (KiB), QEMU PID (0: none) */
     struct sg_cgroup cg;           /* QEMU's memory cgroup (cg.memory_version 0: none of its own); valid when located */
     bool located;                  /* d.pid found and cg located */
+    struct sg_dom_reader rd;       /* descriptors of the periodic files (sg_collect_open), closed by sg_dom_clear */
     struct sg_vcpu_thread *vcpus;  /* QEMU's vCPU threads, read on demand (sg_dom_read_vcpus); owned */
     size_t n_vcpus;
     /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */

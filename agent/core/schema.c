@@ -1276,6 +1276,20 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "The domain's figures of the newest tick (null when none was read).",
         .outputs = SG_OUT_HISTORY,
     },
+    [SG_F_REPORT_LAST_SAMPLE] = {
+        .key = "last_sample_unix_s", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_SECONDS,
+        .source_v1 = "Unix time of the agent's newest successful reading of the domain",
+        .label = "Unix time of the newest sample of the domain's figures: a figure older than a few intervals is stale.",
+        .prom_name = "swapguard_domain_last_sample_timestamp_seconds", .prom_scale = 1,
+        .outputs = SG_OUT_TEXTFILE,
+    },
+    [SG_F_REPORT_UP] = {
+        .key = "up", .scope = SG_SCOPE_REPORT, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_NONE,
+        .source_v1 = "the agent read the host this round and is connected to libvirtd",
+        .label = "1 when the writer of this file read the host and reached libvirtd in its newest round, else 0.",
+        .prom_name = "swapguard_up", .prom_scale = 1,
+        .outputs = SG_OUT_TEXTFILE,
+    },
 };
 
 const struct sg_schema_row *sg_schema_get(enum sg_fig_id id)

@@ -265,6 +265,8 @@ enum sg_fig_id {
     SG_F_REPORT_MISSING,
     SG_F_REPORT_SWAPGUARD,
     SG_F_REPORT_FIGURES,
+    SG_F_REPORT_LAST_SAMPLE,
+    SG_F_REPORT_UP,
     SG_F__MAX,
 };
 

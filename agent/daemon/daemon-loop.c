@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,7 @@ struct ag_dom {
     int last_err;               /* the read error logged last (each kind once) */
     struct sg_verdict v;        /* the verdict of the newest tick */
     bool has_v;
+    double sample_unix;         /* Unix time of its newest successful sample, 0: none */
 };
 
 struct agent {
@@ -77,6 +79,10 @@ struct agent {
     int sig_fd, sig_watch, lock_fd;
     int host_err, report_err;   /* the errors logged last (host facts, textfile: once in a row) */
     char conn_err[512];         /* why the last connection attempt failed */
+    bool fd_budget_logged;      /* the fall back to open/read/close was logged */
+    double textfile_at;         /* CLOCK_MONOTONIC seconds of the last textfile write, 0: none */
+    bool textfile_dirty;        /* a domain came or went, or libvirtd did: rewrite at the next tick */
+    bool textfile_up;           /* the swapguard_up of the last write */
     bool quit;
 };
 
@@ -189,6 +195,16 @@ static void setup_watch(struct agent *a, struct ag_dom *x)
             sg_log_warning("domain '%s': no Nova labels: %s", safe(x->w.d.name, name, sizeof(name)),
                            sg_error_format(&err, msg, sizeof(msg)));
     }
+    if (x->w.located && !x->w.rd.kept && !a->fd_budget_logged) {
+        struct rlimit rl = { 0 };
+
+        getrlimit(RLIMIT_NOFILE, &rl);
+        sg_log_warning("descriptor budget reached (RLIMIT_NOFILE %llu, %zu domain(s) watched): "
+                       "domain '%s' and the domains after it open, read and close their files at "
+                       "each tick instead of keeping them open (said once)",
+                       (unsigned long long)rl.rlim_cur, a->n, safe(x->w.d.name, name, sizeof(name)));
+        a->fd_budget_logged = true;
+    }
 }
 
 /*
@@ -250,6 +266,7 @@ static void add_dom(struct agent *a, struct sg_domain *d, virDomainPtr dom, cons
     x->w.dom = dom;
     setup_watch(a, x);
     a->d[a->n++] = x;
+    a->textfile_dirty = true;
     log_watch(why, x);
 }
 
@@ -264,6 +281,7 @@ static void remove_dom(struct agent *a, size_t i, const char *why)
     free(x);
     memmove(&a->d[i], &a->d[i + 1], (a->n - i - 1) * sizeof(*a->d));
     a->n--;
+    a->textfile_dirty = true;
     /* its sampler ring goes at the next sweep */
 }
 
@@ -548,6 +566,14 @@ static double now_unix_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static double now_mono_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void log_verdict(const struct ag_dom *x, const char *prev)
 {
     char name[512], keys[SG_MAX_EVIDENCE * 34] = "";
@@ -632,9 +658,10 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
         rep[m++] = (struct sg_report_dom){
             .w = &x->w,
             .v = &x->v,
-            .last = &ring->v[(ring->head + ring->n - 1) % a->s.cap],
+            .last = &ring->last,
             .prev_verdict = st.prev,
             .changed = st.report,
+            .sample_unix = x->sample_unix,
         };
     }
     /*
@@ -646,10 +673,21 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
     if (changed) {
         sg_report_round(a->cfg, host, rep, m, now_unix_s());
         a->report_err = 0;
-    } else if (a->cfg->textfile[0]) {
+        a->textfile_at = now_mono_s();
+        a->textfile_dirty = false;
+        a->textfile_up = true;
+    } else if (a->cfg->textfile[0] &&
+               (a->textfile_dirty || a->textfile_up != decide || a->textfile_at == 0 ||
+                now_mono_s() - a->textfile_at >= a->cfg->textfile_interval_s - 0.05)) {
+        /* Without a verdict change, at most every [report] textfile_interval (a little
+         * early rather than a tick late), and at once when a domain or libvirtd came or went. */
         char why[512] = "";
 
-        r = sg_report_textfile(a->cfg->textfile, host, rep, m, now_unix_s(), why, sizeof(why));
+        a->textfile_at = now_mono_s();
+        a->textfile_dirty = false;
+        a->textfile_up = decide;
+        r = sg_report_textfile_up(a->cfg->textfile, host, rep, m, now_unix_s(), decide, why,
+                                  sizeof(why));
         if (r < 0 && r != a->report_err)
             sg_log_warning("report: textfile %s: %s (said once until it changes)",
                            r == -ENOENT ? "skipped" : "failed", why[0] ? why : strerror(-r));
@@ -742,6 +780,8 @@ static void on_tick(int timer, void *opaque)
             continue;
         }
         x->last_err = 0;
+        if (facts.running)
+            x->sample_unix = now_unix_s();
     }
     if (all_pushed)
         sg_sampler_sweep(&a->s); /* forget the rings of domains no longer watched */
@@ -892,6 +932,14 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
     if (r < 0) {
         sg_log_error("sampler: %s", strerror(-r));
         goto done;
+    }
+    /* The soft descriptor limit up to the hard one; the periodic files of the domains stay
+     * open within it, leaving room for libvirt, the perf counters and the reports. */
+    {
+        struct rlimit rl = { 0 };
+
+        getrlimit(RLIMIT_NOFILE, &rl);
+        sg_fd_budget_init(1024 + (rl.rlim_max == RLIM_INFINITY ? 0 : (size_t)(rl.rlim_max / 8)));
     }
 
     /* Signals arrive through a descriptor the loop watches; block them first (also for

@@ -965,6 +965,13 @@ static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, c
     for (size_t i = 0; i < n; i++)
         if (isfinite(d[i].v->lost_ms_per_s))
             fam_dbl(&lost, labels[i], NULL, d[i].v->lost_ms_per_s * lr->prom_scale);
+    {
+        struct fam last = row_fam(f, sg_schema_get(SG_F_REPORT_LAST_SAMPLE));
+
+        for (size_t i = 0; i < n; i++)
+            if (d[i].sample_unix > 0)
+                fam_dbl(&last, labels[i], NULL, d[i].sample_unix);
+    }
 }
 
 /* The host families: the host rows with a Prometheus name. */
@@ -984,7 +991,14 @@ static void textfile_host(FILE *f, const struct sg_host_facts *h)
 int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
                               const struct sg_report_dom *d, size_t n, double now)
 {
+    return sg_report_textfile_format_up(f, host, d, n, now, 1);
+}
+
+int sg_report_textfile_format_up(FILE *f, const struct sg_host_facts *host,
+                                 const struct sg_report_dom *d, size_t n, double now, int up)
+{
     struct fam ts = row_fam(f, sg_schema_get(SG_F_REPORT_UNIX));
+    struct fam upf = row_fam(f, sg_schema_get(SG_F_REPORT_UP));
     char **labels = calloc(n + 1, sizeof(*labels));
     bool oom = !labels;
 
@@ -999,6 +1013,7 @@ int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
         textfile_domains(f, d, n, labels);
         if (host)
             textfile_host(f, host);
+        fam_u64(&upf, NULL, NULL, up ? 1 : 0, 1);
         fam_dbl(&ts, NULL, NULL, now);
     }
     for (size_t i = 0; labels && i < n; i++)
@@ -1013,6 +1028,13 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
                        const struct sg_report_dom *d, size_t n, double now, char *why,
                        size_t why_size)
 {
+    return sg_report_textfile_up(path, host, d, n, now, 1, why, why_size);
+}
+
+int sg_report_textfile_up(const char *path, const struct sg_host_facts *host,
+                          const struct sg_report_dom *d, size_t n, double now, int up, char *why,
+                          size_t why_size)
+{
     _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *tmp = NULL, *buf = NULL;
     size_t len = 0;
     struct stat st;
@@ -1024,7 +1046,7 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
     m = open_memstream(&buf, &len);
     if (!m)
         return -ENOMEM;
-    r = sg_report_textfile_format(m, host, d, n, now);
+    r = sg_report_textfile_format_up(m, host, d, n, now, up);
     if (fclose(m) != 0 && r == 0)
         r = -ENOMEM;
     if (r < 0) {
@@ -1058,8 +1080,6 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
     r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
     if (r == 0)
         r = write_all(fd, buf, len);
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
     if (close(fd) < 0 && r == 0)
         r = -errno;
     if (r == 0 && rename(tmp, path) < 0)
@@ -1069,11 +1089,8 @@ int sg_report_textfile(const char *path, const struct sg_host_facts *host,
         sg_why(why, why_size, "%s: %s", spath, strerror(-r));
         return r;
     }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) { /* the rename is durable once the directory is */
-        (void)fsync(fd);
-        close(fd);
-    }
+    /* No fsync of the file or the directory: a metrics file needs no durability (after a
+     * crash node_exporter reads the previous one or none, and the next tick replaces it). */
     sg_why(why, why_size, "%s", spath);
     return 0;
 }

@@ -94,8 +94,12 @@
  *   _pswpout_pages_total, _workingset_refault_anon_pages_total
  *   swapguard_host_psi_some_avg10_ratio, _full_   gauge /proc/pressure/memory avg10 / 100
  *   swapguard_report_timestamp_seconds            gauge Unix time of the round
- * Written to PATH.tmp.PID (0644) in PATH's directory, fsync'ed, renamed over
- * PATH; the directory is never created.
+ *   swapguard_up                                  gauge 1 when the writer read the host and
+ *                                                 reached libvirtd in its newest round
+ *   swapguard_domain_last_sample_timestamp_seconds gauge Unix time of the domain's newest
+ *                                                 sample (sg_report_dom.sample_unix; none when 0)
+ * Written to PATH.tmp.PID (0644) in PATH's directory and renamed over PATH
+ * (no fsync: a metrics file needs no durability); the directory is never created.
  *
  * The history (JSON Lines, json-c, created 0600 with its directory 0700 when
  * absent), one line per changed domain:
@@ -135,6 +139,8 @@ struct sg_report_dom {
     const char *prev_verdict;        /* verdict name of the last report, NULL: first report */
     bool changed;                    /* emit the per-change outputs (metadata, log line, journal,
                                         history) for this domain */
+    double sample_unix;              /* Unix time of its newest successful sample (the textfile's
+                                        swapguard_domain_last_sample_timestamp_seconds); 0: none */
 };
 
 /*
@@ -247,12 +253,23 @@ int sg_report_textfile_format(FILE *f, const struct sg_host_facts *host,
 
 /*
  * sg_report_textfile_format into path, atomically (see above). -ENOENT when
- * path's directory does not exist, -errno of open/write/fsync/rename; no
+ * path's directory does not exist, -errno of open/write/rename; no
  * temporary file is left behind. why names the file.
  */
 int sg_report_textfile(const char *path, const struct sg_host_facts *host,
                        const struct sg_report_dom *d, size_t n, double now, char *why,
                        size_t why_size);
+
+/*
+ * The two above with swapguard_up = up (1 or 0; the plain ones write 1). The
+ * file is replaced by rename(2) without fsync: a metrics file needs no
+ * durability, and the next write replaces it.
+ */
+int sg_report_textfile_format_up(FILE *f, const struct sg_host_facts *host,
+                                 const struct sg_report_dom *d, size_t n, double now, int up);
+int sg_report_textfile_up(const char *path, const struct sg_host_facts *host,
+                          const struct sg_report_dom *d, size_t n, double now, int up, char *why,
+                          size_t why_size);
 
 /*
  * Copies s into buf as a Prometheus label value: backslash, double quote and

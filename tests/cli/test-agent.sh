@@ -33,7 +33,7 @@ on_tree=(-c "test://$tree/testdriver.xml" --proc-root "$tree" --sys-root "$tree"
 sga() { "$sg" "${on_tree[@]}" agent "$@"; }
 conf=$tmp/agent.conf
 write_conf() { # write_conf INTERVAL [EXTRA LINE]
-    printf '[sampler]\ninterval = %s\n[report]\ntextfile = %s\nhistory = %s\nmetadata = no\ndomain_log = no\njournal = no\n[agent]\nlock_file = %s\nreconnect_max = 2\n%s' \
+    printf '[sampler]\ninterval = %s\n[report]\ntextfile = %s\ntextfile_interval = 0\nhistory = %s\nmetadata = no\ndomain_log = no\njournal = no\n[agent]\nlock_file = %s\nreconnect_max = 2\n%s' \
         "$1" "$tmp/swapguard.prom" "$tmp/history.jsonl" "$tmp/agent.lock" "${2:-}" >"$conf"
 }
 # wait_for FILE REGEX [SECONDS]: until FILE has a line matching REGEX.

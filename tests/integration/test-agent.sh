@@ -113,6 +113,7 @@ window = 10
 timeout = 5
 [report]
 textfile = $prom
+textfile_interval = 0
 history = $hist
 journal = no
 [apply]

@@ -92,6 +92,7 @@ static char *textfile(void)
     sg_test_hand_tick(&hand);
     r.d[0].last = &hand;
     r.v[0].lost_ms_per_s = 12.5;
+    r.d[0].sample_unix = NOW - 1; /* the agent sets it per domain */
     sg_test_rec_meta(&r, 0, "domxml/nova-instance-0000000e.xml");
     m = open_memstream(&text, &len);
     cr_assert_eq(sg_report_textfile_format(m, &r.host, r.d, r.n, NOW), 0);

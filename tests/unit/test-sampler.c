@@ -173,3 +173,56 @@ Test(scenarios, facts_json_round_trip)
     cr_assert_eq(b.guest.async_pf_tasks, 3);
     json_object_put(o);
 }
+
+/* ---- the ring keeps every number the window rules need ---- */
+
+/* Hand-written ticks: the lost-time counters of each older tick come back from the ring as they
+ * were pushed (the newest tick is kept whole), so rates over the window are right. */
+Test(ring, older_ticks_keep_their_lost_time_numbers)
+{
+    struct sg_sampler s;
+    struct sg_host_facts h = { .psi_some_avg10 = NAN, .psi_full_avg10 = NAN };
+    struct sg_dom_facts d, back;
+    const struct sg_dom_ring *r;
+    const char *uuid = "11111111-2222-3333-4444-555555555555";
+
+    cr_assert_eq(sg_sampler_init(&s, 4), 0);
+    for (int i = 0; i < 3; i++) {
+        memset(&d, 0, sizeof(d));
+        d.t_s = h.t_s = 100.0 + i;
+        d.running = true;
+        d.vm_swap_kib = d.cgroup_swap_bytes = d.cgroup_pgmajfault = 0;
+        d.psi_some_avg10 = d.psi_full_avg10 = NAN;
+        d.psi_full_total_us = 1000u * (unsigned)i;
+        d.vcpu_threads = 1;
+        d.delayacct_available = true;
+        d.swapin_delay_ns = 1000000u * (unsigned)i;
+        d.blkio_delay_ns = 500000000u * (unsigned)i;
+        d.run_delay_ns = 7u * (unsigned)i;
+        d.vcpu_looks = 3u * (unsigned)i;
+        d.vcpu_looks_swapin = 2u * (unsigned)i;
+        d.console_ok = true;
+        d.console_stall_msgs = (unsigned)i;
+        d.io_psi_some_avg10 = d.io_psi_full_avg10 = d.cpu_psi_some_avg10 = 0.5 * i;
+        sg_sampler_push_host(&s, &h);
+        cr_assert_eq(sg_sampler_push_dom(&s, uuid, "d", &d), 0);
+    }
+    r = sg_sampler_dom(&s, uuid);
+    cr_assert_not_null(r);
+    cr_assert_eq(r->n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        memset(&back, 0xa5, sizeof(back)); /* nothing may stay from before */
+        sg_sampler_tick(&s, r, i, &back);
+        cr_expect_eq(back.swapin_delay_ns, 1000000u * i, "tick %zu", i);
+        cr_expect_eq(back.blkio_delay_ns, 500000000u * i, "tick %zu", i);
+        cr_expect_eq(back.run_delay_ns, 7u * i, "tick %zu", i);
+        cr_expect_eq(back.vcpu_looks, 3u * i, "tick %zu", i);
+        cr_expect_eq(back.vcpu_looks_swapin, 2u * i, "tick %zu", i);
+        cr_expect_eq(back.psi_full_total_us, 1000u * i, "tick %zu", i);
+        cr_expect_eq(back.console_stall_msgs, i, "tick %zu", i);
+        cr_expect_eq(back.vcpu_threads, 1);
+        cr_expect(back.delayacct_available && back.console_ok);
+        cr_expect_float_eq(back.io_psi_some_avg10, 0.5 * (double)i, 1e-6);
+    }
+    sg_sampler_clear(&s);
+}
