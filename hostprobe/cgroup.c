@@ -222,17 +222,32 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     return 0;
 }
 
-/*
- * Reads a one-value cgroup file into *v. A limit (is_limit) may be "max" (v2)
- * or v1's PAGE_COUNTER_MAX * PAGE_SIZE, both SG_UNLIMITED; a counter
- * (memory.memsw.failcnt) is a plain number. SG_NONE when the file is absent.
- */
+int sg_parse_cgroup_value(const char *buf, size_t len, bool is_limit, const char *base,
+                          const char *rel, uint64_t *v, struct sg_error *err)
+{
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        len--;
+    if (is_limit && len == 3 && memcmp(buf, "max", 3) == 0) {
+        *v = SG_UNLIMITED;
+        return 0;
+    }
+    if (sg_parse_u64(buf, len, v) < 0) {
+        sg_error_set(err, base, rel, 1, "expected a number%s, got '%.*s'",
+                     is_limit ? " or 'max'" : "", (int)(len > 32 ? 32 : len), buf);
+        return -EINVAL;
+    }
+    /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
+    if (is_limit && *v >= 0x7FFFFFFFFFFFF000ULL)
+        *v = SG_UNLIMITED;
+    return 0;
+}
+
+/* Reads a one-value cgroup file into *v (sg_parse_cgroup_value); SG_NONE when the file is absent. */
 static int read_one(const struct sg_fs *fs, const char *dir, const char *file, bool is_limit,
                     uint64_t *v, struct sg_error *err)
 {
     char rel[PATH_MAX + 64], buf[64];
     ssize_t n;
-    size_t len;
 
     snprintf(rel, sizeof(rel), "%s/%s", dir, file);
     n = sg_read_at(fs->sys_fd, rel, buf, sizeof(buf));
@@ -244,22 +259,7 @@ static int read_one(const struct sg_fs *fs, const char *dir, const char *file, b
         sg_error_set(err, fs->sys_path, rel, 0, "%s", strerror((int)-n));
         return (int)n;
     }
-    len = (size_t)n;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-        len--;
-    if (is_limit && len == 3 && memcmp(buf, "max", 3) == 0) {
-        *v = SG_UNLIMITED;
-        return 0;
-    }
-    if (sg_parse_u64(buf, len, v) < 0) {
-        sg_error_set(err, fs->sys_path, rel, 1, "expected a number%s, got '%.*s'",
-                     is_limit ? " or 'max'" : "", (int)(len > 32 ? 32 : len), buf);
-        return -EINVAL;
-    }
-    /* cgroup v1 prints PAGE_COUNTER_MAX * PAGE_SIZE for "no limit". */
-    if (is_limit && *v >= 0x7FFFFFFFFFFFF000ULL)
-        *v = SG_UNLIMITED;
-    return 0;
+    return sg_parse_cgroup_value(buf, (size_t)n, is_limit, fs->sys_path, rel, v, err);
 }
 
 static int read_value(const struct sg_fs *fs, const char *dir, const char *file, uint64_t *v,
@@ -329,11 +329,29 @@ static const struct sg_kv_field memstat_fields[] = {
     MEMSTAT("total_pgmajfault", total_pgmajfault),
 };
 
+int sg_parse_memory_stat(const char *buf, int version, const char *base, const char *rel,
+                         uint64_t *swap_bytes, uint64_t *pgmajfault, struct sg_error *err)
+{
+    struct memstat ms;
+    int r = sg_parse_kv(buf, base, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields), &ms, err);
+
+    if (r < 0)
+        return r;
+    if (version == 1) {
+        /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
+        *pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
+        *swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
+    } else {
+        *pgmajfault = ms.pgmajfault;
+        *swap_bytes = SG_NONE; /* v2: memory.swap.current */
+    }
+    return 0;
+}
+
 int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
                    struct sg_cgroup_stats *out, struct sg_error *err)
 {
     char rel[PATH_MAX + 64], buf[16384];
-    struct memstat ms;
     ssize_t n;
     int r;
 
@@ -347,14 +365,11 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
         n = sg_read_file(fs->sys_fd, fs->sys_path, rel, buf, sizeof(buf), err);
         if (n < 0)
             return (int)n;
-        r = sg_parse_kv(buf, fs->sys_path, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields),
-                        &ms, err);
+        r = sg_parse_memory_stat(buf, cg->memory_version, fs->sys_path, rel, &out->swap_bytes,
+                                 &out->pgmajfault, err);
         if (r < 0)
             return r;
         if (cg->memory_version == 1) {
-            /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
-            out->pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
-            out->swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
             if ((r = read_value(fs, cg->memory_dir, "memory.usage_in_bytes", &out->usage_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.limit_in_bytes", &out->limit_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.memsw.limit_in_bytes",
@@ -363,7 +378,6 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
                                 err)) < 0)
                 return r;
         } else {
-            out->pgmajfault = ms.pgmajfault;
             if ((r = read_value(fs, cg->memory_dir, "memory.swap.current", &out->swap_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.current", &out->usage_bytes, err)) < 0 ||
                 (r = read_value(fs, cg->memory_dir, "memory.max", &out->limit_bytes, err)) < 0 ||

@@ -174,6 +174,52 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
     return true;
 }
 
+int sg_action_journal_parse(const char *buf, size_t len, json_object **root_out, char *why,
+                            size_t why_size)
+{
+    json_tokener *tok;
+    json_object *root;
+
+    if (memchr(buf, '\0', len)) {
+        sg_why(why, why_size, "NUL byte: not a JSON journal");
+        return -EINVAL;
+    }
+    if (len > JOURNAL_MAX) {
+        sg_why(why, why_size, "larger than %u MiB", JOURNAL_MAX >> 20);
+        return -EFBIG;
+    }
+    tok = json_tokener_new();
+    if (!tok)
+        return -ENOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, no leading zeros */
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (root && json_tokener_get_error(tok) == json_tokener_success) {
+        /* Only whitespace may follow the document. */
+        for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
+            if (!strchr(" \t\r\n", buf[end])) {
+                json_object_put(root);
+                root = NULL;
+                break;
+            }
+    }
+    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+        sg_why(why, why_size, "not valid JSON (%s)",
+               json_tokener_get_error(tok) == json_tokener_success
+                   ? "trailing bytes after the document"
+                   : json_tokener_error_desc(json_tokener_get_error(tok)));
+        json_object_put(root);
+        json_tokener_free(tok);
+        return -EINVAL;
+    }
+    json_tokener_free(tok);
+    if (!document_valid(root, why, why_size)) {
+        json_object_put(root);
+        return -EINVAL;
+    }
+    *root_out = root;
+    return 0;
+}
+
 /* Reads dir/journal.json into j->root, or an empty document when there is none. */
 static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
 {
@@ -182,15 +228,13 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
     struct stat st;
     char why[160];
     size_t len = 0;
-    json_tokener *tok;
-    json_object *root;
+    int r;
 
     /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
     fd = openat(dfd, SG_ACTION_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno != ENOENT) {
-            int r = -errno;
-
+            r = -errno;
             sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(-r));
             return r == -ELOOP ? -EINVAL : r;
         }
@@ -231,40 +275,11 @@ static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
         len += (size_t)n;
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "NUL byte: not a JSON journal");
-        return -EINVAL;
-    }
-    tok = json_tokener_new();
-    if (!tok)
-        return -ENOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, no leading zeros */
-    root = json_tokener_parse_ex(tok, buf, (int)len);
-    if (root && json_tokener_get_error(tok) == json_tokener_success) {
-        /* Only whitespace may follow the document. */
-        for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-            if (!strchr(" \t\r\n", buf[end])) {
-                json_object_put(root);
-                root = NULL;
-                break;
-            }
-    }
-    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "not valid JSON (%s)",
-                     json_tokener_get_error(tok) == json_tokener_success
-                         ? "trailing bytes after the document"
-                         : json_tokener_error_desc(json_tokener_get_error(tok)));
-        json_object_put(root);
-        json_tokener_free(tok);
-        return -EINVAL;
-    }
-    json_tokener_free(tok);
-    if (!document_valid(root, why, sizeof(why))) {
+    r = sg_action_journal_parse(buf, len, &j->root, why, sizeof(why));
+    if (r < 0) {
         sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", why);
-        json_object_put(root);
-        return -EINVAL;
+        return r;
     }
-    j->root = root;
     return 0;
 }
 
