@@ -117,10 +117,9 @@ int sg_parse_guest_ram(FILE *f, const char *base, const char *rel, uint64_t gues
     unsigned lineno = 0;
     struct vma cur;
     bool have = false;
-    ssize_t len;
 
     memset(out, 0, sizeof(*out));
-    while ((len = getline(&line, &cap, f)) >= 0) {
+    while (getline(&line, &cap, f) >= 0) {
         lineno++;
         if (is_vma_header(line)) {
             if (have && take(&cur, guest_kib))

@@ -25,10 +25,10 @@ else
     args+=(-max_total_time="$secs")
 fi
 [[ -f $here/$name.dict ]] && args+=(-dict="$here/$name.dict")
-# Larger inputs only where the format needs them (the evidence sections, domain XML: the
+# Larger inputs only where the format needs them (domain XML: the
 # captured documents are up to 6 kB).
 case $name in
-evidence | domxml | domxml-edit) args+=(-max_len=8192) ;;
+domxml | domxml-edit) args+=(-max_len=8192) ;;
 *) args+=(-max_len=4096) ;;
 esac
 
