@@ -15,7 +15,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$top"
+cd "$top" || exit 2
 build=${1:-build-scan}
 status=0
 
@@ -37,16 +37,15 @@ else
 fi
 
 if command -v cppcheck >/dev/null; then
-    out=$(cppcheck -q --language=c --std=c11 -D_GNU_SOURCE -D__GNUC__ \
+    if out=$(cppcheck -q --language=c --std=c11 -D_GNU_SOURCE -D__GNUC__ \
         --enable=warning,portability,performance --inline-suppr \
         --suppressions-list=tests/static/cppcheck.supp --error-exitcode=1 -j "$(nproc)" \
-        util hostprobe guestprobe policies agent tests/fuzz 2>&1)
-    if [[ $? -eq 0 ]]; then
+        util hostprobe guestprobe policies agent tests/fuzz 2>&1); then
         echo "ok - cppcheck: no findings ($(find util hostprobe guestprobe policies agent tests/fuzz -name '*.c' | wc -l) files)"
     else
         status=1
         echo "not ok - cppcheck: findings"
-        sed 's/^/# /' <<<"$out" | head -n 60
+        printf '%s\n' "$out" | sed 's/^/# /' | head -n 60
     fi
 else
     echo "ok - cppcheck # SKIP cppcheck not installed (Debian: cppcheck)"
