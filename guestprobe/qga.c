@@ -303,7 +303,8 @@ enum gp_qga_state gp_qga_classify_error(int code, const char *message)
 enum gp_qga_state gp_qga_command(struct gp_agent *a, const char *cmd_json, char **reply)
 {
     double left = gp_qga_remaining_s(a);
-    int timeout;
+    char tmsg[GP_WHY_MAX] = "";
+    int timeout, code = 0;
     char *r;
 
     *reply = NULL;
@@ -318,9 +319,6 @@ enum gp_qga_state gp_qga_command(struct gp_agent *a, const char *cmd_json, char 
     if (timeout < 1)
         timeout = 1;
     if (a->transport) {
-        int code = 0;
-        char tmsg[GP_WHY_MAX] = "";
-
         r = a->transport->command(a->transport->data, cmd_json, timeout, &code, tmsg, sizeof(tmsg));
         if (!r) {
             enum gp_qga_state s = gp_qga_classify_error(code, tmsg);

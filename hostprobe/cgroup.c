@@ -305,9 +305,8 @@ void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
     out->has_psi = false;
 }
 
-/* A one-value file's content in buf[0..len) into *v (see read_one). */
-static int parse_one(const char *buf, size_t len, bool is_limit, const char *base,
-                     const char *rel, uint64_t *v, struct sg_error *err)
+int sg_parse_cgroup_value(const char *buf, size_t len, bool is_limit, const char *base,
+                          const char *rel, uint64_t *v, struct sg_error *err)
 {
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
         len--;
@@ -326,38 +325,52 @@ static int parse_one(const char *buf, size_t len, bool is_limit, const char *bas
     return 0;
 }
 
+int sg_parse_memory_stat(const char *buf, int version, const char *base, const char *rel,
+                         uint64_t *swap_bytes, uint64_t *pgmajfault, struct sg_error *err)
+{
+    struct memstat ms;
+    int r = sg_parse_kv(buf, base, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields), &ms, err);
+
+    if (r < 0)
+        return r;
+    if (version == 1) {
+        /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
+        *pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
+        *swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
+    } else {
+        *pgmajfault = ms.pgmajfault;
+        *swap_bytes = SG_NONE; /* v2: memory.swap.current */
+    }
+    return 0;
+}
+
 int sg_cgroup_parse_file(const struct sg_cgroup *cg, enum sg_cgroup_file f, const char *buf,
                          size_t len, const char *base, const char *rel,
                          struct sg_cgroup_stats *out, struct sg_error *err)
 {
-    struct memstat ms;
     int r;
 
     switch (f) {
-    case SG_CGF_MEMSTAT:
-        r = sg_parse_kv(buf, base, rel, memstat_fields, SG_ELEMENTSOF(memstat_fields), &ms, err);
-        if (r < 0)
-            return r;
-        if (cg->memory_version == 1) {
-            /* v1 keeps local and hierarchical (total_*) figures; the domain's group is hierarchical. */
-            out->pgmajfault = ms.total_pgmajfault != SG_NONE ? ms.total_pgmajfault : ms.pgmajfault;
-            out->swap_bytes = ms.total_swap != SG_NONE ? ms.total_swap : ms.swap;
-        } else {
-            out->pgmajfault = ms.pgmajfault;
-        }
-        return 0;
+    case SG_CGF_MEMSTAT: {
+        uint64_t swap = SG_NONE;
+
+        r = sg_parse_memory_stat(buf, cg->memory_version, base, rel, &swap, &out->pgmajfault, err);
+        if (r == 0 && cg->memory_version == 1)
+            out->swap_bytes = swap; /* v2: memory.swap.current */
+        return r;
+    }
     case SG_CGF_SWAP_CURRENT:
-        return parse_one(buf, len, true, base, rel, &out->swap_bytes, err);
+        return sg_parse_cgroup_value(buf, len, true, base, rel, &out->swap_bytes, err);
     case SG_CGF_USAGE:
-        return parse_one(buf, len, true, base, rel, &out->usage_bytes, err);
+        return sg_parse_cgroup_value(buf, len, true, base, rel, &out->usage_bytes, err);
     case SG_CGF_LIMIT:
-        return parse_one(buf, len, true, base, rel, &out->limit_bytes, err);
+        return sg_parse_cgroup_value(buf, len, true, base, rel, &out->limit_bytes, err);
     case SG_CGF_SWAP_LIMIT:
-        return parse_one(buf, len, true, base, rel,
+        return sg_parse_cgroup_value(buf, len, true, base, rel,
                          cg->memory_version == 1 ? &out->memsw_limit_bytes : &out->swap_max_bytes, err);
     case SG_CGF_SWAP_EVENTS:
         if (cg->memory_version == 1)
-            return parse_one(buf, len, false, base, rel, &out->swap_events_max, err);
+            return sg_parse_cgroup_value(buf, len, false, base, rel, &out->swap_events_max, err);
         return sg_parse_swap_events(buf, base, rel, &out->swap_events_max, &out->swap_events_fail, err);
     case SG_CGF_PSI:
         r = sg_parse_psi(buf, base, rel, &out->psi, err);

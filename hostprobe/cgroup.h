@@ -84,6 +84,25 @@ struct sg_cgroup_stats {
     struct sg_psi psi;          /* memory.pressure of psi_dir */
 };
 
+/*
+ * Parses a one-value cgroup file of len bytes (not NUL-terminated; trailing
+ * newlines and spaces ignored) into *v: a decimal count, or for a limit
+ * (is_limit) also "max" (v2) or v1's PAGE_COUNTER_MAX * PAGE_SIZE, both
+ * SG_UNLIMITED. -EINVAL (err located at base/rel:1) otherwise.
+ */
+int sg_parse_cgroup_value(const char *buf, size_t len, bool is_limit, const char *base,
+                          const char *rel, uint64_t *v, struct sg_error *err);
+
+/*
+ * Parses a memory.stat buffer (NUL-terminated) of a v1 or v2 (version) memory
+ * cgroup: *pgmajfault gets pgmajfault (v1: total_pgmajfault, hierarchical,
+ * else pgmajfault), *swap_bytes v1's total_swap (else swap; bytes; SG_NONE
+ * without swap accounting) and SG_NONE on v2 (memory.swap.current holds it
+ * there). -EINVAL (err located at base/rel:LINE) on a value that is not a number.
+ */
+int sg_parse_memory_stat(const char *buf, int version, const char *base, const char *rel,
+                         uint64_t *swap_bytes, uint64_t *pgmajfault, struct sg_error *err);
+
 /* Reads the figures of cg: memory.stat and the one-value files above, memory.swap.events
  * (v2) or memory.memsw.failcnt (v1), and memory.pressure. A file the kernel does not provide
  * (no swap accounting, older kernel) leaves its figures SG_NONE and is not an error.

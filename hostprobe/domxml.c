@@ -928,9 +928,17 @@ int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxm
     return edit(EDIT_HUGEPAGES, xml, page_size_kib, out, why, why_size);
 }
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 /* The canonical form of xml (see sg_domxml_same), or -errno. */
 static int canonical(const char *xml, const char *which, xmlChar **out, int *len, char *why, size_t why_size)
 {
+    xmlGenericErrorFunc old_handler;
+    void *old_ctx;
     struct sg_domxml d;
     _cleanup_doc_ xmlDocPtr doc = NULL;
     char reason[200] = "";
@@ -947,10 +955,18 @@ static int canonical(const char *xml, const char *which, xmlChar **out, int *len
         sg_why(why, why_size, "%s: not well-formed XML", which);
         return -EINVAL;
     }
+    /* libxml2's C14N reports its refusals through the generic error channel (stderr by
+     * default): silenced for the call, as XML_PARSE_NOERROR does for parsing. */
+    old_handler = xmlGenericError;
+    old_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     *len = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, out);
+    xmlSetGenericErrorFunc(old_ctx, old_handler);
     if (*len < 0) {
-        sg_why(why, why_size, "%s: cannot canonicalise it", which);
-        return -ENOMEM;
+        /* Canonical XML refuses a document with a relative namespace URI (xmlns:x="a/b"),
+         * which libvirt keeps in <metadata>; libxml2 gives no other reason short of memory. */
+        sg_why(why, why_size, "%s: Canonical XML refuses it (a relative namespace URI?)", which);
+        return -EINVAL;
     }
     return 0;
 }

@@ -212,7 +212,8 @@ int sg_domxml_hugepages(const char *xml, uint64_t page_size_kib, struct sg_domxm
  * XML declaration do not matter; whitespace inside the root element does)
  * are equal. For telling whether libvirt's text of a definition is still the
  * document swapguard defined. Returns 1 (same), 0 (different), or -EINVAL
- * when either does not parse as sg_domxml_parse() requires (why says which),
- * -ENOMEM.
+ * when either does not parse as sg_domxml_parse() requires or has no
+ * canonical form (Canonical XML 1.0 refuses relative namespace URIs, which
+ * libvirt accepts in <metadata>; why says which), -ENOMEM.
  */
 int sg_domxml_same(const char *a, const char *b, char *why, size_t why_size);

@@ -117,10 +117,9 @@ int sg_parse_guest_ram(FILE *f, const char *base, const char *rel, uint64_t gues
     unsigned lineno = 0;
     struct vma cur;
     bool have = false;
-    ssize_t len;
 
     memset(out, 0, sizeof(*out));
-    while ((len = getline(&line, &cap, f)) >= 0) {
+    while (getline(&line, &cap, f) >= 0) {
         lineno++;
         if (is_vma_header(line)) {
             if (have && take(&cur, guest_kib))
@@ -179,30 +178,37 @@ struct rollup {
     uint64_t swap, rss;
 };
 
-int sg_smaps_rollup_swap(const struct sg_fs *fs, pid_t pid, uint64_t *swap_kib,
-                         struct sg_error *err)
+int sg_parse_smaps_rollup(const char *buf, const char *base, const char *rel, uint64_t *swap_kib,
+                          struct sg_error *err)
 {
     static const struct sg_kv_field fields[] = {
         { "Swap", offsetof(struct rollup, swap), SG_KV_KB },
         { "Rss", offsetof(struct rollup, rss), SG_KV_KB },
     };
-    char rel[64], buf[8192];
     struct rollup ru;
-    ssize_t n;
     int r;
+
+    /* The first line is a pseudo-mapping header: "00400000-7ffd... ---p 00000000 00:00 0 [rollup]". */
+    r = sg_parse_kv(buf, base, rel, fields, SG_ELEMENTSOF(fields), &ru, err);
+    if (r < 0)
+        return r;
+    if (ru.swap == SG_NONE) {
+        sg_error_set(err, base, rel, 0, "no Swap line");
+        return -EINVAL;
+    }
+    *swap_kib = ru.swap;
+    return 0;
+}
+
+int sg_smaps_rollup_swap(const struct sg_fs *fs, pid_t pid, uint64_t *swap_kib,
+                         struct sg_error *err)
+{
+    char rel[64], buf[8192];
+    ssize_t n;
 
     snprintf(rel, sizeof(rel), "%d/smaps_rollup", (int)pid);
     n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
     if (n < 0)
         return sg_proc_gone((int)n);
-    /* The first line is a pseudo-mapping header: "00400000-7ffd... ---p 00000000 00:00 0 [rollup]". */
-    r = sg_parse_kv(buf, fs->proc_path, rel, fields, SG_ELEMENTSOF(fields), &ru, err);
-    if (r < 0)
-        return r;
-    if (ru.swap == SG_NONE) {
-        sg_error_set(err, fs->proc_path, rel, 0, "no Swap line");
-        return -EINVAL;
-    }
-    *swap_kib = ru.swap;
-    return 0;
+    return sg_parse_smaps_rollup(buf, fs->proc_path, rel, swap_kib, err);
 }

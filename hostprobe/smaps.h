@@ -39,6 +39,14 @@ int sg_guest_ram_read(const struct sg_fs *fs, pid_t pid, uint64_t guest_kib,
                       struct sg_guest_ram *out, struct sg_error *err);
 
 /*
+ * Parses a /proc/PID/smaps_rollup buffer (NUL-terminated): *swap_kib gets its
+ * "Swap:" line (KiB). -EINVAL (err located at base/rel:LINE) when a Swap or
+ * Rss line is not "N kB" or there is no Swap line.
+ */
+int sg_parse_smaps_rollup(const char *buf, const char *base, const char *rel, uint64_t *swap_kib,
+                          struct sg_error *err);
+
+/*
  * Reads "Swap:" of /proc/PID/smaps_rollup (KiB): all swap of the process,
  * including shmem/memfd pages that VmSwap misses. -ESRCH, -EACCES,
  * -EINVAL (located).

@@ -272,6 +272,8 @@ static void gather_host_dom(const struct sg_dom_facts *const *dom, size_t n, str
         }
     }
 
+    if (!w->last)
+        return; /* no running sample (the caller checks the newest is running) */
     w->swap_kib = sg_guest_ram_in_host_swap_kib(w->last->vm_swap_kib, w->last->cgroup_swap_bytes);
 
     w->swapin_dt_s = w->last->t_s - w->first->t_s;

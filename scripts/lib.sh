@@ -5,7 +5,9 @@
 # man/meson.build.)
 SG_BUILD_DEPS=(meson ninja-build pkg-config gcc libc6-dev libvirt-dev libxml2-dev
                libjson-c-dev libcriterion-dev libinih-dev libsystemd-dev
-               libncurses-dev libcairo2-dev scdoc libnl-genl-3-dev)
+               libncurses-dev libcairo2-dev scdoc libnl-genl-3-dev
+               # the fuzz targets (clang's libFuzzer) and the static checks
+               clang libclang-rt-14-dev clang-tools cppcheck)
 
 # What the tests use besides the build: man-db renders the man pages (tests/build/test-man.sh),
 # bash-completion and tmux drive a real bash completing (tests/cli/test-complete.sh), tmux
@@ -36,6 +38,18 @@ sg_install_packages() {
     fi
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# sg_have_libfuzzer: is there a clang that links -fsanitize=fuzzer? (0 yes, 1 no)
+sg_have_libfuzzer() {
+    local d
+    command -v clang >/dev/null || return 1
+    d=$(mktemp -d) || return 1
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$d/t.c"
+    clang -fsanitize=fuzzer -o "$d/t" "$d/t.c" >/dev/null 2>&1
+    local r=$?
+    rm -rf "$d"
+    return "$r"
 }
 
 # sg_build DIR [MESON_ARGS...]: configures (fresh) and builds into DIR.

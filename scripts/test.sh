@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # README command 2: install what the tests need, build, run every test
 # (unit, CLI, integration with a real libvirt guest, the Debian package), then the unit tests
-# again under AddressSanitizer and UndefinedBehaviorSanitizer, and print
-# one summary: "summary: N passed, N failed, N skipped".
+# again under AddressSanitizer and UndefinedBehaviorSanitizer, every fuzz
+# target for a short time (SG_FUZZ_SECONDS, default 20 s each), the static
+# checks (scan-build, cppcheck), and print one summary:
+# "summary: N passed, N failed, N skipped".
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,6 +78,27 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 read -r p2 f2 s2 < <(count build-asan)
 
 echo
+echo "== fuzz targets, ${SG_FUZZ_SECONDS:-20} s each (clang, libFuzzer, ASan+UBSan; scripts/fuzz.sh runs them longer) =="
+if sg_have_libfuzzer; then
+    CC=clang sg_build build-fuzz -Dfuzz=true -Dtests=false
+    SG_FUZZ_SECONDS=${SG_FUZZ_SECONDS:-20} meson test -C build-fuzz --suite fuzz --print-errorlogs \
+        || status=1
+    read -r p3 f3 s3 < <(count build-fuzz)
+else
+    echo "ok - fuzz # SKIP clang with libFuzzer (clang, libclang-rt-14-dev) not installed"
+    p3=0 f3=0 s3=1
+fi
+
+echo
+echo "== static checks: scan-build, cppcheck =="
+static=$("$top/scripts/static-checks.sh" build-scan) || status=1
+echo "$static"
+s4=$(grep -cE '^ok .*# SKIP' <<<"$static" || true)
+p4=$(($(grep -cE '^ok ' <<<"$static" || true) - s4))
+f4=$(grep -cE '^not ok ' <<<"$static" || true)
+
+echo
 echo "plain build: $p1 passed, $f1 failed, $s1 skipped; sanitizer build (unit): $p2 passed, $f2 failed, $s2 skipped"
-echo "summary: $((p1 + p2)) passed, $((f1 + f2)) failed, $((s1 + s2)) skipped"
+echo "fuzz targets: $p3 passed, $f3 failed, $s3 skipped; static checks: $p4 passed, $f4 failed, $s4 skipped"
+echo "summary: $((p1 + p2 + p3 + p4)) passed, $((f1 + f2 + f3 + f4)) failed, $((s1 + s2 + s3 + s4)) skipped"
 exit "$status"

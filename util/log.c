@@ -13,6 +13,7 @@
  * line and cannot drive the terminal. Backslashes stay as they are (cgroup
  * paths such as machine-qemu\x2d1 are printed as the kernel names them).
  */
+static void log_line(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
     char *msg = NULL, *line;

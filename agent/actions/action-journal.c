@@ -174,6 +174,52 @@ static bool document_valid(json_object *root, char *why, size_t why_size)
     return true;
 }
 
+int sg_action_journal_parse(const char *buf, size_t len, json_object **root_out, char *why,
+                            size_t why_size)
+{
+    json_tokener *tok;
+    json_object *root;
+
+    if (memchr(buf, '\0', len)) {
+        sg_why(why, why_size, "NUL byte: not a JSON journal");
+        return -EINVAL;
+    }
+    if (len > JOURNAL_MAX) {
+        sg_why(why, why_size, "larger than %u MiB", JOURNAL_MAX >> 20);
+        return -EFBIG;
+    }
+    tok = json_tokener_new();
+    if (!tok)
+        return -ENOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, no leading zeros */
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (root && json_tokener_get_error(tok) == json_tokener_success) {
+        /* Only whitespace may follow the document. */
+        for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
+            if (!strchr(" \t\r\n", buf[end])) {
+                json_object_put(root);
+                root = NULL;
+                break;
+            }
+    }
+    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+        sg_why(why, why_size, "not valid JSON (%s)",
+               json_tokener_get_error(tok) == json_tokener_success
+                   ? "trailing bytes after the document"
+                   : json_tokener_error_desc(json_tokener_get_error(tok)));
+        json_object_put(root);
+        json_tokener_free(tok);
+        return -EINVAL;
+    }
+    json_tokener_free(tok);
+    if (!document_valid(root, why, why_size)) {
+        json_object_put(root);
+        return -EINVAL;
+    }
+    *root_out = root;
+    return 0;
+}
+
 /*
  * Reads and checks the journal document of the open file fd (named dir/name in
  * errors) into *out: a regular file, not group/other-writable, at most
@@ -186,8 +232,7 @@ static int read_document(int fd, const char *dir, const char *name, json_object 
     struct stat st;
     char why[160];
     size_t len = 0;
-    json_tokener *tok;
-    json_object *root;
+    int r;
 
     if (fstat(fd, &st) < 0)
         return sg_error_set(err, dir, name, 0, "%s", strerror(errno)), -errno;
@@ -220,41 +265,10 @@ static int read_document(int fd, const char *dir, const char *name, json_object 
         len += (size_t)n;
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
-        sg_error_set(err, dir, name, 0, "NUL byte: not a JSON journal");
-        return -EINVAL;
-    }
-    tok = json_tokener_new();
-    if (!tok)
-        return -ENOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, no leading zeros */
-    root = json_tokener_parse_ex(tok, buf, (int)len);
-    if (root && json_tokener_get_error(tok) == json_tokener_success) {
-        /* Only whitespace may follow the document. */
-        for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-            if (!strchr(" \t\r\n", buf[end])) {
-                json_object_put(root);
-                root = NULL;
-                break;
-            }
-    }
-    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        sg_error_set(err, dir, name, 0, "not valid JSON (%s)",
-                     json_tokener_get_error(tok) == json_tokener_success
-                         ? "trailing bytes after the document"
-                         : json_tokener_error_desc(json_tokener_get_error(tok)));
-        json_object_put(root);
-        json_tokener_free(tok);
-        return -EINVAL;
-    }
-    json_tokener_free(tok);
-    if (!document_valid(root, why, sizeof(why))) {
+    r = sg_action_journal_parse(buf, len, out, why, sizeof(why));
+    if (r < 0)
         sg_error_set(err, dir, name, 0, "%s", why);
-        json_object_put(root);
-        return -EINVAL;
-    }
-    *out = root;
-    return 0;
+    return r;
 }
 
 /* Reads dir/journal.json into j->root, or an empty document when there is none. */

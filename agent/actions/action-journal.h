@@ -68,6 +68,16 @@ int sg_action_journal_read(const char *path, json_object **out, struct sg_error 
  * -ENOENT/-EACCES when dir cannot be opened.
  */
 int sg_action_journal_read_dir(const char *dir, json_object **root, struct sg_error *err);
+
+/*
+ * Parses the text of a journal file, buf[0..len) (NUL bytes refused), and
+ * checks it has the shape above. Returns 0 and *root (a new document, to
+ * json_object_put), or -EINVAL (not strict JSON, bytes after the document,
+ * wrong shape), -EFBIG (over 64 MiB), -ENOMEM; why (may be NULL) says what is wrong.
+ */
+int sg_action_journal_parse(const char *buf, size_t len, json_object **root, char *why,
+                            size_t why_size);
+
 /* Unlocks and frees. A closed journal, one a failed sg_action_journal_open left, or one initialised with
  * { .lock_fd = -1 } is fine (a zeroed one is not: fd 0). */
 void sg_action_journal_close(struct sg_action_journal *j);

@@ -568,7 +568,7 @@ static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uin
 
             vm_swap_now(fs, pid, &swap);
             fprintf(out, "  %3u %%  %" PRIu64 " of %" PRIu64 " MiB read back, VmSwap now %" PRIu64 " KiB\n",
-                    (unsigned)(done * 100 / total), done >> 20, total >> 20, swap);
+                    (unsigned)(total ? done * 100 / total : 100), done >> 20, total >> 20, swap);
             fflush(out);
             next_report = done + total / 10;
         }

@@ -672,37 +672,19 @@ void sg_config_clear(struct sg_config *c)
     sg_config_default(c);
 }
 
-int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char *msg, size_t msg_size)
+/* Parses the stream f (named path in messages and c->path) over the defaults into c; closes f. */
+static int load_stream(struct sg_config *c, const char *path, FILE *f, char *msg, size_t msg_size)
 {
     struct sg_config tmp;
     struct parse p;
     int r;
 
-    sg_config_default(c);
-    if (msg && msg_size)
-        msg[0] = '\0';
-
     memset(&p, 0, sizeof(p));
     p.c = &tmp;
     p.msg = msg;
     p.msg_size = msg_size;
+    p.f = f;
     sg_fmt_safe(path, p.path_safe, sizeof(p.path_safe));
-
-    if (strlen(path) >= sizeof(c->path)) {
-        if (msg && msg_size)
-            snprintf(msg, msg_size, "%s: path too long (expected at most %zu bytes)", p.path_safe,
-                     sizeof(c->path) - 1);
-        return -EINVAL;
-    }
-    p.f = fopen(path, "re");
-    if (!p.f) {
-        r = -errno;
-        if (r == -ENOENT && missing_ok)
-            return 0;
-        if (msg && msg_size)
-            snprintf(msg, msg_size, "%s: %s", p.path_safe, strerror(-r));
-        return r;
-    }
 
     sg_config_default(&tmp);
     r = ini_parse_stream(read_line, &p, on_value, &p);
@@ -802,4 +784,60 @@ int sg_config_key_info(size_t i, struct sg_config_key_info *out)
     }
     sg_config_clear(&d);
     return 0;
+}
+
+static int check_path(const struct sg_config *c, const char *path, char *msg, size_t msg_size)
+{
+    char safe[4096];
+
+    if (strlen(path) < sizeof(c->path))
+        return 0;
+    if (msg && msg_size)
+        snprintf(msg, msg_size, "%s: path too long (expected at most %zu bytes)",
+                 sg_fmt_safe(path, safe, sizeof(safe)), sizeof(c->path) - 1);
+    return -EINVAL;
+}
+
+int sg_config_load(struct sg_config *c, const char *path, bool missing_ok, char *msg, size_t msg_size)
+{
+    FILE *f;
+    int r;
+
+    sg_config_default(c);
+    if (msg && msg_size)
+        msg[0] = '\0';
+    if ((r = check_path(c, path, msg, msg_size)) < 0)
+        return r;
+    f = fopen(path, "re");
+    if (!f) {
+        char safe[4096];
+
+        r = -errno;
+        if (r == -ENOENT && missing_ok)
+            return 0;
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "%s: %s", sg_fmt_safe(path, safe, sizeof(safe)), strerror(-r));
+        return r;
+    }
+    return load_stream(c, path, f, msg, msg_size);
+}
+
+int sg_config_load_buffer(struct sg_config *c, const char *name, const char *buf, size_t len,
+                          char *msg, size_t msg_size)
+{
+    FILE *f;
+    int r;
+
+    sg_config_default(c);
+    if (msg && msg_size)
+        msg[0] = '\0';
+    if ((r = check_path(c, name, msg, msg_size)) < 0)
+        return r;
+    /* fmemopen() refuses a size of 0: an empty file is read from "" instead. */
+    f = fmemopen(len ? (void *)buf : (void *)"", len ? len : 1, "r");
+    if (!f)
+        return -errno;
+    if (!len)
+        (void)getc(f); /* consume the NUL of "" */
+    return load_stream(c, name, f, msg, msg_size);
 }

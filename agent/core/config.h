@@ -99,5 +99,13 @@ struct sg_config_key_info {
  */
 int sg_config_key_info(size_t i, struct sg_config_key_info *out);
 
+/*
+ * Like sg_config_load, for the file's text in buf[0..len) (may hold NUL bytes,
+ * which are refused as in a file); name stands for the path in messages and
+ * c->path. Returns 0, -EINVAL (content, or name longer than c->path), -ENOMEM.
+ */
+int sg_config_load_buffer(struct sg_config *c, const char *name, const char *buf, size_t len,
+                          char *msg, size_t msg_size);
+
 /* Frees the critical list and leaves the defaults (NULL and repeated calls are fine). */
 void sg_config_clear(struct sg_config *c);

@@ -9,6 +9,8 @@
 #include "util/fmt.h"
 
 static struct sg_fig *push(struct sg_figs *f, enum sg_fig_kind kind, const char *key,
+                           const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static struct sg_fig *push(struct sg_figs *f, enum sg_fig_kind kind, const char *key,
                            const char *fmt, va_list ap)
 {
     struct sg_fig *x;

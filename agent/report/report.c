@@ -1132,7 +1132,7 @@ int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *
                        const struct sg_report_dom *d, size_t n, double now,
                        struct sg_report_result *res)
 {
-    struct sg_report_result scratch;
+    struct sg_report_result scratch = { 0 };
     char why[512];
     int first = 0, r;
 

@@ -16,6 +16,7 @@
  * hostile documents that libvirt never prints.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,4 +502,35 @@ Test(domxml_same, written_differently_or_changed)
     cr_assert_eq(sg_domxml_same("<other/>", "<domain/>", why, sizeof(why)), -EINVAL);
     cr_assert(strstr(why, "first document: root element is not <domain>"), "%s", why);
     cr_assert_eq(sg_domxml_same(NULL, "<domain/>", NULL, 0), -EINVAL);
+}
+
+/*
+ * Found by fuzzing (tests/fuzz/fuzz-domxml-edit.c): a <metadata> namespace URI that is
+ * relative ("http4//..." where "http://" was meant) parses and edits fine, but Canonical XML
+ * refuses the document. sg_domxml_same answered -ENOMEM ("out of memory") for it, and
+ * libxml2 printed six "C14N error" lines on stderr. It must say -EINVAL with the reason,
+ * print nothing, and the edit itself must still work. HAND-WRITTEN hostile document.
+ */
+Test(domxml_same, relative_namespace_uri_has_no_canonical_form, .init = cr_redirect_stderr)
+{
+    static const char xml[] =
+        "<domain type='kvm'>\n"
+        "  <name>sgfz-relative-ns</name>\n"
+        "  <memory unit='KiB'>262144</memory>\n"
+        "  <metadata>\n"
+        "    <nova:instance xmlns:nova=\"http4//openstack.org/xmlns/libvirt/nova/1.0\">\n"
+        "      <nova:flavor name=\"m1.small\"/>\n"
+        "    </nova:instance>\n"
+        "  </metadata>\n"
+        "</domain>\n";
+    struct sg_domxml_edit e = { .before = NULL };
+    char why[256] = "";
+
+    cr_assert_eq(sg_domxml_same(xml, xml, why, sizeof(why)), -EINVAL, "%s", why);
+    cr_assert(strstr(why, "first document: Canonical XML refuses it"), "%s", why);
+    cr_assert_eq(sg_domxml_lock_memory(xml, 262144, &e, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(sg_domxml_same(xml, e.before, why, sizeof(why)), -EINVAL, "%s", why);
+    sg_domxml_edit_clear(&e);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("", "libxml2 printed on stderr");
 }
