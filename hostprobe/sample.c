@@ -104,6 +104,8 @@ static ssize_t slot_read(int fd, int dirfd, const char *rel, char *buf, size_t s
     ssize_t n;
 
     if (own) {
+        if (!rel)
+            return -EBADF; /* neither a kept descriptor nor a path */
         fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
             return -errno;
@@ -265,10 +267,8 @@ int sg_dom_reader_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
         }
         /* The file's name is needed for an error only: parsed without it first. */
         r = parse_slot(cg, i, buf, (size_t)n, NULL, NULL, out, err);
-        if (r < 0 && !p) {
+        if (r < 0 && !p)
             slot_rel(fs, cg, rd->pid, i, rel, sizeof(rel), &dirfd, &base);
-            p = rel;
-        }
         if (r < 0)
             return parse_slot(cg, i, buf, (size_t)n, base, rel, out, err);
     }

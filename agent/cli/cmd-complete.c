@@ -259,6 +259,8 @@ static int cmd_complete(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     for (i = 0; i < a->argc - 1; i++) {
         const char *word = w[i];
 
+        if (!word)
+            break; /* cannot happen (every word was dequoted above); for the analyzer */
         if (!def) {
             const struct sg_global_opt *g = global_opt(word);
 
