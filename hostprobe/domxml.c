@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "domxml.h"
 
+#include "util/xml-cleanup.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <libvirt/libvirt.h>
@@ -467,8 +469,8 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
         .hard_limit_kib = SG_NONE,
         .swap_hard_limit_kib = SG_NONE,
     };
-    xmlDocPtr doc = NULL;
-    xmlXPathContextPtr ctx = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL; /* freed first: it points into doc */
     int r;
 
     if (!out) {
@@ -478,28 +480,17 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     r = read_doc(xml, &doc, &ctx, why, why_size);
     if (r < 0)
         return r;
-    r = parse_memory_backing(ctx, &d, why, why_size);
-    if (r < 0)
-        goto out;
-    r = parse_limit(ctx, "/domain/memtune[1]/hard_limit", "memtune hard_limit", &d.hard_limit_kib,
-                    why, why_size);
-    if (r < 0)
-        goto out;
-    r = parse_limit(ctx, "/domain/memtune[1]/swap_hard_limit", "memtune swap_hard_limit",
-                    &d.swap_hard_limit_kib, why, why_size);
-    if (r < 0)
-        goto out;
-    r = parse_numatune(ctx, &d, why, why_size);
-    if (r < 0)
-        goto out;
+    if ((r = parse_memory_backing(ctx, &d, why, why_size)) < 0 ||
+        (r = parse_limit(ctx, "/domain/memtune[1]/hard_limit", "memtune hard_limit",
+                         &d.hard_limit_kib, why, why_size)) < 0 ||
+        (r = parse_limit(ctx, "/domain/memtune[1]/swap_hard_limit", "memtune swap_hard_limit",
+                         &d.swap_hard_limit_kib, why, why_size)) < 0 ||
+        (r = parse_numatune(ctx, &d, why, why_size)) < 0)
+        return r;
     parse_nova(ctx, &d);
     parse_console_log(ctx, &d);
     *out = d;
-    r = 0;
-out:
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    return r;
+    return 0;
 }
 
 int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
@@ -508,8 +499,8 @@ int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size
         .hard_limit_kib = SG_NONE,
         .swap_hard_limit_kib = SG_NONE,
     };
-    xmlDocPtr doc = NULL;
-    xmlXPathContextPtr ctx = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL; /* freed first: it points into doc */
     int r;
 
     if (!out) {
@@ -522,27 +513,11 @@ int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size
     parse_nova(ctx, &d);
     parse_console_log(ctx, &d);
     *out = d;
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
     return 0;
 }
 
 /* ---- Edits ---------------------------------------------------------------- */
 
-static void free_docp(xmlDocPtr *d)
-{
-    if (*d)
-        xmlFreeDoc(*d);
-}
-
-static void free_xmlcharp(xmlChar **s)
-{
-    if (*s)
-        xmlFree(*s);
-}
-
-#define _cleanup_doc_ _cleanup_(free_docp)
-#define _cleanup_xmlchar_ _cleanup_(free_xmlcharp)
 
 void sg_domxml_edit_clear(struct sg_domxml_edit *e)
 {
@@ -870,7 +845,7 @@ static int edit(enum edit_kind kind, const char *xml, uint64_t arg, struct sg_do
 {
     struct sg_domxml d;
     struct sg_domxml_edit e = { 0 };
-    _cleanup_doc_ xmlDocPtr doc = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     xmlNodePtr root;
     int r;
 
@@ -940,7 +915,7 @@ static int canonical(const char *xml, const char *which, xmlChar **out, int *len
     xmlGenericErrorFunc old_handler;
     void *old_ctx;
     struct sg_domxml d;
-    _cleanup_doc_ xmlDocPtr doc = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     char reason[200] = "";
     int r;
 
