@@ -201,7 +201,8 @@ static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     return 0;
 }
 
-/* The newest entry that is applied and has something to undo (not a prefetch), or NULL. */
+/* The newest entry that is applied, or interrupted while applying ("applying": its process died), and
+ * has something to undo (not a prefetch), or NULL. */
 static json_object *last_undoable(const struct sg_action_journal *j)
 {
     json_object *a = sg_action_journal_entries(j);
@@ -210,7 +211,9 @@ static json_object *last_undoable(const struct sg_action_journal *j)
         json_object *e = json_object_array_get_idx(a, i);
         const struct sg_action_def *act = sg_action_find(sg_action_entry_str(e, "action"));
 
-        if (act && act->rollback && strcmp(sg_action_entry_str(e, "status"), "applied") == 0)
+        const char *status = sg_action_entry_str(e, "status");
+
+        if (act && act->rollback && status && (strcmp(status, "applied") == 0 || strcmp(status, "applying") == 0))
             return e;
     }
     return NULL;
