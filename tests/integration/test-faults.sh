@@ -16,6 +16,9 @@
 #     bounded, its output holds no raw control byte, the junk is marked invalid, and the
 #     verdict of the (unswapped) guest is no strong host-swap-stall (the guest's word alone
 #     gives confidence 0.3 at most);
+#   - the observe-only agent as an unprivileged system user in the group libvirt: refused with
+#     auto_apply in its config; 30 ticks on the real guests with its verdicts in its log, its
+#     history and its textfile (files it owns), and no remedy attempted (no action journal);
 #   - an unprivileged user: `-r list` and `-r diagnose` give what it may read and name the rest
 #     as missing; `apply --yes` is refused naming the privilege it lacks.
 # Emits TAP.
@@ -43,11 +46,13 @@ require_root_and_jq "faults integration" "libvirtd, QEMU, kill, a system user"
 
 bg_pids=()
 made_user=false
+made_obs=false
 cleanup() {
     local p
     for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
     "$harness" cleanup 2>&1 | diag
     if $made_user; then userdel "$user" 2>/dev/null; fi
+    if $made_obs; then userdel sgft-observe 2>/dev/null; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -191,7 +196,54 @@ check "qemu-ga slow (stopped 1.5 s of every 1.8 s): guestprobe --timeout 3 withi
 while ((SECONDS < slow_start + 11)); do sleep 0.5; done
 check "qemu-ga answers normally again after the slow phase" wait_agent "$b" 60
 
-# ---- 5. a hostile guest ---------------------------------------------------------------------------
+# ---- 5. the observe-only agent as an unprivileged user in the libvirt group --------------------------
+obs=sgft-observe
+if ! id "$obs" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin -G libvirt "$obs" && made_obs=true
+fi
+odir="$tmp/observe"
+mkdir -p "$odir" && chown "$obs" "$odir" && chmod 700 "$odir"
+chmod 711 "$tmp"
+cat >"$tmp/observe.conf" <<EOF
+[sampler]
+interval = 0.2
+window = 10
+[guestprobe]
+timeout = 3
+[report]
+textfile = $odir/swapguard.prom
+history = $odir/history.jsonl
+domain_log = no
+journal = no
+[apply]
+state_dir = $odir/state
+[agent]
+lock_file = $odir/agent.lock
+probes_per_tick = 1
+observe_only = yes
+EOF
+chmod 644 "$tmp/observe.conf"
+sed 's/^observe_only = yes$/auto_apply = swap-limit/' "$tmp/observe.conf" >"$tmp/observe-apply.conf"
+chmod 644 "$tmp/observe-apply.conf"
+as_obs() { runuser -u "$obs" -- "$SG" -c "$uri" "$@"; }
+if ! runuser -u "$obs" -- virsh -c "$uri" version >/dev/null 2>&1; then
+    skip "observe-only agent" "$obs (group libvirt) cannot reach libvirtd's read-write socket (a libvirtd that harness.sh did not start)"
+else
+    as_obs agent --observe-only --config "$tmp/observe-apply.conf" --ticks 3 >"$out" 2>"$err"
+    rc=$?
+    diag <"$err"
+    check "observe-only: --observe-only with auto_apply in the config is refused (exit 1), naming both"         eval '[[ $rc -eq 1 ]] && grep -q "auto_apply is set, and --observe-only" "$err"'
+    as_obs agent --config "$tmp/observe.conf" --ticks 30 >"$out" 2>"$log"
+    rc=$?
+    diag <"$log"
+    check "observe-only: the agent runs as $obs (uid $(id -u "$obs"), no capability) for 30 ticks, exit 0, says observe-only"         eval '[[ $rc -eq 0 ]] && grep -q "observe-only (no remedies)" "$log" && grep -q "exiting after 30 tick" "$log"'
+    check "observe-only: it reports the verdict of $b (log, history lines, textfile)"         eval 'grep -q "'"'$b'"'.*verdict" "$log" && [[ $(wc -l <"$odir/history.jsonl") -ge 1 ]] &&
+              grep -q "swapguard_domain_verdict{domain=\"$b\"" "$odir/swapguard.prom"'
+    check "observe-only: the files it wrote are its own"         eval '[[ $(stat -c %U "$odir/history.jsonl") == "$obs" && $(stat -c %U "$odir/swapguard.prom") == "$obs" ]]'
+    check "observe-only: no remedy attempted: no action journal, no apply in the log"         eval '[[ ! -e $odir/state/journal.json ]] && ! grep -qiE "appl(y|ying) (swap-limit|prefetch|oom-protect)" "$log"'
+fi
+
+# ---- 6. a hostile guest ---------------------------------------------------------------------------
 # /bin/sh inside the guest (what guest-exec runs the evidence script with) replaced by a program
 # that answers the evidence script with what /run/sg-hostile names, and runs the real shell for
 # anything else (the harness's own guest-exec):
@@ -287,7 +339,7 @@ else
     skip "hostile guest" "could not replace /bin/sh inside the guest"
 fi
 
-# ---- 6. an unprivileged user ----------------------------------------------------------------------
+# ---- 7. an unprivileged user ----------------------------------------------------------------------
 if ! id "$user" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$user" && made_user=true
 fi
