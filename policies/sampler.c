@@ -52,6 +52,17 @@ void sg_sampler_clear(struct sg_sampler *s)
     memset(s, 0, sizeof(*s));
 }
 
+size_t sg_sampler_bytes(const struct sg_sampler *s)
+{
+    size_t b;
+
+    if (!s->host)
+        return 0;
+    b = s->cap * (sizeof(*s->host) + sizeof(*s->win_dom) + sizeof(*s->win_host));
+    b += s->n_doms * (sizeof(*s->doms) + s->cap * sizeof(*s->doms[0].v));
+    return b;
+}
+
 void sg_sampler_push_host(struct sg_sampler *s, const struct sg_host_facts *h)
 {
     if (!s->host || !h)

@@ -98,6 +98,13 @@ void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, si
  */
 int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name,
                         const struct sg_dom_facts *d);
+/*
+ * The heap the sampler holds now, in bytes: the host ring, each domain's ring and
+ * its slot in the domain array, and the verdict window (allocated sizes, not
+ * malloc's overhead). For soak runs: it must stay flat while domains come and go.
+ */
+size_t sg_sampler_bytes(const struct sg_sampler *s);
+
 /* Forgets the domains not pushed to since the last sweep (undefined, gone). */
 void sg_sampler_sweep(struct sg_sampler *s);
 

@@ -692,10 +692,10 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
          * reports any guest root can write: a stall, believed little. */
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
         out->confidence = 0.5;
-    } else if (stall_seen) {
-        /* Trusted stall evidence while the host swap figures of this guest stay under the
-         * thresholds: async PF waits on any page that is not present (swap cache, file-backed
-         * or shmem guest RAM that VmSwap misses). */
+    } else if (apf_hit) {
+        /* The host's async-PF tracepoints while the host swap figures of this guest stay under
+         * the thresholds: async PF waits on any page that is not present (swap cache,
+         * file-backed or shmem guest RAM that VmSwap misses). */
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
         out->confidence = 0.6;
     } else if (io_hit) {
@@ -707,6 +707,12 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     } else if (lock_hit) {
         out->kind = SG_VERDICT_GUEST_LOCK_STALL;
         out->confidence = w.hung_lock > 0 ? 0.8 : 0.7;
+    } else if (stall_seen) {
+        /* The guest's word only: its task list and kernel log come through guest-exec, and a
+         * guest root can forge the whole answer. With no host-side sign of swap or async PF
+         * for this guest, a stall believed little (below any auto_apply_min_confidence). */
+        out->kind = SG_VERDICT_HOST_SWAP_STALL;
+        out->confidence = 0.3;
     } else if (host_hit) {
         out->kind = SG_VERDICT_HOST_SWAP_RISK;
         out->confidence = (vis_agent || vis_apf) ? 0.8 : 0.5;

@@ -5,7 +5,9 @@
 # Usage: harness.sh SUBCOMMAND [ARGS...]   (run as root)
 #
 #   deps                     install the Debian packages the harness needs
-#   libvirtd-up              start a private libvirtd if none runs (no systemd)
+#   libvirtd-up              start a private libvirtd if none runs (no systemd),
+#                            with a libvirtd.conf of its own: local sockets without
+#                            polkit, read-only for all, read-write for group libvirt
 #   swap-up [MIB]            create+enable a swapfile (default 1024 MiB) if the
 #                            host has no active swap
 #   build                    build (cached) the guest kernel+initramfs
@@ -182,8 +184,20 @@ group = "root"
 stdio_handler = "file"
 EOF
     chmod 600 "$QEMU_CONF"
+    # Its own libvirtd.conf (-f; /etc/libvirt/libvirtd.conf is left alone): no polkit (there is
+    # no D-Bus here), so an unprivileged user may use the read-only socket and a member of the
+    # group libvirt the read-write one, as on a host where libvirt is set up without polkit.
+    getent group libvirt >/dev/null || groupadd --system libvirt
+    cat > "$STATE/libvirtd.conf" <<'EOF'
+# written by swapguard scripts/harness.sh: local sockets without polkit
+unix_sock_group = "libvirt"
+unix_sock_ro_perms = "0777"
+unix_sock_rw_perms = "0770"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+EOF
     log "starting libvirtd"
-    LIBVIRT_LOG_OUTPUTS="3:file:$STATE/libvirtd.log" libvirtd -d
+    LIBVIRT_LOG_OUTPUTS="3:file:$STATE/libvirtd.log" libvirtd -d -f "$STATE/libvirtd.conf"
     local i pid=""
     for ((i = 0; i < 300; i++)); do
         if libvirtd_answers; then break; fi

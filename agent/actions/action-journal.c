@@ -16,6 +16,7 @@
 #include "util/fmt.h"
 #include "util/log.h"
 #include "agent/actions/action-journal.h"
+#include "agent/actions/action-step.h"
 
 /* The largest journal accepted: far above years of remedies, small enough to read whole. */
 #define JOURNAL_MAX (64u << 20)
@@ -503,6 +504,7 @@ int sg_action_journal_add(struct sg_action_journal *j, const char *action, const
     }
     if (id)
         *id = (unsigned)n;
+    sg_action_step("journal: entry recorded, status applying");
     return 0;
 }
 
@@ -510,6 +512,7 @@ int sg_action_journal_set_status(struct sg_action_journal *j, unsigned id, const
                           struct sg_error *err)
 {
     json_object *e = sg_action_journal_get(j, id);
+    int r;
 
     if (!e) {
         sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "no entry %u", id);
@@ -524,5 +527,12 @@ int sg_action_journal_set_status(struct sg_action_journal *j, unsigned id, const
         json_object_object_add(e, "rolled_back_time", json_object_new_double(unix_now()));
     if (note)
         json_object_object_add(e, "note", json_object_new_string(note));
-    return save(j, err);
+    r = save(j, err);
+    if (r == 0) {
+        char what[64];
+
+        snprintf(what, sizeof(what), "journal: entry marked %s", status);
+        sg_action_step(what);
+    }
+    return r;
 }

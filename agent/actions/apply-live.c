@@ -21,6 +21,7 @@
 #include <libvirt/virterror.h>
 #include <linux/capability.h>
 
+#include "agent/actions/action-step.h"
 #include "agent/actions/apply.h"
 #include "agent/core/domain.h"
 #include "hostprobe/cgroup.h"
@@ -271,6 +272,7 @@ static int swap_limit_v2(const struct sg_apply_req *req, struct sg_action_journa
                      strerror(-r));
         return r;
     }
+    sg_action_step("change: memory.swap.max written");
     journal_status(j, id, "applied", NULL);
     fprintf(req->out, "applied (journal entry %u): memory.swap.max = 0; undo: swapguard rollback %u --yes\n", id, id);
     return 0;
@@ -363,6 +365,7 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
         sg_log_error("apply %s: domain '%s': %s; nothing changed", action, safe, msg);
         return -EIO;
     }
+    sg_action_step("change: hard_limit and swap_hard_limit set");
     journal_status(j, id, "applied", NULL);
     fprintf(req->out, "applied (journal entry %u): hard_limit = swap_hard_limit = %" PRIu64 " KiB; undo: "
             "swapguard rollback %u --yes\n", id, l, id);
@@ -384,6 +387,24 @@ int sg_apply_swap_limit(const struct sg_apply_req *req, struct sg_action_journal
         return swap_limit_v1(req, j, &x);
     sg_log_error("apply %s: domain '%s' has no memory cgroup of its own; refused", action, safe_name(&x, safe));
     return -ENOENT;
+}
+
+/*
+ * The target already holds the entry's old values: the process that applied
+ * it died before making the change (status still "applying"), a rollback died
+ * after restoring but before recording it, or someone restored it by hand.
+ * Nothing to restore: the entry is marked rolled back, saying so.
+ */
+static void rollback_nothing(struct sg_action_journal *j, json_object *e, const char *what, FILE *out)
+{
+    unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
+    const char *status = sg_action_entry_str(e, "status");
+    bool interrupted = status && strcmp(status, "applying") == 0;
+
+    fprintf(out, "entry %u: %s already holds the old value%s; nothing to restore (entry marked rolled-back)\n",
+            id, what, interrupted ? " (the apply was interrupted before its change)" : "");
+    journal_status(j, id, "rolled-back", interrupted ? "interrupted before the change: nothing to restore"
+                                                     : "found the old values already: nothing to restore");
 }
 
 /* The domain of entry e, running with the QEMU PID the entry recorded. */
@@ -423,6 +444,8 @@ static int rollback_swap_limit_v2(struct sg_ctx *ctx, unsigned id, const struct 
         return -ESTALE;
     }
     r = cg_read(&ctx->fs, rel, now, sizeof(now));
+    if (r == 0 && strcmp(now, old) == 0 && strcmp(old, "0") != 0)
+        return 1;
     if (r == 0 && strcmp(now, "0") != 0 && !force) {
         sg_log_error("rollback %u: %s is %s, not the 0 swapguard set: changed since; refused (--force "
                      "restores %s anyway)", id, rel, now, old);
@@ -433,6 +456,7 @@ static int rollback_swap_limit_v2(struct sg_ctx *ctx, unsigned id, const struct 
         sg_log_error("rollback %u: writing %s to %s/%s: %s", id, old, ctx->fs.sys_path, rel, strerror(-r));
         return r;
     }
+    sg_action_step("change: memory.swap.max restored");
     fprintf(out, "domain '%s': memory.swap.max restored to %s\n", safe_name(x, safe), old);
     return 0;
 }
@@ -455,6 +479,8 @@ static int rollback_swap_limit_v1(unsigned id, const struct sg_dom *x, json_obje
         sg_log_error("rollback %u: domain '%s': virDomainGetMemoryParameters: %s", id, safe, libvirt_msg());
         return -EIO;
     }
+    if ((int64_t)m.hard_kib == hard && (int64_t)m.swap_hard_kib == swap)
+        return 1;
     if (((int64_t)m.hard_kib != sg_action_entry_int(after, "hard_limit_kib", -2) ||
          (int64_t)m.swap_hard_kib != sg_action_entry_int(after, "swap_hard_limit_kib", -2)) && !force) {
         sg_log_error("rollback %u: domain '%s' has hard_limit %s, swap_hard_limit %s, not what swapguard "
@@ -480,6 +506,7 @@ static int rollback_swap_limit_v1(unsigned id, const struct sg_dom *x, json_obje
                      memtune_get(x->dom, &now) == 0 ? kib_text(now.swap_hard_kib, b2, sizeof(b2)) : "?");
         return -EIO;
     }
+    sg_action_step("change: hard_limit and swap_hard_limit restored");
     fprintf(out, "domain '%s': hard_limit restored to %s, swap_hard_limit to %s\n", safe,
             kib_text((unsigned long long)hard, b1, sizeof(b1)), kib_text((unsigned long long)swap, b2, sizeof(b2)));
     return 0;
@@ -501,6 +528,10 @@ int sg_rollback_swap_limit(struct sg_ctx *ctx, const struct sg_config *cfg, stru
         r = rollback_swap_limit_v1(id, &x, before, after, force, out);
     if (r < 0)
         return r;
+    if (r > 0) {
+        rollback_nothing(j, e, "the memory cgroup", out);
+        return 0;
+    }
     journal_status(j, id, "rolled-back", NULL);
     return 0;
 }
@@ -562,6 +593,7 @@ static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uin
                 return n < 0 ? -errno : -EIO;
             off += (uint64_t)n;
         }
+        sg_action_step("change: one chunk read back");
         done += len;
         if (done >= next_report || done == total) {
             uint64_t swap = 0;
@@ -758,6 +790,7 @@ int sg_apply_oom_protect(const struct sg_apply_req *req, struct sg_action_journa
                      (int)x.d.pid, strerror(-r), r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
         return r;
     }
+    sg_action_step("change: oom_score_adj written");
     journal_status(j, id, "applied", NULL);
     fprintf(req->out, "applied (journal entry %u): oom_score_adj %d; undo: swapguard rollback %u --yes\n", id,
             target, id);
@@ -781,6 +814,10 @@ int sg_rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, str
         return -EINVAL;
     }
     r = sg_oom_score_adj_read(&ctx->fs, x.d.pid, &now);
+    if (r == 0 && now == old && old != sg_action_entry_int(after, "oom_score_adj", INT64_MIN)) {
+        rollback_nothing(j, e, "oom_score_adj", out);
+        return 0;
+    }
     if (r == 0 && now != sg_action_entry_int(after, "oom_score_adj", INT64_MIN) && !force) {
         sg_log_error("rollback %u: QEMU PID %d has oom_score_adj %d, not what swapguard set: changed since; "
                      "refused (--force restores %lld anyway)", id, (int)x.d.pid, now, (long long)old);
@@ -792,6 +829,7 @@ int sg_rollback_oom_protect(struct sg_ctx *ctx, const struct sg_config *cfg, str
                      strerror(-r));
         return r;
     }
+    sg_action_step("change: oom_score_adj restored");
     fprintf(out, "domain '%s': QEMU PID %d oom_score_adj restored to %lld\n", safe_name(&x, safe), (int)x.d.pid,
             (long long)old);
     journal_status(j, id, "rolled-back", NULL);
@@ -915,6 +953,7 @@ static int swapoff_one(const struct sg_apply_req *req, struct sg_action_journal 
                      r == -ENOMEM ? " (the kernel found no room for the pages; the device stays on)" : "");
         return r;
     }
+    sg_action_step("change: swapoff(2) of one device done");
     journal_status(j, id, "applied", NULL);
     fprintf(req->out, "applied (journal entry %u): %s is off; undo: swapguard rollback %u --yes\n", id, safe, id);
     return 0;
@@ -1018,6 +1057,7 @@ int sg_rollback_swapoff(struct sg_ctx *ctx, const struct sg_config *cfg, struct 
         sg_log_error("rollback %u: swapon(%s): %s", id, safe, strerror(-r));
         return r;
     }
+    sg_action_step("change: swapon(2) done");
     fprintf(out, "swapon %s: active again%s\n", safe, prio >= 0 ? " with its old priority" : "");
     journal_status(j, id, "rolled-back", NULL);
     return 0;

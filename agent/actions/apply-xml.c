@@ -21,6 +21,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "agent/actions/action-step.h"
 #include "agent/actions/apply.h"
 #include "agent/core/collect.h"
 #include "hostprobe/domains.h"
@@ -534,8 +535,13 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
         json_object_object_add(before, "xml", json_object_new_string(xml));
         json_object_object_add(after, "xml", json_object_new_string(e.after));
         r = sg_action_journal_add(j, action, d.name, d.uuid, before, after, &id, &err);
-        if (r < 0)
-            return sg_log_error_errno(r, &err);
+        if (r < 0) {
+            char buf[sizeof(err.msg) + PATH_MAX + 16];
+
+            sg_log_error("%s %s: cannot record the change, so nothing changed: %s", action, qname,
+                         sg_error_format(&err, buf, sizeof(buf)));
+            return r;
+        }
     }
 
     defined = virDomainDefineXML(req->ctx->conn, e.after);
@@ -548,6 +554,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
                      "failed)", action, qname, note, id);
         return -EIO;
     }
+    sg_action_step("change: edited definition defined");
 
     /*
      * libvirt formats what it stores anew: keep that text too, so that
@@ -667,6 +674,7 @@ int sg_rollback_domain_xml(struct sg_ctx *ctx, const struct sg_config *cfg, stru
                      qname, virGetLastErrorMessage());
         return -EIO;
     }
+    sg_action_step("change: saved definition defined");
     r = sg_action_journal_set_status(j, id, "rolled-back", NULL, &err);
     if (r < 0) {
         sg_log_error("rollback of entry %u: %s is restored, but the journal cannot record it: %s", id, qname,

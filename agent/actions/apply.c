@@ -14,6 +14,7 @@ const struct sg_action_def sg_actions[SG_REC__MAX] = {
         .target = "[DEVICE]",
         .help = "host swap off, device by device (swapoff(2)), only while\n"
                 "the headroom check passes; progress while it runs",
+        .needs = "CAP_SYS_ADMIN for swapoff(2)",
         .apply = sg_apply_swapoff, .rollback = sg_rollback_swapoff,
     },
     [SG_REC_SWAP_LIMIT] = {
@@ -21,6 +22,7 @@ const struct sg_action_def sg_actions[SG_REC__MAX] = {
         .target = "DOMAIN",
         .help = "live: the domain's memory cgroup may not swap (v2\n"
                 "memory.swap.max = 0; v1 memsw limit = memory limit)",
+        .needs = "write access to the domain's memory cgroup (v2) or a read-write libvirt connection (v1)",
         .apply = sg_apply_swap_limit, .rollback = sg_rollback_swap_limit,
     },
     [SG_REC_PREFETCH] = {
@@ -28,24 +30,28 @@ const struct sg_action_def sg_actions[SG_REC__MAX] = {
         .target = "DOMAIN",
         .help = "live: process_madvise(MADV_WILLNEED) over the guest-RAM\n"
                 "VMA in chunks; VmSwap before and after",
+        .needs = "CAP_SYS_PTRACE to read QEMU's memory and CAP_SYS_NICE for process_madvise(2)",
         .apply = sg_apply_prefetch, .rollback = NULL,
     },
     [SG_REC_LOCK_MEMORY] = {
         .action = SG_REC_LOCK_MEMORY, .listed = 4, .live = false,
         .target = "DOMAIN",
         .help = "persistent XML <memoryBacking><locked/>, next boot",
+        .needs = "a read-write libvirt connection",
         .apply = sg_apply_lock_memory, .rollback = sg_rollback_domain_xml,
     },
     [SG_REC_HUGEPAGES] = {
         .action = SG_REC_HUGEPAGES, .listed = 5, .live = false,
         .target = "DOMAIN", .options = "[--size 2M|1G]",
         .help = "persistent XML <memoryBacking><hugepages>, next boot",
+        .needs = "a read-write libvirt connection",
         .apply = sg_apply_hugepages, .rollback = sg_rollback_domain_xml,
     },
     [SG_REC_OOM_PROTECT] = {
         .action = SG_REC_OOM_PROTECT, .listed = 6, .live = true,
         .target = "DOMAIN",
         .help = "live: oom_score_adj of the QEMU process",
+        .needs = "CAP_SYS_RESOURCE to lower oom_score_adj",
         .apply = sg_apply_oom_protect, .rollback = sg_rollback_oom_protect,
     },
     /* recommend's other remedies: printed as commands, not carried out by apply */

@@ -47,6 +47,7 @@ struct sg_action_def {
     const char *target;            /* "DOMAIN", "[DEVICE]" */
     const char *options;           /* its own options, "[--size 2M|1G]", or NULL */
     const char *help;              /* apply --help: what --yes does, lines of at most 56 characters */
+    const char *needs;             /* the privilege --yes needs besides the action journal, for refusals */
     int (*apply)(const struct sg_apply_req *req, struct sg_action_journal *j);
     int (*rollback)(struct sg_ctx *ctx, const struct sg_config *cfg, struct sg_action_journal *j,
                     json_object *e, bool force, FILE *out); /* NULL: nothing to undo (prefetch) */

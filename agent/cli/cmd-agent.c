@@ -4,13 +4,15 @@
 #include "agent/core/config.h"
 #include "agent/daemon/daemon.h"
 
-enum { AG_OPT_CONFIG, AG_OPT_MATCH, AG_OPT_TICKS };
+enum { AG_OPT_CONFIG, AG_OPT_MATCH, AG_OPT_TICKS, AG_OPT_OBSERVE };
 static const struct sg_opt_def sg_agent_opts[] = {
     [AG_OPT_CONFIG] = { "config", "FILE", "configuration file (default " SG_CONFIG_DEFAULT_PATH
                                           "; SIGHUP reloads it)" },
     [AG_OPT_MATCH] = { "match", "GLOB", "watch only the domains whose name matches the shell "
                                         "pattern GLOB (default: all)" },
     [AG_OPT_TICKS] = { "ticks", "N", "exit after N ticks (for tests; default: until SIGTERM)" },
+    [AG_OPT_OBSERVE] = { "observe-only", NULL, "apply no remedy; refuse a config with auto_apply "
+                                               "(as [agent] observe_only = yes)" },
     { NULL, NULL, NULL },
 };
 
@@ -19,6 +21,7 @@ static int sg_cmd_agent(struct sg_ctx *ctx, const struct sg_cmd_args *args)
     struct sg_daemon_opts o = {
         .config_path = args->val[AG_OPT_CONFIG],
         .match = args->val[AG_OPT_MATCH],
+        .observe_only = args->set[AG_OPT_OBSERVE],
     };
     double ticks = 0;
 

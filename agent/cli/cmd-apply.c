@@ -38,13 +38,23 @@ static const struct sg_opt_def sg_history_opts[] = {
 };
 enum { H_CONFIG, H_JSON };
 
-/* Root, for --yes: the actions write cgroup files, /proc/PID/oom_score_adj, call swapoff(2)... */
-static int need_root(const char *what)
+/*
+ * Root, for --yes: the actions write cgroup files, /proc/PID/oom_score_adj, call swapoff(2)...,
+ * and the action journal in [apply] state_dir. act: the action (its privilege is named), or
+ * NULL (rollback: any of them).
+ */
+static int need_root(const char *what, const struct sg_action_def *act)
 {
     if (geteuid() == 0)
         return 0;
-    sg_log_error("%s --yes needs root (CAP_SYS_ADMIN for swapoff and cgroups, CAP_SYS_RESOURCE for "
-                 "oom_score_adj, CAP_SYS_NICE and ptrace for prefetch); nothing changed", what);
+    if (act)
+        sg_log_error("%s %s --yes needs root: %s, and write access to the action journal ([apply] "
+                     "state_dir); this process runs as uid %u; nothing changed", what, sg_action_name(act),
+                     act->needs, (unsigned)geteuid());
+    else
+        sg_log_error("%s --yes needs root (CAP_SYS_ADMIN for swapoff, cgroup write access for the limits, "
+                     "CAP_SYS_RESOURCE for oom_score_adj, and the action journal); this process runs as uid "
+                     "%u; nothing changed", what, (unsigned)geteuid());
     return -EPERM;
 }
 
@@ -95,7 +105,7 @@ static int sg_cmd_apply(struct sg_ctx *ctx, const struct sg_cmd_args *a)
                      sg_action_name(act), act->target, act->options ? " " : "", act->options ? act->options : "");
         return 1;
     }
-    if (req.yes && need_root("apply") < 0)
+    if (req.yes && need_root("apply", act) < 0)
         return 1;
     if (sg_diag_load_config(ctx, a->val[A_CONFIG], &cfg) < 0)
         return 1;
@@ -201,7 +211,8 @@ static int sg_cmd_history(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     return 0;
 }
 
-/* The newest entry that is applied and has something to undo (not a prefetch), or NULL. */
+/* The newest entry that is applied, or interrupted while applying ("applying": its process died), and
+ * has something to undo (not a prefetch), or NULL. */
 static json_object *last_undoable(const struct sg_action_journal *j)
 {
     json_object *a = sg_action_journal_entries(j);
@@ -210,7 +221,9 @@ static json_object *last_undoable(const struct sg_action_journal *j)
         json_object *e = json_object_array_get_idx(a, i);
         const struct sg_action_def *act = sg_action_find(sg_action_entry_str(e, "action"));
 
-        if (act && act->rollback && strcmp(sg_action_entry_str(e, "status"), "applied") == 0)
+        const char *status = sg_action_entry_str(e, "status");
+
+        if (act && act->rollback && status && (strcmp(status, "applied") == 0 || strcmp(status, "applying") == 0))
             return e;
     }
     return NULL;
@@ -280,7 +293,7 @@ static int sg_cmd_rollback(struct sg_ctx *ctx, const struct sg_cmd_args *a)
             return 1;
         }
     }
-    if (yes && need_root("rollback") < 0)
+    if (yes && need_root("rollback", NULL) < 0)
         return 1;
     if (sg_diag_load_config(ctx, a->val[R_CONFIG], &cfg) < 0)
         return 1;

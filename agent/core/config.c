@@ -133,6 +133,9 @@ static const struct key_def keys[] = {
       "automatically." },
     { "agent", "auto_apply_min_confidence", K_DOUBLE, F(auto_apply_min_confidence), 0.5, 1, "(confidence)",
       "Least verdict confidence for an automatic remedy." },
+    { "agent", "observe_only", K_BOOL, F(observe_only), 0, 0, NULL,
+      "Observe only: the agent applies no remedy and refuses auto_apply, so that it can run as an "
+      "unprivileged user in the libvirt group (as swapguard-observe.service does)." },
     { "agent", "reconnect_max", K_DOUBLE, F(reconnect_max_s), 1, 3600, "seconds",
       "Longest wait, in seconds, between attempts to reconnect to libvirtd." },
 };
@@ -701,6 +704,13 @@ static int load_stream(struct sg_config *c, const char *path, FILE *f, char *msg
         return p.err;
     }
 
+    if (tmp.observe_only && tmp.auto_apply) {
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "%s: [agent] auto_apply is set, and observe_only = yes: an observe-only "
+                     "agent applies no remedy (drop one of the two)", p.path_safe);
+        free_critical(&tmp);
+        return -EINVAL;
+    }
     *c = tmp;
     c->rec.critical = (const char *const *)c->critical;
     snprintf(c->path, sizeof(c->path), "%s", path);

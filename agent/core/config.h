@@ -51,6 +51,8 @@ struct sg_config {
     unsigned auto_apply;          /* auto_apply = (none): SG_REC_BIT(action) of each remedy the agent
                                      applies by itself (one of sg_rec_auto_actions, policies/recommend.h) */
     double auto_apply_min_confidence; /* auto_apply_min_confidence = 0.8 (0.5 .. 1) */
+    bool observe_only;            /* observe_only = no: yes refuses auto_apply (an agent that applies no
+                                     remedy, for an unprivileged user in the libvirt group) */
     double reconnect_max_s;       /* reconnect_max = 60 (longest wait between reconnects; 1 .. 3600) */
     char path[4096];            /* the file read, "" when defaults only */
 };

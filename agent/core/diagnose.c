@@ -12,6 +12,7 @@
 #include "agent/core/collect.h"
 #include "agent/core/config.h"
 #include "agent/core/diagnose.h"
+#include "hostprobe/procfs.h"
 #include "util/fmt.h"
 #include "util/log.h"
 #include "policies/sampler.h"
@@ -128,6 +129,13 @@ int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct
     int r;
 
     r = sg_collect_dom(fs, w, out, err);
+    if (r < 0 && w->located && !sg_pid_has_uuid(fs, w->d.pid, w->d.uuid)) {
+        /* QEMU exited mid-read (a zombie's status lacks the memory lines, its cmdline is
+         * empty): the domain is gone, not an error; its facts say "not running". */
+        w->located = false;
+        snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+        r = sg_collect_dom(fs, w, out, err);
+    }
     if (r < 0)
         return r;
     if (!out->running)

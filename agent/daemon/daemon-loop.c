@@ -66,6 +66,7 @@ struct agent {
     const char *uri;
     const char *config_path;    /* --config; NULL: the default path, which may be absent */
     const char *match;          /* --match GLOB, or NULL */
+    bool observe_only;          /* --observe-only: never a remedy (also [agent] observe_only) */
     struct sg_config *cfg;      /* on the heap: replaced whole on reload (it points into itself) */
     struct sg_sampler s;
     struct ag_dom **d;          /* the watched domains, in the order they were added */
@@ -85,6 +86,12 @@ struct agent {
     bool textfile_up;           /* the swapguard_up of the last write */
     bool quit;
 };
+
+/* Observe only (--observe-only or [agent] observe_only): no remedy is ever applied. */
+static bool observing(const struct agent *a, const struct sg_config *cfg)
+{
+    return a->observe_only || cfg->observe_only;
+}
 
 static const char *safe(const char *s, char *buf, size_t size)
 {
@@ -649,7 +656,7 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
         if (!x->has_v || !ring || !ring->n || (decide && !x->w.dom))
             continue;
         if (decide)
-            st = sg_daemon_decide(&x->track, &x->v, a->cfg->auto_apply,
+            st = sg_daemon_decide(&x->track, &x->v, observing(a, a->cfg) ? 0 : a->cfg->auto_apply,
                                  a->cfg->auto_apply_min_confidence);
         if (st.report)
             log_verdict(x, st.prev);
@@ -802,7 +809,8 @@ out:
     free(last);
     free(elig);
     if (a->max_ticks && a->ticks >= a->max_ticks) {
-        sg_log_info("exiting after %" PRIu64 " tick(s) (--ticks)", a->ticks);
+        sg_log_info("exiting after %" PRIu64 " tick(s) (--ticks); sampler: %zu domain ring(s), %zu bytes",
+                    a->ticks, a->s.n_doms, sg_sampler_bytes(&a->s));
         a->quit = true;
     }
 }
@@ -821,6 +829,16 @@ static const char *cfg_path(const struct agent *a, const struct sg_config *cfg)
     return a->config_path ? a->config_path : SG_CONFIG_DEFAULT_PATH " (absent: defaults)";
 }
 
+/* An observe-only agent with auto_apply in its config: logged, refused (-EINVAL). */
+static int observe_check(const struct agent *a, const struct sg_config *cfg, const char *when)
+{
+    if (!a->observe_only || !cfg->auto_apply)
+        return 0;
+    sg_log_error("%s%s: [agent] auto_apply is set, and --observe-only: an observe-only agent applies no "
+                 "remedy", when, cfg_path(a, cfg));
+    return -EINVAL;
+}
+
 static void reload(struct agent *a)
 {
     struct sg_config *c = calloc(1, sizeof(*c));
@@ -833,6 +851,12 @@ static void reload(struct agent *a)
     }
     if (sg_config_load(c, path, a->config_path == NULL, msg, sizeof(msg)) < 0) {
         sg_log_error("SIGHUP: %s; keeping the old configuration", msg);
+        sg_config_clear(c);
+        free(c);
+        return;
+    }
+    if (observe_check(a, c, "SIGHUP: ") < 0) {
+        sg_log_error("SIGHUP: keeping the old configuration");
         sg_config_clear(c);
         free(c);
         return;
@@ -902,6 +926,7 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         .uri = ctx->uri ? ctx->uri : SG_DEFAULT_URI,
         .config_path = o->config_path,
         .match = o->match,
+        .observe_only = o->observe_only,
         .lifecycle_id = -1,
         .teardown_timer = -1,
         .reconnect_timer = -1,
@@ -925,8 +950,8 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         sg_log_error("%s", strerror(ENOMEM));
         return -ENOMEM;
     }
-    if (sg_diag_load_config(ctx, a.config_path, a.cfg) < 0 || sg_ctx_fs(ctx) < 0 ||
-        take_lock(a.cfg->lock_file, &a.lock_fd) < 0)
+    if (sg_diag_load_config(ctx, a.config_path, a.cfg) < 0 || observe_check(&a, a.cfg, "") < 0 ||
+        sg_ctx_fs(ctx) < 0 || take_lock(a.cfg->lock_file, &a.lock_fd) < 0)
         goto done;
     r = sg_sampler_init(&a.s, a.cfg->ring_length);
     if (r < 0) {
@@ -966,10 +991,11 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         goto done;
     }
     sg_log_info("agent started: pid %d, libvirt %s, interval %g s, window %g s, probes_per_tick %u, "
-                "config %s, lock %s%s%s", (int)getpid(), a.uri, a.cfg->interval_s, a.cfg->window_s,
+                "config %s, lock %s%s%s%s", (int)getpid(), a.uri, a.cfg->interval_s, a.cfg->window_s,
                 a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
                 a.match ? ", domains matching " : "",
-                a.match ? safe(a.match, match, sizeof(match)) : "");
+                a.match ? safe(a.match, match, sizeof(match)) : "",
+                observing(&a, a.cfg) ? ", observe-only (no remedies)" : "");
 
     if (connect_libvirt(&a) == 0) {
         sg_log_info("connected to libvirt at %s: %zu domain(s) watched", a.uri, a.n);

@@ -69,6 +69,7 @@ struct sg_daemon_opts {
     const char *config_path; /* --config; NULL: SG_CONFIG_DEFAULT_PATH, which may be absent */
     const char *match;       /* shell pattern of the domain names to watch; NULL: all */
     uint64_t max_ticks;      /* exit after this many ticks (tests); 0: until SIGTERM */
+    bool observe_only;       /* --observe-only: no remedy, a config with auto_apply refused */
 };
 
 /*

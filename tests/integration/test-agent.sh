@@ -51,8 +51,9 @@ libvirtd_answers() { virsh -c "$uri" version >/dev/null 2>&1; }
 # harness.sh libvirtd-up's command line, in the environment the killed daemon had (its
 # LIBVIRT_LOG_OUTPUTS="3:file:$SG_HARNESS_DIR/libvirtd.log" included)
 start_libvirtd() {
-    env -i "${lv_env[@]}" libvirtd -d
-    local i
+    local i conf=()
+    [[ -e $SG_HARNESS_DIR/libvirtd.conf ]] && conf=(-f "$SG_HARNESS_DIR/libvirtd.conf")
+    env -i "${lv_env[@]}" libvirtd -d "${conf[@]}"
     for ((i = 0; i < 300; i++)); do libvirtd_answers && return 0; sleep 0.1; done
     return 1
 }

@@ -98,6 +98,7 @@ else
 fi
 absent=()
 for f in /usr/bin/swapguard /lib/systemd/system/swapguard.service /etc/swapguard/swapguard.conf \
+    /lib/systemd/system/swapguard-observe.service /etc/swapguard/swapguard-observe.conf \
     /usr/share/man/man8/swapguard.8.gz /usr/share/man/man5/swapguard.conf.5.gz \
     /usr/share/bash-completion/completions/swapguard /usr/share/doc/swapguard/copyright; do
     grep -qxF "$f" "$tmp/contents" || absent+=("$f")
@@ -168,10 +169,11 @@ fi
 
 # The unit: systemd-analyze verify works on a file without systemd as PID 1.
 if command -v systemd-analyze >/dev/null; then
-    if out=$(systemd-analyze verify --man=yes /lib/systemd/system/swapguard.service 2>&1) && [ -z "$out" ]; then
-        ok "systemd-analyze verify: the installed unit is clean (ExecStart and Documentation= pages exist)"
+    if out=$(systemd-analyze verify --man=yes /lib/systemd/system/swapguard.service \
+                 /lib/systemd/system/swapguard-observe.service 2>&1) && [ -z "$out" ]; then
+        ok "systemd-analyze verify: both installed units are clean (ExecStart and Documentation= pages exist)"
     else
-        not_ok "systemd-analyze verify the installed unit" "$out"
+        not_ok "systemd-analyze verify the installed units" "$out"
     fi
 else
     skip "systemd-analyze verify the installed unit" "systemd-analyze not installed (package systemd)"
@@ -180,6 +182,11 @@ if [ -L /etc/systemd/system/multi-user.target.wants/swapguard.service ]; then
     ok "the unit is enabled (multi-user.target.wants)"
 else
     not_ok "the unit is enabled (multi-user.target.wants)" "$(ls -l /etc/systemd/system/multi-user.target.wants/ 2>&1)"
+fi
+if [ -e /etc/systemd/system/multi-user.target.wants/swapguard-observe.service ]; then
+    not_ok "the observe-only unit is not enabled (it is the alternative to swapguard.service)"
+else
+    ok "the observe-only unit is not enabled (it is the alternative to swapguard.service)"
 fi
 if [ -d /run/systemd/system ]; then
     skip "not started without systemd" "this host runs systemd"

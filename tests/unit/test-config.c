@@ -126,6 +126,7 @@ Test(config, defaults_come_from_policies)
     cr_assert_str_eq(c.domain_log_dir, "/var/log/libvirt/qemu");
     cr_assert_eq(c.auto_apply, 0);
     cr_assert_float_eq(c.auto_apply_min_confidence, 0.8, 0);
+    cr_assert_not(c.observe_only);
 }
 
 Test(config, shipped_file_is_the_defaults)
@@ -165,7 +166,7 @@ Test(config, shipped_documented_defaults_are_the_defaults)
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(n_keys, 33, "keys documented in %s: %u", SHIPPED, n_keys);
+    cr_assert_eq(n_keys, 34, "keys documented in %s: %u", SHIPPED, n_keys);
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
     assert_defaults(&c);
     sg_config_clear(&c);
@@ -447,6 +448,25 @@ Test(config, bad_number)
     EXPECT_ERROR(GOOD "[sampler]\nring_length = 1.5\n", 6, "ring_length: '1.5': not a whole number",
                  "expected a whole number of ticks, 2 .. 100000");
     EXPECT_ERROR(GOOD "[guestprobe]\nenabled = maybe\n", 6, "[guestprobe] enabled: 'maybe' is not a boolean");
+}
+
+/* An observe-only agent applies no remedy: auto_apply with it is refused, whatever the order. */
+Test(config, observe_only_refuses_auto_apply)
+{
+    struct sg_config c;
+    char msg[1024];
+
+    write_len("[agent]\nobserve_only = yes\nauto_apply = swap-limit\n", 51);
+    cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), -EINVAL);
+    cr_assert(strstr(msg, "auto_apply is set, and observe_only = yes"), "%s", msg);
+    assert_defaults(&c);
+    write_len("[agent]\nauto_apply = swap-limit\nobserve_only = yes\n", 51);
+    cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), -EINVAL);
+    write_len("[agent]\nobserve_only = yes\n", 27);
+    cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
+    cr_assert(c.observe_only);
+    cr_assert_eq(c.auto_apply, 0);
+    sg_config_clear(&c);
 }
 
 Test(config, out_of_range)

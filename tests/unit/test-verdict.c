@@ -527,13 +527,14 @@ static const struct vcase cases[] = {
         .keys = { "host_psi_some_avg10" },
     },
     {
-        .name = "guest tasks in async PF while the host swap figures stay clean: stall at 0.6",
+        /* the guest's word only: a hostile guest forges its whole guest-exec answer */
+        .name = "guest tasks in async PF while the host swap figures stay clean: stall at 0.3 only",
         .n = 2,
         .dom = {
             TICK(0, APF(0), GUEST_OK(.async_pf_tasks = 2, .dstate_tasks = 2)),
             TICK(60, APF(0), GUEST_OK(.async_pf_tasks = 1, .dstate_tasks = 1)),
         },
-        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.6, .conf_max = 0.6,
+        .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.3, .conf_max = 0.3,
         .keys = { "guest_async_pf_tasks", "guest_dstate_tasks" },
         .absent = { "host_swap_kib" },
     },
