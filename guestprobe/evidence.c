@@ -334,6 +334,35 @@ int gp_parse_tasks(const char *buf, size_t len, struct gp_tasks *out, char *why,
     return 0;
 }
 
+/* "[SEC.USEC]" at line[*i] (the '['), then one optional space: *i moves past it. False when
+ * malformed (at most 12 digits of seconds, exactly 6 of microseconds, as printk writes them). */
+static bool parse_stamp(const char *line, size_t n, size_t *i, uint64_t *ts_us)
+{
+    uint64_t sec = 0, usec = 0;
+    size_t j = *i, digits = 0, fdigits = 0;
+
+    if (j >= n || line[j] != '[')
+        return false;
+    j++;
+    while (j < n && line[j] == ' ')
+        j++;
+    while (j < n && line[j] >= '0' && line[j] <= '9' && digits < 12)
+        sec = sec * 10 + (uint64_t)(line[j++] - '0'), digits++;
+    if (!digits || j >= n || line[j] != '.')
+        return false;
+    j++;
+    while (j < n && line[j] >= '0' && line[j] <= '9' && fdigits < 6)
+        usec = usec * 10 + (uint64_t)(line[j++] - '0'), fdigits++;
+    if (fdigits != 6 || j >= n || line[j] != ']')
+        return false;
+    j++;
+    if (j < n && line[j] == ' ')
+        j++;
+    *i = j;
+    *ts_us = sec * 1000000 + usec;
+    return true;
+}
+
 /* "<PRI>[SEC.USEC] MSG" or "<PRI>MSG": sets the message, its timestamp (or
  * has_ts false) and facility. */
 static bool parse_dmesg_line(const char *line, size_t n, const char **msg, size_t *msg_n,
@@ -353,26 +382,9 @@ static bool parse_dmesg_line(const char *line, size_t n, const char **msg, size_
     *has_ts = false;
     *ts_us = 0;
     if (i < n && line[i] == '[') {
-        uint64_t sec = 0, usec = 0;
-        size_t digits = 0, fdigits = 0;
-
-        i++;
-        while (i < n && line[i] == ' ')
-            i++;
-        while (i < n && line[i] >= '0' && line[i] <= '9' && digits < 12)
-            sec = sec * 10 + (uint64_t)(line[i++] - '0'), digits++;
-        if (!digits || i >= n || line[i] != '.')
+        if (!parse_stamp(line, n, &i, ts_us))
             return false;
-        i++;
-        while (i < n && line[i] >= '0' && line[i] <= '9' && fdigits < 6)
-            usec = usec * 10 + (uint64_t)(line[i++] - '0'), fdigits++;
-        if (fdigits != 6 || i >= n || line[i] != ']')
-            return false;
-        i++;
-        if (i < n && line[i] == ' ')
-            i++;
         *has_ts = true;
-        *ts_us = sec * 1000000 + usec;
     }
     *msg = line + i;
     *msg_n = n - i;
@@ -446,31 +458,13 @@ static enum gp_sign message_sign(const char *m, size_t n)
 static bool parse_console_line(const char *line, size_t n, const char **msg, size_t *msg_n, uint64_t *ts_us)
 {
     size_t i = 0;
-    uint64_t sec = 0, usec = 0;
-    size_t digits = 0, fdigits = 0;
 
     while (i < n && (line[i] == '\r'))
         i++;
-    if (i >= n || line[i] != '[')
+    if (!parse_stamp(line, n, &i, ts_us))
         return false;
-    i++;
-    while (i < n && line[i] == ' ')
-        i++;
-    while (i < n && line[i] >= '0' && line[i] <= '9' && digits < 12)
-        sec = sec * 10 + (uint64_t)(line[i++] - '0'), digits++;
-    if (!digits || i >= n || line[i] != '.')
-        return false;
-    i++;
-    while (i < n && line[i] >= '0' && line[i] <= '9' && fdigits < 6)
-        usec = usec * 10 + (uint64_t)(line[i++] - '0'), fdigits++;
-    if (fdigits != 6 || i >= n || line[i] != ']')
-        return false;
-    i++;
-    if (i < n && line[i] == ' ')
-        i++;
     while (n > i && line[n - 1] == '\r')
         n--;
-    *ts_us = sec * 1000000 + usec;
     *msg = line + i;
     *msg_n = n - i;
     return true;

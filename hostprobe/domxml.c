@@ -463,7 +463,8 @@ static int read_doc(const char *xml, xmlDocPtr *doc, xmlXPathContextPtr *ctx, ch
     return 0;
 }
 
-int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+/* Parses xml into *out: with memory, the memory facts too (else they stay "none"). */
+static int parse_doc(const char *xml, bool memory, struct sg_domxml *out, char *why, size_t why_size)
 {
     struct sg_domxml d = {
         .hard_limit_kib = SG_NONE,
@@ -480,12 +481,13 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     r = read_doc(xml, &doc, &ctx, why, why_size);
     if (r < 0)
         return r;
-    if ((r = parse_memory_backing(ctx, &d, why, why_size)) < 0 ||
-        (r = parse_limit(ctx, "/domain/memtune[1]/hard_limit", "memtune hard_limit",
-                         &d.hard_limit_kib, why, why_size)) < 0 ||
-        (r = parse_limit(ctx, "/domain/memtune[1]/swap_hard_limit", "memtune swap_hard_limit",
-                         &d.swap_hard_limit_kib, why, why_size)) < 0 ||
-        (r = parse_numatune(ctx, &d, why, why_size)) < 0)
+    if (memory &&
+        ((r = parse_memory_backing(ctx, &d, why, why_size)) < 0 ||
+         (r = parse_limit(ctx, "/domain/memtune[1]/hard_limit", "memtune hard_limit",
+                          &d.hard_limit_kib, why, why_size)) < 0 ||
+         (r = parse_limit(ctx, "/domain/memtune[1]/swap_hard_limit", "memtune swap_hard_limit",
+                          &d.swap_hard_limit_kib, why, why_size)) < 0 ||
+         (r = parse_numatune(ctx, &d, why, why_size)) < 0))
         return r;
     parse_nova(ctx, &d);
     parse_console_log(ctx, &d);
@@ -493,27 +495,14 @@ int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t wh
     return 0;
 }
 
+int sg_domxml_parse(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
+{
+    return parse_doc(xml, true, out, why, why_size);
+}
+
 int sg_domxml_parse_nova(const char *xml, struct sg_domxml *out, char *why, size_t why_size)
 {
-    struct sg_domxml d = {
-        .hard_limit_kib = SG_NONE,
-        .swap_hard_limit_kib = SG_NONE,
-    };
-    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
-    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL; /* freed first: it points into doc */
-    int r;
-
-    if (!out) {
-        sg_why(why, why_size, "no document");
-        return -EINVAL;
-    }
-    r = read_doc(xml, &doc, &ctx, why, why_size);
-    if (r < 0)
-        return r;
-    parse_nova(ctx, &d);
-    parse_console_log(ctx, &d);
-    *out = d;
-    return 0;
+    return parse_doc(xml, false, out, why, why_size);
 }
 
 /* ---- Edits ---------------------------------------------------------------- */
