@@ -360,6 +360,13 @@ static bool x_end(xmlTextWriterPtr w)
     return xmlTextWriterEndElement(w) >= 0;
 }
 
+/* Is r a domain row that the metadata carries as an attribute of element elem? */
+static bool metadata_row_of(const struct sg_schema_row *r, const char *elem)
+{
+    return r->scope == SG_SCOPE_DOMAIN && (r->outputs & SG_OUT_METADATA) && r->xml_element &&
+           strcmp(r->xml_element, elem) == 0;
+}
+
 /* The attributes of element elem: the domain rows with SG_OUT_METADATA there, in table order. */
 static bool metadata_element(xmlTextWriterPtr w, const char *elem, const struct sg_dom_facts *f)
 {
@@ -370,8 +377,7 @@ static bool metadata_element(xmlTextWriterPtr w, const char *elem, const struct 
         uint64_t u;
         double d;
 
-        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
-            strcmp(r->xml_element, elem) != 0)
+        if (!metadata_row_of(r, elem))
             continue;
         if (row_u64(r, f, &u))
             ok = x_attr_u64(w, r->key, u);
@@ -389,8 +395,7 @@ static bool element_has_value(const char *elem, const struct sg_dom_facts *f)
         uint64_t u;
         double d;
 
-        if (r->scope != SG_SCOPE_DOMAIN || !(r->outputs & SG_OUT_METADATA) || !r->xml_element ||
-            strcmp(r->xml_element, elem) != 0)
+        if (!metadata_row_of(r, elem))
             continue;
         if (row_u64(r, f, &u) || row_dbl(r, f, &d))
             return true;
