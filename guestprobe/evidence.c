@@ -438,7 +438,9 @@ static enum gp_sign message_sign(const char *m, size_t n)
 {
     if (contains(m, n, "BUG: soft lockup - CPU#"))
         return GP_SIGN_SOFT_LOCKUP;
-    if ((contains(m, n, "rcu: INFO: rcu_") && contains(m, n, "detected stall")) ||
+    /* "detected stalls", "self-detected stall", "detected expedited stalls" (5.x and later) */
+    if ((contains(m, n, "rcu: INFO: rcu_") &&
+         (contains(m, n, "detected stall") || contains(m, n, "detected expedited stall"))) ||
         (n >= 4 && memcmp(m, "rcu:", 4) == 0 && contains(m, n, "self-detected stall")) ||
         (n >= 11 && memcmp(m, "INFO: rcu_", 10) == 0 && contains(m, n, "detected stall")))
         return GP_SIGN_RCU_STALL;

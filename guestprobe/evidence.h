@@ -121,7 +121,8 @@ struct gp_hung_task {
 /* Other stall signatures of the guest kernel log, counted per message. */
 enum gp_sign {
     GP_SIGN_SOFT_LOCKUP,  /* "watchdog: BUG: soft lockup - CPU#N stuck for Ns!" */
-    GP_SIGN_RCU_STALL,    /* "rcu: INFO: rcu_sched detected stalls", "rcu_preempt ...", "self-detected stall" */
+    GP_SIGN_RCU_STALL,    /* "rcu: INFO: rcu_sched detected stalls", "rcu_preempt ...", "self-detected stall",
+                             "detected expedited stalls" */
     GP_SIGN_CLOCKSOURCE,  /* "clocksource: timekeeping watchdog ... Marking clocksource ... as unstable" */
     GP_SIGN_HRTIMER,      /* "hrtimer: interrupt took N ns" */
     GP_SIGN_OOM_KILL,     /* "Out of memory: Killed process" (guest OOM kill) */

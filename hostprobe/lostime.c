@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lostime.h"
+#include "sysctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,19 +181,10 @@ int sg_taskstats_get(struct sg_taskstats_conn *c, pid_t id, bool tgid, struct sg
 
 int sg_delayacct_enabled(const struct sg_fs *fs)
 {
-    char buf[32];
     uint64_t v;
-    ssize_t n = sg_read_at(fs->proc_fd, "sys/kernel/task_delayacct", buf, sizeof(buf));
-    size_t len;
+    int r = sg_sysctl_read_u64(fs, "kernel/task_delayacct", 1, &v);
 
-    if (n < 0)
-        return (int)n;
-    len = (size_t)n;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-        len--;
-    if (sg_parse_u64(buf, len, &v) < 0 || v > 1)
-        return -EINVAL;
-    return (int)v;
+    return r < 0 ? r : (int)v;
 }
 
 /* ---- schedstat --------------------------------------------------------------- */

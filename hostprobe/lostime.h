@@ -67,7 +67,8 @@ int sg_taskstats_get(struct sg_taskstats_conn *c, pid_t id, bool tgid, struct sg
 /*
  * kernel.task_delayacct from /proc/sys/kernel/task_delayacct: 1 on, 0 off,
  * -ENOENT when the kernel has no such sysctl (older than 5.14: then delay
- * accounting is on unless booted with nodelayacct), -errno otherwise.
+ * accounting is on unless booted with nodelayacct), -errno otherwise
+ * (sg_sysctl_read_u64, hostprobe/sysctl.h: -ERANGE above 1).
  */
 int sg_delayacct_enabled(const struct sg_fs *fs);
 

@@ -121,8 +121,11 @@ struct sg_verdict_thresholds {
     double guest_swapout_rate_min; /* guest pswpout pages/s (default 1) */
     double swapin_delay_min_ms;    /* vCPU swap-in delay ms/s, summed over the vCPUs (default 20) */
     double swapin_look_share_min;  /* share of vCPU looks in the swap-in path (default 0.2) */
-    double cpu_delay_min_ms;       /* run-queue wait ms/s per vCPU (default 300) */
+    unsigned swapin_looks_min;     /* ... and at least this many such looks (default 3) */
+    double cpu_delay_min_ms;       /* run-queue wait ms/s per vCPU, also guest steal ms/s (default 300) */
     double disk_ms_per_req_min;    /* host-side disk latency ms per request (default 100) */
+    unsigned hung_reports_min;     /* guest hung-task reports in the window that count (default 1) */
+    unsigned dstate_io_tasks_min;  /* guest D-state tasks on I/O that count, with the disk latency (default 1) */
 };
 
 /* Defaults of every threshold (documented in the default swapguard.conf). */

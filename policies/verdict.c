@@ -23,8 +23,11 @@ void sg_verdict_thresholds_default(struct sg_verdict_thresholds *t)
         .guest_swapout_rate_min = 1,
         .swapin_delay_min_ms = 20,
         .swapin_look_share_min = 0.2,
+        .swapin_looks_min = 3,
         .cpu_delay_min_ms = 300,
         .disk_ms_per_req_min = 100,
+        .hung_reports_min = 1,
+        .dstate_io_tasks_min = 1,
     };
 }
 
@@ -614,7 +617,7 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     struct window_figs w = { 0 };
     bool swap_hit, swapin_hit, host_hit, apf_hit, stall_seen, vis_agent, vis_apf;
     bool guest_hit, pressure_hit;
-    bool sync_delay, sync_looks, io_hit, lock_hit, cpu_hit, agent_silent;
+    bool sync_delay, sync_looks, io_hit, lock_hit, cpu_hit, agent_silent, hung_apf_hit;
     double cpu_per_vcpu;
 
     memset(out, 0, sizeof(*out));
@@ -646,7 +649,8 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     swapin_hit = at_least(w.swapin_per_s, t->swapin_rate_min);
     host_hit = swap_hit || swapin_hit;
     apf_hit = at_least(w.apf_per_s, t->apf_rate_min);
-    stall_seen = w.async_pf_tasks > 0 || w.hung_kernel > 0 || apf_hit;
+    hung_apf_hit = w.hung_kernel >= t->hung_reports_min;
+    stall_seen = w.async_pf_tasks > 0 || hung_apf_hit || apf_hit;
     vis_agent = w.agent_tasks_ok;
     vis_apf = w.last->apf_available;
     guest_hit = (w.guest_swap_used_kib != SG_POLICY_NONE && w.guest_swap_used_kib >= t->guest_swap_min_kib) ||
@@ -669,10 +673,11 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     if ((host_hit || (!isnan(w.look_share) && w.looks_swapin > 0)) && !isnan(w.blkio_ms))
         w.fault_ms = (isnan(w.swapin_ms) ? 0 : w.swapin_ms) + w.blkio_ms;
     sync_delay = at_least(w.fault_ms, t->swapin_delay_min_ms);
-    sync_looks = at_least(w.look_share, t->swapin_look_share_min) && w.looks_swapin >= 3 && host_hit;
-    io_hit = w.hung_io + w.hung_io_console > 0 ||
-             (w.dstate_io > 0 && at_least(w.disk_ms_per_req, t->disk_ms_per_req_min));
-    lock_hit = w.hung_lock + w.hung_lock_console > 0;
+    sync_looks = at_least(w.look_share, t->swapin_look_share_min) && w.looks_swapin >= t->swapin_looks_min &&
+                 host_hit;
+    io_hit = w.hung_io + w.hung_io_console >= t->hung_reports_min ||
+             (w.dstate_io >= t->dstate_io_tasks_min && at_least(w.disk_ms_per_req, t->disk_ms_per_req_min));
+    lock_hit = w.hung_lock + w.hung_lock_console >= t->hung_reports_min;
     cpu_per_vcpu = NAN;
     if (w.n_vcpus > 0)
         cpu_per_vcpu = (w.delayacct ? w.cpu_ms : w.run_ms) / w.n_vcpus;
@@ -686,8 +691,8 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
         out->confidence = sync_delay ? (host_hit ? 0.95 : 0.9) : 0.85;
     } else if (host_hit && stall_seen) {
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
-        out->confidence = (w.hung_kernel > 0 || apf_hit) ? 0.95 : 0.8;
-    } else if (host_hit && w.hung_forged > 0) {
+        out->confidence = (hung_apf_hit || apf_hit) ? 0.95 : 0.8;
+    } else if (host_hit && w.hung_forged >= t->hung_reports_min) {
         /* Guest RAM in host swap and the guest says it stalls in async PF, but only through
          * reports any guest root can write: a stall, believed little. */
         out->kind = SG_VERDICT_HOST_SWAP_STALL;

@@ -8,30 +8,38 @@
  *                         ms/s to swap-in (taskstats swapin_delay_total, summed
  *                         over the vCPUs), or they were seen in D state in the
  *                         host's swap-in path in >= swapin_look_share_min of the
- *                         looks (at least 3 such looks) with host swap figures;
+ *                         looks (at least swapin_looks_min such looks) with host
+ *                         swap figures;
  *                         or (async) guest RAM in host swap (latest VmSwap or cgroup swap
  *                         >= host_swap_min_kib) or swap-ins (cgroup major faults
  *                         >= swapin_rate_min over the window), AND a stall seen:
  *                         guest tasks in D state waiting in async PF, hung-task
- *                         reports with async PF printed by the guest kernel, or
+ *                         reports with async PF printed by the guest kernel
+ *                         (>= hung_reports_min over the window), or
  *                         kvm_async_pf_not_present rising (>= apf_rate_min);
  *                         or host swap and hung-task reports with async PF that
  *                         a guest user wrote to /dev/kmsg (forgeable: weak);
  *                         or a stall seen (trusted evidence) while the host swap
  *                         figures stay under the thresholds (async PF waits on
  *                         any page not present: swap cache, shmem/file guest RAM).
- *   guest-io-stall        a hung-task report of the guest kernel (kmsg facility 0
- *                         or the serial console log) whose trace waits on
- *                         storage I/O, or guest D-state tasks on I/O while the
- *                         host measures >= disk_ms_per_req_min ms per disk request.
- *   guest-lock-stall      a hung-task report of the guest kernel (kmsg or console)
- *                         whose trace waits on a lock; nothing on the host to fix.
+ *   guest-io-stall        >= hung_reports_min hung-task reports of the guest kernel
+ *                         (kmsg facility 0 or the serial console log) whose trace
+ *                         waits on storage I/O, or >= dstate_io_tasks_min guest
+ *                         D-state tasks on I/O while the host measures
+ *                         >= disk_ms_per_req_min ms per disk request.
+ *   guest-lock-stall      >= hung_reports_min hung-task reports of the guest kernel
+ *                         (kmsg or console) whose trace waits on a lock; nothing
+ *                         on the host to fix.
  *   host-swap-risk        guest RAM in host swap or swap-ins, no stall seen.
  *   guest-internal-swap   host clean for this guest, the guest's own swap used
  *                         (>= guest_swap_min_kib) or its pswpout rising.
  *   host-cpu-contention   the vCPU threads wait on host run queues >=
  *                         cpu_delay_min_ms ms/s per vCPU (taskstats cpu_delay_total,
  *                         else schedstat run delay), or guest steal as high.
+ *
+ * Every threshold named above is a field of struct sg_verdict_thresholds
+ * (policies/facts.h; [verdict] in swapguard.conf), defaults in
+ * sg_verdict_thresholds_default().
  *   host-memory-pressure  host clean for this guest, the domain's memory PSI at
  *                         or above its thresholds; only when the domain has no
  *                         PSI of its own, host PSI or host anon refaults (host

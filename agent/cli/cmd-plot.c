@@ -4,8 +4,9 @@
  * agent/report/report.h) of one domain or all, with the remedies of the action
  * journal, as a PNG (cairo) or an SVG (written here, so that names and verdicts
  * are text in it). Per domain: the verdict as coloured bands, guest RAM in host
- * swap, the swap-in rate and the lost time between history lines, and a marker
- * per remedy applied or rolled back.
+ * swap, the swap-in rate between history lines, the lost time of each line
+ * (sg_lost_ms_per_s: the verdict's, else memory PSI full between lines), and a
+ * marker per remedy applied or rolled back.
  *
  * The history is hostile input: read line by line with a bounded line length,
  * strict JSON with every type checked, bad lines skipped and counted on stderr,
@@ -53,7 +54,8 @@ struct point {
     uint64_t swap_kib;        /* sg_guest_ram_in_host_swap_kib of the figures, SG_NONE */
     uint64_t ram_kib;         /* guest_ram_kib, SG_NONE */
     uint64_t pgmajfault;      /* cgroup_pgmajfault, SG_NONE */
-    uint64_t lost[4];         /* sg_lost_sources[i] counter, SG_NONE */
+    double lost_ms_per_s;     /* the line's (the verdict's) lost_ms_per_s, NAN when null or absent */
+    uint64_t psi_full_total_us; /* psi_full_total_us of the figures (the fallback), SG_NONE */
 };
 
 struct dom {
@@ -166,7 +168,7 @@ static bool parse_line(const char *line, size_t len, struct point *pt, const cha
     }
     vs = get_string(o, sg_schema_get(SG_F_REPORT_VERDICT)->key, 64);
     pt->v = SG_VERDICT_UNKNOWN;
-    for (int k = SG_VERDICT_UNKNOWN; vs && k <= SG_VERDICT_HOST_SWAP_STALL; k++)
+    for (int k = SG_VERDICT_UNKNOWN; vs && k < SG_VERDICT__MAX; k++)
         if (strcmp(vs, sg_verdict_name(k)) == 0) {
             pt->v = (enum sg_verdict_kind)k;
             vs = NULL;
@@ -180,6 +182,11 @@ static bool parse_line(const char *line, size_t len, struct point *pt, const cha
         snprintf(why, why_size, "\"confidence\" is not a number");
         goto out;
     }
+    if (!get_number(o, sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->key, true, &pt->lost_ms_per_s) ||
+        pt->lost_ms_per_s < 0) {
+        snprintf(why, why_size, "\"%s\" is not a number >= 0", sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->key);
+        goto out;
+    }
     if (json_object_object_get_ex(o, sg_schema_get(SG_F_REPORT_FIGURES)->key, &figs) && figs &&
         !json_object_is_type(figs, json_type_object)) {
         snprintf(why, why_size, "\"figures\" is not an object");
@@ -191,16 +198,12 @@ static bool parse_line(const char *line, size_t len, struct point *pt, const cha
         if (!get_count(figs, SG_F_VM_SWAP_KIB, &vm_swap) ||
             !get_count(figs, SG_F_CGROUP_SWAP_BYTES, &cg_swap) ||
             !get_count(figs, SG_F_GUEST_RAM_KIB, &pt->ram_kib) ||
-            !get_count(figs, SG_F_CGROUP_PGMAJFAULT, &pt->pgmajfault)) {
+            !get_count(figs, SG_F_CGROUP_PGMAJFAULT, &pt->pgmajfault) ||
+            !get_count(figs, SG_F_PSI_FULL_TOTAL_US, &pt->psi_full_total_us)) {
             snprintf(why, why_size, "a figure is not a non-negative integer");
             goto out;
         }
         pt->swap_kib = sg_guest_ram_in_host_swap_kib(vm_swap, cg_swap);
-        for (size_t i = 0; i < sg_lost_sources_n && i < SG_ELEMENTSOF(pt->lost); i++)
-            if (!get_count(figs, sg_lost_sources[i].id, &pt->lost[i])) {
-                snprintf(why, why_size, "a figure is not a non-negative integer");
-                goto out;
-            }
     }
     ok = true;
     *keep = o; /* uuid and name point into it */
@@ -471,6 +474,7 @@ static const double chart_h[3] = { 150, 100, 100 };
 #define C_SWAP 0x1f77b4
 #define C_SWAPIN 0x8c564b
 #define C_LOST 0xd62728
+#define C_LOST_FALLBACK 0x7f7f7f
 #define C_MARK 0x333333
 
 static uint32_t verdict_color(enum sg_verdict_kind v)
@@ -627,7 +631,51 @@ static bool rate_steps(struct canvas *cv, const struct plot *p, unsigned d, cons
 }
 
 static uint64_t c_pgmajfault(const struct point *q) { return q->pgmajfault; }
-static uint64_t c_lost0(const struct point *q) { return q->lost[0]; }
+
+/*
+ * The lost time of domain d (sg_lost_ms_per_s): the verdict's at each history line that has
+ * one, a dot at the line (it looks back over the verdict's window); at a line without one, the
+ * fallback, memory PSI full between that line and the one before, a lighter step over the
+ * interval. max_only: only the largest value into *max. Returns which kinds were found
+ * (bit SG_LOST_VERDICT, bit SG_LOST_PSI_FULL).
+ */
+static unsigned lost_marks(struct canvas *cv, const struct plot *p, unsigned d, const struct frame *fr,
+                           double y_base, double yscale, bool max_only, double *max)
+{
+    const struct point *prev = NULL;
+    unsigned kinds = 0;
+
+    for (size_t i = 0; i < p->n; i++) {
+        const struct point *q = pt_at(p, i), *before = prev;
+        enum sg_lost_from from;
+        double r;
+
+        if (q->dom != d)
+            continue;
+        r = sg_lost_ms_per_s(q->lost_ms_per_s, prev ? prev->psi_full_total_us : SG_NONE, q->psi_full_total_us,
+                             prev ? q->t - prev->t : 0, &from);
+        prev = q;
+        if (from == SG_LOST_NONE)
+            continue;
+        kinds |= 1u << from;
+        if (max_only) {
+            if (r > *max)
+                *max = r;
+            continue;
+        }
+        if (from == SG_LOST_VERDICT) {
+            cv_line(cv, tx(fr, q->t), y_base, tx(fr, q->t), y_base - r * yscale, C_LOST, 2, false);
+            cv_dot(cv, tx(fr, q->t), y_base - r * yscale, 4, C_LOST);
+        } else if (before) { /* always: the fallback is a rate from the line before */
+            double y = y_base - r * yscale;
+            double xy[4] = { tx(fr, before->t), y, tx(fr, q->t), y };
+
+            cv_rect(cv, xy[0], y, xy[2] - xy[0], y_base - y, C_LOST_FALLBACK, 0.15);
+            cv_poly(cv, xy, 2, C_LOST_FALLBACK, 1.5, true);
+        }
+    }
+    return kinds;
+}
 
 static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, const struct frame *fr,
                        double y)
@@ -635,6 +683,7 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
     const struct point *last = NULL;
     char buf[512], a[32];
     double y_band, y_c[3], ymax, sc, maxv;
+    unsigned kinds;
     size_t n_d = 0;
     uint64_t ram = SG_NONE;
 
@@ -727,17 +776,22 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
                      "faults/s");
     rate_steps(cv, p, d, fr, y_c[1] + chart_h[1], sc, c_pgmajfault, 1, C_SWAPIN, false, &maxv);
 
-    /* lost time between history lines */
+    /* lost time: the verdict's at each line, else memory PSI full between lines */
     maxv = 0;
-    any = sg_lost_sources_n && rate_steps(cv, p, d, fr, 0, 0, c_lost0, sg_lost_sources[0].to_ms, 0, true, &maxv);
+    kinds = lost_marks(cv, p, d, fr, 0, 0, true, &maxv);
     ymax = nice_max(maxv * 1.1, 1);
-    snprintf(buf, sizeof(buf), any ? "lost time: %s (%s), average between history lines"
-                                   : "lost time: no two history lines with %s (%s)",
-             sg_schema_get(sg_lost_sources[0].id)->key, "memory PSI full");
+    if (!kinds)
+        snprintf(buf, sizeof(buf), "lost time: no line with %s, nor two with %s",
+                 sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->key, sg_schema_get(SG_F_PSI_FULL_TOTAL_US)->key);
+    else
+        snprintf(buf, sizeof(buf), "lost time: %s%s%s", kinds & (1u << SG_LOST_VERDICT) ?
+                 "vCPU time lost, the verdict's lost_ms_per_s at each line (dots)" : "",
+                 kinds == ((1u << SG_LOST_VERDICT) | (1u << SG_LOST_PSI_FULL)) ? "; " : "",
+                 kinds & (1u << SG_LOST_PSI_FULL) ?
+                 "fallback where a line has none: memory PSI full between lines (dashed)" : "");
     sc = chart_frame(cv, fr, y_c[2], chart_h[2], ymax, buf, "ms/s");
-    if (any)
-        rate_steps(cv, p, d, fr, y_c[2] + chart_h[2], sc, c_lost0, sg_lost_sources[0].to_ms, C_LOST,
-                   false, &maxv);
+    if (kinds)
+        lost_marks(cv, p, d, fr, y_c[2] + chart_h[2], sc, false, &maxv);
 
     time_axis(cv, fr, y_c[2] + chart_h[2], y_band);
 
@@ -772,12 +826,20 @@ static void draw_panel(struct canvas *cv, const struct plot *p, unsigned d, cons
     (void)last;
 }
 
-static void draw_legend(struct canvas *cv, double x, double y)
+/* The colours of the verdicts that the plotted lines hold (all of them would not fit in a row). */
+static void draw_legend(struct canvas *cv, const struct plot *p, double x, double y)
 {
+    bool seen[SG_VERDICT__MAX] = { false };
+
+    for (size_t i = 0; i < p->n; i++)
+        seen[pt_at(p, i)->v] = true;
     cv_text(cv, x, y, 12, 0, true, C_TEXT, 0, "verdict:");
     x += 62;
-    for (int k = SG_VERDICT_HOST_SWAP_STALL; k >= SG_VERDICT_UNKNOWN; k--) {
+    for (int k = SG_VERDICT__MAX - 1; k >= SG_VERDICT_UNKNOWN; k--) {
         const char *name = sg_verdict_name((enum sg_verdict_kind)k);
+
+        if (!seen[k])
+            continue;
 
         cv_rect(cv, x, y - 11, 14, 14, verdict_color((enum sg_verdict_kind)k), 0.85);
         cv_text(cv, x + 18, y, 12, 0, false, C_TEXT, 0, name);
@@ -821,7 +883,7 @@ static int render(const struct plot *p, const char *out, bool svg, int width, co
     cv_text(&cv, MARGIN_L, 48, 12, 0, false, C_AXIS, 0, sub);
     for (unsigned d = 0; d < p->n_doms; d++)
         draw_panel(&cv, p, d, &fr, HEAD_H + d * panel_height());
-    draw_legend(&cv, MARGIN_L, height - LEGEND_H / 2);
+    draw_legend(&cv, p, MARGIN_L, height - LEGEND_H / 2);
 
     if (svg) {
         fprintf(cv.svg, "</svg>\n");
@@ -978,8 +1040,10 @@ const struct sg_cmd_def sg_cmd_def_plot = {
     .help = "Reads the JSON Lines history that 'report' and the agent write ([report] history,\n"
             "or --history FILE) and draws, for DOMAIN (name or UUID) or every domain (--all),\n"
             "a timeline: the verdict as coloured bands, guest RAM in host swap (MiB) at each\n"
-            "line, the swap-in rate (memory cgroup major faults/s) and the lost time (ms/s of\n"
-            "memory PSI full) averaged between lines, and the remedies of the action journal\n"
+            "line, the swap-in rate (memory cgroup major faults/s) averaged between lines, the\n"
+            "lost time of each line (ms/s of vCPU time, the verdict's lost_ms_per_s; where a\n"
+            "line has none, the fallback: memory PSI full averaged between lines, dashed),\n"
+            "and the remedies of the action journal\n"
             "([apply] state_dir, or --journal FILE) as dashed markers. --output FILE.png or\n"
             "FILE.svg picks the format. Malformed lines are skipped and counted on stderr;\n"
             "only the newest 100000 lines and the first 12 domains are drawn. Needs no\n"

@@ -21,6 +21,7 @@
 #include "hostprobe/lostime.h"
 #include "hostprobe/oomscan.h"
 #include "hostprobe/smaps.h"
+#include "hostprobe/sysctl.h"
 #include "policies/recommend.h"
 
 #define MAX_RECS 256
@@ -44,18 +45,12 @@ static bool have_process_madvise_willneed(void)
 #endif
 }
 
-/* /proc/sys/vm/swappiness, -1 when unreadable. */
+/* vm.swappiness (0 .. 200), -1 when unreadable. */
 static int read_swappiness(const struct sg_fs *fs)
 {
-    char buf[32];
     uint64_t v;
 
-    if (sg_read_at(fs->proc_fd, "sys/vm/swappiness", buf, sizeof(buf)) < 0)
-        return -1;
-    buf[strcspn(buf, "\n")] = '\0';
-    if (sg_parse_u64(buf, strlen(buf), &v) < 0 || v > 200)
-        return -1;
-    return (int)v;
+    return sg_sysctl_read_u64(fs, "vm/swappiness", 200, &v) < 0 ? -1 : (int)v;
 }
 
 /* The persistent (inactive) XML of dom, parsed; false when unavailable. */

@@ -278,39 +278,35 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
     }
 }
 
-const struct sg_lost_source sg_lost_sources[] = {
-    { SG_F_PSI_FULL_TOTAL_US, 1e-3,
-      "memory PSI full of the domain's cgroup: time all its tasks were stalled on memory" },
-};
-const size_t sg_lost_sources_n = SG_ELEMENTSOF(sg_lost_sources);
-
-static uint64_t facts_u64(const struct sg_dom_facts *f, const struct sg_schema_row *row)
+double sg_lost_ms_per_s(double verdict_ms, uint64_t psi_a, uint64_t psi_b, double dt_s,
+                        enum sg_lost_from *from)
 {
-    uint64_t v;
+    double r;
 
-    memcpy(&v, (const char *)f + row->offset, sizeof(v));
-    return v;
+    if (from)
+        *from = SG_LOST_NONE;
+    if (isfinite(verdict_ms)) {
+        if (from)
+            *from = SG_LOST_VERDICT;
+        return verdict_ms;
+    }
+    r = sg_counter_rate(psi_a, psi_b, dt_s); /* SG_NONE is SG_POLICY_NONE: unknown */
+    if (isnan(r))
+        return NAN;
+    if (from)
+        *from = SG_LOST_PSI_FULL;
+    return r * 1e-3; /* us per s -> ms per s */
 }
 
-double sg_lost_ms_per_s(const struct sg_dom_facts *a, const struct sg_dom_facts *b,
-                        const struct sg_lost_source **src)
+const char *sg_lost_from_text(enum sg_lost_from f)
 {
-    if (src)
-        *src = NULL;
-    if (!a || !b || !a->running || !b->running)
-        return NAN;
-    for (size_t i = 0; i < sg_lost_sources_n; i++) {
-        const struct sg_schema_row *row = sg_schema_get(sg_lost_sources[i].id);
-        double r;
-
-        if (row->type != SG_TYPE_U64 || row->scope != SG_SCOPE_DOMAIN)
-            continue;
-        r = sg_counter_rate(facts_u64(a, row), facts_u64(b, row), b->t_s - a->t_s);
-        if (isnan(r))
-            continue;
-        if (src)
-            *src = &sg_lost_sources[i];
-        return r * sg_lost_sources[i].to_ms;
+    switch (f) {
+    case SG_LOST_VERDICT:
+        return "the verdict's lost_ms_per_s: vCPU time the host measured lost over its window";
+    case SG_LOST_PSI_FULL:
+        return "fallback, no vCPU time measured: memory PSI full of the domain's cgroup (psi_full_total_us)";
+    case SG_LOST_NONE:
+        break;
     }
-    return NAN;
+    return "unknown";
 }

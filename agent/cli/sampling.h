@@ -43,30 +43,34 @@ double sg_entry_lost_ms(const struct sg_dom_entry *x, const char *what, const ch
 void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, struct sg_figs *f);
 
 /*
- * Lost time: how many milliseconds per second a guest could not run because
- * of memory, as best the host can tell today. The candidates, best first, are
- * counters of the figure schema (rows stored in struct sg_dom_facts, recorded
- * and in the history), each with its factor to milliseconds; the first one
- * that both ticks carry gives the figure. Today there is one: the domain's
- * memory PSI full total (psi_full_total_us: time during which every task of
- * its memory cgroup, vCPU threads included, was stalled on memory; cold guest
- * pages swapped back in may count as I/O pressure instead). A direct measure
- * of a guest's lost time gets its own schema row and goes first in
- * sg_lost_sources[]; top and plot pick it up from there.
+ * Lost time, the one notion of top and plot: the verdict's lost_ms_per_s
+ * (struct sg_verdict, policies/verdict.h; the "lost_ms_per_s" of each history
+ * line and report): vCPU time, in ms per second summed over the vCPU threads,
+ * that the host measured lost to swap-in, run-queue wait, block I/O and
+ * reclaim over the verdict's window (taskstats delay accounting, else
+ * schedstat run delay and the wchan looks). Where the verdict has none (NAN:
+ * no vCPU thread measured, or a history line written before the figure
+ * existed), one fallback, named wherever it is shown: the rate of the
+ * domain's memory PSI full total (psi_full_total_us) between two ticks or
+ * history lines, us/s -> ms/s: time during which every task of its memory
+ * cgroup was stalled on memory (not vCPU time; cold guest pages swapped back
+ * in may count as I/O pressure instead).
  */
-struct sg_lost_source {
-    enum sg_fig_id id;  /* a SG_KIND_COUNTER row with SG_TYPE_U64 storage in the domain facts */
-    double to_ms;       /* row unit -> milliseconds (us: 1e-3) */
-    const char *what;   /* what it measures, for the detail view and the legend */
+enum sg_lost_from {
+    SG_LOST_NONE = 0,  /* neither known */
+    SG_LOST_VERDICT,   /* the verdict's lost_ms_per_s */
+    SG_LOST_PSI_FULL,  /* the fallback: memory PSI full between two ticks or lines */
 };
-extern const struct sg_lost_source sg_lost_sources[];
-extern const size_t sg_lost_sources_n;
 
 /*
- * Lost time between facts a and b (a older), ms per second of b.t_s - a.t_s:
- * the rate of the first source both carry (not SG_POLICY_NONE, not going
- * backwards). NAN when none does or the ticks are not running; *src (may be
- * NULL) gets the source used, NULL then.
+ * The lost time in ms per second: verdict_ms (the verdict's lost_ms_per_s,
+ * NAN when none) if finite, else the rate of psi_full_total_us from psi_a
+ * (older) to psi_b dt_s seconds later (SG_NONE unknown; a counter that went
+ * backwards or dt_s <= 0: unknown), else NAN. *from (may be NULL) says which.
  */
-double sg_lost_ms_per_s(const struct sg_dom_facts *a, const struct sg_dom_facts *b,
-                        const struct sg_lost_source **src);
+double sg_lost_ms_per_s(double verdict_ms, uint64_t psi_a, uint64_t psi_b, double dt_s,
+                        enum sg_lost_from *from);
+
+/* What a source is, for the detail view and the plot's legend: "the verdict's lost_ms_per_s
+ * (vCPU time ...)", "fallback: memory PSI full ...", "unknown". */
+const char *sg_lost_from_text(enum sg_lost_from f);

@@ -217,18 +217,13 @@ static void build_row(struct sg_top *t, struct sg_top_dom *x, struct sg_top_row 
     row->running = true;
     row->swap_kib = sg_guest_ram_in_host_swap_kib(last->vm_swap_kib, last->cgroup_swap_bytes);
     row->psi_full_avg10 = last->psi_full_avg10;
-    if (prev && prev->running) {
+    if (prev && prev->running)
         row->swapin_per_s =
             sg_counter_rate(prev->cgroup_pgmajfault, last->cgroup_pgmajfault, last->t_s - prev->t_s);
-        row->lost_ms_per_s = sg_lost_ms_per_s(prev, last, &row->lost_src);
-    }
-    /* The verdict's measure, where the host measured one (delay accounting, schedstat, wchan
-       looks), is the lost time proper; the PSI-based rate stays the fallback. */
-    if (row->has_v && isfinite(row->v.lost_ms_per_s)) {
-        row->lost_ms_per_s = row->v.lost_ms_per_s;
-        row->lost_src = NULL;
-        row->lost_from_verdict = true;
-    }
+    row->lost_ms_per_s = sg_lost_ms_per_s(row->has_v ? row->v.lost_ms_per_s : NAN,
+                                          prev && prev->running ? prev->psi_full_total_us : SG_NONE,
+                                          last->psi_full_total_us, prev ? last->t_s - prev->t_s : 0,
+                                          &row->lost_from);
 }
 
 int sg_top_tick(struct sg_top *t)
@@ -588,7 +583,10 @@ void sg_top_row_line(const struct sg_top *t, const struct sg_top_layout *l, size
     else
         snprintf(cell[C_RAMPCT], sizeof(cell[C_RAMPCT]), "-");
     fmt_num(r->swapin_per_s, cell[C_SWAPIN], sizeof(cell[C_SWAPIN]));
-    fmt_num(r->lost_ms_per_s, cell[C_LOST], sizeof(cell[C_LOST]));
+    /* the fallback (memory PSI full) marked '~', as 'list' marks its estimates */
+    cell[C_LOST][0] = '~';
+    fmt_num(r->lost_ms_per_s, cell[C_LOST] + (r->lost_from == SG_LOST_PSI_FULL),
+            sizeof(cell[C_LOST]) - 1);
     if (isnan(r->psi_full_avg10))
         snprintf(cell[C_PSI], sizeof(cell[C_PSI]), "-");
     else
@@ -743,15 +741,15 @@ char **sg_top_detail(const struct sg_top *t, const char *uuid, int width, size_t
         add_fig(&L, SG_F_APF_AVAILABLE, a);
     }
     addf(&L, 0, "%s", "");
-    if (r->lost_from_verdict)
-        addf(&L, 2, "Lost time: %s ms/s of vCPU time on the host over the verdict's window (%s)",
-             fmt_num(r->lost_ms_per_s, a, sizeof(a)), sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->source_v1);
-    else if (r->lost_src)
-        addf(&L, 2, "Lost time: %s ms/s, from %s (%s)", fmt_num(r->lost_ms_per_s, a, sizeof(a)),
-             sg_schema_get(r->lost_src->id)->key, r->lost_src->what);
+    if (r->lost_from == SG_LOST_VERDICT)
+        addf(&L, 2, "Lost time: %s ms/s, %s (%s)", fmt_num(r->lost_ms_per_s, a, sizeof(a)),
+             sg_lost_from_text(r->lost_from), sg_schema_get(SG_F_REPORT_LOST_MS_PER_S)->source_v1);
+    else if (r->lost_from == SG_LOST_PSI_FULL)
+        addf(&L, 2, "Lost time: %s ms/s, %s over the last interval", fmt_num(r->lost_ms_per_s, a, sizeof(a)),
+             sg_lost_from_text(r->lost_from));
     else
-        addf(&L, 2, "Lost time: unknown (needs two running ticks with %s)",
-             sg_schema_get(sg_lost_sources[0].id)->key);
+        addf(&L, 2, "Lost time: unknown (the verdict measured no vCPU time, and no two running ticks "
+             "with %s)", sg_schema_get(SG_F_PSI_FULL_TOTAL_US)->key);
     addf(&L, 2, "Guest probe: %s", t->no_probe ? t->no_probe : "on, in turn with the other domains");
     if (L.oom) {
         sg_top_lines_free(L.v, L.n);

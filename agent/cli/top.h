@@ -56,9 +56,9 @@ struct sg_top_row {
     uint64_t swap_kib;         /* guest RAM in host swap (sg_guest_ram_in_host_swap_kib), SG_NONE */
     uint64_t ram_kib;          /* guest RAM (maxMem), KiB */
     double swapin_per_s;       /* cgroup pgmajfault per second over the last interval, NAN */
-    double lost_ms_per_s;      /* sg_lost_ms_per_s over the last interval, NAN */
-    const struct sg_lost_source *lost_src;
-    bool lost_from_verdict; /* lost_ms_per_s is the verdict's (struct sg_verdict lost_ms_per_s) */
+    double lost_ms_per_s;      /* sg_lost_ms_per_s (agent/cli/sampling.h): the verdict's, else memory PSI
+                                  full over the last interval; NAN */
+    enum sg_lost_from lost_from; /* which of the two */
     double psi_full_avg10;     /* the domain's memory PSI full avg10, percent, NAN */
     bool has_v;
     struct sg_verdict v;

@@ -88,6 +88,28 @@ static const struct key_def keys[] = {
       "Swap used inside a guest, in MiB, at or above which it counts." },
     { "verdict", "guest_swapout_rate_min", K_DOUBLE, F(verdict.guest_swapout_rate_min), 0, RATE_MAX, "pages/s",
       "Guest pswpout, pages per second, that counts as the guest swapping out." },
+    { "verdict", "swapin_delay_min", K_DOUBLE, F(verdict.swapin_delay_min_ms), 1, 1e6, "ms/s",
+      "vCPU time lost waiting for host swap-in, in ms per second summed over the vCPU threads "
+      "(taskstats swapin_delay_total, plus blkio_delay_total while the host swaps the guest), at "
+      "or above which the verdict is a synchronous host-swap-stall." },
+    { "verdict", "swapin_look_share_min", K_DOUBLE, F(verdict.swapin_look_share_min), 0.01, 1, "(share of looks)",
+      "Share of the looks at the vCPU threads' wchan that found one in D state in the host's "
+      "swap-in path, at or above which (with host swap figures) the verdict is host-swap-stall." },
+    { "verdict", "swapin_looks_min", K_UINT, F(verdict.swapin_looks_min), 1, 1e6, "looks",
+      "Looks in the swap-in path needed, besides swapin_look_share_min, in the window." },
+    { "verdict", "cpu_delay_min", K_DOUBLE, F(verdict.cpu_delay_min_ms), 1, 1000, "ms/s per vCPU",
+      "Run-queue wait of the vCPU threads (taskstats cpu_delay_total, else schedstat run delay), "
+      "in ms per second per vCPU, or guest steal in ms per second, at or above which the verdict "
+      "is host-cpu-contention." },
+    { "verdict", "disk_ms_per_req_min", K_DOUBLE, F(verdict.disk_ms_per_req_min), 0.001, 3600000, "ms per request",
+      "Host-side disk latency (libvirt block stats), ms per request, at or above which guest "
+      "D-state tasks on I/O make a guest-io-stall." },
+    { "verdict", "hung_reports_min", K_UINT, F(verdict.hung_reports_min), 1, 1e6, "reports",
+      "Hung-task reports of one kind (async PF, storage I/O, lock) in the window that count as a "
+      "stall of the guest." },
+    { "verdict", "dstate_io_tasks_min", K_UINT, F(verdict.dstate_io_tasks_min), 1, 1e6, "tasks",
+      "Guest tasks in D state on storage I/O that count (with disk_ms_per_req_min) as a "
+      "guest-io-stall." },
     { "recommend", "host_reserve_mib", K_MIB, F(rec.host_reserve_kib), 0, MIB_MAX, "MiB",
       "MiB of RAM kept free for the host (swapoff headroom, total of locked guests)." },
     { "recommend", "qemu_overhead_mib", K_MIB, F(rec.qemu_overhead_kib), 0, MIB_MAX, "MiB",
@@ -528,7 +550,7 @@ static int set_actions(struct parse *p, const struct key_def *k, char *field, co
 static int set_value(struct parse *p, const char *section, const char *name, const char *value)
 {
     const struct key_def *k;
-    char vbuf[ECHO_MAX * 4 + 8], nbuf[ECHO_MAX * 4 + 8], ebuf[160];
+    char vbuf[ECHO_MAX * 4 + 8], nbuf[ECHO_MAX * 4 + 8], ebuf[400];
     char *field;
     size_t idx;
     double d = 0;

@@ -72,8 +72,9 @@ check_captured "the remedies of the journal are labelled: applied and rolled bac
     eval '[[ $svg == *">#1 swap-limit<"* && $svg == *">#2 prefetch<"* && $svg == *">#1 swap-limit rolled back<"* ]]'
 check_captured "axis labels with units and time" \
     eval '[[ $svg == *">MiB<"* && $svg == *">faults/s<"* && $svg == *">ms/s<"* && $svg == *">time (UTC)<"* ]]'
-check_captured "the lost-time chart has figures (psi_full_total_us is in the captured history)" \
-    eval '[[ $svg == *">lost time: psi_full_total_us (memory PSI full), average between history lines<"* ]]'
+# The captured history predates lost_ms_per_s: every line falls back to memory PSI full.
+check_captured "the lost-time chart has the fallback's figures, named as such (the captured lines have no lost_ms_per_s)" \
+    eval '[[ $svg == *">lost time: fallback where a line has none: memory PSI full between lines (dashed)<"* ]]'
 uuid=$(grep -m1 -o '"uuid":"[^"]*"' "$hist" | cut -d'"' -f4)
 plot "$uuid" --output "$tmp/uuid.svg" >/dev/null 2>&1
 check_captured "the domain can be given by UUID" grep -q ">swapguard plot: $dom1<" "$tmp/uuid.svg"
@@ -123,6 +124,28 @@ else
     check_captured "hostile history: the SVG is valid XML" xml_ok "$tmp/hostile.svg"
     check_captured "hostile history: the name's markup is escaped and its control byte is \\x1b" \
         grep -qF '&lt;script&gt;&amp;&quot;x&apos;\x1b[2J' "$tmp/hostile.svg"
+fi
+
+# Hand-made from the captured lines (labelled): the demo predates the verdict's lost_ms_per_s,
+# so its two sg-demo lines (which fall back to memory PSI full between them) get three more
+# here: a guest-io-stall with lost_ms_per_s 40, a host-swap-stall with 812.5, and one with a
+# negative lost time (malformed). The chart's title says which figure is which.
+if ! command -v jq >/dev/null; then
+    skip "history with lost_ms_per_s" "jq not installed (scripts/harness.sh deps installs it)"
+else
+    grep "\"domain\":\"$dom1\"" "$hist" >"$tmp/lost.jsonl"
+    tail -1 "$tmp/lost.jsonl" | jq -c '.verdict = "guest-io-stall" | .unix += 30 | .lost_ms_per_s = 40' >>"$tmp/lost.jsonl"
+    tail -1 "$tmp/lost.jsonl" | jq -c '.verdict = "host-swap-stall" | .unix += 30 | .lost_ms_per_s = 812.5' >>"$tmp/lost.jsonl"
+    tail -1 "$tmp/lost.jsonl" | jq -c '.unix += 30 | .lost_ms_per_s = -3' >>"$tmp/lost.jsonl"
+    "$sg" plot --config /dev/null --history "$tmp/lost.jsonl" --journal "$tmp/journal.json" "$dom1" \
+        --output "$tmp/lost.svg" >/dev/null 2>"$tmp/err"
+    svg=$(cat "$tmp/lost.svg")
+    check_captured "lost_ms_per_s in the lines: drawn as the verdict's, the PSI fallback only where a line has none" \
+        eval '[[ $svg == *">lost time: vCPU time lost, the verdict&apos;s lost_ms_per_s at each line (dots); fallback where a line has none: memory PSI full between lines (dashed)<"* ]]'
+    check_captured "a guest-io-stall line is plotted with its verdict; a negative lost_ms_per_s is malformed" \
+        eval '[[ $svg == *">guest-io-stall"* ]] && grep -q "1 malformed line(s) skipped (first: line 5: \"lost_ms_per_s\" is not a number >= 0)" "$tmp/err" || { cat "$tmp/err"; false; }'
+    "$sg" plot --config /dev/null --history "$tmp/lost.jsonl" --journal "$tmp/journal.json" "$dom1" \
+        --output "$tmp/lost.png" >/dev/null 2>&1
 fi
 
 # More lines than the cap: the newest are kept, memory stays bounded, stderr says so.

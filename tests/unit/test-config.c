@@ -74,6 +74,13 @@ static void assert_defaults(const struct sg_config *c)
     cr_assert_float_eq(c->verdict.refault_rate_min, d.verdict.refault_rate_min, 0);
     cr_assert_eq(c->verdict.guest_swap_min_kib, d.verdict.guest_swap_min_kib);
     cr_assert_float_eq(c->verdict.guest_swapout_rate_min, d.verdict.guest_swapout_rate_min, 0);
+    cr_assert_float_eq(c->verdict.swapin_delay_min_ms, d.verdict.swapin_delay_min_ms, 0);
+    cr_assert_float_eq(c->verdict.swapin_look_share_min, d.verdict.swapin_look_share_min, 0);
+    cr_assert_eq(c->verdict.swapin_looks_min, d.verdict.swapin_looks_min);
+    cr_assert_float_eq(c->verdict.cpu_delay_min_ms, d.verdict.cpu_delay_min_ms, 0);
+    cr_assert_float_eq(c->verdict.disk_ms_per_req_min, d.verdict.disk_ms_per_req_min, 0);
+    cr_assert_eq(c->verdict.hung_reports_min, d.verdict.hung_reports_min);
+    cr_assert_eq(c->verdict.dstate_io_tasks_min, d.verdict.dstate_io_tasks_min);
 
     cr_assert_eq(c->rec.host_reserve_kib, d.rec.host_reserve_kib);
     cr_assert_eq(c->rec.qemu_overhead_kib, d.rec.qemu_overhead_kib);
@@ -166,7 +173,7 @@ Test(config, shipped_documented_defaults_are_the_defaults)
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(n_keys, 34, "keys documented in %s: %u", SHIPPED, n_keys);
+    cr_assert_eq(n_keys, 41, "keys documented in %s: %u", SHIPPED, n_keys);
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
     assert_defaults(&c);
     sg_config_clear(&c);
@@ -196,6 +203,13 @@ Test(config, every_key)
                "refault_rate_min = 1e4\n"
                "guest_swap_min_mib = 0\n"
                "guest_swapout_rate_min = 3\n"
+               "swapin_delay_min = 50\n"
+               "swapin_look_share_min = 0.5\n"
+               "swapin_looks_min = 10\n"
+               "cpu_delay_min = 150.5\n"
+               "disk_ms_per_req_min = 20\n"
+               "hung_reports_min = 2\n"
+               "dstate_io_tasks_min = 4\n"
                "[recommend]\n"
                "host_reserve_mib = 2048\n"
                "qemu_overhead_mib = 300\n"
@@ -251,6 +265,13 @@ Test(config, every_key)
     cr_assert_float_eq(c.verdict.refault_rate_min, 10000, 0);
     cr_assert_eq(c.verdict.guest_swap_min_kib, 0);
     cr_assert_float_eq(c.verdict.guest_swapout_rate_min, 3, 0);
+    cr_assert_float_eq(c.verdict.swapin_delay_min_ms, 50, 0);
+    cr_assert_float_eq(c.verdict.swapin_look_share_min, 0.5, 0);
+    cr_assert_eq(c.verdict.swapin_looks_min, 10);
+    cr_assert_float_eq(c.verdict.cpu_delay_min_ms, 150.5, 0);
+    cr_assert_float_eq(c.verdict.disk_ms_per_req_min, 20, 0);
+    cr_assert_eq(c.verdict.hung_reports_min, 2);
+    cr_assert_eq(c.verdict.dstate_io_tasks_min, 4);
     cr_assert_eq(c.rec.host_reserve_kib, 2048 * 1024);
     cr_assert_eq(c.rec.qemu_overhead_kib, 300 * 1024);
     cr_assert_eq(c.rec.swappiness_target, 200);
@@ -481,6 +502,29 @@ Test(config, out_of_range)
                  "expected a whole number 0 .. 200 (vm.swappiness)");
     EXPECT_ERROR(GOOD "[recommend]\noom_score_adj_critical = 1\n", 6, "oom_score_adj_critical: '1' is out");
     EXPECT_ERROR(GOOD "[recommend]\nhost_reserve_mib = 18014398509481984\n", 6, "host_reserve_mib: '18014");
+}
+
+/* The thresholds of the stall rules: negative, out of range, not a number, each named. */
+Test(config, stall_thresholds_rejected)
+{
+    EXPECT_ERROR(GOOD "[verdict]\nswapin_delay_min = -5\n", 6, "[verdict] swapin_delay_min: '-5' is out of range",
+                 "expected a number of ms/s, 1 .. 1000000");
+    EXPECT_ERROR(GOOD "[verdict]\ncpu_delay_min = 1001\n", 6, "[verdict] cpu_delay_min: '1001' is out of range",
+                 "expected a number of ms/s per vCPU, 1 .. 1000");
+    EXPECT_ERROR(GOOD "[verdict]\nswapin_look_share_min = 20%\n", 6,
+                 "[verdict] swapin_look_share_min: '20%': trailing characters", "0.01 .. 1 (share of looks)");
+    EXPECT_ERROR(GOOD "[verdict]\nswapin_look_share_min = 1.5\n", 6, "swapin_look_share_min: '1.5' is out of range");
+    EXPECT_ERROR(GOOD "[verdict]\nswapin_looks_min = 0\n", 6, "[verdict] swapin_looks_min: '0' is out of range",
+                 "expected a whole number of looks, 1 .. 1000000");
+    EXPECT_ERROR(GOOD "[verdict]\ndisk_ms_per_req_min = slow\n", 6,
+                 "[verdict] disk_ms_per_req_min: 'slow': not a number", "expected a number of ms per request");
+    EXPECT_ERROR(GOOD "[verdict]\nhung_reports_min = 1.5\n", 6, "[verdict] hung_reports_min: '1.5': not a whole number",
+                 "expected a whole number of reports, 1 .. 1000000");
+    EXPECT_ERROR(GOOD "[verdict]\nhung_reports_min = -1\n", 6, "[verdict] hung_reports_min: '-1' is out of range");
+    EXPECT_ERROR(GOOD "[verdict]\ndstate_io_tasks_min = 0\n", 6, "[verdict] dstate_io_tasks_min: '0' is out of range");
+    /* Every key of the section is named when one is misspelt, the new ones too. */
+    EXPECT_ERROR(GOOD "[verdict]\ncpu_delay_minimum = 5\n", 6, "[verdict] cpu_delay_minimum: unknown key",
+                 "host_swap_min_mib, ", "cpu_delay_min, ", "hung_reports_min or dstate_io_tasks_min");
 }
 
 Test(config, trailing_garbage)

@@ -3,8 +3,11 @@
  * guestprobe/evidence.c: the tasks, kernel-log and memory parsers on the
  * output of guestprobe/evidence-script.sh captured from a real guest by
  * scripts/capture-guest-replies.sh (tests/data/guest-agent/evidence-output.txt),
- * and on HAND-WRITTEN text (marked below): 6.x and pre-5.8 async-PF
- * signatures, which a TCG guest never shows, and hostile output.
+ * on kernel log excerpts quoted from public bug reports
+ * (tests/data/public-traces/, attributed in tests/data/README.md) for the
+ * signatures this machine's guests cannot print, and on HAND-WRITTEN text
+ * (marked below): 6.x and pre-5.8 async-PF signatures, which a TCG guest never
+ * shows, guest OOM kills and reclaim hung tasks, and hostile output.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -391,23 +394,12 @@ Test(evidence, frame_classes)
     cr_expect_eq(gp_class_fold(GP_CLASS_NONE, GP_CLASS_IO), GP_CLASS_IO);
 }
 
-/* Hand-written, in the kernel's own formats (kernel/hung_task.c, kernel/watchdog.c,
- * kernel/rcu/tree_stall.h, kernel/time/clocksource.c, kernel/time/hrtimer.c, mm/oom_kill.c):
- * one message of each signature, a lock and a reclaim hung task, and a user-space forgery. */
+/* Hand-written, in the kernel's own formats (mm/oom_kill.c, kernel/hung_task.c,
+ * kernel/watchdog.c): what no public trace in tests/data/public-traces covers in a form the
+ * parsers read (a guest OOM kill, a hung task in the guest's own reclaim) and a user-space
+ * forgery of a soft lockup. */
 static const char signs_kmsg[] =
-    "<0>[  100.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [dd:120]\n"
-    "<3>[  101.000001] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
-    "<3>[  101.000002] rcu: \t0-...!: (1 GPs behind) idle=77c/0/0x1 softirq=1/1 fqs=0\n"
-    "<4>[  102.000001] clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc' as unstable because the skew is too large:\n"
-    "<4>[  103.000001] hrtimer: interrupt took 3004170613 ns\n"
     "<3>[  104.000001] Out of memory: Killed process 77 (big) total-vm:300000kB, anon-rss:200000kB\n"
-    "<3>[  105.000001] INFO: task cat:90 blocked for more than 5 seconds.\n"
-    "<6>[  105.000002] Call Trace:\n"
-    "<6>[  105.000003]  <TASK>\n"
-    "<6>[  105.000004]  __schedule+0x34d/0xa00\n"
-    "<6>[  105.000005]  schedule_preempt_disabled+0x14/0x30\n"
-    "<6>[  105.000006]  __mutex_lock.constprop.0+0x3a1/0x8b0\n"
-    "<6>[  105.000007]  </TASK>\n"
     "<3>[  106.000001] INFO: task big:91 blocked for more than 5 seconds.\n"
     "<6>[  106.000002] Call Trace:\n"
     "<6>[  106.000003]  io_schedule+0x42/0x70\n"
@@ -422,21 +414,150 @@ Test(evidence, kernel_signatures_and_classes)
     char why[128] = "";
 
     cr_assert_eq(gp_parse_kmsg(signs_kmsg, strlen(signs_kmsg), 0, r, why, sizeof(why)), 0, "%s", why);
-    cr_expect_eq(r->signs[GP_SIGN_SOFT_LOCKUP], 1);
-    cr_expect_eq(r->signs_forged[GP_SIGN_SOFT_LOCKUP], 1, "facility 1: written from user space");
-    cr_expect_eq(r->signs[GP_SIGN_RCU_STALL], 1);
-    cr_expect_eq(r->signs[GP_SIGN_CLOCKSOURCE], 1);
-    cr_expect_eq(r->signs[GP_SIGN_HRTIMER], 1);
-    cr_expect_eq(r->signs[GP_SIGN_OOM_KILL], 1);
-    cr_assert_eq(r->n, 2);
-    cr_expect_eq(r->v[0].cls, GP_CLASS_LOCK);
-    cr_expect_eq(r->v[1].cls, GP_CLASS_RECLAIM, "I/O inside the guest's reclaim is reclaim");
-    /* since: only what is newer */
-    cr_assert_eq(gp_parse_kmsg(signs_kmsg, strlen(signs_kmsg), 102500000, r, why, sizeof(why)), 0);
     cr_expect_eq(r->signs[GP_SIGN_SOFT_LOCKUP], 0);
-    cr_expect_eq(r->signs[GP_SIGN_HRTIMER], 1);
-    cr_expect_eq(r->n, 2);
+    cr_expect_eq(r->signs_forged[GP_SIGN_SOFT_LOCKUP], 1, "facility 1: written from user space");
+    cr_expect_eq(r->signs[GP_SIGN_OOM_KILL], 1);
+    cr_assert_eq(r->n, 1);
+    cr_expect_eq(r->v[0].cls, GP_CLASS_RECLAIM, "I/O inside the guest's reclaim is reclaim");
+    /* since: only what is newer */
+    cr_assert_eq(gp_parse_kmsg(signs_kmsg, strlen(signs_kmsg), 105000000, r, why, sizeof(why)), 0);
+    cr_expect_eq(r->signs[GP_SIGN_OOM_KILL], 0);
+    cr_expect_eq(r->signs_forged[GP_SIGN_SOFT_LOCKUP], 1);
+    cr_expect_eq(r->n, 1);
     free(r);
+}
+
+/* ---- real kernel logs from public bug reports (tests/data/public-traces) ---------------- */
+
+struct public_trace {
+    const char *file;                 /* under tests/data/public-traces/ */
+    unsigned signs[GP_SIGN__MAX];     /* signature messages expected */
+    size_t n_hung;                    /* hung-task reports expected (0 or 1 here) */
+    const char *comm;                 /* of the report */
+    int64_t pid;
+    uint64_t blocked_s;
+    enum gp_stall_class cls;
+    unsigned trace_lines;
+    bool all_stamped;                 /* every line carries a [SEC.USEC] stamp (as dmesg -r would) */
+};
+
+static const struct public_trace public_traces[] = {
+    /* A QEMU guest's console: systemd status lines without stamps between kernel lines;
+     * the pre-4.13 "NMI watchdog:" prefix. */
+    { "soft-lockup-systemd-6614.log", .signs = { [GP_SIGN_SOFT_LOCKUP] = 3 } },
+    /* CONFIG_PRINTK_CALLER: "[    C1]" after the stamp; a QEMU Q35 guest. */
+    { "soft-lockup-caller-id-eve-2653.log", .signs = { [GP_SIGN_SOFT_LOCKUP] = 1 }, .all_stamped = true },
+    /* The follow-up lines (the CPU list, "kthread starved") are not stalls of their own. */
+    { "rcu-sched-stall-propolis-376.log", .signs = { [GP_SIGN_RCU_STALL] = 1 }, .all_stamped = true },
+    { "rcu-preempt-stall-loongson-18.log", .signs = { [GP_SIGN_RCU_STALL] = 1 }, .all_stamped = true },
+    { "rcu-self-detected-t113-2.log", .signs = { [GP_SIGN_RCU_STALL] = 1 }, .all_stamped = true },
+    { "rcu-expedited-lkrg-189.log", .signs = { [GP_SIGN_RCU_STALL] = 1 } },
+    /* One watchdog warning is three "clocksource:" lines and a "Switched to" line: counted once. */
+    { "clocksource-propolis-328.log", .signs = { [GP_SIGN_CLOCKSOURCE] = 1 }, .all_stamped = true },
+    { "clocksource-hrtimer-sozu-500.log", .signs = { [GP_SIGN_CLOCKSOURCE] = 1, [GP_SIGN_HRTIMER] = 1 },
+      .all_stamped = true },
+    /* 5.19: "task:" line, <TASK>, "?" frames, module build ids after the frames. */
+    { "hung-jbd2-centos-ci-536.log", .n_hung = 1, .comm = "jbd2/sda1-8", .pid = 190, .blocked_s = 122,
+      .cls = GP_CLASS_IO, .trace_lines = 15, .all_stamped = true },
+    /* A comm with a space; 4.18 (RHEL 8). */
+    { "hung-jbd2-space-comm-opencas-746.log", .n_hung = 1, .comm = "FwgThread OpFor", .pid = 15341,
+      .blocked_s = 120, .cls = GP_CLASS_IO, .trace_lines = 12, .all_stamped = true },
+    /* 3.13: "[<addr>] sym" frames, the stack dump before "Call Trace:". */
+    { "hung-io-schedule-3.13-restblockdriver-32.log", .n_hung = 1, .comm = "jbd2/dewba1-8", .pid = 22455,
+      .blocked_s = 120, .cls = GP_CLASS_IO, .trace_lines = 6, .all_stamped = true },
+    { "hung-mutex-3.14-zfs-2308.log", .n_hung = 1, .comm = "systemd", .pid = 1, .blocked_s = 20,
+      .cls = GP_CLASS_LOCK, .trace_lines = 6, .all_stamped = true },
+};
+
+static char *slurp_public(const char *file, size_t *len)
+{
+    char rel[256];
+
+    snprintf(rel, sizeof(rel), "public-traces/%s", file);
+    return sg_test_slurp(rel, len);
+}
+
+static void expect_public(const struct public_trace *c, const struct gp_hung_reports *r, bool from_kernel,
+                          const char *how)
+{
+    for (int g = 0; g < GP_SIGN__MAX; g++) {
+        unsigned got = from_kernel ? r->signs[g] : r->signs_forged[g];
+
+        cr_expect_eq(got, c->signs[g], "%s (%s): %s: %u, want %u", c->file, how, gp_sign_name((enum gp_sign)g),
+                     got, c->signs[g]);
+        cr_expect_eq(from_kernel ? r->signs_forged[g] : r->signs[g], 0, "%s (%s): %s on the other side",
+                     c->file, how, gp_sign_name((enum gp_sign)g));
+    }
+    cr_assert_eq(r->n, c->n_hung, "%s (%s): %zu hung-task reports", c->file, how, r->n);
+    if (!c->n_hung)
+        return;
+    cr_expect_str_eq(r->v[0].comm, c->comm, "%s (%s)", c->file, how);
+    cr_expect_eq(r->v[0].pid, c->pid, "%s (%s)", c->file, how);
+    cr_expect_eq(r->v[0].blocked_s, c->blocked_s, "%s (%s)", c->file, how);
+    cr_expect_eq(r->v[0].cls, c->cls, "%s (%s): class %s, want %s", c->file, how,
+                 gp_stall_class_name(r->v[0].cls), gp_stall_class_name(c->cls));
+    cr_expect_eq(r->v[0].trace_lines, c->trace_lines, "%s (%s): %u trace lines", c->file, how,
+                 r->v[0].trace_lines);
+    cr_expect_eq(r->v[0].from_kernel, from_kernel, "%s (%s)", c->file, how);
+    cr_expect_null(r->v[0].matched_symbol, "%s: no async PF in it", c->file);
+}
+
+/* Each excerpt as a serial console log: everything there counts as printed by the kernel. */
+Test(evidence, public_traces_on_the_console)
+{
+    for (size_t i = 0; i < sizeof(public_traces) / sizeof(public_traces[0]); i++) {
+        const struct public_trace *c = &public_traces[i];
+        struct gp_hung_reports *r = calloc(1, sizeof(*r));
+        char why[128] = "", *buf;
+        size_t len;
+
+        cr_assert_not_null(r);
+        buf = slurp_public(c->file, &len);
+        cr_assert_eq(gp_parse_console(buf, len, 0, r, why, sizeof(why)), 0, "%s: %s", c->file, why);
+        cr_expect_gt(r->newest_ts_us, 0, "%s", c->file);
+        expect_public(c, r, true, "console");
+        free(buf);
+        free(r);
+    }
+}
+
+/*
+ * The same lines as `dmesg -r` prints them: "<PRI>" before each. With facility 0 (<6>) the
+ * kernel printed them; with facility 1 (<14>, what a write to /dev/kmsg from user space gets)
+ * every signature is forged and no report is from_kernel. Only the excerpts where every line
+ * carries a stamp (a console adds lines of its own).
+ */
+Test(evidence, public_traces_as_kmsg_kernel_and_forged)
+{
+    static const struct { const char *pri; bool from_kernel; } kinds[] = { { "<6>", true }, { "<14>", false } };
+
+    for (size_t i = 0; i < sizeof(public_traces) / sizeof(public_traces[0]); i++) {
+        const struct public_trace *c = &public_traces[i];
+        size_t len;
+        char *buf;
+
+        if (!c->all_stamped)
+            continue;
+        buf = slurp_public(c->file, &len);
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+            struct gp_hung_reports *r = calloc(1, sizeof(*r));
+            char *kmsg = malloc(2 * len + 64), why[128] = "";
+            size_t o = 0;
+
+            cr_assert(r && kmsg);
+            for (const char *p = buf, *e; p < buf + len; p = e + 1) {
+                e = memchr(p, '\n', (size_t)(buf + len - p));
+                if (!e)
+                    e = buf + len;
+                o += (size_t)sprintf(kmsg + o, "%s%.*s\n", kinds[k].pri, (int)(e - p), p);
+            }
+            cr_assert_eq(gp_parse_kmsg(kmsg, o, 0, r, why, sizeof(why)), 0, "%s: %s", c->file, why);
+            expect_public(c, r, kinds[k].from_kernel, kinds[k].pri);
+            free(kmsg);
+            free(r);
+        }
+        free(buf);
+    }
 }
 
 Test(evidence, console_hostile_input)

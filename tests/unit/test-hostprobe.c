@@ -5,15 +5,19 @@
  * facts.env, measured at capture time by awk/virsh, never typed here: a
  * recapture changes the numbers, not this file.
  *
- * The one hand-made case is marked as such (vanished_thread): a tree built in a
- * temporary directory to express a thread that exits between readdir and read.
+ * The hand-made cases are marked as such: vanished_thread, a tree built in a
+ * temporary directory to express a thread that exits between readdir and read,
+ * and the malformed /proc/sys files of sysctl.malformed_and_out_of_range (the
+ * good case reads this host's own /proc/sys).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
@@ -21,6 +25,8 @@
 #include "hostprobe/procfs.h"
 #include "hostprobe/sample.h"
 #include "hostprobe/smaps.h"
+#include "hostprobe/sysctl.h"
+#include "hostprobe/lostime.h"
 
 #ifndef SG_TEST_DATA
 #error "SG_TEST_DATA must name tests/data"
@@ -670,4 +676,87 @@ Test(vanished_thread, listed_with_comm_but_no_stat_is_skipped)
     free(main_stat);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- /proc/sys integers (hostprobe/sysctl.h) ------------------------------------------ */
+
+/* This host's own /proc/sys, compared with an independent read of the same files. */
+Test(sysctl, this_hosts_values)
+{
+    struct sg_fs sfs;
+    struct sg_error serr = {0};
+    uint64_t v = 12345;
+    unsigned want;
+    FILE *f;
+
+    cr_assert_eq(sg_fs_open(&sfs, "/", "/", &serr), 0, "%s", serr.msg);
+    f = fopen("/proc/sys/vm/swappiness", "r");
+    if (!f) {
+        sg_fs_close(&sfs);
+        cr_skip_test("/proc/sys/vm/swappiness unreadable here");
+    }
+    cr_assert_eq(fscanf(f, "%u", &want), 1);
+    fclose(f);
+    cr_assert_eq(sg_sysctl_read_u64(&sfs, "vm/swappiness", 200, &v), 0);
+    cr_expect_eq(v, want);
+    f = fopen("/proc/sys/kernel/task_delayacct", "r");
+    if (f) {
+        cr_assert_eq(fscanf(f, "%u", &want), 1);
+        fclose(f);
+        cr_expect_eq(sg_delayacct_enabled(&sfs), (int)want);
+    } else {
+        cr_expect_eq(sg_delayacct_enabled(&sfs), -ENOENT, "a kernel without the sysctl");
+    }
+    v = 7;
+    cr_expect_eq(sg_sysctl_read_u64(&sfs, "vm/no_such_sysctl", 1, &v), -ENOENT);
+    cr_expect_eq(v, 7, "unchanged on error");
+    sg_fs_close(&sfs);
+}
+
+/* HAND-MADE tree (not a capture): malformed and out-of-range sysctl files. */
+Test(sysctl, malformed_and_out_of_range)
+{
+    static const struct { const char *text; uint64_t max; int want; uint64_t v; } c[] = {
+        { "60\n", 200, 0, 60 },
+        { "0", 1, 0, 0 },
+        { "1 \n", 1, 0, 1 },
+        { "201\n", 200, -ERANGE, 0 },
+        { "2\n", 1, -ERANGE, 0 },
+        { "", 200, -EINVAL, 0 },
+        { "\n", 200, -EINVAL, 0 },
+        { "sixty\n", 200, -EINVAL, 0 },
+        { "-1\n", 200, -EINVAL, 0 },
+        { "60 61\n", 200, -EINVAL, 0 },
+        { "0x10\n", 200, -EINVAL, 0 },
+        { "99999999999999999999999\n", UINT64_MAX, -EINVAL, 0 },
+        { "000000000000000000000000000000000000000001\n", 200, -EINVAL, 0 }, /* too long to be one */
+    };
+    char root[] = "/tmp/sg-sysctl-XXXXXX", path[256];
+    struct sg_fs sfs;
+    struct sg_error serr = {0};
+
+    cr_assert_not_null(mkdtemp(root));
+    put(root, "sys", NULL);
+    put(root, "proc/sys/vm", NULL);
+    cr_assert_eq(sg_fs_open(&sfs, root, root, &serr), 0, "%s", serr.msg);
+    snprintf(path, sizeof(path), "%s/proc/sys/vm/swappiness", root);
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        FILE *f = fopen(path, "w");
+        uint64_t v = 4242;
+        int r;
+
+        cr_assert_not_null(f);
+        fputs(c[i].text, f);
+        fclose(f);
+        r = sg_sysctl_read_u64(&sfs, "vm/swappiness", c[i].max, &v);
+        cr_expect_eq(r, c[i].want, "'%s': %d, want %d", c[i].text, r, c[i].want);
+        cr_expect_eq(v, r == 0 ? c[i].v : 4242, "'%s'", c[i].text);
+    }
+    cr_expect_eq(sg_sysctl_read_u64(&sfs, "../sys/vm/swappiness", 200, NULL), -EINVAL, "no way out of /proc/sys");
+    cr_expect_eq(sg_sysctl_read_u64(&sfs, "/vm/swappiness", 200, NULL), -EINVAL);
+    cr_expect_eq(sg_sysctl_read_u64(&sfs, "", 200, NULL), -EINVAL);
+    cr_expect_eq(sg_delayacct_enabled(&sfs), -ENOENT, "no kernel/task_delayacct in this tree");
+    sg_fs_close(&sfs);
+    snprintf(path, sizeof(path), "rm -rf '%s'", root);
+    cr_expect_eq(system(path), 0);
 }

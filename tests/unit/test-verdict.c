@@ -80,6 +80,42 @@ static void host_swap_min_256m(struct sg_verdict_thresholds *t)
     t->host_swap_min_kib = MIB(256);
 }
 
+/* The stall thresholds of [verdict], each moved past the figure of a case that hits it by default. */
+static void swapin_delay_min_1000(struct sg_verdict_thresholds *t)
+{
+    t->swapin_delay_min_ms = 1000;
+}
+
+static void swapin_look_share_min_1(struct sg_verdict_thresholds *t)
+{
+    t->swapin_look_share_min = 1;
+}
+
+static void swapin_looks_min_50(struct sg_verdict_thresholds *t)
+{
+    t->swapin_looks_min = 50;
+}
+
+static void cpu_delay_min_50(struct sg_verdict_thresholds *t)
+{
+    t->cpu_delay_min_ms = 50;
+}
+
+static void disk_ms_per_req_min_1000(struct sg_verdict_thresholds *t)
+{
+    t->disk_ms_per_req_min = 1000;
+}
+
+static void hung_reports_min_2(struct sg_verdict_thresholds *t)
+{
+    t->hung_reports_min = 2;
+}
+
+static void dstate_io_tasks_min_3(struct sg_verdict_thresholds *t)
+{
+    t->dstate_io_tasks_min = 3;
+}
+
 static const struct vcase cases[] = {
     {
         /* The figures of the real synchronous stall of tests/integration/test-stall.sh on
@@ -428,6 +464,99 @@ static const struct vcase cases[] = {
         },
         .kind = SG_VERDICT_OK, .conf_min = 0.9, .conf_max = 0.9,
         .keys = { "host_swap_kib" },
+    },
+    /* ---- each stall threshold changed in the config changes the verdict ---- */
+    {
+        .name = "810 ms/s swap-in delay under a raised swapin_delay_min (1000): a risk, not a stall",
+        .tweak = swapin_delay_min_1000,
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0)),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 1900 * MS)),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.5, .conf_max = 0.5,
+        .keys = { "swapin_delay_ms_per_s" },
+        .val_key = "swapin_delay_ms_per_s", .val = 810,
+    },
+    {
+        .name = "29 of 30 looks in swap-in under a raised swapin_look_share_min (1): a risk",
+        .tweak = swapin_look_share_min_1,
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(3, 0), GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(33, 29), GUEST_DOWN),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+        .absent = { "guest_agent_silent" },
+    },
+    {
+        .name = "29 looks in swap-in under a raised swapin_looks_min (50): a risk",
+        .tweak = swapin_looks_min_50,
+        .n = 2,
+        .dom = {
+            TICK(0, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(3, 0), GUEST_OK()),
+            TICK(10, .vm_swap_kib = MIB(200), TCG, NO_DELAYACCT(1), LOOKS(33, 29), GUEST_DOWN),
+        },
+        .kind = SG_VERDICT_HOST_SWAP_RISK, .conf_min = 0.8, .conf_max = 0.8,
+    },
+    {
+        .name = "100 ms/s run-queue wait over a lowered cpu_delay_min (50): host-cpu-contention",
+        .tweak = cpu_delay_min_50,
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 1000 * MS), GUEST_OK()),
+        },
+        .kind = SG_VERDICT_HOST_CPU_CONTENTION, .conf_min = 0.85, .conf_max = 0.85,
+        .keys = { "cpu_delay_ms_per_s" },
+        .val_key = "cpu_delay_ms_per_s", .val = 100,
+    },
+    {
+        .name = "D-state I/O tasks at 500 ms a request under a raised disk_ms_per_req_min (1000): ok",
+        .tweak = disk_ms_per_req_min_1000,
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, BLK(100, 0), GUEST_OK()),
+            TICK(10, TCG, BLK(110, 5000 * MS), GUEST_OK(.dstate_tasks = 2, .dstate_io_tasks = 2)),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "guest_dstate_io_tasks", "disk_ms_per_req" },
+        .val_key = "disk_ms_per_req", .val = 500,
+    },
+    {
+        .name = "two D-state I/O tasks under a raised dstate_io_tasks_min (3): ok",
+        .tweak = dstate_io_tasks_min_3,
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, BLK(100, 0), GUEST_OK()),
+            TICK(10, TCG, BLK(110, 5000 * MS), GUEST_OK(.dstate_tasks = 2, .dstate_io_tasks = 2)),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "guest_dstate_io_tasks" },
+    },
+    {
+        .name = "one hung-task report on a mutex under a raised hung_reports_min (2): ok",
+        .tweak = hung_reports_min_2,
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK()),
+            TICK(10, TCG, LOST(1, 0, 0), GUEST_OK(.dstate_tasks = 1, .dstate_lock_tasks = 1, .hung_other = 1,
+                                                 .hung_lock_kernel = 1)),
+        },
+        .kind = SG_VERDICT_OK, .conf_min = 0.75, .conf_max = 0.75,
+        .keys = { "guest_hung_lock" },
+    },
+    {
+        .name = "two hung-task reports on a mutex reach a raised hung_reports_min (2): guest-lock-stall",
+        .tweak = hung_reports_min_2,
+        .n = 2,
+        .dom = {
+            TICK(0, TCG, LOST(1, 0, 0), GUEST_OK(.hung_lock_kernel = 1)),
+            TICK(10, TCG, LOST(1, 0, 0), GUEST_OK(.dstate_tasks = 1, .dstate_lock_tasks = 1, .hung_other = 1,
+                                                 .hung_lock_kernel = 1)),
+        },
+        .kind = SG_VERDICT_GUEST_LOCK_STALL, .conf_min = 0.8, .conf_max = 0.8,
+        .keys = { "guest_hung_lock" },
     },
     {
         .name = "async PF below apf_rate_min: risk, not stall",
