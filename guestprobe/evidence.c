@@ -456,7 +456,8 @@ static enum gp_sign message_sign(const char *m, size_t n)
     return GP_SIGN__MAX;
 }
 
-/* "[SEC.USEC] MSG" of a console line (leading blanks allowed); false without one. */
+/* "[SEC.USEC] MSG" of a console line (carriage returns around it and blanks inside the
+ * brackets allowed, nothing else before the stamp); false without one. */
 static bool parse_console_line(const char *line, size_t n, const char **msg, size_t *msg_n, uint64_t *ts_us)
 {
     size_t i = 0;
