@@ -10,6 +10,7 @@
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
 #include "hostprobe/sample.h"
+#include "agent/core/lvcall.h"
 #include "agent/core/schema.h"
 
 static double ts_s(const struct timespec *t)
@@ -145,21 +146,62 @@ static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, stru
     }
 }
 
+/* A libvirt call of w past its deadline, or one that could not be made: its figures are stale. */
+static void lv_stale(struct sg_dom *w, int r, struct sg_dom_facts *out)
+{
+    out->libvirt_stale = true;
+    sg_lv_why(&w->lv, r, out->libvirt_missing, sizeof(out->libvirt_missing));
+}
+
+struct blk_call {
+    struct sg_block_stats b;
+    char why[160];
+    int r;
+};
+
+/* On a libvirt worker (lvcall.h). */
+static void blk_fn(virConnectPtr conn, virDomainPtr dom, void *p)
+{
+    struct blk_call *c = p;
+
+    (void)conn;
+    c->r = sg_block_stats_read(dom, &c->b, c->why, sizeof(c->why));
+    virResetLastError();
+}
+
+/* The disks' block stats of w: one libvirt call (it reaches QEMU's monitor) with a deadline. */
+static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
+{
+    struct blk_call c = { .r = -EIO };
+    int r;
+
+    if (!w->dom) {
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "no libvirt connection");
+        return;
+    }
+    r = sg_lv_call(&w->lv, "block stats", blk_fn, NULL, NULL, w->dom, &c, sizeof(c), sg_lv_timeout_ms());
+    if (r < 0) {
+        lv_stale(w, r, out);
+        return;
+    }
+    if (c.r < 0) {
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "%s", c.why);
+        return;
+    }
+    out->blk_rd_reqs = c.b.rd_reqs;
+    out->blk_wr_reqs = c.b.wr_reqs;
+    out->blk_fl_reqs = c.b.fl_reqs;
+    out->blk_rd_times_ns = c.b.rd_times_ns;
+    out->blk_wr_times_ns = c.b.wr_times_ns;
+    out->blk_fl_times_ns = c.b.fl_times_ns;
+}
+
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
 static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
 {
     struct sg_lost_sample l;
-    struct sg_block_stats b;
-    char why[160];
 
-    if (w->dom && sg_block_stats_read(w->dom, &b, why, sizeof(why)) == 0) {
-        out->blk_rd_reqs = b.rd_reqs;
-        out->blk_wr_reqs = b.wr_reqs;
-        out->blk_fl_reqs = b.fl_reqs;
-        out->blk_rd_times_ns = b.rd_times_ns;
-        out->blk_wr_times_ns = b.wr_times_ns;
-        out->blk_fl_times_ns = b.fl_times_ns;
-    }
+    collect_block(w, out);
     if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
                             SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
@@ -283,6 +325,8 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
+    if (sg_lv_slot_poll(&w->lv))
+        lv_stale(w, -EBUSY, out); /* a call of an earlier tick still waits for the domain */
     if (!w->located)
         return 0;
 
@@ -357,19 +401,58 @@ static void add_missing(struct sg_guest_facts *g, const struct gp_probe_result *
              gp_qga_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
 }
 
+struct probe_call {
+    struct gp_probe_opts o;
+    struct gp_probe_result r;
+    int k;
+};
+
+/* On a libvirt worker (lvcall.h): the whole probe (balloon stats, domain XML, agent commands). */
+static void probe_fn(virConnectPtr conn, virDomainPtr dom, void *p)
+{
+    struct probe_call *c = p;
+
+    (void)conn;
+    c->k = gp_probe(dom, &c->o, &c->r);
+    virResetLastError();
+}
+
+static void probe_clear(void *p)
+{
+    struct probe_call *c = p;
+
+    if (c->k == 0)
+        gp_probe_result_clear(&c->r);
+}
+
 void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                       struct sg_dom_facts *out, struct gp_probe_result *keep)
 {
-    struct gp_probe_opts o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us };
+    struct probe_call c = { .o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us },
+                            .k = -EIO };
     struct gp_probe_result r;
     struct sg_guest_facts *g = &out->guest;
+    int k;
 
     memset(g, 0, sizeof(*g));
     g->steal_ms_per_s = NAN;
-    if (gp_probe(w->dom, &o, &r) < 0) {
+    /* Its agent commands have their own timeout; the deadline covers them, the slack a
+     * hanging agent adds (about 1.5 s), and the balloon stats call that reaches the monitor. */
+    k = sg_lv_call(&w->lv, "guest probe", probe_fn, probe_clear, NULL, w->dom, &c, sizeof(c),
+                   timeout_s * 1000 + 1500 + sg_lv_timeout_ms());
+    if (k < 0) {
+        char why[sizeof(out->libvirt_missing)];
+
+        lv_stale(w, k, out);
+        snprintf(why, sizeof(why), "guest probe: %.140s", out->libvirt_missing);
+        sg_collect_guest_skipped(out, why);
+        return;
+    }
+    if (c.k < 0) {
         sg_collect_guest_skipped(out, "guest probe: out of memory");
         return;
     }
+    r = c.r;
     out->guest_probed = true;
     g->agent_ok = r.part[GP_PART_AGENT].state == GP_QGA_OK;
     g->tasks_ok = r.part[GP_PART_TASKS].state == GP_QGA_OK;
