@@ -188,6 +188,9 @@ static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "%s", c.why);
         return;
     }
+    if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE)
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing),
+                 "no block stats: another call holds the domain's job (NOWAIT does not wait)");
     out->blk_rd_reqs = c.b.rd_reqs;
     out->blk_wr_reqs = c.b.wr_reqs;
     out->blk_fl_reqs = c.b.fl_reqs;
@@ -407,7 +410,7 @@ struct probe_call {
     int k;
 };
 
-/* On a libvirt worker (lvcall.h): the whole probe (balloon stats, domain XML, agent commands). */
+/* On a libvirt worker (lvcall.h): the probe (the domain XML, the agent commands). */
 static void probe_fn(virConnectPtr conn, virDomainPtr dom, void *p)
 {
     struct probe_call *c = p;
@@ -428,7 +431,11 @@ static void probe_clear(void *p)
 void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                       struct sg_dom_facts *out, struct gp_probe_result *keep)
 {
-    struct probe_call c = { .o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us },
+    /* Without the balloon stats (no fact uses them): the probe's calls are then the domain XML
+     * (no job, no monitor) and the agent commands (an agent job of their own, each with its
+     * timeout: they return on a stopped QEMU too), so only a deadline as a safety net. */
+    struct probe_call c = { .o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us,
+                                   .no_balloon = true },
                             .k = -EIO };
     struct gp_probe_result r;
     struct sg_guest_facts *g = &out->guest;
@@ -436,10 +443,11 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
 
     memset(g, 0, sizeof(*g));
     g->steal_ms_per_s = NAN;
-    /* Its agent commands have their own timeout; the deadline covers them, the slack a
-     * hanging agent adds (about 1.5 s), and the balloon stats call that reaches the monitor. */
+    /* Its agent commands keep to timeout_s together, give or take libvirt's guest-sync before
+     * each (a healthy probe of a busy TCG guest with timeout 2 took 5.3 s here, and more than
+     * 7.3 s once): twice that plus SG_LV_PROBE_SLACK_MS. */
     k = sg_lv_call(&w->lv, "guest probe", probe_fn, probe_clear, NULL, w->dom, &c, sizeof(c),
-                   timeout_s * 1000 + 1500 + sg_lv_timeout_ms());
+                   2 * timeout_s * 1000 + SG_LV_PROBE_SLACK_MS + sg_lv_timeout_ms());
     if (k < 0) {
         char why[sizeof(out->libvirt_missing)];
 

@@ -21,6 +21,10 @@
  * serves at most max_client_requests (5 by default) calls of one connection
  * at a time and stops reading it beyond, keepalive answers included.
  *
+ * The guest agent's commands (virDomainQemuAgentCommand) take an agent job of
+ * their own and keep to their timeout with a stopped QEMU too; the guest probe
+ * of the collection runs here all the same, with a wider deadline.
+ *
  * The worker runs fn on a copy of the caller's argument and touches nothing
  * else; a domain handle or connection the call uses is referenced for it
  * (virDomainRef, virConnectRef) and released by the worker.
@@ -38,6 +42,8 @@
 #define SG_LV_WORKERS 3
 /* [sampler] libvirt_timeout_ms by default. */
 #define SG_LV_TIMEOUT_MS_DEFAULT 2000
+/* A guest probe's deadline: 2 x [guestprobe] timeout + this + libvirt_timeout_ms. */
+#define SG_LV_PROBE_SLACK_MS 5000
 
 struct sg_lv_call;
 
