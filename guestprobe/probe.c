@@ -562,9 +562,9 @@ int gp_probe(virDomainPtr dom, const struct gp_probe_opts *o, struct gp_probe_re
     a.transport = o->transport;
 
     /* Balloon first: it needs no agent and is there even when the agent hangs. */
-    if (!dom) {
+    if (!dom || o->no_balloon) {
         gp_balloon_from_stats(NULL, 0, &out->balloon);
-        part_set(out, GP_PART_BALLOON, GP_QGA_FAILED, "no domain");
+        part_set(out, GP_PART_BALLOON, GP_QGA_FAILED, dom ? "not read" : "no domain");
     } else if (gp_balloon_read(dom, &out->balloon) < 0) {
         const char *m = virGetLastErrorMessage();
         part_set(out, GP_PART_BALLOON, GP_QGA_FAILED, "virDomainMemoryStats: ");

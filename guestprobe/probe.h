@@ -81,6 +81,8 @@ struct gp_probe_opts {
                                   this probe (0: totals only). Skipped, with a note, when the
                                   deadline would not leave 1 s for the second sample. */
     const struct gp_transport *transport; /* NULL: libvirt (tests pass their own) */
+    bool no_balloon;           /* skip virDomainMemoryStats (the one call of the probe that reaches
+                                  QEMU's monitor and needs the domain's job): part "not read" */
 };
 
 struct gp_probe_result {

@@ -143,13 +143,17 @@ static int list_by_stats(virConnectPtr conn, bool all, struct sg_domain **out, s
 
 int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
 {
+    int n = list_by_stats(conn, all, out, err);
+
+    return n != -ENOTSUP ? n : sg_domains_list_nojob(conn, all, out, err);
+}
+
+int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
+{
     virDomainPtr *list = NULL;
     struct sg_domain *v;
     int n, r = 0;
 
-    n = list_by_stats(conn, all, out, err);
-    if (n != -ENOTSUP)
-        return n;
     n = virConnectListAllDomains(conn, &list, all ? 0 : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
     if (n < 0)
         return libvirt_error(err, "cannot list domains");

@@ -33,6 +33,14 @@ const char *sg_domain_state_name(int state);
 int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
 
 /*
+ * The same list with calls that need no domain job and never reach a QEMU
+ * monitor: virConnectListAllDomains, then virDomainGetInfo per domain (state
+ * and memory from the domain's definition). One call per domain: the fall
+ * back when the stats call does not answer. Same returns.
+ */
+int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
+
+/*
  * Finds one domain by name, then UUID, then numeric id (as virsh does).
  * With dom_out, also hands over libvirt's handle (the caller virDomainFree()s
  * it) so callers need not look the domain up again.

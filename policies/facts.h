@@ -107,6 +107,11 @@ struct sg_dom_facts {
 
     bool guest_probed;             /* this tick carries a guest probe */
     struct sg_guest_facts guest;
+
+    /* The libvirt calls of the tick, each with a deadline (agent/core/lvcall.h). */
+    bool libvirt_stale;            /* a call for the domain outlived the deadline and has not returned:
+                                      its libvirt figures (block stats, guest probe) are left out */
+    char libvirt_missing[160];     /* why the libvirt figures are missing this tick, "" when read */
 };
 
 /* Thresholds of the verdict rules ([verdict] in swapguard.conf). */

@@ -69,6 +69,7 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     struct sg_domain *doms = NULL;
     struct sg_dom_entry *e;
     double interval;
+    bool fell_back;
     int n, r;
 
     if (sg_parse_interval(list_opts, a, LIST_OPT_INTERVAL, &interval) < 0)
@@ -77,9 +78,12 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         ctx->json = true;
     if (sg_ctx_fs(ctx) < 0 || sg_ctx_connect(ctx, false) < 0)
         return 1;
-    n = sg_domains_list(ctx->conn, a->set[LIST_OPT_ALL], &doms, &err);
+    n = sg_lv_domains_list(ctx->conn, a->set[LIST_OPT_ALL], sg_lv_timeout_ms(), &doms, &fell_back, &err);
     if (n < 0)
         return sg_log_error_errno(n, &err);
+    if (fell_back)
+        sg_log_warning("libvirt's stats listing did not answer within %d ms (a domain whose QEMU does "
+                       "not answer holds it): listed without it", sg_lv_timeout_ms());
     /* One scan of /proc for all domains. */
     r = sg_domains_find_pids(&ctx->fs, doms, (size_t)n);
     if (r < 0) {

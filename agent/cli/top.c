@@ -117,9 +117,10 @@ static int sync_domains(struct sg_top *t)
     struct sg_domain *list = NULL;
     struct sg_top_dom **next;
     size_t n_new = 0;
+    bool fell_back;
     int n, r;
 
-    n = sg_domains_list(t->ctx->conn, false, &list, &err);
+    n = sg_lv_domains_list(t->ctx->conn, false, sg_lv_timeout_ms(), &list, &fell_back, &err);
     if (n < 0)
         return sg_log_error_errno(n, &err);
     next = calloc((size_t)n + 1, sizeof(*next));

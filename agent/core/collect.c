@@ -10,6 +10,7 @@
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
 #include "hostprobe/sample.h"
+#include "agent/core/lvcall.h"
 #include "agent/core/schema.h"
 
 static double ts_s(const struct timespec *t)
@@ -145,21 +146,65 @@ static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, stru
     }
 }
 
+/* A libvirt call of w past its deadline, or one that could not be made: its figures are stale. */
+static void lv_stale(struct sg_dom *w, int r, struct sg_dom_facts *out)
+{
+    out->libvirt_stale = true;
+    sg_lv_why(&w->lv, r, out->libvirt_missing, sizeof(out->libvirt_missing));
+}
+
+struct blk_call {
+    struct sg_block_stats b;
+    char why[160];
+    int r;
+};
+
+/* On a libvirt worker (lvcall.h). */
+static void blk_fn(virConnectPtr conn, virDomainPtr dom, void *p)
+{
+    struct blk_call *c = p;
+
+    (void)conn;
+    c->r = sg_block_stats_read(dom, &c->b, c->why, sizeof(c->why));
+    virResetLastError();
+}
+
+/* The disks' block stats of w: one libvirt call (it reaches QEMU's monitor) with a deadline. */
+static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
+{
+    struct blk_call c = { .r = -EIO };
+    int r;
+
+    if (!w->dom) {
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "no libvirt connection");
+        return;
+    }
+    r = sg_lv_call(&w->lv, "block stats", blk_fn, NULL, NULL, w->dom, &c, sizeof(c), sg_lv_timeout_ms());
+    if (r < 0) {
+        lv_stale(w, r, out);
+        return;
+    }
+    if (c.r < 0) {
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "%s", c.why);
+        return;
+    }
+    if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE)
+        snprintf(out->libvirt_missing, sizeof(out->libvirt_missing),
+                 "no block stats: another call holds the domain's job (NOWAIT does not wait)");
+    out->blk_rd_reqs = c.b.rd_reqs;
+    out->blk_wr_reqs = c.b.wr_reqs;
+    out->blk_fl_reqs = c.b.fl_reqs;
+    out->blk_rd_times_ns = c.b.rd_times_ns;
+    out->blk_wr_times_ns = c.b.wr_times_ns;
+    out->blk_fl_times_ns = c.b.fl_times_ns;
+}
+
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
 static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
 {
     struct sg_lost_sample l;
-    struct sg_block_stats b;
-    char why[160];
 
-    if (w->dom && sg_block_stats_read(w->dom, &b, why, sizeof(why)) == 0) {
-        out->blk_rd_reqs = b.rd_reqs;
-        out->blk_wr_reqs = b.wr_reqs;
-        out->blk_fl_reqs = b.fl_reqs;
-        out->blk_rd_times_ns = b.rd_times_ns;
-        out->blk_wr_times_ns = b.wr_times_ns;
-        out->blk_fl_times_ns = b.fl_times_ns;
-    }
+    collect_block(w, out);
     if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
                             SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
@@ -283,6 +328,8 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
+    if (sg_lv_slot_poll(&w->lv))
+        lv_stale(w, -EBUSY, out); /* a call of an earlier tick still waits for the domain */
     if (!w->located)
         return 0;
 
@@ -357,19 +404,63 @@ static void add_missing(struct sg_guest_facts *g, const struct gp_probe_result *
              gp_qga_state_name(r->part[p].state), why[0] ? " (" : "", why, why[0] ? ")" : "");
 }
 
+struct probe_call {
+    struct gp_probe_opts o;
+    struct gp_probe_result r;
+    int k;
+};
+
+/* On a libvirt worker (lvcall.h): the probe (the domain XML, the agent commands). */
+static void probe_fn(virConnectPtr conn, virDomainPtr dom, void *p)
+{
+    struct probe_call *c = p;
+
+    (void)conn;
+    c->k = gp_probe(dom, &c->o, &c->r);
+    virResetLastError();
+}
+
+static void probe_clear(void *p)
+{
+    struct probe_call *c = p;
+
+    if (c->k == 0)
+        gp_probe_result_clear(&c->r);
+}
+
 void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
                       struct sg_dom_facts *out, struct gp_probe_result *keep)
 {
-    struct gp_probe_opts o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us };
+    /* Without the balloon stats (no fact uses them): the probe's calls are then the domain XML
+     * (no job, no monitor) and the agent commands (an agent job of their own, each with its
+     * timeout: they return on a stopped QEMU too), so only a deadline as a safety net. */
+    struct probe_call c = { .o = { .timeout_s = timeout_s, .hung_since_us = w->hung_cursor_us,
+                                   .no_balloon = true },
+                            .k = -EIO };
     struct gp_probe_result r;
     struct sg_guest_facts *g = &out->guest;
+    int k;
 
     memset(g, 0, sizeof(*g));
     g->steal_ms_per_s = NAN;
-    if (gp_probe(w->dom, &o, &r) < 0) {
+    /* Its agent commands keep to timeout_s together, give or take libvirt's guest-sync before
+     * each (a healthy probe of a busy TCG guest with timeout 2 took 5.3 s here, and more than
+     * 7.3 s once): twice that plus SG_LV_PROBE_SLACK_MS. */
+    k = sg_lv_call(&w->lv, "guest probe", probe_fn, probe_clear, NULL, w->dom, &c, sizeof(c),
+                   2 * timeout_s * 1000 + SG_LV_PROBE_SLACK_MS + sg_lv_timeout_ms());
+    if (k < 0) {
+        char why[sizeof(out->libvirt_missing)];
+
+        lv_stale(w, k, out);
+        snprintf(why, sizeof(why), "guest probe: %.140s", out->libvirt_missing);
+        sg_collect_guest_skipped(out, why);
+        return;
+    }
+    if (c.k < 0) {
         sg_collect_guest_skipped(out, "guest probe: out of memory");
         return;
     }
+    r = c.r;
     out->guest_probed = true;
     g->agent_ok = r.part[GP_PART_AGENT].state == GP_QGA_OK;
     g->tasks_ok = r.part[GP_PART_TASKS].state == GP_QGA_OK;

@@ -26,6 +26,7 @@
 
 #include <ini.h>
 
+#include "agent/core/lvcall.h"
 #include "util/fmt.h"
 
 enum key_kind {
@@ -65,6 +66,9 @@ static const struct key_def keys[] = {
       "Ticks kept per domain in the sample ring." },
     { "sampler", "window", K_DOUBLE, F(window_s), 0, 86400, "seconds (0: the whole ring)",
       "Seconds of history a verdict looks back over; 0: the whole ring." },
+    { "sampler", "libvirt_timeout_ms", K_INT, F(libvirt_timeout_ms), 50, 600000, "milliseconds",
+      "Milliseconds a tick waits for one libvirt call (stats, guest probe, metadata, listing); a "
+      "domain whose call outlives it is stale until that call returns." },
     { "guestprobe", "enabled", K_BOOL, F(guest_probe), 0, 0, NULL,
       "Ask each guest's qemu-ga for evidence (D-state tasks, hung-task reports, guest swap)." },
     { "guestprobe", "timeout", K_INT, F(guest_timeout_s), 1, 60, "seconds",
@@ -667,6 +671,7 @@ void sg_config_default(struct sg_config *c)
     c->interval_s = 5;
     c->ring_length = 60;
     c->window_s = 60;
+    c->libvirt_timeout_ms = SG_LV_TIMEOUT_MS_DEFAULT;
     c->guest_probe = true;
     c->guest_timeout_s = 5;
     c->hung_max_age_s = 600;

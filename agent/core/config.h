@@ -23,6 +23,7 @@ struct sg_config {
     double interval_s;          /* interval = 5 (seconds between ticks; 0.1 .. 3600) */
     unsigned ring_length;       /* ring_length = 60 (ticks kept per domain; 2 .. 100000) */
     double window_s;            /* window = 60 (seconds a verdict looks back; 0: the whole ring) */
+    int libvirt_timeout_ms;     /* libvirt_timeout_ms = 2000 (deadline of one libvirt call; 50 .. 600000) */
     /* [guestprobe] */
     bool guest_probe;           /* enabled = yes */
     int guest_timeout_s;        /* timeout = 5 (1 .. 60) */

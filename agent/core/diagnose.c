@@ -57,6 +57,8 @@ int sg_diag_load_config(struct sg_ctx *ctx, const char *path, struct sg_config *
     r = sg_config_load(cfg, path ? path : SG_CONFIG_DEFAULT_PATH, path == NULL, msg, sizeof(msg));
     if (r < 0)
         sg_log_error("%s", msg);
+    else
+        sg_lv_set_timeout_ms(cfg->libvirt_timeout_ms);
     return r;
 }
 
@@ -79,9 +81,14 @@ static int select_domains(struct sg_ctx *ctx, const char *ref, struct sg_diag *g
         }
         n = 1;
     } else {
-        n = sg_domains_list(ctx->conn, false, &doms, &err);
+        bool fell_back;
+
+        n = sg_lv_domains_list(ctx->conn, false, sg_lv_timeout_ms(), &doms, &fell_back, &err);
         if (n < 0)
             return sg_log_error_errno(n, &err);
+        if (fell_back)
+            sg_log_warning("libvirt's stats listing did not answer within %d ms (a domain whose QEMU "
+                           "does not answer holds it): listed without it", sg_lv_timeout_ms());
     }
     /* One scan of /proc for all domains. */
     r = sg_domains_find_pids(&ctx->fs, doms, (size_t)n);

@@ -12,6 +12,7 @@ void sg_dom_clear(struct sg_dom *x)
 {
     if (!x)
         return;
+    sg_lv_slot_release(&x->lv);
     if (x->dom)
         virDomainFree(x->dom);
     sg_domain_clear(&x->d);

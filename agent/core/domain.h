@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "agent/core/context.h"
+#include "agent/core/lvcall.h"
 #include "hostprobe/asyncpf.h"
 #include "hostprobe/cgroup.h"
 #include "hostprobe/domains.h"
@@ -45,6 +46,7 @@ struct sg_dom {
        the labels of swapguard_domain_info: read once (sg_dom_read_meta), not per tick. NULL
        until read, or when it could not be; owned. */
     struct sg_domxml *meta;
+    struct sg_lv_slot lv;          /* its libvirt calls with a deadline (lvcall.h): one outstanding at most */
 };
 
 /* sg_dom_lookup flags */

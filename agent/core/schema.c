@@ -633,6 +633,23 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .flags = SG_ROW_OPTIONAL,
         DOM(console_hung_reclaim, SG_TYPE_U32),
     },
+    [SG_F_LIBVIRT_STALE] = {
+        .key = "libvirt_stale", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_NONE,
+        .source_v1 = "a libvirt call for the domain (block stats, guest probe, metadata) outlived [sampler] libvirt_timeout_ms and has not returned",
+        .label = "1 while a libvirt call for the domain is past its deadline (its QEMU does not answer: stopped, hung, exiting or migrating): its libvirt figures are left out, the /proc and cgroup ones go on.",
+        .prom_name = "swapguard_domain_libvirt_stale", .prom_scale = 1,
+        .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
+        .flags = SG_ROW_OPTIONAL,
+        DOM(libvirt_stale, SG_TYPE_BOOL),
+    },
+    [SG_F_LIBVIRT_MISSING] = {
+        .key = "libvirt_missing", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "why the libvirt figures of the tick (block stats) are missing",
+        .label = "Why the domain's libvirt figures are missing this tick (a call past its deadline, no libvirt connection).",
+        .outputs = SG_OUT_RECORD,
+        .flags = SG_ROW_OPTIONAL,
+        DOM(libvirt_missing, SG_TYPE_STR),
+    },
     [SG_F_NAME] = {
         .key = "name", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "virDomainGetName",

@@ -159,6 +159,8 @@ enum sg_fig_id {
     SG_F_CONSOLE_HUNG_IO,
     SG_F_CONSOLE_HUNG_LOCK,
     SG_F_CONSOLE_HUNG_RECLAIM,
+    SG_F_LIBVIRT_STALE,
+    SG_F_LIBVIRT_MISSING,
     /* per-domain figures of the O(1) sample (list, domswap) */
     SG_F_NAME,
     SG_F_UUID,

@@ -59,6 +59,7 @@ struct ag_dom {
     struct sg_verdict v;        /* the verdict of the newest tick */
     bool has_v;
     double sample_unix;         /* Unix time of its newest successful sample, 0: none */
+    bool lv_stuck;              /* a libvirt call for it is past its deadline (logged once) */
 };
 
 struct agent {
@@ -299,14 +300,27 @@ static int sync_domains(struct agent *a)
     struct sg_domain *list = NULL;
     char msg[PATH_MAX + 512];
     size_t old_n;
-    bool *seen;
+    bool *seen, fell_back;
     int n, r;
 
-    n = sg_domains_list(a->conn, false, &list, &err);
+    n = sg_lv_domains_list(a->conn, false, sg_lv_timeout_ms(), &list, &fell_back, &err);
+    if (n == -ETIMEDOUT) {
+        /* libvirtd does not list in time: the watches stay as they are (the lifecycle
+         * events add and remove domains from here on), with handles looked up again */
+        sg_log_warning("%s: keeping the %zu domain(s) watched before", sg_error_format(&err, msg, sizeof(msg)),
+                       a->n);
+        for (size_t i = 0; i < a->n; i++)
+            if (!a->d[i]->w.dom)
+                a->d[i]->w.dom = virDomainLookupByUUIDString(a->conn, a->d[i]->w.d.uuid);
+        return 0;
+    }
     if (n < 0) {
         sg_log_warning("%s", sg_error_format(&err, msg, sizeof(msg)));
         return n;
     }
+    if (fell_back)
+        sg_log_warning("libvirt's stats listing did not answer within %d ms (a domain whose QEMU does "
+                       "not answer holds it): listed without it", sg_lv_timeout_ms());
     r = sg_domains_find_pids(&a->ctx->fs, list, (size_t)n); /* one /proc scan for all */
     if (r < 0)
         sg_log_warning("%s: %s", a->ctx->fs.proc_path, strerror(-r));
@@ -614,6 +628,12 @@ static void auto_apply(struct agent *a, struct ag_dom *x, unsigned mask)
 
         if (!(mask & SG_REC_BIT(act)))
             continue;
+        if (x->w.lv.pending) {
+            sg_log_warning("domain '%s': %s not applied: a libvirt call for the domain is past its "
+                           "deadline (its QEMU does not answer)", safe(x->w.d.name, name, sizeof(name)),
+                           sg_rec_action_name(act));
+            continue;
+        }
         sg_log_info("domain '%s' (%s): host-swap-stall, confidence %.2f >= %.2f: applying %s "
                     "([agent] auto_apply)", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid,
                     x->v.confidence, a->cfg->auto_apply_min_confidence, sg_rec_action_name(act));
@@ -708,12 +728,39 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
 }
 
 /*
- * One tick. Guest probes are synchronous: a tick can take up to
- * probes_per_tick x [guestprobe] timeout (plus about 1.5 s per probe when an
- * agent hangs), and lifecycle events and signals queue meanwhile (they are
- * handled right after the tick). The host-side part reads a few small files
- * per domain: /proc/PID/status, the cgroup's memory files, its PSI, the
- * perf counters.
+ * A libvirt call for x that went past its deadline is said once, and so is its return
+ * (the call is released at the next tick's poll).
+ */
+static void log_stuck(struct ag_dom *x)
+{
+    char name[512], why[256];
+    bool stuck = x->w.lv.pending != NULL;
+
+    if (stuck == x->lv_stuck)
+        return;
+    x->lv_stuck = stuck;
+    if (stuck) {
+        sg_lv_why(&x->w.lv, -EBUSY, why, sizeof(why));
+        sg_log_warning("domain '%s' (%s): %s: its QEMU does not answer (stopped, hung, exiting or "
+                       "migrating?); its libvirt figures are left out and no new libvirt call is made "
+                       "for it until this one returns; /proc and cgroup sampling goes on (said once)",
+                       safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, why);
+    } else {
+        sg_log_info("domain '%s' (%s): libvirt answers again: the call past its deadline returned "
+                    "after %.1f s", safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid,
+                    x->w.lv.returned_after_s);
+    }
+}
+
+/*
+ * One tick. The libvirt calls of a domain (block stats, a guest probe) run on a
+ * worker with a deadline ([sampler] libvirt_timeout_ms; the guest probe's adds
+ * [guestprobe] timeout): a domain whose QEMU does not answer delays the tick by
+ * one deadline once, then is stale (no new call) until its call returns. A tick
+ * can still take up to probes_per_tick x [guestprobe] timeout when agents hang,
+ * and lifecycle events and signals queue meanwhile (they are handled right after
+ * the tick). The host-side part reads a few small files per domain:
+ * /proc/PID/status, the cgroup's memory files, its PSI, the perf counters.
  */
 static void on_tick(int timer, void *opaque)
 {
@@ -770,6 +817,7 @@ static void on_tick(int timer, void *opaque)
         if (!no_probe)
             x->last_probe = a->ticks;
         r = sg_diag_tick_dom(&a->ctx->fs, cfg, &x->w, no_probe, &a->s, &facts, &err);
+        log_stuck(x);
         if (r < 0 && x->w.located && !sg_pid_has_uuid(&a->ctx->fs, x->w.d.pid, x->w.d.uuid)) {
             /* QEMU exiting (a zombie's status lacks the memory lines) before the
              * stopped event arrives: gone, not an error; the next ticks say not running */
@@ -871,6 +919,7 @@ static void reload(struct agent *a)
     sg_config_clear(a->cfg);
     free(a->cfg);
     a->cfg = c;
+    sg_lv_set_timeout_ms(c->libvirt_timeout_ms);
     sg_log_info("SIGHUP: reloaded %s: interval %g s, window %g s, probes_per_tick %u, guest "
                 "probes %s, auto_apply %s", cfg_path(a, c), c->interval_s, c->window_s,
                 c->probes_per_tick, c->guest_probe ? "on" : "off", c->auto_apply ? "on" : "off");
@@ -990,9 +1039,9 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         sg_log_error("cannot register with libvirt's event loop: %s", virGetLastErrorMessage());
         goto done;
     }
-    sg_log_info("agent started: pid %d, libvirt %s, interval %g s, window %g s, probes_per_tick %u, "
-                "config %s, lock %s%s%s%s", (int)getpid(), a.uri, a.cfg->interval_s, a.cfg->window_s,
-                a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
+    sg_log_info("agent started: pid %d, libvirt %s, interval %g s, window %g s, libvirt calls %d ms, "
+                "probes_per_tick %u, config %s, lock %s%s%s%s", (int)getpid(), a.uri, a.cfg->interval_s,
+                a.cfg->window_s, a.cfg->libvirt_timeout_ms, a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
                 a.match ? ", domains matching " : "",
                 a.match ? safe(a.match, match, sizeof(match)) : "",
                 observing(&a, a.cfg) ? ", observe-only (no remedies)" : "");

@@ -468,22 +468,71 @@ int sg_report_metadata_xml(const struct sg_report_dom *d, double now, char **out
     return *out ? 0 : -ENOMEM;
 }
 
+struct metadata_call {
+    char *xml_own;      /* the XML: the caller's once the call returned in time, else freed by
+                           metadata_clear when the late call is released */
+    int r;
+    char msg[256];
+};
+
+/* On a libvirt worker (agent/core/lvcall.h). */
+static void metadata_fn(virConnectPtr conn, virDomainPtr dom, void *p)
+{
+    struct metadata_call *c = p;
+
+    (void)conn;
+    c->r = 0;
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, c->xml_own, SG_REPORT_PREFIX,
+                             SG_REPORT_NS, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        const char *m = virGetLastErrorMessage();
+
+        c->r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
+        snprintf(c->msg, sizeof(c->msg), "%s", m ? m : "unknown libvirt error");
+    }
+    virResetLastError();
+}
+
+static void metadata_clear(void *p)
+{
+    struct metadata_call *c = p;
+
+    free(c->xml_own);
+    c->xml_own = NULL;
+}
+
+/*
+ * virDomainSetMetadata needs the domain's job: while a call that reaches a
+ * QEMU that does not answer holds it, it would wait up to libvirt's job
+ * timeout (30 s). It runs with the deadline of the domain's libvirt calls.
+ */
 static int report_metadata(const struct sg_report_dom *d, double now, char *why, size_t why_size)
 {
     _cleanup_free_ char *xml = NULL;
+    struct metadata_call c = { .r = -EIO };
+    /* the slot is the domain's mutable call state, not part of what the report reads */
+    struct sg_lv_slot *slot = (struct sg_lv_slot *)&d->w->lv;
     int r = sg_report_metadata_xml(d, now, &xml);
 
     if (r < 0) {
         sg_why(why, why_size, "cannot build the XML: %s", strerror(-r));
         return r;
     }
-    if (virDomainSetMetadata(d->w->dom, VIR_DOMAIN_METADATA_ELEMENT, xml, SG_REPORT_PREFIX,
-                             SG_REPORT_NS, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        _cleanup_free_ char *m = safe_dup(virGetLastErrorMessage());
+    c.xml_own = TAKE_PTR(xml);
+    r = sg_lv_call(slot, "metadata write", metadata_fn, metadata_clear, NULL, d->w->dom, &c,
+                   sizeof(c), sg_lv_timeout_ms());
+    if (r < 0) {
+        char lv[200];
 
-        r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
-        sg_why(why, why_size, "virDomainSetMetadata: %s", m ? m : "out of memory");
-        return r;
+        if (r != -ETIMEDOUT)
+            free(c.xml_own); /* not issued: still ours (a late call frees its copy itself) */
+        sg_lv_why(slot, r, lv, sizeof(lv));
+        sg_why(why, why_size, "virDomainSetMetadata: %s", lv);
+        return -ETIMEDOUT;
+    }
+    free(c.xml_own);
+    if (c.r < 0) {
+        sg_why(why, why_size, "virDomainSetMetadata: %s", c.msg);
+        return c.r;
     }
     sg_why(why, why_size, "%s (live)", SG_REPORT_NS);
     return 0;

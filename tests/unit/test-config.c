@@ -62,6 +62,7 @@ static void assert_defaults(const struct sg_config *c)
     cr_assert_float_eq(c->interval_s, d.interval_s, 0);
     cr_assert_eq(c->ring_length, d.ring_length);
     cr_assert_float_eq(c->window_s, d.window_s, 0);
+    cr_assert_eq(c->libvirt_timeout_ms, d.libvirt_timeout_ms);
     cr_assert_eq(c->guest_probe, d.guest_probe);
     cr_assert_eq(c->guest_timeout_s, d.guest_timeout_s);
     cr_assert_float_eq(c->hung_max_age_s, d.hung_max_age_s, 0);
@@ -123,6 +124,7 @@ Test(config, defaults_come_from_policies)
     cr_assert_float_eq(c.interval_s, 5, 0);
     cr_assert_eq(c.ring_length, 60);
     cr_assert_float_eq(c.window_s, 60, 0);
+    cr_assert_eq(c.libvirt_timeout_ms, 2000);
     cr_assert(c.guest_probe);
     cr_assert_eq(c.guest_timeout_s, 5);
     cr_assert_float_eq(c.hung_max_age_s, 600, 0);
@@ -173,7 +175,7 @@ Test(config, shipped_documented_defaults_are_the_defaults)
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(n_keys, 41, "keys documented in %s: %u", SHIPPED, n_keys);
+    cr_assert_eq(n_keys, 42, "keys documented in %s: %u", SHIPPED, n_keys);
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
     assert_defaults(&c);
     sg_config_clear(&c);
@@ -189,6 +191,7 @@ Test(config, every_key)
                "interval = 0.5\r\n"
                "ring_length=1000\n"
                "window = 120.25 ; inline comment\n"
+               "libvirt_timeout_ms = 250\n"
                "\n"
                "[guestprobe]\n"
                "enabled = No\n"
@@ -254,6 +257,7 @@ Test(config, every_key)
     cr_assert_float_eq(c.interval_s, 0.5, 0);
     cr_assert_eq(c.ring_length, 1000);
     cr_assert_float_eq(c.window_s, 120.25, 0);
+    cr_assert_eq(c.libvirt_timeout_ms, 250);
     cr_assert_not(c.guest_probe);
     cr_assert_eq(c.guest_timeout_s, 60);
     cr_assert_float_eq(c.hung_max_age_s, 3600, 0);
@@ -425,7 +429,7 @@ static void expect_error(const char *text, size_t len, unsigned line, ...)
 Test(config, unknown_key)
 {
     EXPECT_ERROR(GOOD "[sampler]\nintervall = 5\n", 6, "[sampler] intervall: unknown key",
-                 "expected interval, ring_length or window");
+                 "expected interval, ring_length, window or libvirt_timeout_ms");
 }
 
 Test(config, unknown_section)
