@@ -482,6 +482,12 @@ static int report_metadata(const struct sg_report_dom *d, double now, char *why,
         _cleanup_free_ char *m = safe_dup(virGetLastErrorMessage());
 
         r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
+        if (virConnectIsAlive(virDomainGetConnect(d->w->dom)) != 1) {
+            /* libvirtd went away (stopped, restarted) since this round connected. */
+            sg_why(why, why_size, "virDomainSetMetadata: the connection to libvirtd was lost (%s); the next "
+                   "report sets it", m ? m : "out of memory");
+            return -ECONNRESET;
+        }
         sg_why(why, why_size, "virDomainSetMetadata: %s", m ? m : "out of memory");
         return r;
     }
