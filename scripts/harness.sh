@@ -8,6 +8,10 @@
 #   libvirtd-up              start a private libvirtd if none runs (no systemd),
 #                            with a libvirtd.conf of its own: local sockets without
 #                            polkit, read-only for all, read-write for group libvirt
+#   libvirtd-restart         stop the libvirtd that libvirtd-up started (SIGTERM;
+#                            running guests keep running) and start it again;
+#                            refuses (exit 1) when this state dir did not start
+#                            the one that runs
 #   swap-up [MIB]            create+enable a swapfile (default 1024 MiB) if the
 #                            host has no active swap
 #   build                    build (cached) the guest kernel+initramfs
@@ -233,6 +237,16 @@ stop_our_libvirtd() {
         for ((i = 0; i < 100; i++)); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
     fi
     rm -f "$STATE/libvirtd.started"
+}
+
+cmd_libvirtd_restart() {
+    need_root
+    [ -e "$STATE/libvirtd.started" ] || die "libvirtd-restart: the running libvirtd was not started by $0 libvirtd-up (state $STATE)"
+    local t0=$SECONDS
+    stop_our_libvirtd
+    libvirtd_running && die "libvirtd-restart: a libvirtd still runs after stopping ours"
+    cmd_libvirtd_up
+    log "libvirtd restarted in $((SECONDS - t0))s"
 }
 
 restore_qemu_conf() {
@@ -871,6 +885,7 @@ main() {
     case $sub in
         deps)        cmd_deps "$@" ;;
         libvirtd-up) cmd_libvirtd_up "$@" ;;
+        libvirtd-restart) cmd_libvirtd_restart "$@" ;;
         swap-up)     cmd_swap_up "$@" ;;
         build)       cmd_build "$@" ;;
         start)       cmd_start "$@" ;;

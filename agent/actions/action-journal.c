@@ -272,42 +272,57 @@ static int read_document(int fd, const char *dir, const char *name, json_object 
     return r;
 }
 
-/* Reads dir/journal.json into j->root, or an empty document when there is none. */
-static int load(struct sg_action_journal *j, int dfd, struct sg_error *err)
+static json_object *empty_document(void)
+{
+    json_object *root = json_object_new_object();
+
+    json_object_object_add(root, "version", json_object_new_int(1));
+    json_object_object_add(root, "next_id", json_object_new_int(1));
+    json_object_object_add(root, "entries", json_object_new_array());
+    return root;
+}
+
+/*
+ * Reads the journal file name under dfd (dfd may be AT_FDCWD; errors name
+ * dir/name, name NULL when dir is the file) into *out; a missing file gives an
+ * empty document when missing_empty, else -ENOENT.
+ */
+static int read_at(int dfd, const char *dir, const char *name, bool missing_empty, json_object **out,
+                   struct sg_error *err)
 {
     _cleanup_close_ int fd = -1;
 
     /* O_NONBLOCK: a FIFO planted there must be refused below, not wait for a writer. */
-    fd = openat(dfd, SG_ACTION_JOURNAL_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno != ENOENT) {
-            int r = -errno;
-
-            sg_error_set(err, j->dir, SG_ACTION_JOURNAL_FILE, 0, "%s", strerror(-r));
-            return r == -ELOOP ? -EINVAL : r;
-        }
-        j->root = json_object_new_object();
-        json_object_object_add(j->root, "version", json_object_new_int(1));
-        json_object_object_add(j->root, "next_id", json_object_new_int(1));
-        json_object_object_add(j->root, "entries", json_object_new_array());
-        return 0;
-    }
-    return read_document(fd, j->dir, SG_ACTION_JOURNAL_FILE, &j->root, err);
-}
-
-int sg_action_journal_read(const char *path, json_object **out, struct sg_error *err)
-{
-    _cleanup_close_ int fd = -1;
-
-    *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = openat(dfd, name ? name : dir, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         int r = -errno;
 
-        sg_error_set(err, path, NULL, 0, "%s", strerror(-r));
+        if (r == -ENOENT && missing_empty) {
+            *out = empty_document();
+            return 0;
+        }
+        sg_error_set(err, dir, name, 0, "%s", strerror(-r));
         return r == -ELOOP ? -EINVAL : r;
     }
-    return read_document(fd, path, NULL, out, err);
+    return read_document(fd, dir, name, out, err);
+}
+
+int sg_action_journal_read(const char *path, unsigned flags, json_object **out, struct sg_error *err)
+{
+    _cleanup_close_ int dfd = -1;
+    bool missing_empty = flags & SG_ACTION_JOURNAL_MISSING_EMPTY;
+
+    *out = NULL;
+    if (!(flags & SG_ACTION_JOURNAL_IN_DIR))
+        return read_at(AT_FDCWD, path, NULL, missing_empty, out, err);
+    dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        int r = -errno;
+
+        sg_error_set(err, path, NULL, 0, "%s", strerror(-r));
+        return r;
+    }
+    return read_at(dfd, path, SG_ACTION_JOURNAL_FILE, missing_empty, out, err);
 }
 
 /* Writes text and a newline to fd, then fsyncs it. 0 or -errno (-EIO for a short write without one). */
@@ -394,36 +409,10 @@ int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct 
             return r;
         }
     }
-    r = load(j, dfd, err);
+    r = read_at(dfd, j->dir, SG_ACTION_JOURNAL_FILE, true, &j->root, err);
     if (r < 0)
         sg_action_journal_close(j);
     return r;
-}
-
-int sg_action_journal_read_dir(const char *dir, json_object **root, struct sg_error *err)
-{
-    struct sg_action_journal j = { .lock_fd = -1 };
-    _cleanup_close_ int dfd = -1;
-    size_t len = strlen(dir);
-    int r;
-
-    *root = NULL;
-    if (len == 0 || len >= sizeof(j.dir)) {
-        sg_error_set(err, dir, NULL, 0, "state directory path empty or too long");
-        return -EINVAL;
-    }
-    memcpy(j.dir, dir, len + 1);
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        r = -errno;
-        sg_error_set(err, dir, NULL, 0, "%s", strerror(-r));
-        return r;
-    }
-    r = load(&j, dfd, err);
-    if (r < 0)
-        return r;
-    *root = j.root;
-    return 0;
 }
 
 void sg_action_journal_close(struct sg_action_journal *j)

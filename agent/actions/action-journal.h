@@ -50,24 +50,26 @@ struct sg_action_journal {
  * (nothing is rewritten then). -EACCES/-EPERM when not allowed (non-root).
  */
 int sg_action_journal_open(struct sg_action_journal *j, const char *dir, struct sg_error *err);
-/*
- * Reads the journal document at path without locking or creating anything
- * (for views such as `plot`), with the checks of sg_action_journal_open:
- * *out gets the document (json_object_put() it). -ENOENT when there is no
- * such file, -EINVAL (a symlink, not a regular file, group/other-writable,
- * not the documented shape; err says which), -EFBIG, -errno of open/read.
- */
-int sg_action_journal_read(const char *path, json_object **out, struct sg_error *err);
+/* How sg_action_journal_read() finds the file and treats a missing one. */
+enum sg_action_journal_read_flags {
+    SG_ACTION_JOURNAL_IN_DIR = 1 << 0,        /* path is a state directory: read path/journal.json */
+    SG_ACTION_JOURNAL_MISSING_EMPTY = 1 << 1, /* no journal file: an empty document, not -ENOENT */
+};
 
 /*
- * Reads the journal of dir without creating, locking or changing anything
- * (for completion and other readers that must never wait): every save
- * replaces the file by rename, so a reader sees the old or the new journal.
- * *root gets the document (the caller json_object_put()s it); a missing
- * journal gives an empty one. Errors as sg_action_journal_open's, plus
- * -ENOENT/-EACCES when dir cannot be opened.
+ * Reads a journal document without creating, locking or changing anything
+ * (for views such as `plot` and completion, which must never wait): every
+ * save replaces the file by rename, so a reader sees the old or the new
+ * journal. path is the journal file, or with SG_ACTION_JOURNAL_IN_DIR the
+ * state directory holding journal.json. The checks are those of
+ * sg_action_journal_open. *out gets the document (json_object_put() it).
+ * Errors: -ENOENT when there is no journal file (unless
+ * SG_ACTION_JOURNAL_MISSING_EMPTY: then an empty document and 0) or no such
+ * directory; -EINVAL (a symlink, not a regular file, group/other-writable,
+ * not the documented shape; err, which may be NULL, says which), -EFBIG,
+ * -errno of open/read.
  */
-int sg_action_journal_read_dir(const char *dir, json_object **root, struct sg_error *err);
+int sg_action_journal_read(const char *path, unsigned flags, json_object **out, struct sg_error *err);
 
 /*
  * Parses the text of a journal file, buf[0..len) (NUL bytes refused), and

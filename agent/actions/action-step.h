@@ -13,7 +13,11 @@
  * every step is announced on stderr ("swapguard: test hook: step K: WHAT"),
  * and with SWAPGUARD_TEST_STOP_AFTER_STEP=K the process kills itself with
  * SIGKILL right after step K (1-based, counted over the whole process): what
- * a power cut or the OOM killer would do there. Never set these outside tests.
+ * a power cut or the OOM killer would do there. With
+ * SWAPGUARD_TEST_PAUSE_AFTER_STEP=K it stops itself with SIGSTOP right after
+ * step K ("swapguard: test hook: SIGSTOP after step K") and goes on when the
+ * test sends SIGCONT: the window in which a test destroys the domain or
+ * restarts libvirtd. Never set these outside tests.
  */
 #pragma once
 

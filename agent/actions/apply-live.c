@@ -284,7 +284,7 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
     const char *action = sg_rec_action_name(req->action);
     _cleanup_json_ json_object *before = NULL, *after = NULL;
     struct memtune m, again;
-    char rel[PATH_MAX + 64], usage[64], b1[32], b2[32], safe[SAFE_NAME_MAX];
+    char rel[PATH_MAX + 64], usage[64], b1[32], b2[32], safe[SAFE_NAME_MAX], lv_msg[400];
     uint64_t memsw = 0, l;
     unsigned id;
     int r;
@@ -353,10 +353,26 @@ static int swap_limit_v1(const struct sg_apply_req *req, struct sg_action_journa
     r = journal_add(j, req->action, x->d.name, x->d.uuid, TAKE_PTR(before), TAKE_PTR(after), &id);
     if (r < 0)
         return r;
-    if (memtune_set(x->dom, l, l) < 0) {
+    r = memtune_set(x->dom, l, l);
+    if (r < 0)
+        snprintf(lv_msg, sizeof(lv_msg), "%s", libvirt_msg()); /* before another call resets it */
+    if (r < 0 && virConnectIsAlive(virDomainGetConnect(x->dom)) != 1) {
+        char msg[sizeof(lv_msg) + 128];
+
+        /* libvirtd went away during the call: it may have written the limits before answering.
+         * The entry stays "applying": rollback reads the limits and restores what changed. */
+        snprintf(msg, sizeof(msg), "the connection to libvirtd was lost during virDomainSetMemoryParameters "
+                 "(%s): whether the limits were set is unknown", lv_msg);
+        journal_status(j, id, "applying", msg);
+        sg_log_error("apply %s: domain '%s': %s; journal entry %u stays 'applying': once libvirtd is back, "
+                     "swapguard rollback %u --yes restores the old limits if they changed", action, safe, msg, id,
+                     id);
+        return -ECONNRESET;
+    }
+    if (r < 0) {
         char msg[512];
 
-        snprintf(msg, sizeof(msg), "virDomainSetMemoryParameters: %s", libvirt_msg());
+        snprintf(msg, sizeof(msg), "virDomainSetMemoryParameters: %s", lv_msg);
         /* libvirt may have written one of the two: put back what was there. */
         if (memtune_get(x->dom, &again) == 0 &&
             (again.hard_kib != m.hard_kib || again.swap_hard_kib != m.swap_hard_kib))
@@ -557,15 +573,17 @@ static int vm_swap_now(const struct sg_fs *fs, pid_t pid, uint64_t *kib)
  * into the swap cache), then reading the chunk through /proc/PID/mem maps the
  * pages into QEMU's page tables (only then do they leave VmSwap; a read fault
  * on a page never touched maps the shared zero page, no memory). Progress
- * after each 10 % on out.
+ * after each 10 % on out; *done_out gets the bytes read back, also on failure.
  */
 static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uint64_t end, uint64_t chunk,
-                          FILE *out)
+                          FILE *out, uint64_t *done_out)
 {
     _cleanup_close_ int pidfd = -1, mem = -1;
     _cleanup_free_ char *buf = NULL;
     char rel[64];
     uint64_t done = 0, total = end - start, next_report = total / 10;
+
+    *done_out = 0;
 
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0)
@@ -595,12 +613,15 @@ static int prefetch_range(const struct sg_fs *fs, pid_t pid, uint64_t start, uin
         }
         sg_action_step("change: one chunk read back");
         done += len;
+        *done_out = done;
         if (done >= next_report || done == total) {
             uint64_t swap = 0;
+            char now[64] = "QEMU process gone";
 
-            vm_swap_now(fs, pid, &swap);
-            fprintf(out, "  %3u %%  %" PRIu64 " of %" PRIu64 " MiB read back, VmSwap now %" PRIu64 " KiB\n",
-                    (unsigned)(total ? done * 100 / total : 100), done >> 20, total >> 20, swap);
+            if (vm_swap_now(fs, pid, &swap) == 0)
+                snprintf(now, sizeof(now), "VmSwap now %" PRIu64 " KiB", swap);
+            fprintf(out, "  %3u %%  %" PRIu64 " of %" PRIu64 " MiB read back, %s\n",
+                    (unsigned)(total ? done * 100 / total : 100), done >> 20, total >> 20, now);
             fflush(out);
             next_report = done + total / 10;
         }
@@ -643,7 +664,7 @@ int sg_apply_prefetch(const struct sg_apply_req *req, struct sg_action_journal *
     json_object *saved; /* the journal's "after" of the entry */
     struct sg_guest_ram gr;
     char text[400], ebuf[sizeof(err.msg) + PATH_MAX + 16], safe[SAFE_NAME_MAX];
-    uint64_t swap_before = 0, swap_after = 0, chunk = req->cfg->prefetch_chunk_kib * 1024;
+    uint64_t swap_before = 0, swap_after = 0, done = 0, chunk = req->cfg->prefetch_chunk_kib * 1024;
     unsigned id = 0;
     int r = dom_find(ctx, req->target, action, &x);
 
@@ -702,7 +723,18 @@ int sg_apply_prefetch(const struct sg_apply_req *req, struct sg_action_journal *
     r = journal_add(j, req->action, x.d.name, x.d.uuid, TAKE_PTR(before), TAKE_PTR(after), &id);
     if (r < 0)
         return r;
-    r = prefetch_range(&ctx->fs, x.d.pid, gr.start, gr.end, chunk, req->out);
+    r = prefetch_range(&ctx->fs, x.d.pid, gr.start, gr.end, chunk, req->out, &done);
+    if (r < 0 && !sg_pid_has_uuid(&ctx->fs, x.d.pid, x.d.uuid)) {
+        char note[200];
+
+        /* Destroyed, crashed or killed meanwhile: its memory is gone, and so is anything to read back. */
+        snprintf(note, sizeof(note), "QEMU PID %d exited after %" PRIu64 " of %" PRIu64 " MiB were read back (%s)",
+                 (int)x.d.pid, done >> 20, (gr.end - gr.start) >> 20, strerror(-r));
+        journal_status(j, id, "failed", note);
+        sg_log_error("apply %s: domain '%s' went away while its guest RAM was read back: %s; nothing to undo "
+                     "(journal entry %u: failed)", action, safe, note, id);
+        return -ESRCH;
+    }
     if (r < 0) {
         journal_status(j, id, "failed", strerror(-r));
         sg_log_error("apply %s: domain '%s': %s (what was read back stays in RAM)", action, safe,

@@ -435,7 +435,7 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
     _cleanup_free_ char *now = NULL;
     struct sg_error err = { 0 };
     struct sg_domxml x;
-    char why[512], qname[1100];
+    char why[512], qname[1100], lv_msg[400];
     uint64_t page_kib = 0;
     unsigned id = 0;
     bool active;
@@ -545,10 +545,24 @@ static int apply_xml(const struct sg_apply_req *req, struct sg_action_journal *j
     }
 
     defined = virDomainDefineXML(req->ctx->conn, e.after);
+    if (!defined)
+        snprintf(lv_msg, sizeof(lv_msg), "%s", virGetLastErrorMessage()); /* before another call resets it */
+    if (!defined && virConnectIsAlive(req->ctx->conn) != 1) {
+        char note[1024];
+
+        /* libvirtd went away (restarted, killed) during the call: it may have stored the
+         * definition before answering. The entry stays "applying": rollback looks. */
+        snprintf(note, sizeof(note), "the connection to libvirtd was lost during virDomainDefineXML (%s): "
+                 "whether the edited definition was stored is unknown", lv_msg);
+        sg_action_journal_set_status(j, id, "applying", note, &err);
+        sg_log_error("%s %s: %s; journal entry %u stays 'applying': once libvirtd is back, swapguard rollback "
+                     "%u --yes restores the saved definition if it changed", action, qname, note, id, id);
+        return -ECONNRESET;
+    }
     if (!defined) {
         char note[1024];
 
-        snprintf(note, sizeof(note), "virDomainDefineXML: %s", virGetLastErrorMessage());
+        snprintf(note, sizeof(note), "virDomainDefineXML: %s", lv_msg);
         sg_action_journal_set_status(j, id, "failed", note, &err);
         sg_log_error("%s %s: libvirt refused the edited definition: %s; nothing changed (journal entry %u: "
                      "failed)", action, qname, note, id);

@@ -4,6 +4,7 @@
  * configured state directory around it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "agent/actions/apply.h"
@@ -60,6 +61,38 @@ const struct sg_action_def sg_actions[SG_REC__MAX] = {
     [SG_REC_DELAY_ACCOUNTING] = { .action = SG_REC_DELAY_ACCOUNTING },
 };
 
+#define INTERRUPTED_NOTE "interrupted: the process that applied it died before completing the entry; " \
+                         "nothing to undo (what it read back stays in RAM)"
+
+/*
+ * Marks "failed" each entry still "applying" of an action with nothing to
+ * undo (prefetch): the journal stays locked for the whole of an apply, so an
+ * "applying" entry that the holder of the lock finds belongs to a process
+ * that died (killed, a power cut) before it completed the entry. Entries of
+ * actions with a rollback stay "applying": their rollback decides from the
+ * host what is left to restore. A journal that cannot be written now is
+ * left as it is (logged).
+ */
+static void settle_interrupted(struct sg_action_journal *j)
+{
+    json_object *a = sg_action_journal_entries(j);
+
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        json_object *e = json_object_array_get_idx(a, i);
+        const struct sg_action_def *act = sg_action_find(sg_action_entry_str(e, "action"));
+        const char *status = sg_action_entry_str(e, "status");
+        unsigned id = (unsigned)sg_action_entry_int(e, "id", 0);
+        struct sg_error err = { 0 };
+        char buf[sizeof(err.msg) + PATH_MAX + 16];
+
+        if (!act || act->rollback || !status || strcmp(status, "applying") != 0)
+            continue;
+        if (sg_action_journal_set_status(j, id, "failed", INTERRUPTED_NOTE, &err) < 0)
+            sg_log_warning("journal entry %u (%s, interrupted): cannot mark it failed: %s", id,
+                           sg_action_name(act), sg_error_format(&err, buf, sizeof(buf)));
+    }
+}
+
 int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal *j)
 {
     struct sg_error err = { 0 };
@@ -69,6 +102,8 @@ int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal 
     if (r < 0)
         sg_log_error("action journal: %s%s", sg_error_format(&err, buf, sizeof(buf)),
                      r == -EACCES || r == -EPERM ? " (apply and rollback need root)" : "");
+    else
+        settle_interrupted(j);
     return r;
 }
 

@@ -100,6 +100,9 @@ int sg_apply_run(const struct sg_apply_req *req);
 
 /*
  * Opens the action journal in cfg->state_dir (created 0700 when absent).
- * Logs one line naming the file and returns -errno on failure.
+ * Logs one line naming the file and returns -errno on failure. An entry
+ * still "applying" of an action with nothing to undo (prefetch) is marked
+ * "failed" with a note saying it was interrupted: under the journal's lock,
+ * such an entry belongs to a process that died.
  */
 int sg_apply_journal_open(const struct sg_config *cfg, struct sg_action_journal *j);

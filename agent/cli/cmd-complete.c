@@ -172,7 +172,8 @@ static void offer_journal_ids(const struct cands *c, const char *config)
 
     r = sg_config_load(&cfg, config ? config : SG_CONFIG_DEFAULT_PATH, !config, NULL, 0);
     if (r == 0)
-        r = sg_action_journal_read_dir(cfg.state_dir, &root, NULL);
+        r = sg_action_journal_read(cfg.state_dir, SG_ACTION_JOURNAL_IN_DIR | SG_ACTION_JOURNAL_MISSING_EMPTY, &root,
+                                   NULL);
     sg_config_clear(&cfg);
     if (r < 0 || !json_object_object_get_ex(root, "entries", &entries)) {
         json_object_put(root);

@@ -984,7 +984,7 @@ static int cmd_plot(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         struct sg_error err = { 0 };
         json_object *root = NULL;
 
-        r = sg_action_journal_read(jpath, &root, &err);
+        r = sg_action_journal_read(jpath, 0, &root, &err);
         if (r == -ENOENT && !a->set[PL_OPT_JOURNAL]) {
             /* no remedy was ever applied here */
         } else if (r < 0) {

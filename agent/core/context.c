@@ -2,6 +2,7 @@
 #include "agent/core/context.h"
 
 #include <libvirt/virterror.h>
+#include <signal.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -34,6 +35,10 @@ int sg_ctx_connect(struct sg_ctx *ctx, bool write)
         virConnectClose(ctx->conn);
         ctx->conn = NULL;
     }
+    /* The client writes to libvirtd's socket: a libvirtd that went away (stopped, restarted)
+     * must fail the call with EPIPE, which the caller reports, not kill us silently with
+     * SIGPIPE halfway through an action (the daemon ignores it too). */
+    signal(SIGPIPE, SIG_IGN);
     ctx->conn = write ? virConnectOpen(uri) : virConnectOpenReadOnly(uri);
     if (!ctx->conn) {
         sg_log_error("cannot connect to libvirt at '%s': %s; is libvirtd running? "

@@ -33,5 +33,7 @@ int sg_ctx_fs(struct sg_ctx *ctx);
  * Opens the libvirt connection once: read-only unless write (guest agent
  * commands need read-write; refused with -EPERM under -r). Logs one line
  * naming the URI and how to start libvirtd, and returns -EIO, on failure.
+ * Sets SIGPIPE to SIG_IGN for the process: a libvirtd that goes away makes
+ * the next call fail (EPIPE) instead of killing the process.
  */
 int sg_ctx_connect(struct sg_ctx *ctx, bool write);

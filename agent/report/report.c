@@ -487,7 +487,14 @@ static void metadata_fn(virConnectPtr conn, virDomainPtr dom, void *p)
         const char *m = virGetLastErrorMessage();
 
         c->r = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED ? -EPERM : -EIO;
-        snprintf(c->msg, sizeof(c->msg), "%s", m ? m : "unknown libvirt error");
+        if (virConnectIsAlive(virDomainGetConnect(dom)) != 1) {
+            /* libvirtd went away (stopped, restarted) since this round connected. */
+            snprintf(c->msg, sizeof(c->msg), "the connection to libvirtd was lost (%s); the next "
+                     "report sets it", m ? m : "unknown libvirt error");
+            c->r = -ECONNRESET;
+        } else {
+            snprintf(c->msg, sizeof(c->msg), "%s", m ? m : "unknown libvirt error");
+        }
     }
     virResetLastError();
 }

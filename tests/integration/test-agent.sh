@@ -27,23 +27,18 @@
 # Usage: test-agent.sh SWAPGUARD_BINARY
 set -uo pipefail
 
-SG=${1:?usage: test-agent.sh SWAPGUARD_BINARY}
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-harness="$top/scripts/harness.sh"
-export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-agent-it}
+# shellcheck source=tests/integration/preamble.sh
+source "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
+it_init test-agent.sh /var/tmp/sg-agent-it "$@"
+require_root_and_jq "agent integration" "libvirtd, QEMU, swapon, memtune, guest agent, a libvirtd restart"
 dom=sgag-watched
 late=sgag-late
 ns=https://swapguard.dev/xmlns/report/1
 uri=qemu:///system
-tmp=$(mktemp -d)
 conf=$tmp/agent.conf
 log=$tmp/agent.log
 hist=$tmp/history.jsonl
 prom=$tmp/swapguard.prom
-
-# shellcheck source=tests/integration/preamble.sh
-source "$top/tests/integration/preamble.sh"
-require_root_and_jq "agent integration" "libvirtd, QEMU, swapon, memtune, guest agent, a libvirtd restart"
 
 agent_pid=""
 lv_env=()          # the environment of a libvirtd this test killed: set once it did
@@ -63,8 +58,7 @@ cleanup() {
         echo "# starting libvirtd again (killed by this test)"
         start_libvirtd
     fi
-    "$harness" cleanup 2>&1 | diag
-    rm -rf "$tmp"
+    harness_cleanup
 }
 trap cleanup EXIT
 
@@ -104,27 +98,10 @@ lv_dead() {
     [[ -z $st || $st == Z ]]
 }
 
-write_conf() { # write_conf [EXTRA LINE for the [agent] section]
-    cat >"$conf" <<EOF
-# test-agent.sh: a tick a second, reports into the test's own files
-[sampler]
-interval = 1
-window = 10
-[guestprobe]
-timeout = 5
-[report]
-textfile = $prom
-textfile_interval = 0
-history = $hist
-journal = no
-[apply]
-state_dir = $tmp/state
-[agent]
-lock_file = $tmp/agent.lock
-probes_per_tick = 2
-reconnect_max = 2
-${1:-}
-EOF
+# write_conf [SECTION.KEY=VALUE...]: a tick a second, reports into the test's own files ($prom, $hist)
+write_conf() {
+    agent_conf "$conf" "$tmp" sampler.interval=1 guestprobe.timeout=5 report.textfile_interval=0 \
+        agent.reconnect_max=2 "$@"
 }
 
 plan 38
@@ -133,11 +110,7 @@ setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" swap-up 1024 && "$harness" build &&
         "$harness" start "$dom" 256 >/dev/null
 }
-if ! setup 2>&1 | diag; then
-    not_ok "harness brings up libvirtd, host swap and a real guest" "see the harness output above"
-    bail_out "no real guest"
-fi
-ok "harness brings up libvirtd, host swap and a real guest"
+harness_up "harness brings up libvirtd, host swap and a real guest"
 uuid=$(virsh -q -c "$uri" domuuid "$dom")
 pid=$("$harness" pid "$dom")
 
@@ -244,7 +217,7 @@ check "its QEMU exiting between two ticks is no error" test "$(grep -c "warning:
 
 # 5. auto_apply: a stall (a hung-task report with an async-PF trace written into the guest's
 #    kernel log; forgeable, so confidence 0.5) gets the configured live remedy, once.
-write_conf $'auto_apply = swap-limit\nauto_apply_min_confidence = 0.5'
+write_conf agent.auto_apply=swap-limit agent.auto_apply_min_confidence=0.5
 kill -HUP "$agent_pid"
 check "SIGHUP: auto_apply swap-limit is on" wait_for 15 "SIGHUP: reloaded .*auto_apply on"
 SG_EXEC_TIMEOUT=120 "$harness" exec "$dom" "$(cat "$top/tests/integration/inject-hung-task.sh")" 2>&1 | diag
@@ -264,7 +237,7 @@ check "once per stall episode: one 'applying swap-limit' line after more ticks" 
     test "$(grep -c "domain '$dom' ($uuid): host-swap-stall, confidence .*: applying swap-limit" "$log")" -eq 1
 
 # 6. SIGHUP: a broken config is refused with FILE:LINE, a good one reloaded.
-write_conf "no_such_key = 1"
+write_conf agent.no_such_key=1
 line=$(grep -n '^no_such_key' "$conf" | cut -d: -f1)
 kill -HUP "$agent_pid"
 check "SIGHUP with a broken config logs $conf:$line and keeps the old one" \

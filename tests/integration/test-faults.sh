@@ -26,23 +26,18 @@
 # Usage: test-faults.sh SWAPGUARD_BINARY
 set -uo pipefail
 
-SG=${1:?usage: test-faults.sh SWAPGUARD_BINARY}
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-harness="$top/scripts/harness.sh"
-export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-faults-it}
+# shellcheck source=tests/integration/preamble.sh
+source "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
+it_init test-faults.sh /var/tmp/sg-faults-it "$@"
+require_root_and_jq "faults integration" "libvirtd, QEMU, kill, a system user"
 a=sgft-a
 b=sgft-b
 user=sgft-user
 uri=qemu:///system
-tmp=$(mktemp -d)
 conf="$tmp/swapguard.conf"
 log="$tmp/agent.log"
 out="$tmp/out"
 err="$tmp/err"
-
-# shellcheck source=tests/integration/preamble.sh
-source "$top/tests/integration/preamble.sh"
-require_root_and_jq "faults integration" "libvirtd, QEMU, kill, a system user"
 
 bg_pids=()
 made_user=false
@@ -50,10 +45,9 @@ made_obs=false
 cleanup() {
     local p
     for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    "$harness" cleanup 2>&1 | diag
     if $made_user; then userdel "$user" 2>/dev/null; fi
     if $made_obs; then userdel sgft-observe 2>/dev/null; fi
-    rm -rf "$tmp"
+    harness_cleanup
 }
 trap cleanup EXIT
 
@@ -84,33 +78,13 @@ watch_hwm() {
     echo "$h"
 }
 
-cat >"$conf" <<EOF
-# test-faults.sh: ticks of 0.2 s, reports into the test's own files
-[sampler]
-interval = 0.2
-window = 10
-[guestprobe]
-timeout = 3
-[report]
-textfile = $tmp/swapguard.prom
-history = $tmp/history.jsonl
-journal = no
-[apply]
-state_dir = $tmp/state
-[agent]
-lock_file = $tmp/agent.lock
-probes_per_tick = 2
-EOF
+agent_conf "$conf" "$tmp"
 
 setup() {
     "$harness" deps && "$harness" libvirtd-up && "$harness" build &&
         "$harness" start "$a" 192 >/dev/null && "$harness" start "$b" 192 >/dev/null
 }
-if ! setup 2>&1 | diag; then
-    not_ok "harness brings up libvirtd and two real guests" "see the harness output above"
-    bail_out "no real guests"
-fi
-ok "harness brings up libvirtd and two real guests"
+harness_up "harness brings up libvirtd and two real guests" "no real guests"
 
 # ---- 1. QEMU killed while the agent ticks -----------------------------------------------------
 "$SG" agent --ticks 40 --config "$conf" >"$log" 2>&1 &
@@ -204,27 +178,9 @@ fi
 odir="$tmp/observe"
 mkdir -p "$odir" && chown "$obs" "$odir" && chmod 700 "$odir"
 chmod 711 "$tmp"
-cat >"$tmp/observe.conf" <<EOF
-[sampler]
-interval = 0.2
-window = 10
-[guestprobe]
-timeout = 3
-[report]
-textfile = $odir/swapguard.prom
-history = $odir/history.jsonl
-domain_log = no
-journal = no
-[apply]
-state_dir = $odir/state
-[agent]
-lock_file = $odir/agent.lock
-probes_per_tick = 1
-observe_only = yes
-EOF
-chmod 644 "$tmp/observe.conf"
-sed 's/^observe_only = yes$/auto_apply = swap-limit/' "$tmp/observe.conf" >"$tmp/observe-apply.conf"
-chmod 644 "$tmp/observe-apply.conf"
+agent_conf "$tmp/observe.conf" "$odir" report.domain_log=no agent.probes_per_tick=1 agent.observe_only=yes
+agent_conf "$tmp/observe-apply.conf" "$odir" report.domain_log=no agent.probes_per_tick=1 agent.auto_apply=swap-limit
+chmod 644 "$tmp/observe.conf" "$tmp/observe-apply.conf"
 as_obs() { runuser -u "$obs" -- "$SG" -c "$uri" "$@"; }
 if ! runuser -u "$obs" -- virsh -c "$uri" version >/dev/null 2>&1; then
     skip "observe-only agent" "$obs (group libvirt) cannot reach libvirtd's read-write socket (a libvirtd that harness.sh did not start)"

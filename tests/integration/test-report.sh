@@ -20,23 +20,18 @@
 # Usage: test-report.sh SWAPGUARD_BINARY
 set -uo pipefail
 
-SG=${1:?usage: test-report.sh SWAPGUARD_BINARY}
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-harness="$top/scripts/harness.sh"
-export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-report-it}
+# shellcheck source=tests/integration/preamble.sh
+source "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
+it_init test-report.sh /var/tmp/sg-report-it "$@"
+require_root_and_jq "report integration" "libvirtd, QEMU, swapon, memtune, guest agent, /dev/log"
 dom=sgrp-report
 ns=https://swapguard.dev/xmlns/report/1
 uri=qemu:///system
 logdir=/var/log/libvirt/qemu
-tmp=$(mktemp -d)
 err=$tmp/err
 listener_pid=
 event_pid=
 made_devlog=0
-
-# shellcheck source=tests/integration/preamble.sh
-source "$top/tests/integration/preamble.sh"
-require_root_and_jq "report integration" "libvirtd, QEMU, swapon, memtune, guest agent, /dev/log"
 # shellcheck source=scripts/lib.sh
 source "$top/scripts/lib.sh"
 
@@ -46,8 +41,7 @@ cleanup() {
     [[ -n $listener_pid ]] && wait "$listener_pid" 2>/dev/null
     # Only the socket this test bound, never a syslog daemon's.
     ((made_devlog)) && [[ -S /dev/log ]] && rm -f /dev/log
-    "$harness" cleanup 2>&1 | diag
-    rm -rf "$tmp"
+    harness_cleanup
 }
 trap cleanup EXIT
 
@@ -58,11 +52,7 @@ setup() {
         "$harness" start "$dom" 256 >/dev/null && "$harness" fill "$dom" 140 &&
         "$harness" squeeze "$dom" 120
 }
-if ! setup 2>&1 | diag; then
-    not_ok "harness brings up libvirtd, host swap and a real guest squeezed into host swap" "see the harness output above"
-    bail_out "no real guest"
-fi
-ok "harness brings up libvirtd, host swap and a real guest squeezed into host swap"
+harness_up "harness brings up libvirtd, host swap and a real guest squeezed into host swap"
 uuid=$(virsh -q -c "$uri" domuuid "$dom")
 
 # The config: textfile and history into the temp dir (history's directory does not exist yet).

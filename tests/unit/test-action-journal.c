@@ -1111,3 +1111,58 @@ JTest(add_refused_takes_over_before_and_after)
     sg_action_journal_close(&j);
     cr_assert_eq(access(jpath, F_OK), -1, "a refused add wrote a journal");
 }
+
+/* ---- the read-only reader (plot: a file; completion: a state directory) ---------------- */
+
+JTest(read_file_and_dir_give_the_same_document_and_missing_differs_by_flag)
+{
+    struct sg_error err = { 0 };
+    json_object *a = NULL, *b = NULL;
+    char missing[160];
+
+    write_journal(VALID, sizeof(VALID) - 1, 0600);
+    cr_assert_eq(sg_action_journal_read(jpath, 0, &a, &err), 0, "%s", err.msg);
+    cr_assert_eq(sg_action_journal_read(state, SG_ACTION_JOURNAL_IN_DIR, &b, &err), 0, "%s", err.msg);
+    cr_assert(json_object_equal(a, b), "the file and the directory read differ");
+    json_object_put(a);
+    json_object_put(b);
+    /* Reading neither locks nor rewrites. */
+    cr_assert(access(lpath, F_OK) != 0, "a reader created the lock file");
+    assert_same_bytes(jpath, VALID, sizeof(VALID) - 1);
+
+    cr_assert_eq(unlink(jpath), 0);
+    a = (json_object *)1;
+    cr_assert_eq(sg_action_journal_read(jpath, 0, &a, &err), -ENOENT);
+    cr_assert_null(a);
+    cr_assert_eq(sg_action_journal_read(state, SG_ACTION_JOURNAL_IN_DIR, &a, NULL), -ENOENT);
+    cr_assert_eq(sg_action_journal_read(state, SG_ACTION_JOURNAL_IN_DIR | SG_ACTION_JOURNAL_MISSING_EMPTY, &a, NULL),
+                 0);
+    cr_assert_eq(sg_action_entry_int(a, "next_id", 0), 1);
+    cr_assert_eq(json_object_array_length(json_object_object_get(a, "entries")), 0);
+    json_object_put(a);
+    cr_assert_eq(sg_action_journal_read(jpath, SG_ACTION_JOURNAL_MISSING_EMPTY, &a, NULL), 0);
+    json_object_put(a);
+    cr_assert(access(jpath, F_OK) != 0, "a reader created the journal");
+    /* No such state directory: -ENOENT even with MISSING_EMPTY (a missing file only). */
+    snprintf(missing, sizeof(missing), "%s/nothing", base);
+    cr_assert_eq(sg_action_journal_read(missing, SG_ACTION_JOURNAL_IN_DIR | SG_ACTION_JOURNAL_MISSING_EMPTY, &a, &err),
+                 -ENOENT);
+    cr_assert(strstr(err.file, "nothing"), "the error names %s: '%s'", missing, err.file);
+}
+
+JTest(read_refuses_what_open_refuses)
+{
+    struct sg_error err = { 0 };
+    json_object *a = NULL;
+
+    write_journal(VALID, sizeof(VALID) - 1, 0622);
+    cr_assert_eq(sg_action_journal_read(jpath, 0, &a, &err), -EINVAL);
+    cr_assert(strstr(err.msg, "writable by group or others"), "%s", err.msg);
+    cr_assert_eq(sg_action_journal_read(state, SG_ACTION_JOURNAL_IN_DIR | SG_ACTION_JOURNAL_MISSING_EMPTY, &a, &err),
+                 -EINVAL);
+    cr_assert_null(a);
+    cr_assert_eq(unlink(jpath), 0);
+    cr_assert_eq(symlink("/etc/hostname", jpath), 0);
+    cr_assert_eq(sg_action_journal_read(state, SG_ACTION_JOURNAL_IN_DIR | SG_ACTION_JOURNAL_MISSING_EMPTY, &a, &err),
+                 -EINVAL, "a symlink is refused, not followed");
+}
