@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -150,6 +151,29 @@ static bool related(const char *a, const char *b)
     return strncmp(shorter, longer, ls) == 0 && (longer[ls] == '\0' || longer[ls] == '/');
 }
 
+void sg_cgroup_clear(struct sg_cgroup *cg)
+{
+    if (!cg)
+        return;
+    free(cg->memory_path);
+    free(cg->memory_dir);
+    free(cg->psi_dir);
+    memset(cg, 0, sizeof(*cg));
+}
+
+/* "ROOTPATH" in a new string, NULL when out of memory. */
+static char *join(const char *root, const char *path)
+{
+    size_t lr = strlen(root), lp = strlen(path);
+    char *s = malloc(lr + lp + 1);
+
+    if (s) {
+        memcpy(s, root, lr);
+        memcpy(s + lr, path, lp + 1);
+    }
+    return s;
+}
+
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err)
 {
@@ -159,7 +183,7 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     ssize_t n;
     int r;
 
-    memset(out, 0, sizeof(*out));
+    sg_cgroup_clear(out);
     snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
     n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
     if (n < 0)
@@ -191,12 +215,15 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     if (!mem_path || !walk_up(fs->sys_fd, mem_root, mem_path, "memory.stat", found)) {
         out->memory_version = 0;
     } else {
-        snprintf(out->memory_path, sizeof(out->memory_path), "%s", found);
-        snprintf(out->memory_dir, sizeof(out->memory_dir), "%s%s", mem_root, found);
+        out->memory_path = strdup(found);
+        out->memory_dir = join(mem_root, found);
+        if (!out->memory_path || !out->memory_dir)
+            return -ENOMEM;
     }
 
+    out->psi_missing = "";
     if (!v2_root || !pc.has_v2) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing), "no cgroup v2 hierarchy");
+        out->psi_missing = "no cgroup v2 hierarchy";
     } else if (out->layout == SG_CGROUP_V2 && out->memory_version == 2) {
         /* The domain-level memory cgroup: PSI there covers the emulator and vCPU threads. */
         out->has_psi = walk_up(fs->sys_fd, v2_root, out->memory_path, "memory.pressure", found);
@@ -207,18 +234,19 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
          * v1 memory hierarchy, and its PSI covers the emulator and vCPU threads below it. */
         out->has_psi = true;
     } else if (!walk_up(fs->sys_fd, v2_root, pc.v2, "memory.pressure", found)) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing),
-                 "the process sits at the cgroup v2 root (host-wide PSI only)");
+        out->psi_missing = "the process sits at the cgroup v2 root (host-wide PSI only)";
     } else if (out->memory_version && !related(found, out->memory_path)) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing),
-                 "its cgroup v2 group is not the domain's own");
+        out->psi_missing = "its cgroup v2 group is not the domain's own";
     } else {
         out->has_psi = true;
     }
-    if (out->has_psi)
-        snprintf(out->psi_dir, sizeof(out->psi_dir), "%s%s", v2_root, found);
-    else if (!out->psi_missing[0])
-        snprintf(out->psi_missing, sizeof(out->psi_missing), "no memory.pressure file");
+    if (out->has_psi) {
+        out->psi_dir = join(v2_root, found);
+        if (!out->psi_dir)
+            return -ENOMEM;
+    } else if (!out->psi_missing[0]) {
+        out->psi_missing = "no memory.pressure file";
+    }
     return 0;
 }
 
@@ -278,12 +306,12 @@ const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f
     const char *name;
 
     if (f == SG_CGF_PSI) {
-        if (!cg->has_psi)
+        if (!cg->has_psi || !cg->psi_dir)
             return NULL;
         snprintf(buf, size, "%s/memory.pressure", cg->psi_dir);
         return buf;
     }
-    if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version)
+    if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version || !cg->memory_dir)
         return NULL;
     name = cg->memory_version == 1 ? v1[f] : v2[f];
     if (!name)

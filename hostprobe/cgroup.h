@@ -39,15 +39,18 @@ enum sg_cgroup_layout {
 enum sg_cgroup_layout sg_cgroup_detect_layout(const struct sg_fs *fs);
 const char *sg_cgroup_layout_name(enum sg_cgroup_layout l);
 
-/* Where a process's memory figures and PSI live. */
+/* Where a process's memory figures and PSI live. The paths are allocated to their length
+ * (owned: sg_cgroup_clear frees them); a zeroed struct is an empty, valid one. */
 struct sg_cgroup {
     enum sg_cgroup_layout layout;
     int memory_version;         /* 1 or 2; 0: the process has no memory cgroup of its own */
-    char memory_path[PATH_MAX]; /* cgroup path of the memory cgroup, e.g. "/machine/qemu-1-a.libvirt-qemu" */
-    char memory_dir[PATH_MAX + 32];  /* its directory relative to sys root: "fs/cgroup/memory/machine/..." */
+    char *memory_path;          /* cgroup path of the memory cgroup, e.g. "/machine/qemu-1-a.libvirt-qemu";
+                                   NULL when memory_version is 0 */
+    char *memory_dir;           /* its directory relative to sys root: "fs/cgroup/memory/machine/...";
+                                   NULL when memory_version is 0 */
     bool has_psi;               /* a v2 group of this domain with memory.pressure */
-    char psi_dir[PATH_MAX + 32];    /* relative to sys root */
-    char psi_missing[128];      /* why has_psi is false */
+    char *psi_dir;              /* relative to sys root; NULL when has_psi is false */
+    const char *psi_missing;    /* why has_psi is false (a constant string), "" or NULL when it is true */
 };
 
 /*
@@ -61,10 +64,15 @@ struct sg_cgroup {
  * layout there), else the nearest v2 group of the process with
  * memory.pressure that is not the v2 root and is the memory cgroup's
  * ancestor or descendant; a process at the v2 root has no per-domain PSI.
- * Returns 0, -ESRCH when the process is gone, -EINVAL (err located).
+ * out must be zeroed or hold an earlier result (its paths are freed first);
+ * the caller sg_cgroup_clear()s it, on error too.
+ * Returns 0, -ESRCH when the process is gone, -EINVAL (err located), -ENOMEM.
  */
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err);
+
+/* Frees the paths of cg and zeroes it (NULL and a zeroed struct are fine). */
+void sg_cgroup_clear(struct sg_cgroup *cg);
 
 /* Figures of one memory cgroup. Bytes unless named otherwise; SG_NONE when
  * the kernel does not provide it, SG_UNLIMITED for an unset limit. */

@@ -262,7 +262,7 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
         sg_figs_section(f, "Memory pressure (%s/%s/memory.pressure)", sp, cg->psi_dir);
     else
         sg_figs_section(f, "Memory pressure: %s",
-                        run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
+                        run ? (cg->psi_missing && cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
     sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL, false);
 
