@@ -37,6 +37,11 @@ static void locate_console(struct sg_dom *w)
     }
 }
 
+/* One delay-accounting connection for every domain (its requests are synchronous): opened
+ * at the first domain that needs it (again at the next while it cannot be), kept for the
+ * life of the process; a descriptor per domain would eat the descriptor budget. */
+static struct sg_taskstats_conn *shared_taskstats;
+
 int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err)
 {
     _cleanup_free_ struct sg_vcpu_thread *vcpus = NULL;
@@ -74,11 +79,12 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     for (int i = 0; i < n; i++)
         w->vcpu_tids[i] = vcpus[i].tid;
     w->n_vcpu_tids = (size_t)n;
-    if (!w->taskstats) {
+    if (!shared_taskstats) {
         w->taskstats_missing[0] = '\0';
-        if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
-            w->taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
+        if (sg_taskstats_open(&shared_taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
+            shared_taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
     }
+    w->taskstats = shared_taskstats;
     locate_console(w);
     w->apf_missing[0] = '\0';
     r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
