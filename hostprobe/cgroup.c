@@ -305,10 +305,11 @@ const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f
     };
     const char *name;
 
-    if (f == SG_CGF_PSI) {
+    if (f == SG_CGF_PSI || f == SG_CGF_IO_PSI || f == SG_CGF_CPU_PSI) {
         if (!cg->has_psi || !cg->psi_dir)
             return NULL;
-        snprintf(buf, size, "%s/memory.pressure", cg->psi_dir);
+        snprintf(buf, size, "%s/%s", cg->psi_dir,
+                 f == SG_CGF_PSI ? "memory.pressure" : f == SG_CGF_IO_PSI ? "io.pressure" : "cpu.pressure");
         return buf;
     }
     if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version || !cg->memory_dir)
@@ -322,7 +323,8 @@ const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f
 
 size_t sg_cgroup_file_size(enum sg_cgroup_file f)
 {
-    return f == SG_CGF_MEMSTAT || f == SG_CGF_PSI ? 16384 : f == SG_CGF_SWAP_EVENTS ? 512 : 64;
+    return f == SG_CGF_MEMSTAT || f == SG_CGF_PSI ? 16384
+           : f == SG_CGF_SWAP_EVENTS || f == SG_CGF_IO_PSI || f == SG_CGF_CPU_PSI ? 512 : 64;
 }
 
 void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
@@ -330,7 +332,7 @@ void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
     out->swap_bytes = out->pgmajfault = out->usage_bytes = SG_NONE;
     out->limit_bytes = out->swap_max_bytes = out->memsw_limit_bytes = SG_NONE;
     out->swap_events_max = out->swap_events_fail = SG_NONE;
-    out->has_psi = false;
+    out->has_psi = out->has_io_psi = out->has_cpu_psi = false;
 }
 
 int sg_parse_cgroup_value(const char *buf, size_t len, bool is_limit, const char *base,
@@ -406,6 +408,13 @@ int sg_cgroup_parse_file(const struct sg_cgroup *cg, enum sg_cgroup_file f, cons
             return r;
         out->has_psi = true;
         return 0;
+    case SG_CGF_IO_PSI:
+    case SG_CGF_CPU_PSI:
+        r = sg_parse_psi(buf, base, rel, f == SG_CGF_IO_PSI ? &out->io_psi : &out->cpu_psi, err);
+        if (r < 0)
+            return r;
+        *(f == SG_CGF_IO_PSI ? &out->has_io_psi : &out->has_cpu_psi) = true;
+        return 0;
     case SG_CGF__MAX:
         break;
     }
@@ -442,5 +451,5 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
                    struct sg_cgroup_stats *out, struct sg_error *err)
 {
     sg_cgroup_stats_init(out);
-    return sg_cgroup_read_files(fs, cg, SG_CGF_ALL, out, err);
+    return sg_cgroup_read_files(fs, cg, SG_CGF_ALL & ~SG_CGF_LOST_PSI, out, err);
 }

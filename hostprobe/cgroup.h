@@ -90,6 +90,8 @@ struct sg_cgroup_stats {
                                    swap full, count); SG_NONE on v1 and without the file */
     bool has_psi;
     struct sg_psi psi;          /* memory.pressure of psi_dir */
+    bool has_io_psi, has_cpu_psi;
+    struct sg_psi io_psi, cpu_psi; /* io.pressure and cpu.pressure of psi_dir (SG_CGF_LOST_PSI) */
 };
 
 /*
@@ -112,7 +114,7 @@ int sg_parse_memory_stat(const char *buf, int version, const char *base, const c
                          uint64_t *swap_bytes, uint64_t *pgmajfault, struct sg_error *err);
 
 /* Reads the figures of cg: memory.stat and the one-value files above, memory.swap.events
- * (v2) or memory.memsw.failcnt (v1), and memory.pressure. A file the kernel does not provide
+ * (v2) or memory.memsw.failcnt (v1), and memory.pressure (not io.pressure, cpu.pressure). A file the kernel does not provide
  * (no swap accounting, older kernel) leaves its figures SG_NONE and is not an error.
  * Returns 0, -ENOENT when the group vanished (domain stopped), -EACCES, -EINVAL (err
  * located: FILE:LINE). */
@@ -135,6 +137,8 @@ enum sg_cgroup_file {
     SG_CGF_USAGE,        /* v2 memory.current; v1 memory.usage_in_bytes */
     SG_CGF_SWAP_EVENTS,  /* v2 memory.swap.events; v1 memory.memsw.failcnt */
     SG_CGF_PSI,          /* memory.pressure of psi_dir (when has_psi) */
+    SG_CGF_IO_PSI,       /* io.pressure of psi_dir (when has_psi): the lost-time rules */
+    SG_CGF_CPU_PSI,      /* cpu.pressure of psi_dir (when has_psi): the lost-time rules */
     SG_CGF_LIMIT,        /* v2 memory.max; v1 memory.limit_in_bytes: a limit, rarely changes */
     SG_CGF_SWAP_LIMIT,   /* v2 memory.swap.max; v1 memory.memsw.limit_in_bytes: a limit */
     SG_CGF__MAX,
@@ -142,7 +146,9 @@ enum sg_cgroup_file {
 #define SG_CGF_ALL ((1u << SG_CGF__MAX) - 1)
 /* The files whose figures change from tick to tick (not the limits). */
 #define SG_CGF_PERIODIC ((1u << SG_CGF_MEMSTAT) | (1u << SG_CGF_SWAP_CURRENT) | (1u << SG_CGF_USAGE) | \
-                         (1u << SG_CGF_SWAP_EVENTS) | (1u << SG_CGF_PSI))
+                         (1u << SG_CGF_SWAP_EVENTS) | (1u << SG_CGF_PSI) | SG_CGF_LOST_PSI)
+/* io.pressure and cpu.pressure: read by the agent's ticks, not by sg_cgroup_read. */
+#define SG_CGF_LOST_PSI ((1u << SG_CGF_IO_PSI) | (1u << SG_CGF_CPU_PSI))
 #define SG_CGF_LIMITS ((1u << SG_CGF_LIMIT) | (1u << SG_CGF_SWAP_LIMIT))
 
 /* The path of file f of cg relative to the sys root, into buf; NULL when cg has no such file

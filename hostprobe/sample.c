@@ -157,7 +157,8 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
     rd->opened = true;
     rd->pid = pid;
     rd->flags = flags;
-    rd->files = SG_CGF_PERIODIC & ~(flags & SG_RD_STAT ? 0u : 1u << SG_CGF_USAGE);
+    rd->files = SG_CGF_PERIODIC & ~(flags & SG_RD_STAT ? 0u : 1u << SG_CGF_USAGE) &
+                ~(flags & SG_RD_LOST_PSI ? 0u : SG_CGF_LOST_PSI);
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base;
@@ -238,7 +239,7 @@ int sg_dom_reader_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
     out->cg = rd->limits;
     out->cg.swap_bytes = out->cg.pgmajfault = out->cg.usage_bytes = SG_NONE;
     out->cg.swap_events_max = out->cg.swap_events_fail = SG_NONE;
-    out->cg.has_psi = false;
+    out->cg.has_psi = out->cg.has_io_psi = out->cg.has_cpu_psi = false;
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base = NULL, *p;

@@ -45,6 +45,7 @@ void sg_dom_sample_clear(struct sg_dom_sample *s);
  */
 enum {
     SG_RD_STAT = 1u << 0, /* also /proc/PID/stat (minflt, majflt); the facts do not need it */
+    SG_RD_LOST_PSI = 1u << 1, /* also io.pressure and cpu.pressure (SG_CGF_LOST_PSI) */
 };
 
 enum { SG_RD_STATUS_FD, SG_RD_STAT_FD, SG_RD_CG_FD, SG_RD__MAX = SG_RD_CG_FD + SG_CGF__MAX };

@@ -58,7 +58,7 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     if (r < 0)
         return r;
     /* The periodic files stay open from here on (within the descriptor budget). */
-    r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+    r = sg_dom_reader_open(fs, w->d.pid, &w->cg, SG_RD_LOST_PSI, &w->rd, err);
     if (r == -ESRCH)
         return 0;
     if (r < 0)
@@ -129,26 +129,16 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
     return p;
 }
 
-/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure; absent: NAN. */
-static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, struct sg_dom_facts *out)
+/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure (read with it
+ * by the domain's reader, SG_RD_LOST_PSI); absent: NAN. */
+static void collect_psi(const struct sg_cgroup_stats *cs, struct sg_dom_facts *out)
 {
-    static const char *const files[2] = { "io.pressure", "cpu.pressure" };
-
-    for (size_t i = 0; i < 2; i++) {
-        char rel[PATH_MAX + 64], buf[512];
-        struct sg_psi p;
-
-        snprintf(rel, sizeof(rel), "%s/%s", cg->psi_dir, files[i]);
-        if (sg_read_at(fs->sys_fd, rel, buf, sizeof(buf)) < 0 ||
-            sg_parse_psi(buf, fs->sys_path, rel, &p, NULL) < 0)
-            continue;
-        if (i == 0) {
-            out->io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
-            out->io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
-        } else {
-            out->cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
-        }
+    if (cs->has_io_psi) {
+        out->io_psi_some_avg10 = cs->io_psi.has_some ? cs->io_psi.some.avg10 : NAN;
+        out->io_psi_full_avg10 = cs->io_psi.has_full ? cs->io_psi.full.avg10 : NAN;
     }
+    if (cs->has_cpu_psi)
+        out->cpu_psi_some_avg10 = cs->cpu_psi.has_some ? cs->cpu_psi.some.avg10 : NAN;
 }
 
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
@@ -293,7 +283,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         return 0;
 
     if (!w->rd.opened || w->rd.pid != w->d.pid) {
-        r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+        r = sg_dom_reader_open(fs, w->d.pid, &w->cg, SG_RD_LOST_PSI, &w->rd, err);
         if (r < 0 && r != -ESRCH)
             return r;
     }
@@ -323,7 +313,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         out->psi_full_total_us = s.cg.psi.has_full ? s.cg.psi.full.total_us : SG_POLICY_NONE;
     }
     if (s.cg.has_psi)
-        collect_psi(fs, &w->cg, out);
+        collect_psi(&s.cg, out);
     sg_dom_sample_clear(&s);
     collect_lost(fs, w, out);
     collect_console(w, out);
