@@ -177,6 +177,12 @@ static char *join(const char *root, const char *path)
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err)
 {
+    return sg_cgroup_locate_in(fs, sg_cgroup_detect_layout(fs), pid, out, err);
+}
+
+int sg_cgroup_locate_in(const struct sg_fs *fs, enum sg_cgroup_layout layout, pid_t pid,
+                        struct sg_cgroup *out, struct sg_error *err)
+{
     struct sg_proc_cgroup pc;
     char rel[64], buf[8192], found[PATH_MAX];
     const char *mem_root = NULL, *v2_root = NULL, *mem_path = NULL;
@@ -192,7 +198,7 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     if (r < 0)
         return r;
 
-    out->layout = sg_cgroup_detect_layout(fs);
+    out->layout = layout;
     switch (out->layout) {
     case SG_CGROUP_V2:
         mem_root = V2_ONLY_ROOT;

@@ -71,6 +71,11 @@ struct sg_cgroup {
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err);
 
+/* sg_cgroup_locate on a host whose layout the caller detected once (sg_cgroup_detect_layout):
+ * no look at the hierarchy roots per process. */
+int sg_cgroup_locate_in(const struct sg_fs *fs, enum sg_cgroup_layout layout, pid_t pid,
+                        struct sg_cgroup *out, struct sg_error *err);
+
 /* Frees the paths of cg and zeroes it (NULL and a zeroed struct are fine). */
 void sg_cgroup_clear(struct sg_cgroup *cg);
 

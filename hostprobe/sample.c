@@ -159,6 +159,8 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
     rd->flags = flags;
     rd->files = SG_CGF_PERIODIC & ~(flags & SG_RD_STAT ? 0u : 1u << SG_CGF_USAGE) &
                 ~(flags & SG_RD_LOST_PSI ? 0u : SG_CGF_LOST_PSI);
+    if (flags & SG_RD_SWAP_ONLY)
+        rd->files &= (1u << SG_CGF_MEMSTAT) | (1u << SG_CGF_SWAP_CURRENT) | (1u << SG_CGF_PSI);
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base;
@@ -207,6 +209,10 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
         sg_error_set(err, base, rel, 0, "%s", strerror(-r));
         sg_dom_reader_close(rd);
         return i < SG_RD_CG_FD ? sg_proc_gone(r) : r == -ENOENT ? -ESRCH : r;
+    }
+    if (flags & SG_RD_SWAP_ONLY) {
+        sg_cgroup_stats_init(&rd->limits);
+        return 0;
     }
     r = sg_dom_reader_limits(fs, cg, rd, err);
     if (r < 0) {

@@ -46,6 +46,9 @@ void sg_dom_sample_clear(struct sg_dom_sample *s);
 enum {
     SG_RD_STAT = 1u << 0, /* also /proc/PID/stat (minflt, majflt); the facts do not need it */
     SG_RD_LOST_PSI = 1u << 1, /* also io.pressure and cpu.pressure (SG_CGF_LOST_PSI) */
+    /* only status, memory.stat, memory.swap.current and memory.pressure: no limits (SG_NONE),
+       no usage, no swap events (what `list` shows) */
+    SG_RD_SWAP_ONLY = 1u << 2,
 };
 
 enum { SG_RD_STATUS_FD, SG_RD_STAT_FD, SG_RD_CG_FD, SG_RD__MAX = SG_RD_CG_FD + SG_CGF__MAX };
