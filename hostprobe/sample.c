@@ -68,6 +68,21 @@ size_t sg_fd_budget_left(void)
     return fd_budget;
 }
 
+static bool fd_core_only; /* keep the core files only (sg_fd_budget_plan) */
+
+bool sg_fd_budget_plan(size_t n)
+{
+    fd_core_only = fd_budget < n * SG_RD_KEEP_MAX;
+    return fd_core_only;
+}
+
+/* Is slot i one of the core files that a reader keeps open in a tight budget? */
+static bool slot_core(unsigned i)
+{
+    return i == SG_RD_STATUS_FD || i == SG_RD_STAT_FD || i == SG_RD_CG_FD + SG_CGF_MEMSTAT ||
+           i == SG_RD_CG_FD + SG_CGF_PSI;
+}
+
 /* The path of descriptor slot i of rd (relative to its dirfd, which *dirfd gets), or NULL. */
 static const char *slot_rel(const struct sg_fs *fs, const struct sg_cgroup *cg, pid_t pid,
                             unsigned i, char *buf, size_t size, int *dirfd, const char **base)
@@ -171,7 +186,8 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
             rd->fd[i] = -2;
             continue;
         }
-        want++;
+        if (!fd_core_only || slot_core(i))
+            want++;
     }
     rd->kept = fd_budget >= want;
     for (unsigned i = 0; rd->kept && i < SG_RD__MAX; i++) {
@@ -179,8 +195,8 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
         const char *base;
         int dirfd, fd;
 
-        if (rd->fd[i] == -2)
-            continue;
+        if (rd->fd[i] == -2 || (fd_core_only && !slot_core(i)))
+            continue; /* absent, or read by path in a tight budget */
         slot_rel(fs, cg, pid, i, rel, sizeof(rel), &dirfd, &base);
         fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd >= 0) {

@@ -71,6 +71,17 @@ struct sg_dom_reader {
 size_t sg_fd_budget_init(size_t reserve);
 /* Descriptors readers may still keep (0 before sg_fd_budget_init: none are kept). */
 size_t sg_fd_budget_left(void);
+/*
+ * Plans for n domains: when the budget left cannot keep every periodic file of n
+ * domains (SG_RD_KEEP_MAX each), readers opened from now on keep only the core ones
+ * (/proc/PID/status and stat, memory.stat, memory.pressure: SG_RD_KEEP_CORE at most)
+ * and read the others (swap events, swap.current, usage, io.pressure, cpu.pressure)
+ * by path at each sample, so that more domains keep descriptors. Returns true when
+ * it chose the core files only.
+ */
+bool sg_fd_budget_plan(size_t n);
+#define SG_RD_KEEP_MAX 7
+#define SG_RD_KEEP_CORE 3
 
 /*
  * Opens rd for pid and its located cgroup cg (keeping descriptors while the

@@ -84,6 +84,7 @@ struct agent {
     int host_err, report_err;   /* the errors logged last (host facts, textfile: once in a row) */
     char conn_err[512];         /* why the last connection attempt failed */
     bool fd_budget_logged;      /* the fall back to open/read/close was logged */
+    bool fd_plan_logged;        /* the core-files-only plan was logged */
     double textfile_at;         /* CLOCK_MONOTONIC seconds of the last textfile write, 0: none */
     bool textfile_dirty;        /* a domain came or went, or libvirtd did: rewrite at the next tick */
     bool textfile_up;           /* the swapguard_up of the last write */
@@ -362,6 +363,12 @@ static int sync_domains(struct agent *a)
     r = sg_domains_find_pids(&a->ctx->fs, list, (size_t)n); /* one /proc scan for all */
     if (r < 0)
         sg_log_warning("%s: %s", a->ctx->fs.proc_path, strerror(-r));
+    if (sg_fd_budget_plan((size_t)n) && !a->fd_plan_logged) {
+        sg_log_info("descriptors: %zu left for %d domain(s): each keeps its core files open "
+                    "(status, memory.stat, memory.pressure) and reads the others by path at each "
+                    "tick (said once)", sg_fd_budget_left(), n);
+        a->fd_plan_logged = true;
+    }
     old_n = a->n;
     seen = calloc(old_n + 1, sizeof(*seen));
     if (!seen) {
