@@ -363,7 +363,8 @@ static int sync_domains(struct agent *a)
     r = sg_domains_find_pids(&a->ctx->fs, list, (size_t)n); /* one /proc scan for all */
     if (r < 0)
         sg_log_warning("%s: %s", a->ctx->fs.proc_path, strerror(-r));
-    if (sg_fd_budget_plan((size_t)n) && !a->fd_plan_logged) {
+    if (sg_fd_budget_plan((size_t)n) && sg_fd_budget_left() >= SG_RD_KEEP_CORE &&
+        !a->fd_plan_logged) {
         sg_log_info("descriptors: %zu left for %d domain(s): each keeps its core files open "
                     "(status, memory.stat, memory.pressure) and reads the others by path at each "
                     "tick (said once)", sg_fd_budget_left(), n);
