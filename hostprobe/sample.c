@@ -68,12 +68,12 @@ size_t sg_fd_budget_left(void)
     return fd_budget;
 }
 
-static bool fd_core_only; /* keep the core files only (sg_fd_budget_plan) */
+static size_t fd_plan_left; /* domains planned for (sg_fd_budget_plan) without a reader yet */
 
 bool sg_fd_budget_plan(size_t n)
 {
-    fd_core_only = fd_budget < n * SG_RD_KEEP_MAX;
-    return fd_core_only;
+    fd_plan_left = n;
+    return fd_budget < n * SG_RD_KEEP_MAX;
 }
 
 /* Is slot i one of the core files that a reader keeps open in a tight budget? */
@@ -165,7 +165,8 @@ int sg_dom_reader_limits(const struct sg_fs *fs, const struct sg_cgroup *cg,
 int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup *cg,
                        unsigned flags, struct sg_dom_reader *rd, struct sg_error *err)
 {
-    unsigned want = 0;
+    unsigned want = 0, want_core = 0;
+    bool fd_core_only;
     int r;
 
     sg_dom_reader_close(rd);
@@ -186,9 +187,15 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
             rd->fd[i] = -2;
             continue;
         }
-        if (!fd_core_only || slot_core(i))
-            want++;
+        want++;
+        want_core += slot_core(i);
     }
+    /* All its files while the domains planned after it can still keep their core ones. */
+    fd_core_only = fd_plan_left > 1 && fd_budget < want + (fd_plan_left - 1) * SG_RD_KEEP_CORE;
+    if (fd_plan_left)
+        fd_plan_left--;
+    if (fd_core_only)
+        want = want_core;
     rd->kept = fd_budget >= want;
     for (unsigned i = 0; rd->kept && i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];

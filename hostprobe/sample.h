@@ -72,12 +72,13 @@ size_t sg_fd_budget_init(size_t reserve);
 /* Descriptors readers may still keep (0 before sg_fd_budget_init: none are kept). */
 size_t sg_fd_budget_left(void);
 /*
- * Plans for n domains: when the budget left cannot keep every periodic file of n
- * domains (SG_RD_KEEP_MAX each), readers opened from now on keep only the core ones
- * (/proc/PID/status and stat, memory.stat, memory.pressure: SG_RD_KEEP_CORE at most)
- * and read the others (swap events, swap.current, usage, io.pressure, cpu.pressure)
- * by path at each sample, so that more domains keep descriptors. Returns true when
- * it chose the core files only.
+ * Plans for the next n readers: each keeps all its files open while the budget left
+ * still holds the core files (/proc/PID/status and stat, memory.stat,
+ * memory.pressure: SG_RD_KEEP_CORE at most) of the readers planned after it; else
+ * only its core files, reading the others (swap events, swap.current, usage,
+ * io.pressure, cpu.pressure) by path at each sample, so that every domain keeps
+ * descriptors where the budget allows. Returns true when the budget may not hold
+ * every file of n domains (SG_RD_KEEP_MAX each).
  */
 bool sg_fd_budget_plan(size_t n);
 #define SG_RD_KEEP_MAX 7

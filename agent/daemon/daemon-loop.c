@@ -365,9 +365,9 @@ static int sync_domains(struct agent *a)
         sg_log_warning("%s: %s", a->ctx->fs.proc_path, strerror(-r));
     if (sg_fd_budget_plan((size_t)n) && sg_fd_budget_left() >= SG_RD_KEEP_CORE &&
         !a->fd_plan_logged) {
-        sg_log_info("descriptors: %zu left for %d domain(s): each keeps its core files open "
-                    "(status, memory.stat, memory.pressure) and reads the others by path at each "
-                    "tick (said once)", sg_fd_budget_left(), n);
+        sg_log_info("descriptors: %zu left for %d domain(s): the domains beyond what fits keep "
+                    "only their core files open (status, memory.stat, memory.pressure) and read "
+                    "the others by path at each tick (said once)", sg_fd_budget_left(), n);
         a->fd_plan_logged = true;
     }
     old_n = a->n;
