@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -150,8 +151,37 @@ static bool related(const char *a, const char *b)
     return strncmp(shorter, longer, ls) == 0 && (longer[ls] == '\0' || longer[ls] == '/');
 }
 
+void sg_cgroup_clear(struct sg_cgroup *cg)
+{
+    if (!cg)
+        return;
+    free(cg->memory_path);
+    free(cg->memory_dir);
+    free(cg->psi_dir);
+    memset(cg, 0, sizeof(*cg));
+}
+
+/* "ROOTPATH" in a new string, NULL when out of memory. */
+static char *join(const char *root, const char *path)
+{
+    size_t lr = strlen(root), lp = strlen(path);
+    char *s = malloc(lr + lp + 1);
+
+    if (s) {
+        memcpy(s, root, lr);
+        memcpy(s + lr, path, lp + 1);
+    }
+    return s;
+}
+
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err)
+{
+    return sg_cgroup_locate_in(fs, sg_cgroup_detect_layout(fs), pid, out, err);
+}
+
+int sg_cgroup_locate_in(const struct sg_fs *fs, enum sg_cgroup_layout layout, pid_t pid,
+                        struct sg_cgroup *out, struct sg_error *err)
 {
     struct sg_proc_cgroup pc;
     char rel[64], buf[8192], found[PATH_MAX];
@@ -159,7 +189,7 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     ssize_t n;
     int r;
 
-    memset(out, 0, sizeof(*out));
+    sg_cgroup_clear(out);
     snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
     n = sg_read_file(fs->proc_fd, fs->proc_path, rel, buf, sizeof(buf), err);
     if (n < 0)
@@ -168,7 +198,7 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     if (r < 0)
         return r;
 
-    out->layout = sg_cgroup_detect_layout(fs);
+    out->layout = layout;
     switch (out->layout) {
     case SG_CGROUP_V2:
         mem_root = V2_ONLY_ROOT;
@@ -191,12 +221,15 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
     if (!mem_path || !walk_up(fs->sys_fd, mem_root, mem_path, "memory.stat", found)) {
         out->memory_version = 0;
     } else {
-        snprintf(out->memory_path, sizeof(out->memory_path), "%s", found);
-        snprintf(out->memory_dir, sizeof(out->memory_dir), "%s%s", mem_root, found);
+        out->memory_path = strdup(found);
+        out->memory_dir = join(mem_root, found);
+        if (!out->memory_path || !out->memory_dir)
+            return -ENOMEM;
     }
 
+    out->psi_missing = "";
     if (!v2_root || !pc.has_v2) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing), "no cgroup v2 hierarchy");
+        out->psi_missing = "no cgroup v2 hierarchy";
     } else if (out->layout == SG_CGROUP_V2 && out->memory_version == 2) {
         /* The domain-level memory cgroup: PSI there covers the emulator and vCPU threads. */
         out->has_psi = walk_up(fs->sys_fd, v2_root, out->memory_path, "memory.pressure", found);
@@ -207,18 +240,19 @@ int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
          * v1 memory hierarchy, and its PSI covers the emulator and vCPU threads below it. */
         out->has_psi = true;
     } else if (!walk_up(fs->sys_fd, v2_root, pc.v2, "memory.pressure", found)) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing),
-                 "the process sits at the cgroup v2 root (host-wide PSI only)");
+        out->psi_missing = "the process sits at the cgroup v2 root (host-wide PSI only)";
     } else if (out->memory_version && !related(found, out->memory_path)) {
-        snprintf(out->psi_missing, sizeof(out->psi_missing),
-                 "its cgroup v2 group is not the domain's own");
+        out->psi_missing = "its cgroup v2 group is not the domain's own";
     } else {
         out->has_psi = true;
     }
-    if (out->has_psi)
-        snprintf(out->psi_dir, sizeof(out->psi_dir), "%s%s", v2_root, found);
-    else if (!out->psi_missing[0])
-        snprintf(out->psi_missing, sizeof(out->psi_missing), "no memory.pressure file");
+    if (out->has_psi) {
+        out->psi_dir = join(v2_root, found);
+        if (!out->psi_dir)
+            return -ENOMEM;
+    } else if (!out->psi_missing[0]) {
+        out->psi_missing = "no memory.pressure file";
+    }
     return 0;
 }
 
@@ -277,13 +311,14 @@ const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f
     };
     const char *name;
 
-    if (f == SG_CGF_PSI) {
-        if (!cg->has_psi)
+    if (f == SG_CGF_PSI || f == SG_CGF_IO_PSI || f == SG_CGF_CPU_PSI) {
+        if (!cg->has_psi || !cg->psi_dir)
             return NULL;
-        snprintf(buf, size, "%s/memory.pressure", cg->psi_dir);
+        snprintf(buf, size, "%s/%s", cg->psi_dir,
+                 f == SG_CGF_PSI ? "memory.pressure" : f == SG_CGF_IO_PSI ? "io.pressure" : "cpu.pressure");
         return buf;
     }
-    if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version)
+    if ((unsigned)f >= SG_CGF__MAX || !cg->memory_version || !cg->memory_dir)
         return NULL;
     name = cg->memory_version == 1 ? v1[f] : v2[f];
     if (!name)
@@ -294,7 +329,8 @@ const char *sg_cgroup_file_rel(const struct sg_cgroup *cg, enum sg_cgroup_file f
 
 size_t sg_cgroup_file_size(enum sg_cgroup_file f)
 {
-    return f == SG_CGF_MEMSTAT || f == SG_CGF_PSI ? 16384 : f == SG_CGF_SWAP_EVENTS ? 512 : 64;
+    return f == SG_CGF_MEMSTAT || f == SG_CGF_PSI ? 16384
+           : f == SG_CGF_SWAP_EVENTS || f == SG_CGF_IO_PSI || f == SG_CGF_CPU_PSI ? 512 : 64;
 }
 
 void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
@@ -302,7 +338,7 @@ void sg_cgroup_stats_init(struct sg_cgroup_stats *out)
     out->swap_bytes = out->pgmajfault = out->usage_bytes = SG_NONE;
     out->limit_bytes = out->swap_max_bytes = out->memsw_limit_bytes = SG_NONE;
     out->swap_events_max = out->swap_events_fail = SG_NONE;
-    out->has_psi = false;
+    out->has_psi = out->has_io_psi = out->has_cpu_psi = false;
 }
 
 int sg_parse_cgroup_value(const char *buf, size_t len, bool is_limit, const char *base,
@@ -378,6 +414,13 @@ int sg_cgroup_parse_file(const struct sg_cgroup *cg, enum sg_cgroup_file f, cons
             return r;
         out->has_psi = true;
         return 0;
+    case SG_CGF_IO_PSI:
+    case SG_CGF_CPU_PSI:
+        r = sg_parse_psi(buf, base, rel, f == SG_CGF_IO_PSI ? &out->io_psi : &out->cpu_psi, err);
+        if (r < 0)
+            return r;
+        *(f == SG_CGF_IO_PSI ? &out->has_io_psi : &out->has_cpu_psi) = true;
+        return 0;
     case SG_CGF__MAX:
         break;
     }
@@ -414,5 +457,5 @@ int sg_cgroup_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
                    struct sg_cgroup_stats *out, struct sg_error *err)
 {
     sg_cgroup_stats_init(out);
-    return sg_cgroup_read_files(fs, cg, SG_CGF_ALL, out, err);
+    return sg_cgroup_read_files(fs, cg, SG_CGF_ALL & ~SG_CGF_LOST_PSI, out, err);
 }

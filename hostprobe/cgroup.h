@@ -39,15 +39,18 @@ enum sg_cgroup_layout {
 enum sg_cgroup_layout sg_cgroup_detect_layout(const struct sg_fs *fs);
 const char *sg_cgroup_layout_name(enum sg_cgroup_layout l);
 
-/* Where a process's memory figures and PSI live. */
+/* Where a process's memory figures and PSI live. The paths are allocated to their length
+ * (owned: sg_cgroup_clear frees them); a zeroed struct is an empty, valid one. */
 struct sg_cgroup {
     enum sg_cgroup_layout layout;
     int memory_version;         /* 1 or 2; 0: the process has no memory cgroup of its own */
-    char memory_path[PATH_MAX]; /* cgroup path of the memory cgroup, e.g. "/machine/qemu-1-a.libvirt-qemu" */
-    char memory_dir[PATH_MAX + 32];  /* its directory relative to sys root: "fs/cgroup/memory/machine/..." */
+    char *memory_path;          /* cgroup path of the memory cgroup, e.g. "/machine/qemu-1-a.libvirt-qemu";
+                                   NULL when memory_version is 0 */
+    char *memory_dir;           /* its directory relative to sys root: "fs/cgroup/memory/machine/...";
+                                   NULL when memory_version is 0 */
     bool has_psi;               /* a v2 group of this domain with memory.pressure */
-    char psi_dir[PATH_MAX + 32];    /* relative to sys root */
-    char psi_missing[128];      /* why has_psi is false */
+    char *psi_dir;              /* relative to sys root; NULL when has_psi is false */
+    const char *psi_missing;    /* why has_psi is false (a constant string), "" or NULL when it is true */
 };
 
 /*
@@ -61,10 +64,20 @@ struct sg_cgroup {
  * layout there), else the nearest v2 group of the process with
  * memory.pressure that is not the v2 root and is the memory cgroup's
  * ancestor or descendant; a process at the v2 root has no per-domain PSI.
- * Returns 0, -ESRCH when the process is gone, -EINVAL (err located).
+ * out must be zeroed or hold an earlier result (its paths are freed first);
+ * the caller sg_cgroup_clear()s it, on error too.
+ * Returns 0, -ESRCH when the process is gone, -EINVAL (err located), -ENOMEM.
  */
 int sg_cgroup_locate(const struct sg_fs *fs, pid_t pid, struct sg_cgroup *out,
                      struct sg_error *err);
+
+/* sg_cgroup_locate on a host whose layout the caller detected once (sg_cgroup_detect_layout):
+ * no look at the hierarchy roots per process. */
+int sg_cgroup_locate_in(const struct sg_fs *fs, enum sg_cgroup_layout layout, pid_t pid,
+                        struct sg_cgroup *out, struct sg_error *err);
+
+/* Frees the paths of cg and zeroes it (NULL and a zeroed struct are fine). */
+void sg_cgroup_clear(struct sg_cgroup *cg);
 
 /* Figures of one memory cgroup. Bytes unless named otherwise; SG_NONE when
  * the kernel does not provide it, SG_UNLIMITED for an unset limit. */
@@ -82,6 +95,8 @@ struct sg_cgroup_stats {
                                    swap full, count); SG_NONE on v1 and without the file */
     bool has_psi;
     struct sg_psi psi;          /* memory.pressure of psi_dir */
+    bool has_io_psi, has_cpu_psi;
+    struct sg_psi io_psi, cpu_psi; /* io.pressure and cpu.pressure of psi_dir (SG_CGF_LOST_PSI) */
 };
 
 /*
@@ -104,7 +119,7 @@ int sg_parse_memory_stat(const char *buf, int version, const char *base, const c
                          uint64_t *swap_bytes, uint64_t *pgmajfault, struct sg_error *err);
 
 /* Reads the figures of cg: memory.stat and the one-value files above, memory.swap.events
- * (v2) or memory.memsw.failcnt (v1), and memory.pressure. A file the kernel does not provide
+ * (v2) or memory.memsw.failcnt (v1), and memory.pressure (not io.pressure, cpu.pressure). A file the kernel does not provide
  * (no swap accounting, older kernel) leaves its figures SG_NONE and is not an error.
  * Returns 0, -ENOENT when the group vanished (domain stopped), -EACCES, -EINVAL (err
  * located: FILE:LINE). */
@@ -127,6 +142,8 @@ enum sg_cgroup_file {
     SG_CGF_USAGE,        /* v2 memory.current; v1 memory.usage_in_bytes */
     SG_CGF_SWAP_EVENTS,  /* v2 memory.swap.events; v1 memory.memsw.failcnt */
     SG_CGF_PSI,          /* memory.pressure of psi_dir (when has_psi) */
+    SG_CGF_IO_PSI,       /* io.pressure of psi_dir (when has_psi): the lost-time rules */
+    SG_CGF_CPU_PSI,      /* cpu.pressure of psi_dir (when has_psi): the lost-time rules */
     SG_CGF_LIMIT,        /* v2 memory.max; v1 memory.limit_in_bytes: a limit, rarely changes */
     SG_CGF_SWAP_LIMIT,   /* v2 memory.swap.max; v1 memory.memsw.limit_in_bytes: a limit */
     SG_CGF__MAX,
@@ -134,7 +151,9 @@ enum sg_cgroup_file {
 #define SG_CGF_ALL ((1u << SG_CGF__MAX) - 1)
 /* The files whose figures change from tick to tick (not the limits). */
 #define SG_CGF_PERIODIC ((1u << SG_CGF_MEMSTAT) | (1u << SG_CGF_SWAP_CURRENT) | (1u << SG_CGF_USAGE) | \
-                         (1u << SG_CGF_SWAP_EVENTS) | (1u << SG_CGF_PSI))
+                         (1u << SG_CGF_SWAP_EVENTS) | (1u << SG_CGF_PSI) | SG_CGF_LOST_PSI)
+/* io.pressure and cpu.pressure: read by the agent's ticks, not by sg_cgroup_read. */
+#define SG_CGF_LOST_PSI ((1u << SG_CGF_IO_PSI) | (1u << SG_CGF_CPU_PSI))
 #define SG_CGF_LIMITS ((1u << SG_CGF_LIMIT) | (1u << SG_CGF_SWAP_LIMIT))
 
 /* The path of file f of cg relative to the sys root, into buf; NULL when cg has no such file

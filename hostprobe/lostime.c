@@ -380,14 +380,15 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
     clock_gettime(CLOCK_MONOTONIC, &out->t);
     out->n_vcpus = (unsigned)n;
 
-    on = sg_delayacct_enabled(fs);
-    if (on == 0)
+    /* Nothing to look at without vCPU threads: no sysctl read, no pause between looks. */
+    on = n ? sg_delayacct_enabled(fs) : -ENOENT;
+    if (n == 0)
+        snprintf(out->taskstats_missing, sizeof(out->taskstats_missing), "no vCPU thread");
+    else if (on == 0)
         snprintf(out->taskstats_missing, sizeof(out->taskstats_missing),
                  "delay accounting off (sysctl kernel.task_delayacct = 0)");
     else if (!c)
         snprintf(out->taskstats_missing, sizeof(out->taskstats_missing), "no taskstats connection");
-    else if (n == 0)
-        snprintf(out->taskstats_missing, sizeof(out->taskstats_missing), "no vCPU thread");
     else {
         /* on < 0: no sysctl (a kernel older than 5.14 accounts unless booted nodelayacct). */
         struct sg_taskstats t;
@@ -423,7 +424,7 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
         out->run_delay_ns += s.wait_ns;
     }
 
-    for (unsigned k = 0; k < n_looks; k++) {
+    for (unsigned k = 0; n && k < n_looks; k++) {
         if (k > 0 && look_gap_ms > 0) {
             struct timespec gap = { .tv_sec = look_gap_ms / 1000, .tv_nsec = (long)(look_gap_ms % 1000) * 1000000L };
             while (nanosleep(&gap, &gap) < 0 && errno == EINTR)

@@ -146,7 +146,7 @@ struct sg_lost_sample {
  * thread and for the process over c (NULL, or delay accounting off: has_taskstats
  * false with the reason; the sysctl read through fs), schedstat per thread,
  * and n_looks looks at each thread's state and wchan, look_gap_ms apart
- * (0 looks: none). Cost: n x (1 netlink request + 1 small read) + 1 request
+ * (0 looks, or no thread: none, and no pause). Cost: n x (1 netlink request + 1 small read) + 1 request
  * + n_looks x n x 2 small reads. Never fails for a missing source; -ESRCH
  * when the process is gone.
  */

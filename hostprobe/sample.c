@@ -68,6 +68,21 @@ size_t sg_fd_budget_left(void)
     return fd_budget;
 }
 
+static size_t fd_plan_left; /* domains planned for (sg_fd_budget_plan) without a reader yet */
+
+bool sg_fd_budget_plan(size_t n)
+{
+    fd_plan_left = n;
+    return fd_budget < n * SG_RD_KEEP_MAX;
+}
+
+/* Is slot i one of the core files that a reader keeps open in a tight budget? */
+static bool slot_core(unsigned i)
+{
+    return i == SG_RD_STATUS_FD || i == SG_RD_STAT_FD || i == SG_RD_CG_FD + SG_CGF_MEMSTAT ||
+           i == SG_RD_CG_FD + SG_CGF_PSI;
+}
+
 /* The path of descriptor slot i of rd (relative to its dirfd, which *dirfd gets), or NULL. */
 static const char *slot_rel(const struct sg_fs *fs, const struct sg_cgroup *cg, pid_t pid,
                             unsigned i, char *buf, size_t size, int *dirfd, const char **base)
@@ -150,14 +165,18 @@ int sg_dom_reader_limits(const struct sg_fs *fs, const struct sg_cgroup *cg,
 int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup *cg,
                        unsigned flags, struct sg_dom_reader *rd, struct sg_error *err)
 {
-    unsigned want = 0;
+    unsigned want = 0, want_core = 0;
+    bool fd_core_only;
     int r;
 
     sg_dom_reader_close(rd);
     rd->opened = true;
     rd->pid = pid;
     rd->flags = flags;
-    rd->files = SG_CGF_PERIODIC & ~(flags & SG_RD_STAT ? 0u : 1u << SG_CGF_USAGE);
+    rd->files = SG_CGF_PERIODIC & ~(flags & SG_RD_STAT ? 0u : 1u << SG_CGF_USAGE) &
+                ~(flags & SG_RD_LOST_PSI ? 0u : SG_CGF_LOST_PSI);
+    if (flags & SG_RD_SWAP_ONLY)
+        rd->files &= (1u << SG_CGF_MEMSTAT) | (1u << SG_CGF_SWAP_CURRENT) | (1u << SG_CGF_PSI);
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base;
@@ -169,15 +188,22 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
             continue;
         }
         want++;
+        want_core += slot_core(i);
     }
+    /* All its files while the domains planned after it can still keep their core ones. */
+    fd_core_only = fd_plan_left > 1 && fd_budget < want + (fd_plan_left - 1) * SG_RD_KEEP_CORE;
+    if (fd_plan_left)
+        fd_plan_left--;
+    if (fd_core_only)
+        want = want_core;
     rd->kept = fd_budget >= want;
     for (unsigned i = 0; rd->kept && i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base;
         int dirfd, fd;
 
-        if (rd->fd[i] == -2)
-            continue;
+        if (rd->fd[i] == -2 || (fd_core_only && !slot_core(i)))
+            continue; /* absent, or read by path in a tight budget */
         slot_rel(fs, cg, pid, i, rel, sizeof(rel), &dirfd, &base);
         fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd >= 0) {
@@ -206,6 +232,10 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
         sg_error_set(err, base, rel, 0, "%s", strerror(-r));
         sg_dom_reader_close(rd);
         return i < SG_RD_CG_FD ? sg_proc_gone(r) : r == -ENOENT ? -ESRCH : r;
+    }
+    if (flags & SG_RD_SWAP_ONLY) {
+        sg_cgroup_stats_init(&rd->limits);
+        return 0;
     }
     r = sg_dom_reader_limits(fs, cg, rd, err);
     if (r < 0) {
@@ -238,7 +268,7 @@ int sg_dom_reader_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
     out->cg = rd->limits;
     out->cg.swap_bytes = out->cg.pgmajfault = out->cg.usage_bytes = SG_NONE;
     out->cg.swap_events_max = out->cg.swap_events_fail = SG_NONE;
-    out->cg.has_psi = false;
+    out->cg.has_psi = out->cg.has_io_psi = out->cg.has_cpu_psi = false;
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base = NULL, *p;

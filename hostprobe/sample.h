@@ -45,6 +45,10 @@ void sg_dom_sample_clear(struct sg_dom_sample *s);
  */
 enum {
     SG_RD_STAT = 1u << 0, /* also /proc/PID/stat (minflt, majflt); the facts do not need it */
+    SG_RD_LOST_PSI = 1u << 1, /* also io.pressure and cpu.pressure (SG_CGF_LOST_PSI) */
+    /* only status, memory.stat, memory.swap.current and memory.pressure: no limits (SG_NONE),
+       no usage, no swap events (what `list` shows) */
+    SG_RD_SWAP_ONLY = 1u << 2,
 };
 
 enum { SG_RD_STATUS_FD, SG_RD_STAT_FD, SG_RD_CG_FD, SG_RD__MAX = SG_RD_CG_FD + SG_CGF__MAX };
@@ -67,6 +71,18 @@ struct sg_dom_reader {
 size_t sg_fd_budget_init(size_t reserve);
 /* Descriptors readers may still keep (0 before sg_fd_budget_init: none are kept). */
 size_t sg_fd_budget_left(void);
+/*
+ * Plans for the next n readers: each keeps all its files open while the budget left
+ * still holds the core files (/proc/PID/status and stat, memory.stat,
+ * memory.pressure: SG_RD_KEEP_CORE at most) of the readers planned after it; else
+ * only its core files, reading the others (swap events, swap.current, usage,
+ * io.pressure, cpu.pressure) by path at each sample, so that every domain keeps
+ * descriptors where the budget allows. Returns true when the budget may not hold
+ * every file of n domains (SG_RD_KEEP_MAX each).
+ */
+bool sg_fd_budget_plan(size_t n);
+#define SG_RD_KEEP_MAX 7
+#define SG_RD_KEEP_CORE 3
 
 /*
  * Opens rd for pid and its located cgroup cg (keeping descriptors while the

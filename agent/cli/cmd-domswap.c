@@ -127,7 +127,7 @@ static int cmd_domswap(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         return 1;
     }
     agent = agent_state(x.dom.dom);
-    r = sg_sample_entries(ctx, &x, 1, interval, true);
+    r = sg_sample_entries(ctx, &x, 1, interval, SG_SAMPLE_VCPUS);
     if (r == 0 && !x.running) {
         sg_log_error("domain '%s': its QEMU process (pid %d) exited while being measured", name,
                      (int)x.dom.d.pid);

@@ -99,7 +99,8 @@ static int cmd_list(struct sg_ctx *ctx, const struct sg_cmd_args *a)
     for (int i = 0; i < n; i++)
         e[i].dom.d = doms[i];
     free(doms); /* the names now belong to e[] */
-    if (sg_sample_entries(ctx, e, (size_t)n, interval, false) < 0) {
+    /* The table shows the swap figures only; --json every figure of the sample. */
+    if (sg_sample_entries(ctx, e, (size_t)n, interval, ctx->json ? 0 : SG_SAMPLE_SWAP_ONLY) < 0) {
         sg_entries_free(e, (size_t)n);
         return 1;
     }

@@ -90,15 +90,21 @@ double sg_entry_lost_ms(const struct sg_dom_entry *x, const char *what, const ch
 }
 
 int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, double interval,
-                          bool with_vcpus)
+                          unsigned what)
 {
+    bool with_vcpus = what & SG_SAMPLE_VCPUS;
+    enum sg_cgroup_layout layout = sg_cgroup_detect_layout(&ctx->fs);
     struct sg_error err = {0};
     struct sg_taskstats_conn *ts = NULL;
     bool ok;
     int r;
 
-    if (sg_taskstats_open(&ts, NULL, 0) < 0)
+    /* Lost time is a rate: without a second sample there is none, and nothing to read. */
+    if (interval > 0 && sg_taskstats_open(&ts, NULL, 0) < 0)
         ts = NULL;
+    /* With a second sample, the files stay open between the two (one pread each then). */
+    if (interval > 0 && !with_vcpus)
+        sg_fd_budget_init(256);
 
     for (size_t i = 0; i < n; i++) {
         struct sg_dom_entry *x = &e[i];
@@ -114,7 +120,7 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
         if (x->dom.d.id < 0 || x->dom.d.pid <= 0)
             continue;
         if (!x->dom.located) {
-            r = sg_cgroup_locate(&ctx->fs, x->dom.d.pid, &x->dom.cg, &err);
+            r = sg_cgroup_locate_in(&ctx->fs, layout, x->dom.d.pid, &x->dom.cg, &err);
             if (r == -ESRCH)
                 continue;
             if (r < 0) {
@@ -123,7 +129,18 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
             }
             x->dom.located = true;
         }
-        r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, with_vcpus, &x->s0, &err);
+        if (with_vcpus) {
+            r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, true, &x->s0, &err);
+        } else {
+            /* The agent's reader: the periodic files read with one read each (kept open
+             * for the second sample within the descriptor budget), the limits once. */
+            /* swap only: the major faults of /proc/PID/stat stand in without a memory cgroup */
+            r = sg_dom_reader_open(&ctx->fs, x->dom.d.pid, &x->dom.cg,
+                                   what & SG_SAMPLE_SWAP_ONLY && x->dom.cg.memory_version
+                                       ? SG_RD_SWAP_ONLY : SG_RD_STAT, &x->dom.rd, &err);
+            if (r == 0)
+                r = sg_dom_reader_read(&ctx->fs, &x->dom.cg, &x->dom.rd, &x->s0, &err);
+        }
         if (r == -ESRCH)
             continue;
         if (r < 0) {
@@ -131,8 +148,10 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
             return sg_log_error_errno(r, &err);
         }
         x->running = true;
-        read_lost(ctx, ts, x, &x->l0, &ok);
-        x->has_lost = ok;
+        if (interval > 0) {
+            read_lost(ctx, ts, x, &x->l0, &ok);
+            x->has_lost = ok;
+        }
     }
     if (interval <= 0) {
         sg_taskstats_close(ts);
@@ -144,7 +163,8 @@ int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, doub
 
         if (!x->running)
             continue;
-        r = sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, with_vcpus, &x->s1, &err);
+        r = with_vcpus ? sg_dom_sample_read(&ctx->fs, x->dom.d.pid, &x->dom.cg, true, &x->s1, &err)
+                       : sg_dom_reader_read(&ctx->fs, &x->dom.cg, &x->dom.rd, &x->s1, &err);
         if (r == -ESRCH) {
             x->running = false; /* stopped between the samples */
             continue;
@@ -262,7 +282,7 @@ void sg_domain_figs(const struct sg_ctx *ctx, const struct sg_dom_entry *x, stru
         sg_figs_section(f, "Memory pressure (%s/%s/memory.pressure)", sp, cg->psi_dir);
     else
         sg_figs_section(f, "Memory pressure: %s",
-                        run ? (cg->psi_missing[0] ? cg->psi_missing : "unavailable")
+                        run ? (cg->psi_missing && cg->psi_missing[0] ? cg->psi_missing : "unavailable")
                             : "domain not running");
     sg_psi_figs(f, run && s->cg.has_psi ? &s->cg.psi : NULL, false);
 

@@ -30,8 +30,14 @@ int sg_parse_interval(const struct sg_opt_def *opts, const struct sg_cmd_args *a
                           double *out);
 void sg_sleep_s(double s);
 void sg_entries_free(struct sg_dom_entry *e, size_t n);
+/* What sg_sample_entries reads besides the O(1) files of each domain. */
+enum {
+    SG_SAMPLE_VCPUS = 1u << 0,     /* the vCPU threads too (domswap) */
+    SG_SAMPLE_SWAP_ONLY = 1u << 1, /* only what the list table shows (SG_RD_SWAP_ONLY): the
+                                      limits, usage, swap events and /proc/PID/stat stay unknown */
+};
 int sg_sample_entries(struct sg_ctx *ctx, struct sg_dom_entry *e, size_t n, double interval,
-                          bool with_vcpus);
+                          unsigned what);
 const struct sg_dom_sample *sg_latest(const struct sg_dom_entry *x);
 double sg_entry_rate(const struct sg_dom_entry *x, uint64_t before, uint64_t after);
 const char *sg_v1v2(const struct sg_cgroup *cg, const char *v1, const char *v2);

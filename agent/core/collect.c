@@ -38,6 +38,11 @@ static void locate_console(struct sg_dom *w)
     }
 }
 
+/* One delay-accounting connection for every domain (its requests are synchronous): opened
+ * at the first domain that needs it (again at the next while it cannot be), kept for the
+ * life of the process; a descriptor per domain would eat the descriptor budget. */
+static struct sg_taskstats_conn *shared_taskstats;
+
 int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *err)
 {
     _cleanup_free_ struct sg_vcpu_thread *vcpus = NULL;
@@ -54,7 +59,7 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     if (r < 0)
         return r;
     /* The periodic files stay open from here on (within the descriptor budget). */
-    r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+    r = sg_dom_reader_open(fs, w->d.pid, &w->cg, SG_RD_LOST_PSI, &w->rd, err);
     if (r == -ESRCH)
         return 0;
     if (r < 0)
@@ -75,11 +80,12 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     for (int i = 0; i < n; i++)
         w->vcpu_tids[i] = vcpus[i].tid;
     w->n_vcpu_tids = (size_t)n;
-    if (!w->taskstats) {
+    if (!shared_taskstats) {
         w->taskstats_missing[0] = '\0';
-        if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
-            w->taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
+        if (sg_taskstats_open(&shared_taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
+            shared_taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
     }
+    w->taskstats = shared_taskstats;
     locate_console(w);
     w->apf_missing[0] = '\0';
     r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
@@ -124,26 +130,16 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
     return p;
 }
 
-/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure; absent: NAN. */
-static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, struct sg_dom_facts *out)
+/* The domain's v2 io.pressure and cpu.pressure, next to its memory.pressure (read with it
+ * by the domain's reader, SG_RD_LOST_PSI); absent: NAN. */
+static void collect_psi(const struct sg_cgroup_stats *cs, struct sg_dom_facts *out)
 {
-    static const char *const files[2] = { "io.pressure", "cpu.pressure" };
-
-    for (size_t i = 0; i < 2; i++) {
-        char rel[PATH_MAX + 64], buf[512];
-        struct sg_psi p;
-
-        snprintf(rel, sizeof(rel), "%s/%s", cg->psi_dir, files[i]);
-        if (sg_read_at(fs->sys_fd, rel, buf, sizeof(buf)) < 0 ||
-            sg_parse_psi(buf, fs->sys_path, rel, &p, NULL) < 0)
-            continue;
-        if (i == 0) {
-            out->io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
-            out->io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
-        } else {
-            out->cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
-        }
+    if (cs->has_io_psi) {
+        out->io_psi_some_avg10 = cs->io_psi.has_some ? cs->io_psi.some.avg10 : NAN;
+        out->io_psi_full_avg10 = cs->io_psi.has_full ? cs->io_psi.full.avg10 : NAN;
     }
+    if (cs->has_cpu_psi)
+        out->cpu_psi_some_avg10 = cs->cpu_psi.has_some ? cs->cpu_psi.some.avg10 : NAN;
 }
 
 /* A libvirt call of w past its deadline, or one that could not be made: its figures are stale. */
@@ -334,7 +330,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         return 0;
 
     if (!w->rd.opened || w->rd.pid != w->d.pid) {
-        r = sg_dom_reader_open(fs, w->d.pid, &w->cg, 0, &w->rd, err);
+        r = sg_dom_reader_open(fs, w->d.pid, &w->cg, SG_RD_LOST_PSI, &w->rd, err);
         if (r < 0 && r != -ESRCH)
             return r;
     }
@@ -364,7 +360,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
         out->psi_full_total_us = s.cg.psi.has_full ? s.cg.psi.full.total_us : SG_POLICY_NONE;
     }
     if (s.cg.has_psi)
-        collect_psi(fs, &w->cg, out);
+        collect_psi(&s.cg, out);
     sg_dom_sample_clear(&s);
     collect_lost(fs, w, out);
     collect_console(w, out);

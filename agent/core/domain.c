@@ -19,9 +19,9 @@ void sg_dom_clear(struct sg_dom *x)
     free(x->vcpus);
     sg_tp_close(x->apf);
     free(x->meta);
-    sg_taskstats_close(x->taskstats);
     free(x->vcpu_tids);
     sg_dom_reader_close(&x->rd);
+    sg_cgroup_clear(&x->cg);
     memset(x, 0, sizeof(*x));
 }
 

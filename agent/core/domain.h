@@ -31,7 +31,8 @@ struct sg_dom {
     /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */
     struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
     char apf_missing[160];         /* why they are unavailable */
-    struct sg_taskstats_conn *taskstats; /* delay accounting; NULL when it could not be opened */
+    struct sg_taskstats_conn *taskstats; /* delay accounting, shared by every domain (not owned:
+                                            sg_collect_open's); NULL when it could not be opened */
     char taskstats_missing[160];   /* why */
     pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
     size_t n_vcpu_tids;

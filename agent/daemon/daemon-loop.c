@@ -31,6 +31,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -56,7 +57,8 @@ struct ag_dom {
     struct sg_daemon_track track;
     uint64_t last_probe;        /* tick of its last guest probe, 0: never */
     int last_err;               /* the read error logged last (each kind once) */
-    struct sg_verdict v;        /* the verdict of the newest tick */
+    struct sg_report_verdict_nums v; /* the figures of the newest tick's verdict (the whole
+                                        verdict, with its text, only while it is reported) */
     bool has_v;
     double sample_unix;         /* Unix time of its newest successful sample, 0: none */
     bool lv_stuck;              /* a libvirt call for it is past its deadline (logged once) */
@@ -70,6 +72,7 @@ struct agent {
     bool observe_only;          /* --observe-only: never a remedy (also [agent] observe_only) */
     struct sg_config *cfg;      /* on the heap: replaced whole on reload (it points into itself) */
     struct sg_sampler s;
+    struct sg_verdict *verdict; /* the verdict being taken: one domain at a time */
     struct ag_dom **d;          /* the watched domains, in the order they were added */
     size_t n;
     virConnectPtr conn;
@@ -82,6 +85,7 @@ struct agent {
     int host_err, report_err;   /* the errors logged last (host facts, textfile: once in a row) */
     char conn_err[512];         /* why the last connection attempt failed */
     bool fd_budget_logged;      /* the fall back to open/read/close was logged */
+    bool fd_plan_logged;        /* the core-files-only plan was logged */
     double textfile_at;         /* CLOCK_MONOTONIC seconds of the last textfile write, 0: none */
     bool textfile_dirty;        /* a domain came or went, or libvirtd did: rewrite at the next tick */
     bool textfile_up;           /* the swapguard_up of the last write */
@@ -150,6 +154,55 @@ static void release_lock(int fd)
         /* the lock goes with the descriptor anyway */
     }
     close(fd);
+}
+
+/* ---- descriptors ----------------------------------------------------------------- */
+
+/* The hard RLIMIT_NOFILE the agent asks for: each watched domain keeps 3 to 5 descriptors
+ * (hostprobe/sample.h), so this covers about 100,000 domains (systemd's own ceiling). */
+#define AG_NOFILE_WANT ((rlim_t)524288)
+
+/*
+ * Raises the hard RLIMIT_NOFILE towards AG_NOFILE_WANT, within the kernel's
+ * /proc/sys/fs/nr_open (needs CAP_SYS_RESOURCE; the unit's LimitNOFILE does it
+ * for an unprivileged agent), then sets the descriptor budget of the domain
+ * readers (the soft limit up to the hard one, less a reserve for libvirt, the
+ * perf counters and the reports). Says once what it set, or why not.
+ */
+static void raise_nofile(void)
+{
+    struct rlimit rl = { 0 }, up;
+    rlim_t nr_open = 0, want;
+    char buf[32], why[128] = "";
+    FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+    size_t budget;
+
+    if (f) {
+        if (fgets(buf, sizeof(buf), f))
+            nr_open = (rlim_t)strtoull(buf, NULL, 10);
+        fclose(f);
+    }
+    getrlimit(RLIMIT_NOFILE, &rl);
+    want = nr_open && nr_open < AG_NOFILE_WANT ? nr_open : AG_NOFILE_WANT;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+        up = (struct rlimit){ want, want };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0) {
+            snprintf(why, sizeof(why), "hard limit raised from %llu to %llu (fs.nr_open %llu)",
+                     (unsigned long long)rl.rlim_max, (unsigned long long)want,
+                     (unsigned long long)nr_open);
+            rl = up;
+        } else {
+            snprintf(why, sizeof(why), "hard limit %llu kept: raising it to %llu: %s",
+                     (unsigned long long)rl.rlim_max, (unsigned long long)want, strerror(errno));
+        }
+    } else {
+        snprintf(why, sizeof(why), "hard limit %llu", (unsigned long long)rl.rlim_max);
+    }
+    budget = sg_fd_budget_init(1024 + (rl.rlim_max == RLIM_INFINITY ? 0 : (size_t)(rl.rlim_max / 8)));
+    getrlimit(RLIMIT_NOFILE, &rl);
+    sg_log_info("descriptors: RLIMIT_NOFILE %llu, %s; %zu kept open for the domains' periodic files "
+                "(about %zu domains; beyond, each opens, reads and closes its files per tick)",
+                (unsigned long long)rl.rlim_cur, why, budget, budget / 4);
 }
 
 /* ---- watches ------------------------------------------------------------------ */
@@ -324,6 +377,13 @@ static int sync_domains(struct agent *a)
     r = sg_domains_find_pids(&a->ctx->fs, list, (size_t)n); /* one /proc scan for all */
     if (r < 0)
         sg_log_warning("%s: %s", a->ctx->fs.proc_path, strerror(-r));
+    if (sg_fd_budget_plan((size_t)n) && sg_fd_budget_left() >= SG_RD_KEEP_CORE &&
+        !a->fd_plan_logged) {
+        sg_log_info("descriptors: %zu left for %d domain(s): the domains beyond what fits keep "
+                    "only their core files open (status, memory.stat, memory.pressure) and read "
+                    "the others by path at each tick (said once)", sg_fd_budget_left(), n);
+        a->fd_plan_logged = true;
+    }
     old_n = a->n;
     seen = calloc(old_n + 1, sizeof(*seen));
     if (!seen) {
@@ -595,17 +655,17 @@ static double now_mono_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void log_verdict(const struct ag_dom *x, const char *prev)
+static void log_verdict(const struct ag_dom *x, const struct sg_verdict *v, const char *prev)
 {
     char name[512], keys[SG_MAX_EVIDENCE * 34] = "";
     size_t len = 0;
 
-    for (size_t i = 0; i < x->v.n_ev && len < sizeof(keys); i++)
+    for (size_t i = 0; i < v->n_ev && len < sizeof(keys); i++)
         len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s", i ? ", " : "",
-                                x->v.ev[i].key);
+                                v->ev[i].key);
     sg_log_info("domain '%s' (%s): verdict %s, confidence %.2f (%s%s)%s%s",
-                safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, sg_verdict_name(x->v.kind),
-                x->v.confidence, prev ? "was " : "first verdict", prev ? prev : "",
+                safe(x->w.d.name, name, sizeof(name)), x->w.d.uuid, sg_verdict_name(v->kind),
+                v->confidence, prev ? "was " : "first verdict", prev ? prev : "",
                 keys[0] ? "; evidence: " : "", keys);
 }
 
@@ -650,14 +710,19 @@ static void auto_apply(struct agent *a, struct ag_dom *x, unsigned mask)
 }
 
 /*
- * The verdicts of the tick. With decide (libvirtd connected): report the changes,
- * apply what is configured. Without (libvirtd away; the metadata and the remedies
- * need it): only the textfile; the changes are taken when libvirtd is back.
+ * The verdicts of the tick, taken one domain at a time (a->verdict), of which each domain
+ * keeps the figures. With decide (libvirtd connected): report the changes (the per-change
+ * outputs while the whole verdict is at hand), apply what is configured. Without (libvirtd
+ * away; the metadata and the remedies need it): only the textfile; the changes are taken
+ * when libvirtd is back.
  */
 static void report_tick(struct agent *a, const struct sg_host_facts *host, bool decide)
 {
+    const struct sg_config *cfg = a->cfg;
     struct sg_report_dom *rep = calloc(a->n + 1, sizeof(*rep));
     unsigned *apply = calloc(a->n + 1, sizeof(*apply));
+    struct sg_verdict *v = a->verdict;
+    double now = now_unix_s();
     bool changed = false;
     size_t m = 0;
     int r;
@@ -673,48 +738,50 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
         const struct sg_dom_ring *ring = sg_sampler_dom(&a->s, x->w.d.uuid);
         struct sg_daemon_step st = { 0 };
 
-        if (!x->has_v || !ring || !ring->n || (decide && !x->w.dom))
+        /* a verdict from the second tick of a domain on: rates need two */
+        x->has_v = ring && ring->n >= 2 &&
+                   sg_sampler_verdict(&a->s, x->w.d.uuid, cfg->window_s, &cfg->verdict, v) == 0;
+        if (x->has_v)
+            x->v = (struct sg_report_verdict_nums){ v->kind, v->confidence, v->lost_ms_per_s };
+        if (!x->has_v || (decide && !x->w.dom))
             continue;
         if (decide)
-            st = sg_daemon_decide(&x->track, &x->v, observing(a, a->cfg) ? 0 : a->cfg->auto_apply,
-                                 a->cfg->auto_apply_min_confidence);
-        if (st.report)
-            log_verdict(x, st.prev);
-        changed |= st.report;
-        apply[i] = st.apply;
-        rep[m++] = (struct sg_report_dom){
+            st = sg_daemon_decide(&x->track, v, observing(a, cfg) ? 0 : cfg->auto_apply,
+                                  cfg->auto_apply_min_confidence);
+        rep[m] = (struct sg_report_dom){
             .w = &x->w,
-            .v = &x->v,
+            .nums = x->v,
             .last = &ring->last,
             .prev_verdict = st.prev,
             .changed = st.report,
             .sample_unix = x->sample_unix,
         };
+        if (st.report) {
+            /* The per-change outputs now, while the whole verdict is at hand (they log
+             * their own warnings and the agent goes on whatever fails). */
+            log_verdict(x, v, st.prev);
+            rep[m].v = v;
+            sg_report_changes(cfg, &rep[m], 1, now);
+            rep[m].v = NULL;
+        }
+        changed |= st.report;
+        apply[i] = st.apply;
+        m++;
     }
     /*
-     * A change: a report round (the per-change outputs of the changed domains, the
-     * textfile of all; it logs its own warnings and the agent goes on whatever fails).
-     * Otherwise only the textfile, so Prometheus sees fresh figures every tick; its
-     * failures are said once until they change.
+     * The textfile of all: at a change, and otherwise at most every [report]
+     * textfile_interval (a little early rather than a tick late), and at once when a
+     * domain or libvirtd came or went. Its failures are said once until they change.
      */
-    if (changed) {
-        sg_report_round(a->cfg, host, rep, m, now_unix_s());
-        a->report_err = 0;
-        a->textfile_at = now_mono_s();
-        a->textfile_dirty = false;
-        a->textfile_up = true;
-    } else if (a->cfg->textfile[0] &&
-               (a->textfile_dirty || a->textfile_up != decide || a->textfile_at == 0 ||
-                now_mono_s() - a->textfile_at >= a->cfg->textfile_interval_s - 0.05)) {
-        /* Without a verdict change, at most every [report] textfile_interval (a little
-         * early rather than a tick late), and at once when a domain or libvirtd came or went. */
+    if (cfg->textfile[0] &&
+        (changed || a->textfile_dirty || a->textfile_up != decide || a->textfile_at == 0 ||
+         now_mono_s() - a->textfile_at >= cfg->textfile_interval_s - 0.05)) {
         char why[512] = "";
 
         a->textfile_at = now_mono_s();
         a->textfile_dirty = false;
         a->textfile_up = decide;
-        r = sg_report_textfile_up(a->cfg->textfile, host, rep, m, now_unix_s(), decide, why,
-                                  sizeof(why));
+        r = sg_report_textfile_up(cfg->textfile, host, rep, m, now, decide, why, sizeof(why));
         if (r < 0 && r != a->report_err)
             sg_log_warning("report: textfile %s: %s (said once until it changes)",
                            r == -ENOENT ? "skipped" : "failed", why[0] ? why : strerror(-r));
@@ -841,14 +908,6 @@ static void on_tick(int timer, void *opaque)
     if (all_pushed)
         sg_sampler_sweep(&a->s); /* forget the rings of domains no longer watched */
 
-    for (size_t i = 0; i < a->n; i++) {
-        struct ag_dom *x = a->d[i];
-        const struct sg_dom_ring *ring = sg_sampler_dom(&a->s, x->w.d.uuid);
-
-        /* a verdict from the second tick of a domain on: rates need two */
-        x->has_v = ring && ring->n >= 2 &&
-                   sg_sampler_verdict(&a->s, x->w.d.uuid, cfg->window_s, &cfg->verdict, &x->v) == 0;
-    }
     /* Reports and remedies need libvirtd (metadata, the domain handle): they wait for it,
      * and every verdict counts as a change once it is back. */
     report_tick(a, &host, connected(a));
@@ -961,6 +1020,7 @@ static void agent_free(struct agent *a)
     }
     free(a->d);
     sg_sampler_clear(&a->s);
+    free(a->verdict);
     if (a->cfg) {
         sg_config_clear(a->cfg);
         free(a->cfg);
@@ -1003,18 +1063,15 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         sg_ctx_fs(ctx) < 0 || take_lock(a.cfg->lock_file, &a.lock_fd) < 0)
         goto done;
     r = sg_sampler_init(&a.s, a.cfg->ring_length);
+    a.verdict = calloc(1, sizeof(*a.verdict));
+    if (r == 0 && !a.verdict)
+        r = -ENOMEM;
     if (r < 0) {
         sg_log_error("sampler: %s", strerror(-r));
         goto done;
     }
-    /* The soft descriptor limit up to the hard one; the periodic files of the domains stay
-     * open within it, leaving room for libvirt, the perf counters and the reports. */
-    {
-        struct rlimit rl = { 0 };
-
-        getrlimit(RLIMIT_NOFILE, &rl);
-        sg_fd_budget_init(1024 + (rl.rlim_max == RLIM_INFINITY ? 0 : (size_t)(rl.rlim_max / 8)));
-    }
+    /* The periodic files of the domains stay open within the descriptor limits. */
+    raise_nofile();
 
     /* Signals arrive through a descriptor the loop watches; block them first (also for
      * every thread libvirt may start). */

@@ -982,6 +982,14 @@ static char *info_labels(const struct sg_dom *w)
 
 /* The per-domain families: the domain rows with a Prometheus name, one family per name (HELP
  * from its first row), every domain's samples in turn. */
+/* The verdict figures of d: from its whole verdict when it has one, else its nums. */
+static struct sg_report_verdict_nums nums_of(const struct sg_report_dom *d)
+{
+    if (d->v)
+        return (struct sg_report_verdict_nums){ d->v->kind, d->v->confidence, d->v->lost_ms_per_s };
+    return d->nums;
+}
+
 static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, char **labels)
 {
     const struct sg_schema_row *vr = sg_schema_get(SG_F_REPORT_VERDICT);
@@ -1014,18 +1022,18 @@ static void textfile_domains(FILE *f, const struct sg_report_dom *d, size_t n, c
         for (int k = 0; k <= VERDICT_LAST; k++) {
             char extra[64];
             snprintf(extra, sizeof(extra), "%s=\"%s\"", vr->prom_label, sg_verdict_name((enum sg_verdict_kind)k));
-            fam_u64(&verdict, labels[i], extra, d[i].v->kind == (enum sg_verdict_kind)k ? 1 : 0, 1);
+            fam_u64(&verdict, labels[i], extra, nums_of(&d[i]).kind == (enum sg_verdict_kind)k ? 1 : 0, 1);
         }
     for (size_t i = 0; i < n; i++)
-        fam_dbl(&conf, labels[i], NULL, d[i].v->confidence);
+        fam_dbl(&conf, labels[i], NULL, nums_of(&d[i]).confidence);
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *extra = info_labels(d[i].w);
 
         fam_u64(&info, labels[i], extra && extra[0] ? extra : NULL, 1, 1);
     }
     for (size_t i = 0; i < n; i++)
-        if (isfinite(d[i].v->lost_ms_per_s))
-            fam_dbl(&lost, labels[i], NULL, d[i].v->lost_ms_per_s * lr->prom_scale);
+        if (isfinite(nums_of(&d[i]).lost_ms_per_s))
+            fam_dbl(&lost, labels[i], NULL, nums_of(&d[i]).lost_ms_per_s * lr->prom_scale);
     {
         struct fam last = row_fam(f, sg_schema_get(SG_F_REPORT_LAST_SAMPLE));
 
@@ -1189,13 +1197,13 @@ static void outcome(struct sg_report_result *res, enum sg_report_output o, const
     }
 }
 
-int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *host,
-                       const struct sg_report_dom *d, size_t n, double now,
-                       struct sg_report_result *res)
+/* The per-change outputs of d[0..n) into res (may be NULL); *first gets the first failure. */
+static void round_changes(const struct sg_config *cfg, const struct sg_report_dom *d, size_t n,
+                          double now, struct sg_report_result *res, int *first_out)
 {
     struct sg_report_result scratch = { 0 };
     char why[512];
-    int first = 0, r;
+    int first = *first_out, r;
 
     for (size_t i = 0; i < n; i++) {
         struct sg_report_result *rr = res ? &res[i] : &scratch;
@@ -1240,6 +1248,26 @@ int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *
             }
         }
     }
+    *first_out = first;
+}
+
+int sg_report_changes(const struct sg_config *cfg, const struct sg_report_dom *d, size_t n,
+                      double now)
+{
+    int first = 0;
+
+    round_changes(cfg, d, n, now, NULL, &first);
+    return first;
+}
+
+int sg_report_round_ex(const struct sg_config *cfg, const struct sg_host_facts *host,
+                       const struct sg_report_dom *d, size_t n, double now,
+                       struct sg_report_result *res)
+{
+    char why[512];
+    int first = 0, r;
+
+    round_changes(cfg, d, n, now, res, &first);
     if (cfg->textfile[0]) {
         why[0] = '\0';
         r = sg_report_textfile(cfg->textfile, host, d, n, now, why, sizeof(why));

@@ -131,10 +131,21 @@
 #define SG_REPORT_JOURNALD_SOCKET "/run/systemd/journal/socket"
 #define SG_REPORT_SYSLOG_SOCKET "/dev/log"
 
+/* The figures of a verdict that the textfile carries (struct sg_verdict's kind, confidence,
+ * lost_ms_per_s): what the agent keeps of each domain's newest verdict, the whole verdict (with
+ * its evidence text) only where a per-change output needs it. */
+struct sg_report_verdict_nums {
+    enum sg_verdict_kind kind;
+    double confidence;
+    double lost_ms_per_s;
+};
+
 /* One domain's part of a report round. */
 struct sg_report_dom {
     const struct sg_dom *w;        /* name, UUID, id, domain handle (w->dom) */
-    const struct sg_verdict *v;      /* its verdict */
+    const struct sg_verdict *v;      /* its verdict; may be NULL when !changed: the textfile
+                                        then reads nums */
+    struct sg_report_verdict_nums nums; /* its verdict's figures, used when v is NULL */
     const struct sg_dom_facts *last; /* its newest tick, NULL when none */
     const char *prev_verdict;        /* verdict name of the last report, NULL: first report */
     bool changed;                    /* emit the per-change outputs (metadata, log line, journal,
@@ -153,6 +164,11 @@ struct sg_report_dom {
  */
 int sg_report_round(const struct sg_config *cfg, const struct sg_host_facts *host,
                     const struct sg_report_dom *d, size_t n, double now);
+
+/* The per-change outputs of a round alone (no textfile), for the d[i].changed, whose v must be
+ * set. Warnings and the return value as sg_report_round's. */
+int sg_report_changes(const struct sg_config *cfg, const struct sg_report_dom *d, size_t n,
+                      double now);
 
 /* The outputs, in the order a round tries them. */
 enum sg_report_output {

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     printf("root %s, %ld samples per domain\n", root, iters);
     while ((de = readdir(d))) {
         char rel[64], cmd[65536];
-        struct sg_cgroup cg;
+        _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
         struct sg_dom_sample s;
         struct sg_guest_ram ram;
         uint64_t pid;

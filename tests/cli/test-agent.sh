@@ -46,7 +46,7 @@ wait_for() {
     return 1
 }
 
-plan 24
+plan 30
 write_conf 0.2
 
 # 1. A few ticks against the test driver.
@@ -146,5 +146,54 @@ check "the textfile's swapguard_domain_info has the Nova labels of the squeezed 
     grep -qxF "swapguard_domain_info{domain=\"$SQ_NAME\",uuid=\"$SQ_UUID\",nova_instance_uuid=\"$SQ_UUID\",nova_instance_name=\"web-1\",nova_project=\"p1\",nova_project_name=\"acme\",nova_flavor=\"m1.small\"} 1" "$tmp/swapguard.prom"
 check "6 ticks, 2 domains: virDomainGetXMLDesc called twice ($(grep -c ': virDomainGetXMLDesc:' "$tmp/libvirt.log" 2>/dev/null))" \
     test "$(grep -c ': virDomainGetXMLDesc:' "$tmp/libvirt.log" 2>/dev/null)" = 2
+
+# 8. The textfile interval: without a change the textfile is rewritten at most every [report]
+# textfile_interval, not every tick (swapguard_report_timestamp_seconds says when it was written).
+textfile_run() { # textfile_run TEXTFILE_INTERVAL: t1 and t2, 1.5 s apart, after the first verdicts
+    write_conf 0.1 $'[guestprobe]\nenabled = false\n'
+    sed -i "s/^textfile_interval = 0$/textfile_interval = $1/" "$conf"
+    "$sg" "${on_tree[@]}" agent --config "$conf" --ticks 40 2>"$tmp/log8" &
+    bg=$!
+    wait_for "$tmp/log8" "sgcap odd name.*: verdict " || diag <"$tmp/log8"
+    sleep 0.5
+    t1=$(ts)
+    sleep 1.5
+    t2=$(ts)
+    wait "$bg"
+    bg=""
+}
+textfile_run 3600
+check "textfile_interval 3600: no rewrite in 1.5 s of 0.1 s ticks without a change ($t1, then $t2)" \
+    test -n "$t1" -a "$t1" = "$t2"
+check "the textfile holds both domains' verdicts all the same" \
+    test "$(grep -c '^swapguard_domain_verdict{.*} 1$' "$tmp/swapguard.prom")" = 2
+textfile_run 0.5
+check "textfile_interval 0.5: rewritten within 1.5 s without a change ($t1, then $t2)" \
+    test -n "$t1" -a -n "$t2" -a "$t1" != "$t2"
+
+# 9. Few descriptors (RLIMIT_NOFILE 40, which the agent cannot raise without CAP_SYS_RESOURCE): every domain opens, reads and closes its files per tick instead of
+# keeping them open, says so once, and samples the same figures as with its files kept open.
+write_conf 0.1 $'[guestprobe]\nenabled = false\n'
+sga --config "$conf" --ticks 4 2>"$tmp/log9a"
+grep -v '_timestamp_seconds' "$tmp/swapguard.prom" >"$tmp/kept.prom"
+if ! command -v prlimit >/dev/null; then
+    for w in "runs with RLIMIT_NOFILE 40" "no fallback line by default" "the same figures by path"; do
+        skip "$w" "no prlimit (util-linux)"
+    done
+else
+    # without CAP_SYS_RESOURCE (as root it would raise the hard limit itself)
+    lowfd=(prlimit --nofile=40:40)
+    command -v setpriv >/dev/null && lowfd=(setpriv --bounding-set=-sys_resource "${lowfd[@]}")
+    "${lowfd[@]}" "$sg" "${on_tree[@]}" agent --config "$conf" --ticks 4 2>"$tmp/log9"
+    rc=$?
+    diag <"$tmp/log9"
+    check "RLIMIT_NOFILE 40: the agent runs its ticks (rc $rc) and says once that it reads by path" \
+        test "$rc,$(grep -c "descriptor budget reached (RLIMIT_NOFILE 40, .*): domain '$SQ_NAME' and the domains after it open, read and close their files" "$tmp/log9"),$(grep -c "descriptor budget reached" "$tmp/log9")" = "0,1,1"
+    check "with its files kept open (the default limit) it does not say so" \
+        test "$(grep -c "descriptor budget reached" "$tmp/log9a")" = 0
+    grep -v '_timestamp_seconds' "$tmp/swapguard.prom" >"$tmp/bypath.prom"
+    check "read by path, every domain has the same figures as with its files kept open (VmSwap $SQ_VMSWAP_KIB KiB)" \
+        sh -c "diff '$tmp/kept.prom' '$tmp/bypath.prom' >&2 && grep -qxF 'swapguard_domain_vm_swap_bytes{domain=\"$SQ_NAME\",uuid=\"$SQ_UUID\"} $((SQ_VMSWAP_KIB * 1024))' '$tmp/bypath.prom'"
+fi
 
 tap_exit

@@ -297,7 +297,7 @@ static int read_group(int version, const char *file, const char *text, struct sg
     tfs.sys_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     cr_assert_geq(tfs.sys_fd, 0);
     snprintf(tfs.sys_path, sizeof(tfs.sys_path), "%s", dir);
-    snprintf(cg.memory_dir, sizeof(cg.memory_dir), ".");
+    cg.memory_dir = (char *)"."; /* not owned: not cleared */
     r = sg_cgroup_read(&tfs, &cg, cs, &err);
     close(tfs.sys_fd);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -226,7 +226,7 @@ static void check_cgroup(enum sg_cgroup_layout layout, bool psi)
     cr_assert_eq(sg_cgroup_detect_layout(&fs), layout);
     for (size_t i = 0; i < SG_ELEMENTSOF(domains); i++) {
         const char *d = domains[i];
-        struct sg_cgroup cg;
+        _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
         struct sg_cgroup_stats cs;
         char dir[PATH_MAX + 32];
 
@@ -355,7 +355,7 @@ static void check_find_pids(void)
 static void check_sample(bool psi)
 {
     pid_t pid = fact_pid(&facts, "SQ");
-    struct sg_cgroup cg;
+    _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
     struct sg_dom_sample s;
 
     cr_assert_eq(sg_cgroup_locate(&fs, pid, &cg, &err), 0);
@@ -515,7 +515,7 @@ TestSuite(v2, .init = v2_init, .fini = tree_fini);
 Test(v2, layout_and_walk_up_from_emulator)
 {
     pid_t pid = fact_pid(&facts, "V2");
-    struct sg_cgroup cg;
+    _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
     char dir[PATH_MAX + 32];
 
     cr_assert_eq(sg_cgroup_detect_layout(&fs), SG_CGROUP_V2);
@@ -534,7 +534,7 @@ Test(v2, layout_and_walk_up_from_emulator)
 Test(v2, cgroup_read)
 {
     pid_t pid = fact_pid(&facts, "V2");
-    struct sg_cgroup cg;
+    _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
     struct sg_cgroup_stats cs;
     const char *max = fact(&facts, "V2", "CGROUP_MAX");
     const char *swap_max = fact(&facts, "V2", "CGROUP_SWAP_MAX");

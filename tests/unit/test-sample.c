@@ -59,7 +59,7 @@ Test(vanish, status_and_stat)
 
 Test(vanish, cgroup_threads_smaps_and_sample)
 {
-    struct sg_cgroup cg;
+    _cleanup_(sg_cgroup_clear) struct sg_cgroup cg = { 0 };
     struct sg_dom_sample ds;
     struct sg_vcpu_thread *v = NULL;
     struct sg_guest_ram ram;

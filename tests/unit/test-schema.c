@@ -495,6 +495,7 @@ static void figs_keys(const char *tree)
     sg_figs_free(&f);
     sg_dom_sample_clear(&x.s0);
     free(x.dom.d.name);
+    sg_cgroup_clear(&x.dom.cg);
     sg_fs_close(&ctx.fs);
 }
 
