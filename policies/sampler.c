@@ -211,7 +211,7 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         if (!r->apf)
             return -ENOMEM;
     }
-    if ((d->vcpu_threads || d->console_ok) && !r->lost) {
+    if ((d->lost.vcpu_threads || d->lost.console_ok) && !r->lost) {
         r->lost = calloc(s->cap, sizeof(*r->lost));
         if (!r->lost)
             return -ENOMEM;
@@ -253,23 +253,7 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
     if (r->apf)
         memcpy(r->apf[at], d->apf, sizeof(r->apf[at]));
     if (r->lost)
-        r->lost[at] = (struct sg_dom_tick_lost){
-            .swapin_delay_ns = d->swapin_delay_ns, .blkio_delay_ns = d->blkio_delay_ns,
-            .cpu_delay_ns = d->cpu_delay_ns, .freepages_delay_ns = d->freepages_delay_ns,
-            .thrashing_delay_ns = d->thrashing_delay_ns, .qemu_swapin_delay_ns = d->qemu_swapin_delay_ns,
-            .qemu_blkio_delay_ns = d->qemu_blkio_delay_ns, .run_delay_ns = d->run_delay_ns,
-            .vcpu_looks = d->vcpu_looks, .vcpu_looks_dstate = d->vcpu_looks_dstate,
-            .vcpu_looks_swapin = d->vcpu_looks_swapin, .blk_rd_reqs = d->blk_rd_reqs,
-            .blk_wr_reqs = d->blk_wr_reqs, .blk_fl_reqs = d->blk_fl_reqs,
-            .blk_rd_times_ns = d->blk_rd_times_ns, .blk_wr_times_ns = d->blk_wr_times_ns,
-            .blk_fl_times_ns = d->blk_fl_times_ns, .io_psi_some_avg10 = (float)d->io_psi_some_avg10,
-            .io_psi_full_avg10 = (float)d->io_psi_full_avg10,
-            .cpu_psi_some_avg10 = (float)d->cpu_psi_some_avg10, .vcpu_threads = d->vcpu_threads,
-            .console_stall_msgs = d->console_stall_msgs, .console_oom_kills = d->console_oom_kills,
-            .console_hung_async_pf = d->console_hung_async_pf, .console_hung_io = d->console_hung_io,
-            .console_hung_lock = d->console_hung_lock, .console_hung_reclaim = d->console_hung_reclaim,
-            .delayacct_available = d->delayacct_available, .console_ok = d->console_ok,
-        };
+        r->lost[at] = d->lost;
     r->last = *d;
     r->seen = true;
     return 0;
@@ -300,52 +284,10 @@ void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, si
     out->apf_available = t->apf_available;
     out->apf_missing[0] = '\0';
     out->delayacct_missing[0] = out->console_missing[0] = '\0';
-    if (r->lost) {
-        const struct sg_dom_tick_lost *l = &r->lost[at];
-
-        out->swapin_delay_ns = l->swapin_delay_ns;
-        out->blkio_delay_ns = l->blkio_delay_ns;
-        out->cpu_delay_ns = l->cpu_delay_ns;
-        out->freepages_delay_ns = l->freepages_delay_ns;
-        out->thrashing_delay_ns = l->thrashing_delay_ns;
-        out->qemu_swapin_delay_ns = l->qemu_swapin_delay_ns;
-        out->qemu_blkio_delay_ns = l->qemu_blkio_delay_ns;
-        out->run_delay_ns = l->run_delay_ns;
-        out->vcpu_looks = l->vcpu_looks;
-        out->vcpu_looks_dstate = l->vcpu_looks_dstate;
-        out->vcpu_looks_swapin = l->vcpu_looks_swapin;
-        out->blk_rd_reqs = l->blk_rd_reqs;
-        out->blk_wr_reqs = l->blk_wr_reqs;
-        out->blk_fl_reqs = l->blk_fl_reqs;
-        out->blk_rd_times_ns = l->blk_rd_times_ns;
-        out->blk_wr_times_ns = l->blk_wr_times_ns;
-        out->blk_fl_times_ns = l->blk_fl_times_ns;
-        out->io_psi_some_avg10 = l->io_psi_some_avg10;
-        out->io_psi_full_avg10 = l->io_psi_full_avg10;
-        out->cpu_psi_some_avg10 = l->cpu_psi_some_avg10;
-        out->vcpu_threads = l->vcpu_threads;
-        out->delayacct_available = l->delayacct_available;
-        out->console_ok = l->console_ok;
-        out->console_stall_msgs = l->console_stall_msgs;
-        out->console_oom_kills = l->console_oom_kills;
-        out->console_hung_async_pf = l->console_hung_async_pf;
-        out->console_hung_io = l->console_hung_io;
-        out->console_hung_lock = l->console_hung_lock;
-        out->console_hung_reclaim = l->console_hung_reclaim;
-    } else {
-        out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
-        out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
-        out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
-        out->vcpu_looks = out->vcpu_looks_dstate = out->vcpu_looks_swapin = 0;
-        out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
-        out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
-        out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
-        out->vcpu_threads = 0;
-        out->delayacct_available = out->console_ok = false;
-        out->console_stall_msgs = out->console_oom_kills = 0;
-        out->console_hung_async_pf = out->console_hung_io = 0;
-        out->console_hung_lock = out->console_hung_reclaim = 0;
-    }
+    if (r->lost)
+        out->lost = r->lost[at];
+    else
+        sg_dom_lost_none(&out->lost);
     if (r->apf)
         memcpy(out->apf, r->apf[at], sizeof(out->apf));
     else

@@ -184,63 +184,63 @@ static void gather_lost(const struct sg_dom_facts *const *dom, size_t n, struct 
 
         if (!d->running)
             continue;
-        if (d->delayacct_available) {
+        if (d->lost.delayacct_available) {
             if (!da_first)
                 da_first = d;
             da_last = d;
         }
-        if (d->vcpu_threads > 0) {
+        if (d->lost.vcpu_threads > 0) {
             if (!v_first)
                 v_first = d;
             v_last = d;
         }
-        if (d->console_ok) {
+        if (d->lost.console_ok) {
             w->console_read = true;
-            w->hung_io_console += d->console_hung_io;
-            w->hung_lock_console += d->console_hung_lock;
-            w->hung_reclaim += d->console_hung_reclaim;
-            w->stall_msgs_console += d->console_stall_msgs;
-            w->oom_kills += d->console_oom_kills;
+            w->hung_io_console += d->lost.console_hung_io;
+            w->hung_lock_console += d->lost.console_hung_lock;
+            w->hung_reclaim += d->lost.console_hung_reclaim;
+            w->stall_msgs_console += d->lost.console_stall_msgs;
+            w->oom_kills += d->lost.console_oom_kills;
         }
     }
     if (da_first && da_last != da_first) {
         double dt = da_last->t_s - da_first->t_s;
-        double fp = ns_rate_ms(da_first->freepages_delay_ns, da_last->freepages_delay_ns, dt);
-        double th = ns_rate_ms(da_first->thrashing_delay_ns, da_last->thrashing_delay_ns, dt);
+        double fp = ns_rate_ms(da_first->lost.freepages_delay_ns, da_last->lost.freepages_delay_ns, dt);
+        double th = ns_rate_ms(da_first->lost.thrashing_delay_ns, da_last->lost.thrashing_delay_ns, dt);
 
         w->delayacct = true;
         w->lost_dt_s = dt;
-        w->swapin_ms = ns_rate_ms(da_first->swapin_delay_ns, da_last->swapin_delay_ns, dt);
-        w->blkio_ms = ns_rate_ms(da_first->blkio_delay_ns, da_last->blkio_delay_ns, dt);
-        w->cpu_ms = ns_rate_ms(da_first->cpu_delay_ns, da_last->cpu_delay_ns, dt);
+        w->swapin_ms = ns_rate_ms(da_first->lost.swapin_delay_ns, da_last->lost.swapin_delay_ns, dt);
+        w->blkio_ms = ns_rate_ms(da_first->lost.blkio_delay_ns, da_last->lost.blkio_delay_ns, dt);
+        w->cpu_ms = ns_rate_ms(da_first->lost.cpu_delay_ns, da_last->lost.cpu_delay_ns, dt);
         w->reclaim_ms = isnan(fp) ? th : isnan(th) ? fp : fp + th;
     }
     if (v_last) {
-        w->n_vcpus = v_last->vcpu_threads;
+        w->n_vcpus = v_last->lost.vcpu_threads;
         if (v_first != v_last) {
-            w->run_ms = ns_rate_ms(v_first->run_delay_ns, v_last->run_delay_ns, v_last->t_s - v_first->t_s);
+            w->run_ms = ns_rate_ms(v_first->lost.run_delay_ns, v_last->lost.run_delay_ns, v_last->t_s - v_first->t_s);
             if (!w->lost_dt_s)
                 w->lost_dt_s = v_last->t_s - v_first->t_s;
         }
         /* The look counters run from the start of collecting; the first tick's own looks count. */
-        if (v_last->vcpu_looks >= v_first->vcpu_looks && v_first != v_last) {
-            w->looks = v_last->vcpu_looks - v_first->vcpu_looks;
-            w->looks_swapin = v_last->vcpu_looks_swapin - v_first->vcpu_looks_swapin;
-            w->looks_dstate = v_last->vcpu_looks_dstate - v_first->vcpu_looks_dstate;
+        if (v_last->lost.vcpu_looks >= v_first->lost.vcpu_looks && v_first != v_last) {
+            w->looks = v_last->lost.vcpu_looks - v_first->lost.vcpu_looks;
+            w->looks_swapin = v_last->lost.vcpu_looks_swapin - v_first->lost.vcpu_looks_swapin;
+            w->looks_dstate = v_last->lost.vcpu_looks_dstate - v_first->lost.vcpu_looks_dstate;
         } else {
-            w->looks = v_last->vcpu_looks;
-            w->looks_swapin = v_last->vcpu_looks_swapin;
-            w->looks_dstate = v_last->vcpu_looks_dstate;
+            w->looks = v_last->lost.vcpu_looks;
+            w->looks_swapin = v_last->lost.vcpu_looks_swapin;
+            w->looks_dstate = v_last->lost.vcpu_looks_dstate;
         }
         if (w->looks > 0 && w->looks_swapin <= w->looks)
             w->look_share = (double)w->looks_swapin / (double)w->looks;
     }
     if (w->first != w->last) {
         const struct sg_dom_facts *a = w->first, *b = w->last;
-        const uint64_t *req[2][3] = { { &a->blk_rd_reqs, &a->blk_wr_reqs, &a->blk_fl_reqs },
-                                      { &b->blk_rd_reqs, &b->blk_wr_reqs, &b->blk_fl_reqs } };
-        const uint64_t *tim[2][3] = { { &a->blk_rd_times_ns, &a->blk_wr_times_ns, &a->blk_fl_times_ns },
-                                      { &b->blk_rd_times_ns, &b->blk_wr_times_ns, &b->blk_fl_times_ns } };
+        const uint64_t *req[2][3] = { { &a->lost.blk_rd_reqs, &a->lost.blk_wr_reqs, &a->lost.blk_fl_reqs },
+                                      { &b->lost.blk_rd_reqs, &b->lost.blk_wr_reqs, &b->lost.blk_fl_reqs } };
+        const uint64_t *tim[2][3] = { { &a->lost.blk_rd_times_ns, &a->lost.blk_wr_times_ns, &a->lost.blk_fl_times_ns },
+                                      { &b->lost.blk_rd_times_ns, &b->lost.blk_wr_times_ns, &b->lost.blk_fl_times_ns } };
 
         for (size_t k = 0; k < 3; k++) {
             if (*req[0][k] == SG_POLICY_NONE || *req[1][k] == SG_POLICY_NONE || *req[1][k] < *req[0][k] ||
@@ -381,7 +381,7 @@ static void fill_missing(struct sg_verdict *out, const struct window_figs *w)
     } else if (!p->guest.tasks_ok) {
         add_missing(out, "guest agent: ", "the D-state task list was not read", SIZE_MAX);
     }
-    if (w->last->vcpu_threads > 0 && !w->last->delayacct_available) {
+    if (w->last->lost.vcpu_threads > 0 && !w->last->lost.delayacct_available) {
         add_missing(out, "delay accounting: ", w->last->delayacct_missing[0] ? w->last->delayacct_missing : "not read",
                     sizeof(w->last->delayacct_missing));
         if (strstr(w->last->delayacct_missing, "task_delayacct = 0"))

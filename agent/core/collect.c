@@ -137,10 +137,10 @@ static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, stru
             sg_parse_psi(buf, fs->sys_path, rel, &p, NULL) < 0)
             continue;
         if (i == 0) {
-            out->io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
-            out->io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
+            out->lost.io_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+            out->lost.io_psi_full_avg10 = p.has_full ? p.full.avg10 : NAN;
         } else {
-            out->cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
+            out->lost.cpu_psi_some_avg10 = p.has_some ? p.some.avg10 : NAN;
         }
     }
 }
@@ -153,41 +153,41 @@ static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom
     char why[160];
 
     if (w->dom && sg_block_stats_read(w->dom, &b, why, sizeof(why)) == 0) {
-        out->blk_rd_reqs = b.rd_reqs;
-        out->blk_wr_reqs = b.wr_reqs;
-        out->blk_fl_reqs = b.fl_reqs;
-        out->blk_rd_times_ns = b.rd_times_ns;
-        out->blk_wr_times_ns = b.wr_times_ns;
-        out->blk_fl_times_ns = b.fl_times_ns;
+        out->lost.blk_rd_reqs = b.rd_reqs;
+        out->lost.blk_wr_reqs = b.wr_reqs;
+        out->lost.blk_fl_reqs = b.fl_reqs;
+        out->lost.blk_rd_times_ns = b.rd_times_ns;
+        out->lost.blk_wr_times_ns = b.wr_times_ns;
+        out->lost.blk_fl_times_ns = b.fl_times_ns;
     }
     if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
                             SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
         return;
     }
-    out->vcpu_threads = l.n_vcpus;
+    out->lost.vcpu_threads = l.n_vcpus;
     w->looks += l.looks;
     w->looks_dstate += l.looks_dstate;
     w->looks_swapin += l.looks_swapin;
-    out->vcpu_looks = w->looks;
-    out->vcpu_looks_dstate = w->looks_dstate;
-    out->vcpu_looks_swapin = w->looks_swapin;
+    out->lost.vcpu_looks = w->looks;
+    out->lost.vcpu_looks_dstate = w->looks_dstate;
+    out->lost.vcpu_looks_swapin = w->looks_swapin;
     if (l.has_schedstat)
-        out->run_delay_ns = l.run_delay_ns;
-    out->delayacct_available = l.has_taskstats;
+        out->lost.run_delay_ns = l.run_delay_ns;
+    out->lost.delayacct_available = l.has_taskstats;
     if (!l.has_taskstats) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "%s",
                  !w->taskstats && w->taskstats_missing[0] ? w->taskstats_missing : l.taskstats_missing);
         return;
     }
     out->delayacct_missing[0] = '\0';
-    out->swapin_delay_ns = l.vcpus.swapin_delay_ns;
-    out->blkio_delay_ns = l.vcpus.blkio_delay_ns;
-    out->cpu_delay_ns = l.vcpus.cpu_delay_ns;
-    out->freepages_delay_ns = l.vcpus.freepages_delay_ns;
-    out->thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
-    out->qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
-    out->qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
+    out->lost.swapin_delay_ns = l.vcpus.swapin_delay_ns;
+    out->lost.blkio_delay_ns = l.vcpus.blkio_delay_ns;
+    out->lost.cpu_delay_ns = l.vcpus.cpu_delay_ns;
+    out->lost.freepages_delay_ns = l.vcpus.freepages_delay_ns;
+    out->lost.thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
+    out->lost.qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
+    out->lost.qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
 }
 
 /*
@@ -234,17 +234,17 @@ static void collect_console(struct sg_dom *w, struct sg_dom_facts *out)
         free(rep);
         return;
     }
-    out->console_ok = true;
+    out->lost.console_ok = true;
     out->console_missing[0] = '\0';
-    out->console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
+    out->lost.console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
                               rep->signs[GP_SIGN_CLOCKSOURCE] + rep->signs[GP_SIGN_HRTIMER];
-    out->console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
+    out->lost.console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
     for (size_t i = 0; i < rep->n; i++) {
         switch (rep->v[i].cls) {
-        case GP_CLASS_ASYNC_PF: out->console_hung_async_pf++; break;
-        case GP_CLASS_IO: out->console_hung_io++; break;
-        case GP_CLASS_LOCK: out->console_hung_lock++; break;
-        case GP_CLASS_RECLAIM: out->console_hung_reclaim++; break;
+        case GP_CLASS_ASYNC_PF: out->lost.console_hung_async_pf++; break;
+        case GP_CLASS_IO: out->lost.console_hung_io++; break;
+        case GP_CLASS_LOCK: out->lost.console_hung_lock++; break;
+        case GP_CLASS_RECLAIM: out->lost.console_hung_reclaim++; break;
         default: break;
         }
     }
@@ -269,15 +269,10 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
     out->psi_full_total_us = SG_POLICY_NONE;
-    out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
-    out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
-    out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
-    out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
-    out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
-    out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
-    out->vcpu_looks = w->looks;
-    out->vcpu_looks_dstate = w->looks_dstate;
-    out->vcpu_looks_swapin = w->looks_swapin;
+    sg_dom_lost_none(&out->lost);
+    out->lost.vcpu_looks = w->looks;
+    out->lost.vcpu_looks_dstate = w->looks_dstate;
+    out->lost.vcpu_looks_swapin = w->looks_swapin;
     snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
     snprintf(out->console_missing, sizeof(out->console_missing), "domain not running");
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);

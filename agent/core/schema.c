@@ -298,7 +298,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "vCPU threads of the domain's QEMU process that the lost-time figures sum over.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(vcpu_threads, SG_TYPE_U32),
+        DOM(lost.vcpu_threads, SG_TYPE_U32),
     },
     [SG_F_DELAYACCT_AVAILABLE] = {
         .key = "delayacct_available", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -306,7 +306,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Delay accounting of the vCPU threads was read.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(delayacct_available, SG_TYPE_BOOL),
+        DOM(lost.delayacct_available, SG_TYPE_BOOL),
     },
     [SG_F_DELAYACCT_MISSING] = {
         .key = "delayacct_missing", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -324,7 +324,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(swapin_delay_ns, SG_TYPE_U64),
+        DOM(lost.swapin_delay_ns, SG_TYPE_U64),
     },
     [SG_F_BLKIO_DELAY_NS] = {
         .key = "blkio_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -334,7 +334,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(blkio_delay_ns, SG_TYPE_U64),
+        DOM(lost.blkio_delay_ns, SG_TYPE_U64),
     },
     [SG_F_CPU_DELAY_NS] = {
         .key = "cpu_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -344,7 +344,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(cpu_delay_ns, SG_TYPE_U64),
+        DOM(lost.cpu_delay_ns, SG_TYPE_U64),
     },
     [SG_F_FREEPAGES_DELAY_NS] = {
         .key = "freepages_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -354,7 +354,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(freepages_delay_ns, SG_TYPE_U64),
+        DOM(lost.freepages_delay_ns, SG_TYPE_U64),
     },
     [SG_F_THRASHING_DELAY_NS] = {
         .key = "thrashing_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -364,7 +364,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(thrashing_delay_ns, SG_TYPE_U64),
+        DOM(lost.thrashing_delay_ns, SG_TYPE_U64),
     },
     [SG_F_QEMU_SWAPIN_DELAY_NS] = {
         .key = "qemu_swapin_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -373,7 +373,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_qemu_delay_seconds_total", .prom_scale = 1e-9, .prom_label = "kind=\"swapin\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(qemu_swapin_delay_ns, SG_TYPE_U64),
+        DOM(lost.qemu_swapin_delay_ns, SG_TYPE_U64),
     },
     [SG_F_QEMU_BLKIO_DELAY_NS] = {
         .key = "qemu_blkio_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -382,7 +382,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_qemu_delay_seconds_total", .prom_scale = 1e-9, .prom_label = "kind=\"blkio\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(qemu_blkio_delay_ns, SG_TYPE_U64),
+        DOM(lost.qemu_blkio_delay_ns, SG_TYPE_U64),
     },
     [SG_F_RUN_DELAY_NS] = {
         .key = "run_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -392,7 +392,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(run_delay_ns, SG_TYPE_U64),
+        DOM(lost.run_delay_ns, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS] = {
         .key = "vcpu_looks", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -402,7 +402,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks, SG_TYPE_U64),
+        DOM(lost.vcpu_looks, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS_DSTATE] = {
         .key = "vcpu_looks_dstate", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -412,7 +412,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks_dstate, SG_TYPE_U64),
+        DOM(lost.vcpu_looks_dstate, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS_SWAPIN] = {
         .key = "vcpu_looks_swapin", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -422,7 +422,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks_swapin, SG_TYPE_U64),
+        DOM(lost.vcpu_looks_swapin, SG_TYPE_U64),
     },
     [SG_F_BLK_RD_REQS] = {
         .key = "blk_rd_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -431,7 +431,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"rd\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_rd_reqs, SG_TYPE_U64),
+        DOM(lost.blk_rd_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_WR_REQS] = {
         .key = "blk_wr_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -440,7 +440,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"wr\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_wr_reqs, SG_TYPE_U64),
+        DOM(lost.blk_wr_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_FL_REQS] = {
         .key = "blk_fl_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -449,7 +449,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"fl\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_fl_reqs, SG_TYPE_U64),
+        DOM(lost.blk_fl_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_RD_TIMES_NS] = {
         .key = "blk_rd_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -458,7 +458,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"rd\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_rd_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_rd_times_ns, SG_TYPE_U64),
     },
     [SG_F_BLK_WR_TIMES_NS] = {
         .key = "blk_wr_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -467,7 +467,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"wr\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_wr_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_wr_times_ns, SG_TYPE_U64),
     },
     [SG_F_BLK_FL_TIMES_NS] = {
         .key = "blk_fl_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -476,7 +476,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"fl\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_fl_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_fl_times_ns, SG_TYPE_U64),
     },
     [SG_F_IO_PSI_SOME_AVG10] = {
         .key = "io_psi_some_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -485,7 +485,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_io_psi_some_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(io_psi_some_avg10, SG_TYPE_DBL),
+        DOM(lost.io_psi_some_avg10, SG_TYPE_DBL),
     },
     [SG_F_IO_PSI_FULL_AVG10] = {
         .key = "io_psi_full_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -494,7 +494,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_io_psi_full_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(io_psi_full_avg10, SG_TYPE_DBL),
+        DOM(lost.io_psi_full_avg10, SG_TYPE_DBL),
     },
     [SG_F_CPU_PSI_SOME_AVG10] = {
         .key = "cpu_psi_some_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -503,7 +503,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_cpu_psi_some_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(cpu_psi_some_avg10, SG_TYPE_DBL),
+        DOM(lost.cpu_psi_some_avg10, SG_TYPE_DBL),
     },
     [SG_F_GUEST_DSTATE_IO_TASKS] = {
         .key = "guest_dstate_io_tasks", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_COUNT,
@@ -575,7 +575,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "The guest's serial console log was read this tick.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_ok, SG_TYPE_BOOL),
+        DOM(lost.console_ok, SG_TYPE_BOOL),
     },
     [SG_F_CONSOLE_MISSING] = {
         .key = "console_missing", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -591,7 +591,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Soft-lockup, RCU-stall, clocksource-watchdog and hrtimer messages on the guest's serial console.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_stall_msgs, SG_TYPE_U32),
+        DOM(lost.console_stall_msgs, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_OOM_KILLS] = {
         .key = "console_oom_kills", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -599,7 +599,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Guest OOM kills on the serial console.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_oom_kills, SG_TYPE_U32),
+        DOM(lost.console_oom_kills, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_ASYNC_PF] = {
         .key = "console_hung_async_pf", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -607,7 +607,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows async-pf.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_async_pf, SG_TYPE_U32),
+        DOM(lost.console_hung_async_pf, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_IO] = {
         .key = "console_hung_io", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -615,7 +615,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows io.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_io, SG_TYPE_U32),
+        DOM(lost.console_hung_io, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_LOCK] = {
         .key = "console_hung_lock", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -623,7 +623,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows lock.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_lock, SG_TYPE_U32),
+        DOM(lost.console_hung_lock, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_RECLAIM] = {
         .key = "console_hung_reclaim", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -631,7 +631,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows reclaim.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_reclaim, SG_TYPE_U32),
+        DOM(lost.console_hung_reclaim, SG_TYPE_U32),
     },
     [SG_F_NAME] = {
         .key = "name", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,

@@ -35,23 +35,23 @@
 #define NO_PSI .psi_some_avg10 = NAN, .psi_full_avg10 = NAN
 /* Delay accounting read: n vCPU threads, swap-in and run-queue delay in ns. */
 #define MS 1000000ull
-#define LOST(n, swapin, cpu) .vcpu_threads = (n), .delayacct_available = true, \
-    .swapin_delay_ns = (swapin), .cpu_delay_ns = (cpu), .blkio_delay_ns = 0, .freepages_delay_ns = 0, \
-    .thrashing_delay_ns = 0, .run_delay_ns = (cpu)
+#define LOST(n, swapin, cpu) .lost.vcpu_threads = (n), .lost.delayacct_available = true, \
+    .lost.swapin_delay_ns = (swapin), .lost.cpu_delay_ns = (cpu), .lost.blkio_delay_ns = 0, .lost.freepages_delay_ns = 0, \
+    .lost.thrashing_delay_ns = 0, .lost.run_delay_ns = (cpu)
 /* The same with a block I/O delay. */
-#define LOST_IO(n, swapin, blkio) .vcpu_threads = (n), .delayacct_available = true, \
-    .swapin_delay_ns = (swapin), .cpu_delay_ns = 0, .blkio_delay_ns = (blkio), .freepages_delay_ns = 0, \
-    .thrashing_delay_ns = 0, .run_delay_ns = 0
+#define LOST_IO(n, swapin, blkio) .lost.vcpu_threads = (n), .lost.delayacct_available = true, \
+    .lost.swapin_delay_ns = (swapin), .lost.cpu_delay_ns = 0, .lost.blkio_delay_ns = (blkio), .lost.freepages_delay_ns = 0, \
+    .lost.thrashing_delay_ns = 0, .lost.run_delay_ns = 0
 /* Delay accounting off (the sysctl at 0). */
-#define NO_DELAYACCT(n) .vcpu_threads = (n), .delayacct_missing = "delay accounting off (sysctl kernel.task_delayacct = 0)", \
-    .swapin_delay_ns = SG_POLICY_NONE, .cpu_delay_ns = SG_POLICY_NONE
+#define NO_DELAYACCT(n) .lost.vcpu_threads = (n), .delayacct_missing = "delay accounting off (sysctl kernel.task_delayacct = 0)", \
+    .lost.swapin_delay_ns = SG_POLICY_NONE, .lost.cpu_delay_ns = SG_POLICY_NONE
 /* Looks at the vCPU threads so far: all, in the swap-in path. */
-#define LOOKS(all, swapin) .vcpu_looks = (all), .vcpu_looks_dstate = (swapin), .vcpu_looks_swapin = (swapin)
+#define LOOKS(all, swapin) .lost.vcpu_looks = (all), .lost.vcpu_looks_dstate = (swapin), .lost.vcpu_looks_swapin = (swapin)
 /* Block stats: requests (reads) and their time in ns. */
-#define BLK(reqs, ns) .blk_rd_reqs = (reqs), .blk_rd_times_ns = (ns), .blk_wr_reqs = SG_POLICY_NONE, \
-    .blk_fl_reqs = SG_POLICY_NONE
+#define BLK(reqs, ns) .lost.blk_rd_reqs = (reqs), .lost.blk_rd_times_ns = (ns), .lost.blk_wr_reqs = SG_POLICY_NONE, \
+    .lost.blk_fl_reqs = SG_POLICY_NONE
 /* The serial console log read. */
-#define CONSOLE(...) .console_ok = true, __VA_ARGS__
+#define CONSOLE(...) .lost.console_ok = true, __VA_ARGS__
 #define HOST(t, ...) { .t_s = (t), .mem_total_kib = GIB(8), .mem_available_kib = GIB(4), __VA_ARGS__ }
 
 #define MAX_TICKS 4
@@ -183,7 +183,7 @@ static const struct vcase cases[] = {
         .n = 2,
         .dom = {
             TICK(0, TCG, CONSOLE()),
-            TICK(10, TCG, CONSOLE(.console_hung_io = 1), GUEST_DOWN),
+            TICK(10, TCG, CONSOLE(.lost.console_hung_io = 1), GUEST_DOWN),
         },
         .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.8, .conf_max = 0.8,
         .keys = { "guest_hung_io" },
@@ -236,8 +236,8 @@ static const struct vcase cases[] = {
         .name = "host-cpu-contention from schedstat without delay accounting: 0.8",
         .n = 2,
         .dom = {
-            TICK(0, TCG, NO_DELAYACCT(1), .run_delay_ns = 0, GUEST_OK()),
-            TICK(10, TCG, NO_DELAYACCT(1), .run_delay_ns = 4000 * MS, GUEST_OK()),
+            TICK(0, TCG, NO_DELAYACCT(1), .lost.run_delay_ns = 0, GUEST_OK()),
+            TICK(10, TCG, NO_DELAYACCT(1), .lost.run_delay_ns = 4000 * MS, GUEST_OK()),
         },
         .kind = SG_VERDICT_HOST_CPU_CONTENTION, .conf_min = 0.8, .conf_max = 0.8,
         .keys = { "cpu_delay_ms_per_s" },
@@ -310,7 +310,7 @@ static const struct vcase cases[] = {
         .n = 2,
         .dom = {
             TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), CONSOLE()),
-            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 9000 * MS, 0), CONSOLE(.console_stall_msgs = 2)),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 9000 * MS, 0), CONSOLE(.lost.console_stall_msgs = 2)),
         },
         .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
         .keys = { "guest_stall_msgs", "swapin_delay_ms_per_s" },
