@@ -387,6 +387,9 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
     memset(out, 0, sizeof(*out));
     clock_gettime(CLOCK_MONOTONIC, &out->t);
     out->n_vcpus = (unsigned)n;
+    out->n_threads = (unsigned)(n < SG_LOST_THREADS_MAX ? n : SG_LOST_THREADS_MAX);
+    for (size_t i = 0; i < out->n_threads; i++)
+        out->thread[i].tid = tids[i];
 
     on = sg_delayacct_enabled(fs);
     if (on == 0)
@@ -411,6 +414,10 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
                 snprintf(out->taskstats_missing, sizeof(out->taskstats_missing), "%s", why);
             } else {
                 ts_add(&out->vcpus, &t);
+                if (i < out->n_threads) {
+                    out->thread[i].ts = t;
+                    out->thread[i].has_taskstats = true;
+                }
             }
         }
         if (out->has_taskstats && sg_taskstats_get(c, pid, true, &out->qemu, why, sizeof(why)) < 0)
@@ -429,6 +436,10 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
             break;
         }
         out->run_delay_ns += s.wait_ns;
+        if (i < out->n_threads) {
+            out->thread[i].run_delay_ns = s.wait_ns;
+            out->thread[i].has_schedstat = true;
+        }
     }
 
     for (unsigned k = 0; k < n_looks; k++) {
@@ -442,11 +453,20 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
 
             if (sg_thread_look(fs, pid, tids[i], &l) < 0)
                 continue;
+            struct sg_lost_thread *th = i < out->n_threads ? &out->thread[i] : NULL;
+
             out->looks++;
+            if (th)
+                th->looks++;
             if (l.state == 'D') {
                 out->looks_dstate++;
-                if (sg_wchan_is_swapin(l.wchan))
+                if (th)
+                    th->looks_dstate++;
+                if (sg_wchan_is_swapin(l.wchan)) {
                     out->looks_swapin++;
+                    if (th)
+                        th->looks_swapin++;
+                }
             }
         }
     }

@@ -127,6 +127,23 @@ int sg_parse_block_stats(const virTypedParameter *params, int n, struct sg_block
  */
 int sg_block_stats_read(virDomainPtr dom, struct sg_block_stats *out, char *why, size_t why_size);
 
+/*
+ * The vCPU threads of a reading that get figures of their own (the first ones
+ * of tids[], in vCPU order as sg_vcpu_threads_read gives them); the sums cover
+ * every thread. The same bound as SG_VCPU_LOST_MAX of policies/facts.h.
+ */
+#define SG_LOST_THREADS_MAX 32
+
+/* One vCPU thread of a reading: the same reads as the sums, kept apart. */
+struct sg_lost_thread {
+    pid_t tid;
+    bool has_taskstats;           /* ts read (delay accounting on) */
+    bool has_schedstat;           /* run_delay_ns read */
+    struct sg_taskstats ts;       /* taskstats of this TID, ns since it started */
+    uint64_t run_delay_ns;        /* schedstat WAIT_NS of this TID */
+    unsigned looks, looks_dstate, looks_swapin; /* this reading's looks at it */
+};
+
 /* One reading of the lost-time sources of a QEMU process (O(1) per vCPU thread). */
 struct sg_lost_sample {
     struct timespec t;            /* CLOCK_MONOTONIC of the reading */
@@ -138,6 +155,8 @@ struct sg_lost_sample {
     bool has_schedstat;
     uint64_t run_delay_ns;        /* sum of schedstat WAIT_NS over the vCPU threads */
     unsigned looks, looks_dstate, looks_swapin; /* state/wchan looks of this reading */
+    unsigned n_threads;           /* min(n_vcpus, SG_LOST_THREADS_MAX) */
+    struct sg_lost_thread thread[SG_LOST_THREADS_MAX]; /* thread[i]: tids[i] */
 };
 
 /*
@@ -147,7 +166,8 @@ struct sg_lost_sample {
  * and n_looks looks at each thread's state and wchan, look_gap_ms apart
  * (0 looks: none). Cost: n x (1 netlink request + 1 small read) + 1 request
  * + n_looks x n x 2 small reads. Never fails for a missing source; -ESRCH
- * when the process is gone.
+ * when the process is gone. The same reads give the figures of each of the
+ * first SG_LOST_THREADS_MAX threads (out->thread[], in the order of tids[]).
  */
 int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid_t pid,
                         const pid_t *tids, size_t n, unsigned n_looks, unsigned look_gap_ms,

@@ -59,6 +59,29 @@ struct sg_guest_facts {
 };
 
 /*
+ * The vCPU threads of a tick with figures of their own: the first ones in vCPU
+ * order (the domain's sums in struct sg_dom_lost cover every thread).
+ */
+#define SG_VCPU_LOST_MAX 32
+
+/*
+ * One vCPU thread's lost time, from the same per-thread reads as the domain's
+ * sums (hostprobe/lostime.h): counters in ns since the thread started, the
+ * looks since collecting began.
+ */
+struct sg_vcpu_lost {
+    unsigned vcpu;                 /* n of the thread name "CPU n/KVM" (QEMU's vCPU index) */
+    unsigned tid;                  /* /proc/PID/task/TID */
+    uint64_t swapin_delay_ns;      /* taskstats of this TID; SG_POLICY_NONE without delay accounting */
+    uint64_t blkio_delay_ns;
+    uint64_t cpu_delay_ns;
+    uint64_t freepages_delay_ns;
+    uint64_t thrashing_delay_ns;
+    uint64_t run_delay_ns;         /* schedstat WAIT_NS of this TID; SG_POLICY_NONE unread */
+    uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks at this thread */
+};
+
+/*
  * The lost-time numbers of one tick of a domain (hostprobe/lostime.h): time its vCPU
  * threads lose on the host (counters in ns since each thread started, summed over the
  * vCPU threads), its disks' host-side latency, its io/cpu pressure, and what its serial
@@ -67,6 +90,7 @@ struct sg_guest_facts {
  */
 struct sg_dom_lost {
     unsigned vcpu_threads;         /* vCPU threads read (0: none, the figures below are NONE) */
+    unsigned n_vcpu_lost;          /* entries of sg_dom_facts.vcpu_lost[] (<= SG_VCPU_LOST_MAX) */
     bool delayacct_available;      /* taskstats read with kernel.task_delayacct = 1 */
     uint64_t swapin_delay_ns;      /* taskstats swapin_delay_total: synchronous swap-in of guest RAM */
     uint64_t blkio_delay_ns;       /* taskstats blkio_delay_total */
@@ -126,6 +150,7 @@ struct sg_dom_facts {
     /* Time the vCPU threads lose on the host, the disks' latency and what the serial console
      * log showed: the numbers, one assignment each way for the sampler's ring. */
     struct sg_dom_lost lost;
+    struct sg_vcpu_lost vcpu_lost[SG_VCPU_LOST_MAX]; /* per vCPU thread, lost.n_vcpu_lost of them */
     char delayacct_missing[160];   /* when lost.delayacct_available is false: why */
     char console_missing[160];     /* when lost.console_ok is false: why (no file console, unreadable) */
 

@@ -35,6 +35,7 @@ static void ring_free(const struct sg_sampler *s, struct sg_dom_ring *r)
     free(r->guest);
     free(r->apf);
     free(r->lost);
+    free(r->vcpu);
     free(r->v);
     free(r->name);
 }
@@ -187,6 +188,24 @@ static struct sg_dom_ring *add_ring(struct sg_sampler *s, const char *uuid)
     return r;
 }
 
+/* Makes room for n vCPU threads per tick in r (keeping what the ticks hold). -ENOMEM. */
+static int vcpu_room(const struct sg_sampler *s, struct sg_dom_ring *r, unsigned n)
+{
+    struct sg_vcpu_lost *v;
+
+    if (n <= r->vcpu_stride)
+        return 0;
+    v = calloc(s->cap * n, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (size_t k = 0; r->vcpu && k < s->cap; k++)
+        memcpy(&v[k * n], &r->vcpu[k * r->vcpu_stride], r->vcpu_stride * sizeof(*v));
+    free(r->vcpu);
+    r->vcpu = v;
+    r->vcpu_stride = n;
+    return 0;
+}
+
 int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name,
                         const struct sg_dom_facts *d)
 {
@@ -216,6 +235,10 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         if (!r->lost)
             return -ENOMEM;
     }
+    if (d->lost.n_vcpu_lost > SG_VCPU_LOST_MAX)
+        return -EINVAL;
+    if (vcpu_room(s, r, d->lost.n_vcpu_lost) < 0)
+        return -ENOMEM;
     if (d->guest_probed && !r->guest) {
         r->guest = calloc(s->cap, sizeof(*r->guest));
         if (!r->guest)
@@ -254,6 +277,8 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         memcpy(r->apf[at], d->apf, sizeof(r->apf[at]));
     if (r->lost)
         r->lost[at] = d->lost;
+    if (r->vcpu && d->lost.n_vcpu_lost)
+        memcpy(&r->vcpu[at * r->vcpu_stride], d->vcpu_lost, d->lost.n_vcpu_lost * sizeof(*r->vcpu));
     r->last = *d;
     r->seen = true;
     return 0;
@@ -288,6 +313,10 @@ void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, si
         out->lost = r->lost[at];
     else
         sg_dom_lost_none(&out->lost);
+    if (out->lost.n_vcpu_lost > r->vcpu_stride) /* never pushed so (vcpu_room first): defensive */
+        out->lost.n_vcpu_lost = 0;
+    if (out->lost.n_vcpu_lost)
+        memcpy(out->vcpu_lost, &r->vcpu[at * r->vcpu_stride], out->lost.n_vcpu_lost * sizeof(*r->vcpu));
     if (r->apf)
         memcpy(out->apf, r->apf[at], sizeof(out->apf));
     else

@@ -38,6 +38,10 @@ struct sg_dom_ring {
                                        tick, from which the stall rules take rates and sums over the
                                        window), allocated with the first tick that has vCPU threads
                                        or a console log read */
+    struct sg_vcpu_lost *vcpu;      /* cap x vcpu_stride entries: tick at's vCPU threads at
+                                       vcpu[at * vcpu_stride], lost[at].n_vcpu_lost of them;
+                                       allocated with the first tick that has some */
+    unsigned vcpu_stride;
     struct sg_guest_facts **guest;  /* cap pointers, allocated with the first probed tick; each
                                        entry set for the probed ticks only */
     struct sg_dom_facts last;       /* the newest tick, whole (text included) */

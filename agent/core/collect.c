@@ -74,6 +74,14 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     for (int i = 0; i < n; i++)
         w->vcpu_tids[i] = vcpus[i].tid;
     w->n_vcpu_tids = (size_t)n;
+    free(w->vcpu_acc);
+    w->vcpu_acc = calloc((size_t)n + 1, sizeof(*w->vcpu_acc));
+    if (!w->vcpu_acc)
+        return -ENOMEM;
+    for (int i = 0; i < n && i < SG_VCPU_LOST_MAX; i++) {
+        w->vcpu_acc[i].vcpu = vcpus[i].vcpu >= 0 ? (unsigned)vcpus[i].vcpu : 0;
+        w->vcpu_acc[i].tid = (unsigned)vcpus[i].tid;
+    }
     if (!w->taskstats) {
         w->taskstats_missing[0] = '\0';
         if (sg_taskstats_open(&w->taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
@@ -145,6 +153,34 @@ static void collect_psi(const struct sg_fs *fs, const struct sg_cgroup *cg, stru
     }
 }
 
+/* Each followed vCPU thread's figures of l (hostprobe/lostime.h) into out->vcpu_lost[]. */
+static void collect_vcpus(struct sg_dom *w, const struct sg_lost_sample *l, struct sg_dom_facts *out)
+{
+    unsigned n = l->n_threads;
+
+    if (n > SG_VCPU_LOST_MAX)
+        n = SG_VCPU_LOST_MAX;
+    if (n > w->n_vcpu_tids || !w->vcpu_acc)
+        n = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct sg_lost_thread *t = &l->thread[i];
+        struct sg_vcpu_lost *a = &w->vcpu_acc[i], *v = &out->vcpu_lost[i];
+
+        a->looks += t->looks;
+        a->looks_dstate += t->looks_dstate;
+        a->looks_swapin += t->looks_swapin;
+        *v = *a;
+        v->tid = (unsigned)t->tid;
+        v->run_delay_ns = t->has_schedstat ? t->run_delay_ns : SG_POLICY_NONE;
+        v->swapin_delay_ns = t->has_taskstats ? t->ts.swapin_delay_ns : SG_POLICY_NONE;
+        v->blkio_delay_ns = t->has_taskstats ? t->ts.blkio_delay_ns : SG_POLICY_NONE;
+        v->cpu_delay_ns = t->has_taskstats ? t->ts.cpu_delay_ns : SG_POLICY_NONE;
+        v->freepages_delay_ns = t->has_taskstats ? t->ts.freepages_delay_ns : SG_POLICY_NONE;
+        v->thrashing_delay_ns = t->has_taskstats ? t->ts.thrashing_delay_ns : SG_POLICY_NONE;
+    }
+    out->lost.n_vcpu_lost = n;
+}
+
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
 static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
 {
@@ -166,6 +202,7 @@ static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom
         return;
     }
     out->lost.vcpu_threads = l.n_vcpus;
+    collect_vcpus(w, &l, out);
     w->looks += l.looks;
     w->looks_dstate += l.looks_dstate;
     w->looks_swapin += l.looks_swapin;
@@ -431,6 +468,18 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
 
 /* ---- JSON ------------------------------------------------------------------ */
 
+static json_object *to_json(const void *base, enum sg_schema_scope scope);
+
+/* The vCPU threads of domain facts d: an array of objects of the SG_SCOPE_VCPU record rows. */
+static json_object *vcpus_to_json(const struct sg_dom_facts *d)
+{
+    json_object *a = json_object_new_array();
+
+    for (unsigned i = 0; i < d->lost.n_vcpu_lost && i < SG_VCPU_LOST_MAX; i++)
+        json_object_array_add(a, to_json(&d->vcpu_lost[i], SG_SCOPE_VCPU));
+    return a;
+}
+
 /* The recorded keys are the schema rows (agent/core/schema.c) with SG_OUT_RECORD of a scope. */
 static json_object *to_json(const void *base, enum sg_schema_scope scope)
 {
@@ -467,6 +516,9 @@ static json_object *to_json(const void *base, enum sg_schema_scope scope)
         case SG_TYPE_STR:
             v = json_object_new_string_len(p, (int)strnlen(p, f->size));
             break;
+        case SG_TYPE_VCPUS:
+            v = vcpus_to_json(base);
+            break;
         case SG_TYPE_NONE:
             continue;
         }
@@ -483,6 +535,39 @@ static json_object *to_json(const void *base, enum sg_schema_scope scope)
  * by legacy_scale) and rows marked SG_ROW_OPTIONAL (recordings written before
  * the figure existed: null).
  */
+static int from_json(json_object *o, void *base, enum sg_schema_scope scope, char *why,
+                     size_t why_size);
+
+/* The "vcpus" array v (NULL: none, a recording from before) into domain facts d. */
+static int vcpus_from_json(json_object *v, struct sg_dom_facts *d, char *why, size_t why_size)
+{
+    size_t n;
+
+    d->lost.n_vcpu_lost = 0;
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_array)) {
+        WHY("key 'vcpus': not an array");
+        return -EINVAL;
+    }
+    n = json_object_array_length(v);
+    if (n > SG_VCPU_LOST_MAX) {
+        WHY("key 'vcpus': %zu entries, at most %d", n, SG_VCPU_LOST_MAX);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char inner[192];
+        int r = from_json(json_object_array_get_idx(v, i), &d->vcpu_lost[i], SG_SCOPE_VCPU, inner,
+                          sizeof(inner));
+        if (r < 0) {
+            WHY("key 'vcpus'[%zu]: %s", i, inner);
+            return r;
+        }
+    }
+    d->lost.n_vcpu_lost = (unsigned)n;
+    return 0;
+}
+
 static int from_json(json_object *o, void *base, enum sg_schema_scope scope, char *why,
                      size_t why_size)
 {
@@ -510,6 +595,12 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
                 WHY("key '%s' missing", key);
                 return -EINVAL;
             }
+        }
+        if (f->type == SG_TYPE_VCPUS) {
+            int r = vcpus_from_json(v, base, why, why_size);
+            if (r < 0)
+                return r;
+            continue;
         }
         null = v == NULL;
         if (null && (f->flags & SG_ROW_OPTIONAL) &&
@@ -570,6 +661,7 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
                 goto bad;
             memcpy(p, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
             break;
+        case SG_TYPE_VCPUS:
         case SG_TYPE_NONE:
             break;
         }

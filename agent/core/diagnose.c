@@ -212,6 +212,85 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
 
 /* ---- output ----------------------------------------------------------------- */
 
+/* Each vCPU thread's lost time by cause: [{vcpu, tid, lost_ms_per_s, causes: [{cause,
+ * lost_ms_per_s, share, estimated}], looks, looks_swapin, swapin_look_share}]. */
+static json_object *vcpus_to_json(const struct sg_verdict *v)
+{
+    json_object *arr = json_object_new_array();
+
+    for (size_t i = 0; i < v->n_vcpus; i++) {
+        const struct sg_vcpu_causes *c = &v->vcpus[i];
+        json_object *o = json_object_new_object(), *causes = json_object_new_array();
+
+        json_object_object_add(o, "vcpu", json_object_new_uint64(c->vcpu));
+        json_object_object_add(o, "tid", json_object_new_uint64(c->tid));
+        json_object_object_add(o, "lost_ms_per_s", sg_json_double(c->lost_ms_per_s));
+        for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++) {
+            json_object *e;
+
+            if (isnan(c->ms[k]))
+                continue;
+            e = json_object_new_object();
+            json_object_object_add(e, "cause", json_object_new_string(sg_vcpu_cause_name(k)));
+            json_object_object_add(e, "lost_ms_per_s", sg_json_double(c->ms[k]));
+            json_object_object_add(e, "share", sg_json_double(c->share[k]));
+            json_object_object_add(e, "estimated", json_object_new_boolean(k == SG_VCPU_CAUSE_HOST_SWAP &&
+                                                                            c->swap_estimated));
+            json_object_array_add(causes, e);
+        }
+        json_object_object_add(o, "causes", causes);
+        json_object_object_add(o, "looks", json_object_new_uint64(c->looks));
+        json_object_object_add(o, "looks_swapin", json_object_new_uint64(c->looks_swapin));
+        json_object_object_add(o, "swapin_look_share", sg_json_double(c->swapin_look_share));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+/* The per-vCPU table under the cause table, and one sentence per vCPU that lost time. */
+static void vcpus_print(FILE *f, const struct sg_verdict *v)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < v->n_vcpus; i++)
+        any |= !isnan(v->vcpus[i].lost_ms_per_s) || v->vcpus[i].looks > 0;
+    if (!any)
+        return;
+    fprintf(f, "  per vCPU (lost ms/s, each cause's share of it, looks in the swap-in path):\n");
+    fprintf(f, "    %-5s %-8s %9s", "vCPU", "TID", "lost ms/s");
+    for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++)
+        fprintf(f, " %12s", sg_vcpu_cause_name(k));
+    fprintf(f, "  %s\n", "swap-in looks");
+    for (size_t i = 0; i < v->n_vcpus; i++) {
+        const struct sg_vcpu_causes *c = &v->vcpus[i];
+        char ms[16];
+
+        snprintf(ms, sizeof(ms), isfinite(c->lost_ms_per_s) ? "%.0f" : "-", c->lost_ms_per_s);
+        fprintf(f, "    %-5u %-8u %9s", c->vcpu, c->tid, ms);
+        for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++) {
+            char share[16];
+
+            snprintf(share, sizeof(share), isfinite(c->share[k]) ? "%.0f %%%s" : "-", c->share[k] * 100,
+                     k == SG_VCPU_CAUSE_HOST_SWAP && c->swap_estimated ? "~" : "");
+            fprintf(f, " %12s", share);
+        }
+        fprintf(f, "  %" PRIu64 " of %" PRIu64 "\n", c->looks_swapin, c->looks);
+    }
+    for (size_t i = 0; i < v->n_vcpus; i++) {
+        const struct sg_vcpu_causes *c = &v->vcpus[i];
+        size_t top = 0;
+
+        if (!(c->lost_ms_per_s >= 1))
+            continue;
+        for (size_t k = 1; k < SG_VCPU_CAUSE__MAX; k++)
+            if (isfinite(c->share[k]) && (!isfinite(c->share[top]) || c->share[k] > c->share[top]))
+                top = k;
+        fprintf(f, "    %.0f %% of vCPU %u's lost time is %s (%.0f of %.0f ms/s%s)\n", c->share[top] * 100,
+                c->vcpu, sg_vcpu_cause_what(top), c->ms[top], c->lost_ms_per_s,
+                top == SG_VCPU_CAUSE_HOST_SWAP && c->swap_estimated ? ", estimated from the looks" : "");
+    }
+}
+
 json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict *v)
 {
     json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -242,6 +321,7 @@ json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict 
     }
     json_object_object_add(o, "causes", arr);
     json_object_object_add(o, "lost_ms_per_s", sg_json_double(v->lost_ms_per_s));
+    json_object_object_add(o, "vcpus", vcpus_to_json(v));
     json_object_object_add(o, "missing", v->missing[0] ? json_object_new_string(v->missing) : NULL);
     return o;
 }
@@ -266,6 +346,7 @@ void sg_verdict_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *
             fprintf(f, "    %-14s %9s %6s  %s\n", c->name, ms, share, sg_fmt_safe(c->evidence, text, sizeof(text)));
         }
     }
+    vcpus_print(f, v);
     if (v->missing[0])
         fprintf(f, "  missing: %s\n", sg_fmt_safe(v->missing, text, sizeof(text)));
 }

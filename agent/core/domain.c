@@ -20,6 +20,7 @@ void sg_dom_clear(struct sg_dom *x)
     free(x->meta);
     sg_taskstats_close(x->taskstats);
     free(x->vcpu_tids);
+    free(x->vcpu_acc);
     sg_dom_reader_close(&x->rd);
     memset(x, 0, sizeof(*x));
 }

@@ -18,6 +18,9 @@ static uint64_t derive_guest_ram_in_host_swap_kib(const void *facts)
 #define DOM(field, t) \
     .type = t, .offset = offsetof(struct sg_dom_facts, field), \
     .size = sizeof(((struct sg_dom_facts *)0)->field)
+#define VCPU(field, t) \
+    .type = t, .offset = offsetof(struct sg_vcpu_lost, field), \
+    .size = sizeof(((struct sg_vcpu_lost *)0)->field)
 #define HOST(field, t) \
     .type = t, .offset = offsetof(struct sg_host_facts, field), \
     .size = sizeof(((struct sg_host_facts *)0)->field)
@@ -633,6 +636,15 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .flags = SG_ROW_OPTIONAL,
         DOM(lost.console_hung_reclaim, SG_TYPE_U32),
     },
+    [SG_F_VCPUS] = {
+        .key = "vcpus", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "the same per-thread reads as the sums (taskstats, schedstat, state/wchan looks), one object per vCPU thread, the first 32 in vCPU order",
+        .label = "Each vCPU thread's lost-time counters (the vCPU-scope rows).",
+        .outputs = SG_OUT_RECORD,
+        .flags = SG_ROW_OPTIONAL,
+        .type = SG_TYPE_VCPUS, .offset = offsetof(struct sg_dom_facts, vcpu_lost),
+        .size = sizeof(((struct sg_dom_facts *)0)->vcpu_lost),
+    },
     [SG_F_NAME] = {
         .key = "name", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "virDomainGetName",
@@ -876,13 +888,15 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "vcpu", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "vCPU number from the thread name CPU n/KVM or CPU n/TCG",
         .label = "vCPU thread: vCPU number from the thread name CPU n/KVM or CPU n/TCG.",
-        .outputs = SG_OUT_DOMSWAP,
+        .outputs = SG_OUT_DOMSWAP | SG_OUT_RECORD,
+        VCPU(vcpu, SG_TYPE_U32),
     },
     [SG_F_VCPU_TID] = {
         .key = "tid", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "/proc/PID/task/TID",
         .label = "vCPU thread: /proc/PID/task/TID.",
-        .outputs = SG_OUT_DOMSWAP,
+        .outputs = SG_OUT_DOMSWAP | SG_OUT_RECORD,
+        VCPU(tid, SG_TYPE_U32),
     },
     [SG_F_VCPU_COMM] = {
         .key = "comm", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -918,6 +932,111 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "majflt_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
         .source_v1 = "/proc/PID/task/TID/stat field 12, two samples",
         .label = "vCPU thread: /proc/PID/task/TID/stat field 12, two samples.",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_SWAPIN_DELAY_NS] = {
+        .key = "swapin_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats swapin_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting for swap-in of guest RAM (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(swapin_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_BLKIO_DELAY_NS] = {
+        .key = "blkio_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats blkio_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting for synchronous block I/O (its faults' reads) (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(blkio_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_CPU_DELAY_NS] = {
+        .key = "cpu_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats cpu_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting on a host run queue (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(cpu_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_FREEPAGES_DELAY_NS] = {
+        .key = "freepages_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats freepages_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent in host direct reclaim (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(freepages_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_THRASHING_DELAY_NS] = {
+        .key = "thrashing_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats thrashing_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent refaulting workingset pages (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(thrashing_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_RUN_DELAY_NS] = {
+        .key = "run_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "/proc/PID/task/TID/schedstat field 2 (run-queue wait) of this vCPU thread",
+        .label = "Time this vCPU thread waited on a host run queue (schedstat), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(run_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS] = {
+        .key = "looks", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: every look",
+        .label = "Looks at this vCPU thread's state and wchan since collecting began.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS_DSTATE] = {
+        .key = "looks_dstate", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: the thread in D state",
+        .label = "Looks that found this vCPU thread in D state.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks_dstate, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS_SWAPIN] = {
+        .key = "looks_swapin", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: in D state with wchan in the swap-in path (folio_wait_bit_common, swap_read_folio, __lock_folio, ...)",
+        .label = "Looks that found this vCPU thread in D state in the host's swap-in path.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks_swapin, SG_TYPE_U64),
+    },
+    [SG_F_VT_SWAPIN_DELAY_MS_PER_S] = {
+        .key = "swapin_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats swapin_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to swapin delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_BLKIO_DELAY_MS_PER_S] = {
+        .key = "blkio_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats blkio_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to blkio delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_CPU_DELAY_MS_PER_S] = {
+        .key = "cpu_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats cpu_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to cpu delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_FREEPAGES_DELAY_MS_PER_S] = {
+        .key = "freepages_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats freepages_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to freepages delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_THRASHING_DELAY_MS_PER_S] = {
+        .key = "thrashing_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats thrashing_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to thrashing delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_RUN_DELAY_MS_PER_S] = {
+        .key = "run_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "/proc/PID/task/TID/schedstat field 2 of this vCPU thread, two samples",
+        .label = "Milliseconds per second this vCPU thread waited on a host run queue (schedstat).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_SWAPIN_LOOK_SHARE] = {
+        .key = "swapin_look_share", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_RATIO,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, one look per sample: looks in D state in the swap-in path / looks",
+        .label = "Share of the looks that found this vCPU thread in D state in the host's swap-in path (0..1).",
         .outputs = SG_OUT_DOMSWAP,
     },
     [SG_F_HOST_T_S] = {
