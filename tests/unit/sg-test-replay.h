@@ -136,4 +136,11 @@ static inline void sg_test_hand_tick(struct sg_dom_facts *hand)
     hand->lost.blk_rd_reqs = hand->lost.blk_wr_reqs = hand->lost.blk_fl_reqs = 9;
     hand->lost.blk_rd_times_ns = hand->lost.blk_wr_times_ns = hand->lost.blk_fl_times_ns = 9000000;
     hand->lost.io_psi_some_avg10 = hand->lost.io_psi_full_avg10 = hand->lost.cpu_psi_some_avg10 = 1.5;
+    hand->lost.n_vcpu_lost = 2;
+    for (unsigned i = 0; i < 2; i++)
+        hand->vcpu_lost[i] = (struct sg_vcpu_lost){
+            .vcpu = i, .tid = 4000 + i, .swapin_delay_ns = 100000 * (i + 1), .blkio_delay_ns = 2000000,
+            .cpu_delay_ns = 3000000, .freepages_delay_ns = 0, .thrashing_delay_ns = 0,
+            .run_delay_ns = 8000000 / 2, .looks = 15, .looks_dstate = 10, .looks_swapin = 5 + i,
+        };
 }

@@ -1112,3 +1112,110 @@ Test(verdict, no_lost_time_figures_no_causes)
     cr_expect(isnan(v.lost_ms_per_s));
     cr_expect(strstr(v.missing, "delay accounting") == NULL, "%s", v.missing);
 }
+
+/* vCPU thread i (vCPU number i, TID 100 + i) with taskstats swap-in, blkio and run-queue delay (ns). */
+#define VCPU_TS(i, swapin, blkio, cpu) { .vcpu = (i), .tid = 100 + (i), .swapin_delay_ns = (swapin), \
+    .blkio_delay_ns = (blkio), .cpu_delay_ns = (cpu), .freepages_delay_ns = 0, .thrashing_delay_ns = 0, \
+    .run_delay_ns = (cpu), .looks = 0, .looks_dstate = 0, .looks_swapin = 0 }
+
+Test(verdict, per_vcpu_cause_shares)
+{
+    /* Two vCPUs: vCPU 0 loses 810 ms/s to swap-in and 190 to the run queue (81 % swap-in);
+     * vCPU 1 only waits for a CPU (200 ms/s, 100 %). The domain's causes are their sums. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(2, 0, 0), GUEST_OK());
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(2, 8100 * MS, 3900 * MS), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 2;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 0, 0, 0);
+    a.vcpu_lost[1] = (struct sg_vcpu_lost)VCPU_TS(1, 0, 0, 0);
+    b.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 8100 * MS, 0, 1900 * MS);
+    b.vcpu_lost[1] = (struct sg_vcpu_lost)VCPU_TS(1, 0, 0, 2000 * MS);
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL);
+    cr_assert_eq(v.n_vcpus, 2);
+    cr_expect_eq(v.vcpus[0].vcpu, 0);
+    cr_expect_eq(v.vcpus[0].tid, 100);
+    cr_expect_float_eq(v.vcpus[0].lost_ms_per_s, 1000, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 810, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 0.81, 1e-9);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_CPU], 0.19, 1e-9);
+    cr_expect(!v.vcpus[0].swap_estimated);
+    cr_expect_float_eq(v.vcpus[1].lost_ms_per_s, 200, 1e-6);
+    cr_expect_float_eq(v.vcpus[1].share[SG_VCPU_CAUSE_HOST_CPU], 1, 1e-9);
+    cr_expect_float_eq(v.vcpus[1].share[SG_VCPU_CAUSE_HOST_SWAP], 0, 1e-9);
+    cr_expect_float_eq(v.lost_ms_per_s, v.vcpus[0].lost_ms_per_s + v.vcpus[1].lost_ms_per_s, 1e-6,
+                       "the domain's lost time is the sum of its vCPUs'");
+    cr_expect_str_eq(sg_vcpu_cause_name(SG_VCPU_CAUSE_HOST_SWAP), v.causes[0].name);
+}
+
+Test(verdict, per_vcpu_blkio_counts_as_swapin_when_the_domain_swaps)
+{
+    /* Linux 6.1 accounts a synchronous swap-in wait as blkio: with host swap the vCPU's blkio
+     * is swap-in, as for the domain; without host swap it stays host-io. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST_IO(1, 0, 0), GUEST_OK());
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST_IO(1, 1000 * MS, 5000 * MS), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 1;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 0, 0, 0);
+    b.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 1000 * MS, 5000 * MS, 0);
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.n_vcpus, 1);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 600, 1e-6);
+    cr_expect(isnan(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_IO]));
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 1, 1e-9);
+
+    a.vm_swap_kib = b.vm_swap_kib = 0;
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 100, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_IO], 500, 1e-6);
+}
+
+Test(verdict, per_vcpu_swapin_estimated_from_looks_without_delay_accounting)
+{
+    /* No delay accounting: schedstat run delay and the looks: vCPU 0 in the swap-in path in
+     * 27 of 30 looks is estimated at 900 ms/s of swap-in; a vCPU whose thread changed TID
+     * (re-created) counts its newest tick's looks only and has no rate. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, NO_DELAYACCT(2), .lost.run_delay_ns = 0,
+                                 LOOKS(0, 0), GUEST_DOWN);
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, NO_DELAYACCT(2), .lost.run_delay_ns = 100 * MS,
+                                 LOOKS(30, 27), GUEST_DOWN);
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 2;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost){ .vcpu = 0, .tid = 100, .swapin_delay_ns = SG_POLICY_NONE,
+                                            .run_delay_ns = 0 };
+    b.vcpu_lost[0] = (struct sg_vcpu_lost){ .vcpu = 0, .tid = 100, .swapin_delay_ns = SG_POLICY_NONE,
+                                            .run_delay_ns = 100 * MS, .looks = 30, .looks_dstate = 27,
+                                            .looks_swapin = 27 };
+    a.vcpu_lost[1] = (struct sg_vcpu_lost){ .vcpu = 1, .tid = 101, .looks = 5 };
+    b.vcpu_lost[1] = (struct sg_vcpu_lost){ .vcpu = 1, .tid = 201, .looks = 3, .run_delay_ns = 5 * MS };
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL);
+    cr_assert_eq(v.n_vcpus, 2);
+    cr_expect(v.vcpus[0].swap_estimated);
+    cr_expect_float_eq(v.vcpus[0].swapin_look_share, 0.9, 1e-9);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 900, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_CPU], 10, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 900.0 / 910.0, 1e-9);
+    cr_expect_eq(v.vcpus[1].tid, 201);
+    cr_expect_eq(v.vcpus[1].looks, 3, "a new thread: its own looks only");
+    cr_expect(isnan(v.vcpus[1].lost_ms_per_s), "no earlier tick of that TID: no rate");
+}
+
+Test(verdict, per_vcpu_none_without_vcpu_figures)
+{
+    /* Recordings from before the per-vCPU figures: the domain's causes, no vCPU entries. */
+    const struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), GUEST_OK());
+    const struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 0), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_expect_gt(v.n_causes, 0);
+    cr_expect_eq(v.n_vcpus, 0);
+}
