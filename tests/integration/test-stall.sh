@@ -22,8 +22,9 @@
 #      host-swap-stall at confidence >= 0.8; vCPU 0's own lost time is > 0 and
 #      diagnose prints its swap-in share; domswap shows vCPU 0's delay rates.
 #      kernel.watchdog_thresh = 1 inside the guest (soft-lockup threshold 2 s)
-#      before the stall: a vCPU frozen in host swap-in for more than 2 s makes
-#      the guest kernel print a soft lockup on its serial console.
+#      before the stall, and the swap reads slowed to 1 KiB/s for 6 s after the
+#      diagnosis: the vCPU frozen in host swap-in for more than 2 s makes the
+#      guest kernel print a soft lockup on its serial console when it resumes.
 # In the CPU-contention case, diagnose names the host CPU hog (its pid) among
 # the threads that competed for the vCPU's host CPU.
 # Emits TAP.
@@ -74,7 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plan 18
+plan 19
 
 if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build; } 2>&1 | diag; then
     not_ok "harness brings up libvirtd and the guest image" "see the harness output above"
@@ -176,12 +177,12 @@ setup_swap() {
         swapon -p 32767 "$loopdev"
 }
 if ! want swap; then
-    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
 elif [[ ! -w /proc/sys/kernel/task_delayacct ]]; then
-    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
 elif ! setup_swap >"$tmp/setup.log" 2>&1 || [[ -z $loopdev ]]; then
     diag <"$tmp/setup.log"
-    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console; do not_ok "$sw: $t" "delay accounting or the loop swap could not be set up"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do not_ok "$sw: $t" "delay accounting or the loop swap could not be set up"; done
 else
     diag <"$tmp/setup.log"
     ok "$sw: delay accounting on for the test, a 256 MiB swap on $loopdev at priority 32767"
@@ -199,11 +200,12 @@ else
         "$harness" reread-bg "$sw" 2>&1 | diag
         if [[ -d /sys/fs/cgroup/blkio ]]; then
             throttle_file="/sys/fs/cgroup/blkio$(awk -F: '$2 ~ /(^|,)blkio(,|$)/ { print $3 }' "/proc/$pid/cgroup")/blkio.throttle.read_bps_device"
-            echo "$majmin 131072" > "$throttle_file"
+            read_bps() { echo "$majmin $1" > "$throttle_file"; }
         else
             throttle_file="/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup")/io.max"
-            echo "$majmin rbps=131072" > "$throttle_file"
+            read_bps() { echo "$majmin rbps=$1" > "$throttle_file"; }
         fi
+        read_bps 131072
         diag <<<"throttled reads of $majmin to 128 KiB/s in $throttle_file"
         stamp "rereading"
         sleep 3
@@ -237,17 +239,28 @@ else
         # The guest kernel notices the lost time (hrtimer, clocksource watchdog, soft lockup,
         # RCU stall) on its serial console, which needs no guest agent: wait for it, bounded.
         stamp "diagnosed"
+        # At 128 KiB/s the vCPU runs in short bursts between swap-ins, which the guest's
+        # watchdogs may not see as one lockup. The device stalls harder for 6 s: reads at
+        # 1 KiB/s freeze the vCPU on its next swap-in for at least 4 s (one 4 KiB page), twice
+        # the guest's soft-lockup threshold; back at 128 KiB/s it resumes and reports.
+        read_bps 1024
+        sleep 1
+        if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+            ga_silent=
+            diag <<<"qemu-ga answered a ping during the stall"
+        else
+            ga_silent=1
+            diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
+        fi
+        sleep 2
+        read_bps 131072
+        stamp "6 s at 1 KiB/s, back to 128 KiB/s"
         pat='hrtimer: interrupt took|clocksource: timekeeping watchdog|soft lockup|detected stall'
         since_stall() { tail -c +$((console_at + 1)) "$console" 2>/dev/null; }
         for _ in $(seq 1 15); do grep -qE "$pat" <(since_stall) && break; sleep 2; done
         if grep -qE "$pat" <(since_stall); then
             grep -E "$pat" <(since_stall) | head -3 | diag
             stamp "console message seen"
-            if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
-                diag <<<"qemu-ga answered a ping during the stall"
-            else
-                diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
-            fi
             js=$("$SG" diagnose "$sw" --json --count 2 --interval 2 --config "$tmp/noprobe.conf" 2>"$err")
             stamp "diagnosed again"
             show
@@ -257,8 +270,9 @@ else
             not_ok "$sw: the console's stall messages are evidence" \
                 "the guest printed no hrtimer/clocksource/soft-lockup/RCU message after the throttle within 30 s"
         fi
+        check "$sw: qemu-ga was silent during the stall (the console needed no guest agent)" test -n "$ga_silent"
     else
         diag <"$err"
-        for t in rising verdict confidence vcpu0 vcpu0-share domswap console; do not_ok "$sw: $t" "the guest could not be squeezed"; done
+        for t in rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do not_ok "$sw: $t" "the guest could not be squeezed"; done
     fi
 fi
