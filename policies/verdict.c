@@ -626,6 +626,12 @@ const char *sg_vcpu_cause_what(enum sg_vcpu_cause c)
     return (unsigned)c < SG_VCPU_CAUSE__MAX ? what[c] : "unknown";
 }
 
+/* Whether ms/s of cause k enters the lost time, as in fill_causes. */
+static bool vcpu_cause_counts(size_t k, double ms)
+{
+    return k == SG_VCPU_CAUSE_HOST_SWAP ? ms > 0 : ms >= 1;
+}
+
 /* Thread tid among d's vCPU threads, NULL when d does not carry it. */
 static const struct sg_vcpu_lost *vcpu_in(const struct sg_dom_facts *d, unsigned tid)
 {
@@ -708,18 +714,20 @@ static void fill_vcpu_causes(struct sg_verdict *out, const struct sg_dom_facts *
             c->ms[SG_VCPU_CAUSE_HOST_SWAP] = c->swapin_look_share * 1000.0;
             c->swap_estimated = true;
         }
+        /* What counts as the domain's table counts it: swap-in above 0, the others from 1 ms/s. */
         for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++) {
             if (isnan(c->ms[k]))
                 continue;
-            total += c->ms[k];
             known = true;
+            if (vcpu_cause_counts(k, c->ms[k]))
+                total += c->ms[k];
         }
         if (!known)
             continue;
         c->lost_ms_per_s = total;
         for (size_t k = 0; k < SG_VCPU_CAUSE__MAX && total > 0; k++)
             if (!isnan(c->ms[k]))
-                c->share[k] = c->ms[k] / total;
+                c->share[k] = vcpu_cause_counts(k, c->ms[k]) ? c->ms[k] / total : 0;
     }
 }
 

@@ -182,9 +182,12 @@ const char *sg_vcpu_cause_what(enum sg_vcpu_cause c);
  */
 struct sg_vcpu_causes {
     unsigned vcpu, tid;              /* QEMU's vCPU index, /proc/PID/task/TID */
-    double lost_ms_per_s;            /* the sum of the causes known, NAN when none is */
+    double lost_ms_per_s;            /* the sum of the causes known that count as in the domain's
+                                        table (swap-in above 0, the others from 1 ms/s), NAN when
+                                        none is known: the domain's lost time is their sum */
     double ms[SG_VCPU_CAUSE__MAX];   /* each cause in ms per second, NAN unknown */
-    double share[SG_VCPU_CAUSE__MAX];/* of lost_ms_per_s (0..1), NAN without lost time */
+    double share[SG_VCPU_CAUSE__MAX];/* of lost_ms_per_s (0..1; 0 for a cause that does not
+                                        count), NAN without lost time */
     bool swap_estimated;             /* ms[HOST_SWAP] from the looks (no delay accounting) */
     uint64_t looks, looks_swapin;    /* state/wchan looks at it in the window, and in swap-in */
     double swapin_look_share;        /* looks_swapin / looks, NAN without looks */
