@@ -12,7 +12,11 @@
  *     function it sleeps in, sampled: a vCPU thread in D state in the
  *     swap-in path is a guest stalled synchronously by host swap;
  *   - libvirt block stats (virDomainListGetStats, the block group, NOWAIT):
- *     requests and the time they took per direction, summed over the disks.
+ *     requests and the time they took per direction, summed over the disks;
+ *   - on demand only (diagnose): every thread's CPU time and last CPU
+ *     (/proc/PID/task/TID/stat) and a vCPU thread's allowed CPUs (status
+ *     Cpus_allowed_list), to name what competes for its host CPUs.
+ * The per-thread reads give each vCPU thread's figures and their sums at once.
  * Parsers take buffers (tests feed captured files); readers take struct sg_fs.
  */
 #pragma once
