@@ -379,6 +379,9 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
     memset(out, 0, sizeof(*out));
     clock_gettime(CLOCK_MONOTONIC, &out->t);
     out->n_vcpus = (unsigned)n;
+    out->n_threads = (unsigned)(n < SG_LOST_THREADS_MAX ? n : SG_LOST_THREADS_MAX);
+    for (size_t i = 0; i < out->n_threads; i++)
+        out->thread[i].tid = tids[i];
 
     /* Nothing to look at without vCPU threads: no sysctl read, no pause between looks. */
     on = n ? sg_delayacct_enabled(fs) : -ENOENT;
@@ -404,6 +407,10 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
                 snprintf(out->taskstats_missing, sizeof(out->taskstats_missing), "%s", why);
             } else {
                 ts_add(&out->vcpus, &t);
+                if (i < out->n_threads) {
+                    out->thread[i].ts = t;
+                    out->thread[i].has_taskstats = true;
+                }
             }
         }
         if (out->has_taskstats && sg_taskstats_get(c, pid, true, &out->qemu, why, sizeof(why)) < 0)
@@ -422,6 +429,10 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
             break;
         }
         out->run_delay_ns += s.wait_ns;
+        if (i < out->n_threads) {
+            out->thread[i].run_delay_ns = s.wait_ns;
+            out->thread[i].has_schedstat = true;
+        }
     }
 
     for (unsigned k = 0; n && k < n_looks; k++) {
@@ -435,11 +446,20 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
 
             if (sg_thread_look(fs, pid, tids[i], &l) < 0)
                 continue;
+            struct sg_lost_thread *th = i < out->n_threads ? &out->thread[i] : NULL;
+
             out->looks++;
+            if (th)
+                th->looks++;
             if (l.state == 'D') {
                 out->looks_dstate++;
-                if (sg_wchan_is_swapin(l.wchan))
+                if (th)
+                    th->looks_dstate++;
+                if (sg_wchan_is_swapin(l.wchan)) {
                     out->looks_swapin++;
+                    if (th)
+                        th->looks_swapin++;
+                }
             }
         }
     }
@@ -492,4 +512,242 @@ ssize_t sg_console_read(const char *path, uint64_t *offset, size_t max, char **b
     *offset = from + got;
     *buf = b;
     return (ssize_t)got;
+}
+
+/* ---- who competes for a vCPU's host CPUs ----------------------------------------- */
+
+int sg_parse_cpu_list(const char *s, struct sg_cpuset *out)
+{
+    const char *p = s;
+
+    memset(out, 0, sizeof(*out));
+    while (*p && *p != '\n') {
+        unsigned long lo, hi;
+        char *end;
+
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        lo = strtoul(p, &end, 10);
+        hi = lo;
+        p = end;
+        if (*p == '-') {
+            p++;
+            if (*p < '0' || *p > '9')
+                return -EINVAL;
+            hi = strtoul(p, &end, 10);
+            p = end;
+        }
+        if (hi < lo)
+            return -EINVAL;
+        if (hi >= SG_CPUSET_WORDS * 64)
+            return -ERANGE;
+        for (unsigned long c = lo; c <= hi; c++)
+            out->w[c / 64] |= 1ull << (c % 64);
+        if (*p == ',')
+            p++;
+        else if (*p && *p != '\n')
+            return -EINVAL;
+    }
+    return 0;
+}
+
+int sg_thread_cpus_allowed(const struct sg_fs *fs, pid_t pid, pid_t tid, struct sg_cpuset *out)
+{
+    char rel[64], buf[8192];
+    const char *line;
+    ssize_t n;
+
+    snprintf(rel, sizeof(rel), "%d/task/%d/status", (int)pid, (int)tid);
+    n = sg_read_at(fs->proc_fd, rel, buf, sizeof(buf));
+    if (n < 0)
+        return n == -ENOENT ? -ESRCH : (int)n;
+    line = strstr(buf, "\nCpus_allowed_list:");
+    if (!line)
+        return -ENOENT;
+    line += strlen("\nCpus_allowed_list:");
+    while (*line == ' ' || *line == '\t')
+        line++;
+    return sg_parse_cpu_list(line, out);
+}
+
+int sg_parse_thread_cpu(const char *buf, struct sg_thread_cpu *out)
+{
+    const char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
+    uint64_t utime = 0, stime = 0, cpu = 0;
+    size_t len;
+
+    if (!open || !close || close < open || close[1] != ' ')
+        return -EINVAL;
+    len = (size_t)(close - open - 1);
+    if (len >= sizeof(out->comm))
+        len = sizeof(out->comm) - 1;
+    memcpy(out->comm, open + 1, len);
+    out->comm[len] = '\0';
+    p = close + 2;
+    /* p is at field 3 (state); field N is token N - 3 */
+    for (int field = 3; field <= 39; field++) {
+        const char *s = p;
+
+        while (*p && *p != ' ' && *p != '\n')
+            p++;
+        if (p == s)
+            return -EINVAL;
+        if (field == 14 && sg_parse_u64(s, (size_t)(p - s), &utime) < 0)
+            return -EINVAL;
+        if (field == 15 && sg_parse_u64(s, (size_t)(p - s), &stime) < 0)
+            return -EINVAL;
+        if (field == 39 && (sg_parse_u64(s, (size_t)(p - s), &cpu) < 0 || cpu > INT32_MAX))
+            return -EINVAL;
+        if (field < 39) {
+            if (*p != ' ')
+                return -EINVAL;
+            p++;
+        }
+    }
+    out->cpu_ticks = utime + stime;
+    out->cpu = (int)cpu;
+    return 0;
+}
+
+static int cmp_tid(const void *x, const void *y)
+{
+    const struct sg_thread_cpu *a = x, *b = y;
+
+    return (a->tid > b->tid) - (a->tid < b->tid);
+}
+
+/* Appends the threads of pid to *v. -ENOMEM only (a process gone is skipped). */
+static int scan_process(const struct sg_fs *fs, pid_t pid, struct sg_thread_cpu **v, size_t *n, size_t *cap)
+{
+    _cleanup_closedir_ DIR *d = NULL;
+    struct dirent *de;
+    char rel[64];
+    int fd;
+
+    snprintf(rel, sizeof(rel), "%d/task", (int)pid);
+    fd = openat(fs->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return 0;
+    }
+    while ((de = readdir(d))) {
+        char path[96], buf[1024];
+        uint64_t tid;
+        ssize_t len;
+
+        if (sg_parse_u64(de->d_name, strlen(de->d_name), &tid) < 0 || tid == 0 || tid > INT32_MAX)
+            continue;
+        snprintf(path, sizeof(path), "%d/task/%s/stat", (int)pid, de->d_name);
+        len = sg_read_at(fs->proc_fd, path, buf, sizeof(buf));
+        if (len <= 0)
+            continue;
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 1024;
+            struct sg_thread_cpu *nv = realloc(*v, nc * sizeof(**v));
+
+            if (!nv)
+                return -ENOMEM;
+            *v = nv;
+            *cap = nc;
+        }
+        memset(&(*v)[*n], 0, sizeof(**v));
+        if (sg_parse_thread_cpu(buf, &(*v)[*n]) < 0)
+            continue;
+        (*v)[*n].pid = pid;
+        (*v)[*n].tid = (pid_t)tid;
+        (*n)++;
+    }
+    return 0;
+}
+
+ssize_t sg_thread_cpu_scan(const struct sg_fs *fs, struct sg_thread_cpu **out)
+{
+    _cleanup_closedir_ DIR *d = NULL;
+    struct sg_thread_cpu *v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    int fd;
+
+    *out = NULL;
+    fd = openat(fs->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    d = fdopendir(fd);
+    if (!d) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    while ((de = readdir(d))) {
+        uint64_t pid;
+
+        if (sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid == 0 || pid > INT32_MAX)
+            continue;
+        if (scan_process(fs, (pid_t)pid, &v, &n, &cap) < 0) {
+            free(v);
+            return -ENOMEM;
+        }
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_tid);
+    *out = v;
+    return (ssize_t)n;
+}
+
+static const struct sg_thread_cpu *find_tid(const struct sg_thread_cpu *v, size_t n, pid_t tid)
+{
+    struct sg_thread_cpu key = { .tid = tid };
+
+    return n ? bsearch(&key, v, n, sizeof(*v), cmp_tid) : NULL;
+}
+
+size_t sg_cpu_neighbours(const struct sg_thread_cpu *a, size_t na, const struct sg_thread_cpu *b,
+                         size_t nb, double dt_s, const struct sg_cpuset *allowed,
+                         const pid_t *exclude, size_t n_ex, struct sg_cpu_neighbour *out, size_t max)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    size_t n = 0;
+
+    if (!(dt_s > 0) || max == 0)
+        return 0;
+    if (hz <= 0)
+        hz = 100;
+    for (size_t i = 0; i < nb; i++) {
+        const struct sg_thread_cpu *t = &b[i], *before;
+        struct sg_cpu_neighbour c;
+        uint64_t ticks;
+        bool skip = false;
+
+        if (!sg_cpuset_has(allowed, t->cpu))
+            continue;
+        for (size_t k = 0; k < n_ex && !skip; k++)
+            skip = exclude[k] == t->tid;
+        if (skip)
+            continue;
+        before = find_tid(a, na, t->tid);
+        if (before && before->pid == t->pid && before->cpu_ticks > t->cpu_ticks)
+            continue; /* a reused TID */
+        ticks = t->cpu_ticks - (before && before->pid == t->pid ? before->cpu_ticks : 0);
+        if (ticks == 0)
+            continue;
+        c = (struct sg_cpu_neighbour){ .pid = t->pid, .tid = t->tid, .cpu = t->cpu,
+                                       .cpu_ms_per_s = (double)ticks * 1000.0 / (double)hz / dt_s };
+        memcpy(c.comm, t->comm, sizeof(c.comm));
+        /* insertion into the top max, the most first */
+        if (n == max && c.cpu_ms_per_s <= out[n - 1].cpu_ms_per_s)
+            continue;
+        {
+            size_t k = n < max ? n++ : max - 1;
+
+            while (k > 0 && out[k - 1].cpu_ms_per_s < c.cpu_ms_per_s) {
+                out[k] = out[k - 1];
+                k--;
+            }
+            out[k] = c;
+        }
+    }
+    return n;
 }

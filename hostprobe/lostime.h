@@ -12,7 +12,11 @@
  *     function it sleeps in, sampled: a vCPU thread in D state in the
  *     swap-in path is a guest stalled synchronously by host swap;
  *   - libvirt block stats (virDomainListGetStats, the block group, NOWAIT):
- *     requests and the time they took per direction, summed over the disks.
+ *     requests and the time they took per direction, summed over the disks;
+ *   - on demand only (diagnose): every thread's CPU time and last CPU
+ *     (/proc/PID/task/TID/stat) and a vCPU thread's allowed CPUs (status
+ *     Cpus_allowed_list), to name what competes for its host CPUs.
+ * The per-thread reads give each vCPU thread's figures and their sums at once.
  * Parsers take buffers (tests feed captured files); readers take struct sg_fs.
  */
 #pragma once
@@ -128,6 +132,23 @@ int sg_parse_block_stats(const virTypedParameter *params, int n, struct sg_block
  */
 int sg_block_stats_read(virDomainPtr dom, struct sg_block_stats *out, char *why, size_t why_size);
 
+/*
+ * The vCPU threads of a reading that get figures of their own (the first ones
+ * of tids[], in vCPU order as sg_vcpu_threads_read gives them); the sums cover
+ * every thread. The same bound as SG_VCPU_LOST_MAX of policies/facts.h.
+ */
+#define SG_LOST_THREADS_MAX 32
+
+/* One vCPU thread of a reading: the same reads as the sums, kept apart. */
+struct sg_lost_thread {
+    pid_t tid;
+    bool has_taskstats;           /* ts read (delay accounting on) */
+    bool has_schedstat;           /* run_delay_ns read */
+    struct sg_taskstats ts;       /* taskstats of this TID, ns since it started */
+    uint64_t run_delay_ns;        /* schedstat WAIT_NS of this TID */
+    unsigned looks, looks_dstate, looks_swapin; /* this reading's looks at it */
+};
+
 /* One reading of the lost-time sources of a QEMU process (O(1) per vCPU thread). */
 struct sg_lost_sample {
     struct timespec t;            /* CLOCK_MONOTONIC of the reading */
@@ -139,6 +160,8 @@ struct sg_lost_sample {
     bool has_schedstat;
     uint64_t run_delay_ns;        /* sum of schedstat WAIT_NS over the vCPU threads */
     unsigned looks, looks_dstate, looks_swapin; /* state/wchan looks of this reading */
+    unsigned n_threads;           /* min(n_vcpus, SG_LOST_THREADS_MAX) */
+    struct sg_lost_thread thread[SG_LOST_THREADS_MAX]; /* thread[i]: tids[i] */
 };
 
 /*
@@ -148,7 +171,8 @@ struct sg_lost_sample {
  * and n_looks looks at each thread's state and wchan, look_gap_ms apart
  * (0 looks, or no thread: none, and no pause). Cost: n x (1 netlink request + 1 small read) + 1 request
  * + n_looks x n x 2 small reads. Never fails for a missing source; -ESRCH
- * when the process is gone.
+ * when the process is gone. The same reads give the figures of each of the
+ * first SG_LOST_THREADS_MAX threads (out->thread[], in the order of tids[]).
  */
 int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid_t pid,
                         const pid_t *tids, size_t n, unsigned n_looks, unsigned look_gap_ms,
@@ -164,3 +188,73 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
  * wrote), -errno from open/fstat/read (-EINVAL not a regular file).
  */
 ssize_t sg_console_read(const char *path, uint64_t *offset, size_t max, char **buf, uint64_t *skipped);
+
+/* ---- who competes for a vCPU's host CPUs (on demand: a scan of every thread) ---- */
+
+#define SG_CPUSET_WORDS 64 /* CPUs 0..4095 */
+
+/* A set of host CPUs. */
+struct sg_cpuset {
+    uint64_t w[SG_CPUSET_WORDS];
+};
+
+/*
+ * Parses a CPU list as /proc/PID/status Cpus_allowed_list writes it
+ * ("0-3,8,10-11", a trailing newline allowed) into *out. -EINVAL malformed,
+ * -ERANGE a CPU above 4095.
+ */
+int sg_parse_cpu_list(const char *s, struct sg_cpuset *out);
+static inline bool sg_cpuset_has(const struct sg_cpuset *c, int cpu)
+{
+    return cpu >= 0 && cpu < SG_CPUSET_WORDS * 64 && (c->w[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* The CPUs thread tid of pid may run on (/proc/PID/task/TID/status Cpus_allowed_list).
+ * -ESRCH gone, -ENOENT no such line, -EINVAL malformed. */
+int sg_thread_cpus_allowed(const struct sg_fs *fs, pid_t pid, pid_t tid, struct sg_cpuset *out);
+
+/* One thread of a scan: /proc/PID/task/TID/stat. */
+struct sg_thread_cpu {
+    pid_t pid, tid;
+    uint64_t cpu_ticks;  /* fields 14 + 15: utime + stime, clock ticks (sysconf(_SC_CLK_TCK)) */
+    int cpu;             /* field 39: the CPU it last ran on */
+    char comm[64];       /* field 2 between the first '(' and the last ')': any bytes but NUL
+                            (a process names itself: escape it in every output) */
+};
+
+/*
+ * Parses one /proc/PID/task/TID/stat line into out (pid and tid are the
+ * caller's). -EINVAL when malformed or too short for field 39.
+ */
+int sg_parse_thread_cpu(const char *buf, struct sg_thread_cpu *out);
+
+/*
+ * Every thread of every process under fs's /proc: a listing of /proc and of
+ * each /proc/PID/task, one stat read per thread (threads that exit meanwhile
+ * are left out). For an on-demand look only: its cost grows with the host's
+ * thread count. *out malloc'd, sorted by tid; returns the count or -errno
+ * (-ENOMEM; /proc unreadable).
+ */
+ssize_t sg_thread_cpu_scan(const struct sg_fs *fs, struct sg_thread_cpu **out);
+
+/* A thread that ran on the CPUs of a vCPU thread. */
+struct sg_cpu_neighbour {
+    pid_t pid, tid;
+    char comm[64];        /* raw, as sg_thread_cpu.comm */
+    int cpu;              /* the CPU it last ran on (in the vCPU's allowed set) */
+    double cpu_ms_per_s;  /* its CPU time between the scans, ms per second */
+};
+
+/*
+ * The threads of scan b (taken dt_s seconds after scan a, both sorted by tid)
+ * whose last CPU is in allowed, that used CPU time between the scans, not
+ * those of exclude[0..n_ex) (the vCPU threads looked at): ranked by their
+ * CPU time between the scans, the most first, at most max into out.
+ * A thread missing from a (started meanwhile) counts from 0. Returns the
+ * count. The last CPU is the one at the second scan: a thread that left the
+ * set meanwhile is missed, one that just came is counted with its time
+ * elsewhere.
+ */
+size_t sg_cpu_neighbours(const struct sg_thread_cpu *a, size_t na, const struct sg_thread_cpu *b,
+                         size_t nb, double dt_s, const struct sg_cpuset *allowed,
+                         const pid_t *exclude, size_t n_ex, struct sg_cpu_neighbour *out, size_t max);

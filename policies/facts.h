@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,6 +58,76 @@ struct sg_guest_facts {
     unsigned oom_kills_kernel;     /* new guest OOM kills (kernel) */
 };
 
+/*
+ * The vCPU threads of a tick with figures of their own: the first ones in vCPU
+ * order (the domain's sums in struct sg_dom_lost cover every thread).
+ */
+#define SG_VCPU_LOST_MAX 32
+
+/*
+ * One vCPU thread's lost time, from the same per-thread reads as the domain's
+ * sums (hostprobe/lostime.h): counters in ns since the thread started, the
+ * looks since collecting began.
+ */
+struct sg_vcpu_lost {
+    unsigned vcpu;                 /* n of the thread name "CPU n/KVM" (QEMU's vCPU index) */
+    unsigned tid;                  /* /proc/PID/task/TID */
+    uint64_t swapin_delay_ns;      /* taskstats of this TID; SG_POLICY_NONE without delay accounting */
+    uint64_t blkio_delay_ns;
+    uint64_t cpu_delay_ns;
+    uint64_t freepages_delay_ns;
+    uint64_t thrashing_delay_ns;
+    uint64_t run_delay_ns;         /* schedstat WAIT_NS of this TID; SG_POLICY_NONE unread */
+    uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks at this thread */
+};
+
+/*
+ * The lost-time numbers of one tick of a domain (hostprobe/lostime.h): time its vCPU
+ * threads lose on the host (counters in ns since each thread started, summed over the
+ * vCPU threads), its disks' host-side latency, its io/cpu pressure, and what its serial
+ * console log (<serial type='file'>, read on the host: no guest cooperation) showed since
+ * the last tick. Numbers only: the sampler's ring keeps this struct per tick as it is.
+ */
+struct sg_dom_lost {
+    unsigned vcpu_threads;         /* vCPU threads read (0: none, the figures below are NONE) */
+    unsigned n_vcpu_lost;          /* entries of sg_dom_facts.vcpu_lost[] (<= SG_VCPU_LOST_MAX) */
+    bool delayacct_available;      /* taskstats read with kernel.task_delayacct = 1 */
+    uint64_t swapin_delay_ns;      /* taskstats swapin_delay_total: synchronous swap-in of guest RAM */
+    uint64_t blkio_delay_ns;       /* taskstats blkio_delay_total */
+    uint64_t cpu_delay_ns;         /* taskstats cpu_delay_total: run-queue wait */
+    uint64_t freepages_delay_ns;   /* taskstats freepages_delay_total: direct reclaim */
+    uint64_t thrashing_delay_ns;   /* taskstats thrashing_delay_total */
+    uint64_t qemu_swapin_delay_ns; /* the same for the whole QEMU process (TGID) */
+    uint64_t qemu_blkio_delay_ns;
+    uint64_t run_delay_ns;         /* /proc/PID/task/TID/schedstat WAIT_NS: without delay accounting */
+    uint64_t vcpu_looks;           /* looks at the vCPU threads' state and wchan since collecting began */
+    uint64_t vcpu_looks_dstate;    /* of which in D state */
+    uint64_t vcpu_looks_swapin;    /* of which in D state in the swap-in path */
+    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs;             /* libvirt block.N.*.reqs, summed */
+    uint64_t blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns; /* libvirt block.N.*.times, ns */
+    double io_psi_some_avg10, io_psi_full_avg10; /* the domain's v2 io.pressure, NAN without */
+    double cpu_psi_some_avg10;     /* the domain's v2 cpu.pressure, NAN without */
+    bool console_ok;               /* the console log was read this tick */
+    unsigned console_stall_msgs;   /* soft lockup, RCU stall, clocksource watchdog, hrtimer messages */
+    unsigned console_oom_kills;    /* guest OOM kills */
+    unsigned console_hung_async_pf, console_hung_io, console_hung_lock, console_hung_reclaim; /* hung-task reports by class */
+};
+
+/* l with every figure unknown (SG_POLICY_NONE, NAN) and no counts: a tick without vCPU
+ * threads or console log. The look counters are 0 (they count from the start of collecting). */
+static inline void sg_dom_lost_none(struct sg_dom_lost *l)
+{
+    *l = (struct sg_dom_lost){
+        .swapin_delay_ns = SG_POLICY_NONE, .blkio_delay_ns = SG_POLICY_NONE, .cpu_delay_ns = SG_POLICY_NONE,
+        .freepages_delay_ns = SG_POLICY_NONE, .thrashing_delay_ns = SG_POLICY_NONE,
+        .qemu_swapin_delay_ns = SG_POLICY_NONE, .qemu_blkio_delay_ns = SG_POLICY_NONE,
+        .run_delay_ns = SG_POLICY_NONE,
+        .blk_rd_reqs = SG_POLICY_NONE, .blk_wr_reqs = SG_POLICY_NONE, .blk_fl_reqs = SG_POLICY_NONE,
+        .blk_rd_times_ns = SG_POLICY_NONE, .blk_wr_times_ns = SG_POLICY_NONE, .blk_fl_times_ns = SG_POLICY_NONE,
+        .io_psi_some_avg10 = NAN, .io_psi_full_avg10 = NAN, .cpu_psi_some_avg10 = NAN,
+    };
+}
+
 /* Per-domain facts of one tick. */
 struct sg_dom_facts {
     double t_s;                    /* CLOCK_MONOTONIC seconds of the host reading */
@@ -76,34 +147,12 @@ struct sg_dom_facts {
     char apf_missing[160];         /* when not: why (no tracefs, no permission, TCG ...) */
     uint64_t apf[SG_APF__MAX];     /* sums over the vCPU threads, since the counters opened */
 
-    /* Time the vCPU threads lose on the host (hostprobe/lostime.h), counters in ns
-     * since each thread started (sums over the vCPU threads). */
-    unsigned vcpu_threads;         /* vCPU threads read (0: none, the figures below are NONE) */
-    bool delayacct_available;      /* taskstats read with kernel.task_delayacct = 1 */
-    char delayacct_missing[160];   /* when not: why */
-    uint64_t swapin_delay_ns;      /* taskstats swapin_delay_total: synchronous swap-in of guest RAM */
-    uint64_t blkio_delay_ns;       /* taskstats blkio_delay_total */
-    uint64_t cpu_delay_ns;         /* taskstats cpu_delay_total: run-queue wait */
-    uint64_t freepages_delay_ns;   /* taskstats freepages_delay_total: direct reclaim */
-    uint64_t thrashing_delay_ns;   /* taskstats thrashing_delay_total */
-    uint64_t qemu_swapin_delay_ns; /* the same for the whole QEMU process (TGID) */
-    uint64_t qemu_blkio_delay_ns;
-    uint64_t run_delay_ns;         /* /proc/PID/task/TID/schedstat WAIT_NS: without delay accounting */
-    uint64_t vcpu_looks;           /* looks at the vCPU threads' state and wchan since collecting began */
-    uint64_t vcpu_looks_dstate;    /* of which in D state */
-    uint64_t vcpu_looks_swapin;    /* of which in D state in the swap-in path */
-    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs;             /* libvirt block.N.*.reqs, summed */
-    uint64_t blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns; /* libvirt block.N.*.times, ns */
-    double io_psi_some_avg10, io_psi_full_avg10; /* the domain's v2 io.pressure, NAN without */
-    double cpu_psi_some_avg10;     /* the domain's v2 cpu.pressure, NAN without */
-
-    /* The guest's serial console log (<serial type='file'>), read on the host: what was
-     * appended since the last tick; no guest cooperation needed. */
-    bool console_ok;               /* the log was read this tick */
-    char console_missing[160];     /* when not: why (no file console, unreadable) */
-    unsigned console_stall_msgs;   /* soft lockup, RCU stall, clocksource watchdog, hrtimer messages */
-    unsigned console_oom_kills;    /* guest OOM kills */
-    unsigned console_hung_async_pf, console_hung_io, console_hung_lock, console_hung_reclaim; /* hung-task reports by class */
+    /* Time the vCPU threads lose on the host, the disks' latency and what the serial console
+     * log showed: the numbers, one assignment each way for the sampler's ring. */
+    struct sg_dom_lost lost;
+    struct sg_vcpu_lost vcpu_lost[SG_VCPU_LOST_MAX]; /* per vCPU thread, lost.n_vcpu_lost of them */
+    char delayacct_missing[160];   /* when lost.delayacct_available is false: why */
+    char console_missing[160];     /* when lost.console_ok is false: why (no file console, unreadable) */
 
     bool guest_probed;             /* this tick carries a guest probe */
     struct sg_guest_facts guest;

@@ -35,6 +35,7 @@ static void ring_free(const struct sg_sampler *s, struct sg_dom_ring *r)
     free(r->guest);
     free(r->apf);
     free(r->lost);
+    free(r->vcpu);
     free(r->v);
     free(r->name);
 }
@@ -187,6 +188,24 @@ static struct sg_dom_ring *add_ring(struct sg_sampler *s, const char *uuid)
     return r;
 }
 
+/* Makes room for n vCPU threads per tick in r (keeping what the ticks hold). -ENOMEM. */
+static int vcpu_room(const struct sg_sampler *s, struct sg_dom_ring *r, unsigned n)
+{
+    struct sg_vcpu_lost *v;
+
+    if (n <= r->vcpu_stride)
+        return 0;
+    v = calloc(s->cap * n, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (size_t k = 0; r->vcpu && k < s->cap; k++)
+        memcpy(&v[k * n], &r->vcpu[k * r->vcpu_stride], r->vcpu_stride * sizeof(*v));
+    free(r->vcpu);
+    r->vcpu = v;
+    r->vcpu_stride = n;
+    return 0;
+}
+
 int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name,
                         const struct sg_dom_facts *d)
 {
@@ -211,11 +230,15 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         if (!r->apf)
             return -ENOMEM;
     }
-    if ((d->vcpu_threads || d->console_ok) && !r->lost) {
+    if ((d->lost.vcpu_threads || d->lost.console_ok) && !r->lost) {
         r->lost = calloc(s->cap, sizeof(*r->lost));
         if (!r->lost)
             return -ENOMEM;
     }
+    if (d->lost.n_vcpu_lost > SG_VCPU_LOST_MAX)
+        return -EINVAL;
+    if (vcpu_room(s, r, d->lost.n_vcpu_lost) < 0)
+        return -ENOMEM;
     if (d->guest_probed && !r->guest) {
         r->guest = calloc(s->cap, sizeof(*r->guest));
         if (!r->guest)
@@ -253,23 +276,9 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
     if (r->apf)
         memcpy(r->apf[at], d->apf, sizeof(r->apf[at]));
     if (r->lost)
-        r->lost[at] = (struct sg_dom_tick_lost){
-            .swapin_delay_ns = d->swapin_delay_ns, .blkio_delay_ns = d->blkio_delay_ns,
-            .cpu_delay_ns = d->cpu_delay_ns, .freepages_delay_ns = d->freepages_delay_ns,
-            .thrashing_delay_ns = d->thrashing_delay_ns, .qemu_swapin_delay_ns = d->qemu_swapin_delay_ns,
-            .qemu_blkio_delay_ns = d->qemu_blkio_delay_ns, .run_delay_ns = d->run_delay_ns,
-            .vcpu_looks = d->vcpu_looks, .vcpu_looks_dstate = d->vcpu_looks_dstate,
-            .vcpu_looks_swapin = d->vcpu_looks_swapin, .blk_rd_reqs = d->blk_rd_reqs,
-            .blk_wr_reqs = d->blk_wr_reqs, .blk_fl_reqs = d->blk_fl_reqs,
-            .blk_rd_times_ns = d->blk_rd_times_ns, .blk_wr_times_ns = d->blk_wr_times_ns,
-            .blk_fl_times_ns = d->blk_fl_times_ns, .io_psi_some_avg10 = (float)d->io_psi_some_avg10,
-            .io_psi_full_avg10 = (float)d->io_psi_full_avg10,
-            .cpu_psi_some_avg10 = (float)d->cpu_psi_some_avg10, .vcpu_threads = d->vcpu_threads,
-            .console_stall_msgs = d->console_stall_msgs, .console_oom_kills = d->console_oom_kills,
-            .console_hung_async_pf = d->console_hung_async_pf, .console_hung_io = d->console_hung_io,
-            .console_hung_lock = d->console_hung_lock, .console_hung_reclaim = d->console_hung_reclaim,
-            .delayacct_available = d->delayacct_available, .console_ok = d->console_ok,
-        };
+        r->lost[at] = d->lost;
+    if (r->vcpu && d->lost.n_vcpu_lost)
+        memcpy(&r->vcpu[at * r->vcpu_stride], d->vcpu_lost, d->lost.n_vcpu_lost * sizeof(*r->vcpu));
     r->last = *d;
     r->seen = true;
     return 0;
@@ -300,52 +309,14 @@ void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, si
     out->apf_available = t->apf_available;
     out->apf_missing[0] = '\0';
     out->delayacct_missing[0] = out->console_missing[0] = '\0';
-    if (r->lost) {
-        const struct sg_dom_tick_lost *l = &r->lost[at];
-
-        out->swapin_delay_ns = l->swapin_delay_ns;
-        out->blkio_delay_ns = l->blkio_delay_ns;
-        out->cpu_delay_ns = l->cpu_delay_ns;
-        out->freepages_delay_ns = l->freepages_delay_ns;
-        out->thrashing_delay_ns = l->thrashing_delay_ns;
-        out->qemu_swapin_delay_ns = l->qemu_swapin_delay_ns;
-        out->qemu_blkio_delay_ns = l->qemu_blkio_delay_ns;
-        out->run_delay_ns = l->run_delay_ns;
-        out->vcpu_looks = l->vcpu_looks;
-        out->vcpu_looks_dstate = l->vcpu_looks_dstate;
-        out->vcpu_looks_swapin = l->vcpu_looks_swapin;
-        out->blk_rd_reqs = l->blk_rd_reqs;
-        out->blk_wr_reqs = l->blk_wr_reqs;
-        out->blk_fl_reqs = l->blk_fl_reqs;
-        out->blk_rd_times_ns = l->blk_rd_times_ns;
-        out->blk_wr_times_ns = l->blk_wr_times_ns;
-        out->blk_fl_times_ns = l->blk_fl_times_ns;
-        out->io_psi_some_avg10 = l->io_psi_some_avg10;
-        out->io_psi_full_avg10 = l->io_psi_full_avg10;
-        out->cpu_psi_some_avg10 = l->cpu_psi_some_avg10;
-        out->vcpu_threads = l->vcpu_threads;
-        out->delayacct_available = l->delayacct_available;
-        out->console_ok = l->console_ok;
-        out->console_stall_msgs = l->console_stall_msgs;
-        out->console_oom_kills = l->console_oom_kills;
-        out->console_hung_async_pf = l->console_hung_async_pf;
-        out->console_hung_io = l->console_hung_io;
-        out->console_hung_lock = l->console_hung_lock;
-        out->console_hung_reclaim = l->console_hung_reclaim;
-    } else {
-        out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
-        out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
-        out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
-        out->vcpu_looks = out->vcpu_looks_dstate = out->vcpu_looks_swapin = 0;
-        out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
-        out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
-        out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
-        out->vcpu_threads = 0;
-        out->delayacct_available = out->console_ok = false;
-        out->console_stall_msgs = out->console_oom_kills = 0;
-        out->console_hung_async_pf = out->console_hung_io = 0;
-        out->console_hung_lock = out->console_hung_reclaim = 0;
-    }
+    if (r->lost)
+        out->lost = r->lost[at];
+    else
+        sg_dom_lost_none(&out->lost);
+    if (out->lost.n_vcpu_lost > r->vcpu_stride) /* never pushed so (vcpu_room first): defensive */
+        out->lost.n_vcpu_lost = 0;
+    if (out->lost.n_vcpu_lost)
+        memcpy(out->vcpu_lost, &r->vcpu[at * r->vcpu_stride], out->lost.n_vcpu_lost * sizeof(*r->vcpu));
     if (r->apf)
         memcpy(out->apf, r->apf[at], sizeof(out->apf));
     else

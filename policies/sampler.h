@@ -29,31 +29,19 @@ struct sg_dom_tick {
     bool running, apf_available, guest_probed;
 };
 
-/*
- * The lost-time numbers of a tick (policies/facts.h: delay accounting,
- * schedstat, vCPU looks, block stats, io/cpu PSI, and what the console log
- * showed that tick), kept per tick once a domain has had them: the stall
- * rules take rates and sums over the window from them.
- */
-struct sg_dom_tick_lost {
-    uint64_t swapin_delay_ns, blkio_delay_ns, cpu_delay_ns, freepages_delay_ns, thrashing_delay_ns;
-    uint64_t qemu_swapin_delay_ns, qemu_blkio_delay_ns, run_delay_ns;
-    uint64_t vcpu_looks, vcpu_looks_dstate, vcpu_looks_swapin;
-    uint64_t blk_rd_reqs, blk_wr_reqs, blk_fl_reqs, blk_rd_times_ns, blk_wr_times_ns, blk_fl_times_ns;
-    float io_psi_some_avg10, io_psi_full_avg10, cpu_psi_some_avg10;
-    unsigned vcpu_threads;
-    unsigned console_stall_msgs, console_oom_kills;
-    unsigned console_hung_async_pf, console_hung_io, console_hung_lock, console_hung_reclaim;
-    bool delayacct_available, console_ok;
-};
-
 struct sg_dom_ring {
     char uuid[37];
     char *name;                     /* owned; "" when pushed without a name, at most 255 bytes */
     struct sg_dom_tick *v;          /* cap entries, oldest at head */
     uint64_t (*apf)[SG_APF__MAX];   /* cap entries, allocated with the first tick that has them */
-    struct sg_dom_tick_lost *lost;  /* cap entries, allocated with the first tick that has vCPU
-                                       threads or a console log read */
+    struct sg_dom_lost *lost;       /* cap entries (policies/facts.h: the lost-time numbers of each
+                                       tick, from which the stall rules take rates and sums over the
+                                       window), allocated with the first tick that has vCPU threads
+                                       or a console log read */
+    struct sg_vcpu_lost *vcpu;      /* cap x vcpu_stride entries: tick at's vCPU threads at
+                                       vcpu[at * vcpu_stride], lost[at].n_vcpu_lost of them;
+                                       allocated with the first tick that has some */
+    unsigned vcpu_stride;
     struct sg_guest_facts **guest;  /* cap pointers, allocated with the first probed tick; each
                                        entry set for the probed ticks only */
     struct sg_dom_facts last;       /* the newest tick, whole (text included) */

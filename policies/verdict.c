@@ -187,63 +187,63 @@ static void gather_lost(const struct sg_dom_facts *const *dom, size_t n, struct 
 
         if (!d->running)
             continue;
-        if (d->delayacct_available) {
+        if (d->lost.delayacct_available) {
             if (!da_first)
                 da_first = d;
             da_last = d;
         }
-        if (d->vcpu_threads > 0) {
+        if (d->lost.vcpu_threads > 0) {
             if (!v_first)
                 v_first = d;
             v_last = d;
         }
-        if (d->console_ok) {
+        if (d->lost.console_ok) {
             w->console_read = true;
-            w->hung_io_console += d->console_hung_io;
-            w->hung_lock_console += d->console_hung_lock;
-            w->hung_reclaim += d->console_hung_reclaim;
-            w->stall_msgs_console += d->console_stall_msgs;
-            w->oom_kills += d->console_oom_kills;
+            w->hung_io_console += d->lost.console_hung_io;
+            w->hung_lock_console += d->lost.console_hung_lock;
+            w->hung_reclaim += d->lost.console_hung_reclaim;
+            w->stall_msgs_console += d->lost.console_stall_msgs;
+            w->oom_kills += d->lost.console_oom_kills;
         }
     }
     if (da_first && da_last != da_first) {
         double dt = da_last->t_s - da_first->t_s;
-        double fp = ns_rate_ms(da_first->freepages_delay_ns, da_last->freepages_delay_ns, dt);
-        double th = ns_rate_ms(da_first->thrashing_delay_ns, da_last->thrashing_delay_ns, dt);
+        double fp = ns_rate_ms(da_first->lost.freepages_delay_ns, da_last->lost.freepages_delay_ns, dt);
+        double th = ns_rate_ms(da_first->lost.thrashing_delay_ns, da_last->lost.thrashing_delay_ns, dt);
 
         w->delayacct = true;
         w->lost_dt_s = dt;
-        w->swapin_ms = ns_rate_ms(da_first->swapin_delay_ns, da_last->swapin_delay_ns, dt);
-        w->blkio_ms = ns_rate_ms(da_first->blkio_delay_ns, da_last->blkio_delay_ns, dt);
-        w->cpu_ms = ns_rate_ms(da_first->cpu_delay_ns, da_last->cpu_delay_ns, dt);
+        w->swapin_ms = ns_rate_ms(da_first->lost.swapin_delay_ns, da_last->lost.swapin_delay_ns, dt);
+        w->blkio_ms = ns_rate_ms(da_first->lost.blkio_delay_ns, da_last->lost.blkio_delay_ns, dt);
+        w->cpu_ms = ns_rate_ms(da_first->lost.cpu_delay_ns, da_last->lost.cpu_delay_ns, dt);
         w->reclaim_ms = isnan(fp) ? th : isnan(th) ? fp : fp + th;
     }
     if (v_last) {
-        w->n_vcpus = v_last->vcpu_threads;
+        w->n_vcpus = v_last->lost.vcpu_threads;
         if (v_first != v_last) {
-            w->run_ms = ns_rate_ms(v_first->run_delay_ns, v_last->run_delay_ns, v_last->t_s - v_first->t_s);
+            w->run_ms = ns_rate_ms(v_first->lost.run_delay_ns, v_last->lost.run_delay_ns, v_last->t_s - v_first->t_s);
             if (!w->lost_dt_s)
                 w->lost_dt_s = v_last->t_s - v_first->t_s;
         }
         /* The look counters run from the start of collecting; the first tick's own looks count. */
-        if (v_last->vcpu_looks >= v_first->vcpu_looks && v_first != v_last) {
-            w->looks = v_last->vcpu_looks - v_first->vcpu_looks;
-            w->looks_swapin = v_last->vcpu_looks_swapin - v_first->vcpu_looks_swapin;
-            w->looks_dstate = v_last->vcpu_looks_dstate - v_first->vcpu_looks_dstate;
+        if (v_last->lost.vcpu_looks >= v_first->lost.vcpu_looks && v_first != v_last) {
+            w->looks = v_last->lost.vcpu_looks - v_first->lost.vcpu_looks;
+            w->looks_swapin = v_last->lost.vcpu_looks_swapin - v_first->lost.vcpu_looks_swapin;
+            w->looks_dstate = v_last->lost.vcpu_looks_dstate - v_first->lost.vcpu_looks_dstate;
         } else {
-            w->looks = v_last->vcpu_looks;
-            w->looks_swapin = v_last->vcpu_looks_swapin;
-            w->looks_dstate = v_last->vcpu_looks_dstate;
+            w->looks = v_last->lost.vcpu_looks;
+            w->looks_swapin = v_last->lost.vcpu_looks_swapin;
+            w->looks_dstate = v_last->lost.vcpu_looks_dstate;
         }
         if (w->looks > 0 && w->looks_swapin <= w->looks)
             w->look_share = (double)w->looks_swapin / (double)w->looks;
     }
     if (w->first != w->last) {
         const struct sg_dom_facts *a = w->first, *b = w->last;
-        const uint64_t *req[2][3] = { { &a->blk_rd_reqs, &a->blk_wr_reqs, &a->blk_fl_reqs },
-                                      { &b->blk_rd_reqs, &b->blk_wr_reqs, &b->blk_fl_reqs } };
-        const uint64_t *tim[2][3] = { { &a->blk_rd_times_ns, &a->blk_wr_times_ns, &a->blk_fl_times_ns },
-                                      { &b->blk_rd_times_ns, &b->blk_wr_times_ns, &b->blk_fl_times_ns } };
+        const uint64_t *req[2][3] = { { &a->lost.blk_rd_reqs, &a->lost.blk_wr_reqs, &a->lost.blk_fl_reqs },
+                                      { &b->lost.blk_rd_reqs, &b->lost.blk_wr_reqs, &b->lost.blk_fl_reqs } };
+        const uint64_t *tim[2][3] = { { &a->lost.blk_rd_times_ns, &a->lost.blk_wr_times_ns, &a->lost.blk_fl_times_ns },
+                                      { &b->lost.blk_rd_times_ns, &b->lost.blk_wr_times_ns, &b->lost.blk_fl_times_ns } };
 
         for (size_t k = 0; k < 3; k++) {
             if (*req[0][k] == SG_POLICY_NONE || *req[1][k] == SG_POLICY_NONE || *req[1][k] < *req[0][k] ||
@@ -384,7 +384,7 @@ static void fill_missing(struct sg_verdict *out, const struct window_figs *w)
     } else if (!p->guest.tasks_ok) {
         add_missing(out, "guest agent: ", "the D-state task list was not read", SIZE_MAX);
     }
-    if (w->last->vcpu_threads > 0 && !w->last->delayacct_available) {
+    if (w->last->lost.vcpu_threads > 0 && !w->last->lost.delayacct_available) {
         add_missing(out, "delay accounting: ", w->last->delayacct_missing[0] ? w->last->delayacct_missing : "not read",
                     sizeof(w->last->delayacct_missing));
         if (strstr(w->last->delayacct_missing, "task_delayacct = 0"))
@@ -609,6 +609,131 @@ static void fill_causes(struct sg_verdict *out, const struct window_figs *w)
                   "reclaim", w->hung_reclaim, w->dstate_reclaim);
 }
 
+const char *sg_vcpu_cause_name(enum sg_vcpu_cause c)
+{
+    static const char *const names[] = {
+        [SG_VCPU_CAUSE_HOST_SWAP] = "host-swap", [SG_VCPU_CAUSE_HOST_CPU] = "host-cpu",
+        [SG_VCPU_CAUSE_HOST_IO] = "host-io", [SG_VCPU_CAUSE_HOST_RECLAIM] = "host-reclaim",
+    };
+
+    return (unsigned)c < SG_VCPU_CAUSE__MAX ? names[c] : "unknown";
+}
+
+const char *sg_vcpu_cause_what(enum sg_vcpu_cause c)
+{
+    static const char *const what[] = {
+        [SG_VCPU_CAUSE_HOST_SWAP] = "swap-in", [SG_VCPU_CAUSE_HOST_CPU] = "run-queue wait",
+        [SG_VCPU_CAUSE_HOST_IO] = "block I/O", [SG_VCPU_CAUSE_HOST_RECLAIM] = "direct reclaim",
+    };
+
+    return (unsigned)c < SG_VCPU_CAUSE__MAX ? what[c] : "unknown";
+}
+
+/* Whether ms/s of cause k enters the lost time, as in fill_causes. */
+static bool vcpu_cause_counts(size_t k, double ms)
+{
+    return k == SG_VCPU_CAUSE_HOST_SWAP ? ms > 0 : ms >= 1;
+}
+
+/* Thread tid among d's vCPU threads, NULL when d does not carry it. */
+static const struct sg_vcpu_lost *vcpu_in(const struct sg_dom_facts *d, unsigned tid)
+{
+    for (unsigned i = 0; d && i < d->lost.n_vcpu_lost && i < SG_VCPU_LOST_MAX; i++)
+        if (d->vcpu_lost[i].tid == tid)
+            return &d->vcpu_lost[i];
+    return NULL;
+}
+
+/*
+ * Each vCPU thread's causes over the window, by the domain's rules (fill_causes):
+ * blkio counts as swap-in when the domain's did (blkio_in_swap), run-queue wait
+ * from taskstats else schedstat, swap-in estimated from the looks without
+ * delay accounting.
+ */
+static void fill_vcpu_causes(struct sg_verdict *out, const struct sg_dom_facts *const *dom, size_t n,
+                             bool blkio_in_swap)
+{
+    const struct sg_dom_facts *da_first = NULL, *da_last = NULL, *v_first = NULL, *v_last = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_dom_facts *d = dom[i];
+
+        if (!d->running || d->lost.n_vcpu_lost == 0)
+            continue;
+        if (d->lost.delayacct_available) {
+            if (!da_first)
+                da_first = d;
+            da_last = d;
+        }
+        if (!v_first)
+            v_first = d;
+        v_last = d;
+    }
+    if (!v_last)
+        return;
+    for (unsigned i = 0; i < v_last->lost.n_vcpu_lost && i < SG_VCPU_LOST_MAX; i++) {
+        const struct sg_vcpu_lost *b = &v_last->vcpu_lost[i], *a = v_first != v_last ? vcpu_in(v_first, b->tid) : NULL;
+        struct sg_vcpu_causes *c = &out->vcpus[out->n_vcpus++];
+        double total = 0, dt;
+        bool known = false;
+
+        c->vcpu = b->vcpu;
+        c->tid = b->tid;
+        for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++)
+            c->ms[k] = c->share[k] = NAN;
+        c->lost_ms_per_s = c->swapin_look_share = NAN;
+        if (a && b->looks >= a->looks && b->looks_swapin >= a->looks_swapin) {
+            c->looks = b->looks - a->looks;
+            c->looks_swapin = b->looks_swapin - a->looks_swapin;
+        } else {
+            c->looks = b->looks; /* one tick, or counting restarted: the newest tick's own looks */
+            c->looks_swapin = b->looks_swapin;
+        }
+        if (c->looks > 0 && c->looks_swapin <= c->looks)
+            c->swapin_look_share = (double)c->looks_swapin / (double)c->looks;
+
+        if (da_first && da_last != da_first && vcpu_in(da_first, b->tid) && vcpu_in(da_last, b->tid)) {
+            const struct sg_vcpu_lost *x = vcpu_in(da_first, b->tid), *y = vcpu_in(da_last, b->tid);
+            double swapin, blkio, fp, th;
+
+            dt = da_last->t_s - da_first->t_s;
+            swapin = ns_rate_ms(x->swapin_delay_ns, y->swapin_delay_ns, dt);
+            blkio = ns_rate_ms(x->blkio_delay_ns, y->blkio_delay_ns, dt);
+            fp = ns_rate_ms(x->freepages_delay_ns, y->freepages_delay_ns, dt);
+            th = ns_rate_ms(x->thrashing_delay_ns, y->thrashing_delay_ns, dt);
+            c->ms[SG_VCPU_CAUSE_HOST_CPU] = ns_rate_ms(x->cpu_delay_ns, y->cpu_delay_ns, dt);
+            if (blkio_in_swap && !isnan(blkio))
+                c->ms[SG_VCPU_CAUSE_HOST_SWAP] = (isnan(swapin) ? 0 : swapin) + blkio;
+            else {
+                c->ms[SG_VCPU_CAUSE_HOST_SWAP] = swapin;
+                c->ms[SG_VCPU_CAUSE_HOST_IO] = blkio;
+            }
+            c->ms[SG_VCPU_CAUSE_HOST_RECLAIM] = isnan(fp) ? th : isnan(th) ? fp : fp + th;
+        } else if (a) {
+            dt = v_last->t_s - v_first->t_s;
+            c->ms[SG_VCPU_CAUSE_HOST_CPU] = ns_rate_ms(a->run_delay_ns, b->run_delay_ns, dt);
+        }
+        if (isnan(c->ms[SG_VCPU_CAUSE_HOST_SWAP]) && !isnan(c->swapin_look_share) && c->looks_swapin > 0) {
+            c->ms[SG_VCPU_CAUSE_HOST_SWAP] = c->swapin_look_share * 1000.0;
+            c->swap_estimated = true;
+        }
+        /* What counts as the domain's table counts it: swap-in above 0, the others from 1 ms/s. */
+        for (size_t k = 0; k < SG_VCPU_CAUSE__MAX; k++) {
+            if (isnan(c->ms[k]))
+                continue;
+            known = true;
+            if (vcpu_cause_counts(k, c->ms[k]))
+                total += c->ms[k];
+        }
+        if (!known)
+            continue;
+        c->lost_ms_per_s = total;
+        for (size_t k = 0; k < SG_VCPU_CAUSE__MAX && total > 0; k++)
+            if (!isnan(c->ms[k]))
+                c->share[k] = vcpu_cause_counts(k, c->ms[k]) ? c->ms[k] / total : 0;
+    }
+}
+
 void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_facts *const *dom,
                      size_t n, const struct sg_host_facts *const *host, size_t n_host,
                      struct sg_verdict *out)
@@ -742,4 +867,5 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     add_evidence(out, t, &w, host_hit);
     add_lost_evidence(out, t, &w, sync_looks, agent_silent);
     fill_causes(out, &w);
+    fill_vcpu_causes(out, dom, n, !isnan(w.fault_ms) && w.fault_ms != w.swapin_ms);
 }

@@ -168,6 +168,39 @@ struct sg_cause {
     char evidence[200];
 };
 
+/* The host causes measured per vCPU thread (the time causes of struct sg_cause). */
+enum sg_vcpu_cause {
+    SG_VCPU_CAUSE_HOST_SWAP,    /* swap-in: taskstats swapin (+ blkio when the host swaps the guest),
+                                   else estimated from the looks in the swap-in path */
+    SG_VCPU_CAUSE_HOST_CPU,     /* run-queue wait: taskstats cpu, else schedstat */
+    SG_VCPU_CAUSE_HOST_IO,      /* block I/O not counted as swap-in: taskstats blkio */
+    SG_VCPU_CAUSE_HOST_RECLAIM, /* direct reclaim + thrashing: taskstats freepages + thrashing */
+    SG_VCPU_CAUSE__MAX,
+};
+
+/* "host-swap", "host-cpu", "host-io", "host-reclaim" (the names of struct sg_cause). */
+const char *sg_vcpu_cause_name(enum sg_vcpu_cause c);
+/* What the cause is, for a sentence: "swap-in", "run-queue wait", "block I/O", "direct reclaim". */
+const char *sg_vcpu_cause_what(enum sg_vcpu_cause c);
+
+/*
+ * One vCPU thread's lost time over the window, by cause: from the first and
+ * newest tick of the window that carry this thread (matched by TID), rates in
+ * ms per second of that thread alone (a thread loses at most 1000 ms/s).
+ */
+struct sg_vcpu_causes {
+    unsigned vcpu, tid;              /* QEMU's vCPU index, /proc/PID/task/TID */
+    double lost_ms_per_s;            /* the sum of the causes known that count as in the domain's
+                                        table (swap-in above 0, the others from 1 ms/s), NAN when
+                                        none is known: the domain's lost time is their sum */
+    double ms[SG_VCPU_CAUSE__MAX];   /* each cause in ms per second, NAN unknown */
+    double share[SG_VCPU_CAUSE__MAX];/* of lost_ms_per_s (0..1; 0 for a cause that does not
+                                        count), NAN without lost time */
+    bool swap_estimated;             /* ms[HOST_SWAP] from the looks (no delay accounting) */
+    uint64_t looks, looks_swapin;    /* state/wchan looks at it in the window, and in swap-in */
+    double swapin_look_share;        /* looks_swapin / looks, NAN without looks */
+};
+
 struct sg_verdict {
     enum sg_verdict_kind kind;
     double confidence;           /* 0..1 */
@@ -179,6 +212,9 @@ struct sg_verdict {
     struct sg_cause causes[SG_MAX_CAUSES]; /* every cause seen, the largest lost time first */
     size_t n_causes;
     double lost_ms_per_s;        /* vCPU time lost per second, all measured host causes (NAN unknown) */
+    struct sg_vcpu_causes vcpus[SG_VCPU_LOST_MAX]; /* each vCPU thread of the newest tick with its
+                                                     own figures (facts vcpu_lost[]), in its order */
+    size_t n_vcpus;
 };
 
 /*

@@ -74,6 +74,7 @@ static int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         }
         o.record = rec;
     }
+    o.neighbours = true;
     r = sg_diag_run(ctx, &o, &g);
     if (r < 0) {
         sg_diag_clear(&g);
@@ -85,15 +86,20 @@ static int sg_cmd_diagnose(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         json_object_object_add(root, "count", json_object_new_uint64(o.count));
         json_object_object_add(root, "window_s", json_object_new_double(g.cfg.window_s));
         json_object_object_add(root, "config", g.cfg.path[0] ? json_object_new_string(g.cfg.path) : NULL);
-        for (size_t i = 0; i < g.n; i++)
-            json_object_array_add(arr, sg_verdict_to_json(&g.w[i], &g.v[i]));
+        for (size_t i = 0; i < g.n; i++) {
+            json_object *d = sg_verdict_to_json(&g.w[i], &g.v[i]);
+            json_object_object_add(d, "neighbours", sg_diag_neighbours_to_json(&g, i));
+            json_object_array_add(arr, d);
+        }
         json_object_object_add(root, "domains", arr);
         sg_json_print(ctx->out, root);
         json_object_put(root);
     } else {
         print_table(ctx->out, &g);
-        for (size_t i = 0; i < g.n; i++)
+        for (size_t i = 0; i < g.n; i++) {
             sg_verdict_print(ctx->out, &g.w[i], &g.v[i]);
+            sg_diag_neighbours_print(ctx->out, &g, i);
+        }
     }
     sg_diag_clear(&g);
     return 0;

@@ -42,6 +42,53 @@ static int agent_state(virDomainPtr dom)
 
 #define KEY(id) (sg_schema_get(id)->key)
 
+/* One vCPU thread's lost time between domswap's two samples, ms per second (NAN unknown). */
+struct vcpu_lost {
+    double ms[6];     /* swapin, blkio, cpu, freepages, thrashing (taskstats), run delay (schedstat) */
+    double look_share;
+};
+
+static const enum sg_fig_id vcpu_lost_ids[6] = {
+    SG_F_VT_SWAPIN_DELAY_MS_PER_S, SG_F_VT_BLKIO_DELAY_MS_PER_S, SG_F_VT_CPU_DELAY_MS_PER_S,
+    SG_F_VT_FREEPAGES_DELAY_MS_PER_S, SG_F_VT_THRASHING_DELAY_MS_PER_S, SG_F_VT_RUN_DELAY_MS_PER_S,
+};
+
+static const struct sg_lost_thread *lost_thread(const struct sg_lost_sample *l, pid_t tid)
+{
+    for (unsigned i = 0; i < l->n_threads && i < SG_LOST_THREADS_MAX; i++)
+        if (l->thread[i].tid == tid)
+            return &l->thread[i];
+    return NULL;
+}
+
+/* From the same per-thread reads as the domain's sums (x->l0, x->l1: hostprobe/lostime.h). */
+static void vcpu_lost_rates(const struct sg_dom_entry *x, pid_t tid, struct vcpu_lost *out)
+{
+    const struct sg_lost_thread *a = lost_thread(&x->l0, tid), *b = lost_thread(&x->l1, tid);
+    double dt = sg_timespec_diff_s(&x->l0.t, &x->l1.t);
+    unsigned looks, swapin;
+
+    for (size_t k = 0; k < 6; k++)
+        out->ms[k] = NAN;
+    out->look_share = NAN;
+    if (!x->has_lost || !a || !b)
+        return;
+    if (a->has_taskstats && b->has_taskstats) {
+        const uint64_t *pa = &a->ts.cpu_delay_ns, *pb = &b->ts.cpu_delay_ns;
+        /* struct sg_taskstats: cpu, blkio, swapin, freepages, thrashing */
+        static const size_t at[5] = { 2, 1, 0, 3, 4 };
+
+        for (size_t k = 0; k < 5; k++)
+            out->ms[at[k]] = sg_counter_rate(pa[k], pb[k], dt) / 1e6;
+    }
+    if (a->has_schedstat && b->has_schedstat)
+        out->ms[5] = sg_counter_rate(a->run_delay_ns, b->run_delay_ns, dt) / 1e6;
+    looks = a->looks + b->looks;
+    swapin = a->looks_swapin + b->looks_swapin;
+    if (looks > 0)
+        out->look_share = (double)swapin / looks;
+}
+
 static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
 {
     json_object *arr = json_object_new_array();
@@ -50,6 +97,7 @@ static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
     for (int i = 0; x->running && i < s->n_vcpus; i++) {
         const struct sg_vcpu_thread *t = &s->vcpus[i];
         json_object *o = json_object_new_object();
+        struct vcpu_lost lost;
         double rate = NAN;
 
         for (int j = 0; x->has_rate && j < x->s0.n_vcpus; j++)
@@ -63,6 +111,10 @@ static void vcpu_figs_json(const struct sg_dom_entry *x, json_object *obj)
         json_object_object_add(o, KEY(SG_F_VCPU_MINFLT), sg_json_u64(t->stat.minflt));
         json_object_object_add(o, KEY(SG_F_VCPU_MAJFLT), sg_json_u64(t->stat.majflt));
         json_object_object_add(o, KEY(SG_F_VCPU_MAJFLT_PER_S), sg_json_double(rate));
+        vcpu_lost_rates(x, t->tid, &lost);
+        for (size_t k = 0; k < 6; k++)
+            json_object_object_add(o, KEY(vcpu_lost_ids[k]), sg_json_double(lost.ms[k]));
+        json_object_object_add(o, KEY(SG_F_VT_SWAPIN_LOOK_SHARE), sg_json_double(lost.look_share));
         json_object_array_add(arr, o);
     }
     json_object_object_add(obj, "vcpus", arr);
@@ -88,6 +140,29 @@ static void vcpu_print(const struct sg_ctx *ctx, const struct sg_dom_entry *x)
         fprintf(o, "  %-5d %-8d %-14s %-6c %-12" PRIu64 " %-10" PRIu64 " %s\n", t->vcpu,
                 (int)t->tid, sg_fmt_safe(t->stat.comm, comm, sizeof(comm)), t->stat.state,
                 t->stat.minflt, t->stat.majflt, sg_fmt_rate(rate, rate_s, sizeof(rate_s)));
+    }
+    fprintf(o, "\nvCPU threads' lost time, ms/s (taskstats per TID: %s; schedstat run delay; "
+            "state/wchan looks)\n", x->l1.has_taskstats ? "read" : x->l1.taskstats_missing[0] ?
+            x->l1.taskstats_missing : "not read");
+    fprintf(o, "  %-5s %-8s %8s %8s %8s %10s %10s %10s  %s\n", "vCPU", "TID", "swapin", "blkio", "cpu",
+            "freepages", "thrashing", "run delay", "swap-in looks");
+    for (int i = 0; i < s->n_vcpus; i++) {
+        const struct sg_vcpu_thread *t = &s->vcpus[i];
+        static const int width[6] = { 8, 8, 8, 10, 10, 10 };
+        struct vcpu_lost lost;
+
+        vcpu_lost_rates(x, t->tid, &lost);
+        fprintf(o, "  %-5d %-8d", t->vcpu, (int)t->tid);
+        for (size_t k = 0; k < 6; k++) {
+            char ms[32];
+
+            snprintf(ms, sizeof(ms), isfinite(lost.ms[k]) ? "%.0f" : "-", lost.ms[k]);
+            fprintf(o, " %*s", width[k], ms);
+        }
+        if (isfinite(lost.look_share))
+            fprintf(o, "  %.0f %%\n", lost.look_share * 100);
+        else
+            fprintf(o, "  -\n");
     }
 }
 

@@ -80,6 +80,14 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
     for (int i = 0; i < n; i++)
         w->vcpu_tids[i] = vcpus[i].tid;
     w->n_vcpu_tids = (size_t)n;
+    free(w->vcpu_acc);
+    w->vcpu_acc = calloc((size_t)n + 1, sizeof(*w->vcpu_acc));
+    if (!w->vcpu_acc)
+        return -ENOMEM;
+    for (int i = 0; i < n && i < SG_VCPU_LOST_MAX; i++) {
+        w->vcpu_acc[i].vcpu = vcpus[i].vcpu >= 0 ? (unsigned)vcpus[i].vcpu : 0;
+        w->vcpu_acc[i].tid = (unsigned)vcpus[i].tid;
+    }
     if (!shared_taskstats) {
         w->taskstats_missing[0] = '\0';
         if (sg_taskstats_open(&shared_taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
@@ -135,11 +143,11 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs)
 static void collect_psi(const struct sg_cgroup_stats *cs, struct sg_dom_facts *out)
 {
     if (cs->has_io_psi) {
-        out->io_psi_some_avg10 = cs->io_psi.has_some ? cs->io_psi.some.avg10 : NAN;
-        out->io_psi_full_avg10 = cs->io_psi.has_full ? cs->io_psi.full.avg10 : NAN;
+        out->lost.io_psi_some_avg10 = cs->io_psi.has_some ? cs->io_psi.some.avg10 : NAN;
+        out->lost.io_psi_full_avg10 = cs->io_psi.has_full ? cs->io_psi.full.avg10 : NAN;
     }
     if (cs->has_cpu_psi)
-        out->cpu_psi_some_avg10 = cs->cpu_psi.has_some ? cs->cpu_psi.some.avg10 : NAN;
+        out->lost.cpu_psi_some_avg10 = cs->cpu_psi.has_some ? cs->cpu_psi.some.avg10 : NAN;
 }
 
 /* A libvirt call of w past its deadline, or one that could not be made: its figures are stale. */
@@ -187,12 +195,40 @@ static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
     if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE)
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing),
                  "no block stats: another call holds the domain's job (NOWAIT does not wait)");
-    out->blk_rd_reqs = c.b.rd_reqs;
-    out->blk_wr_reqs = c.b.wr_reqs;
-    out->blk_fl_reqs = c.b.fl_reqs;
-    out->blk_rd_times_ns = c.b.rd_times_ns;
-    out->blk_wr_times_ns = c.b.wr_times_ns;
-    out->blk_fl_times_ns = c.b.fl_times_ns;
+    out->lost.blk_rd_reqs = c.b.rd_reqs;
+    out->lost.blk_wr_reqs = c.b.wr_reqs;
+    out->lost.blk_fl_reqs = c.b.fl_reqs;
+    out->lost.blk_rd_times_ns = c.b.rd_times_ns;
+    out->lost.blk_wr_times_ns = c.b.wr_times_ns;
+    out->lost.blk_fl_times_ns = c.b.fl_times_ns;
+}
+
+/* Each followed vCPU thread's figures of l (hostprobe/lostime.h) into out->vcpu_lost[]. */
+static void collect_vcpus(struct sg_dom *w, const struct sg_lost_sample *l, struct sg_dom_facts *out)
+{
+    unsigned n = l->n_threads;
+
+    if (n > SG_VCPU_LOST_MAX)
+        n = SG_VCPU_LOST_MAX;
+    if (n > w->n_vcpu_tids || !w->vcpu_acc)
+        n = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct sg_lost_thread *t = &l->thread[i];
+        struct sg_vcpu_lost *a = &w->vcpu_acc[i], *v = &out->vcpu_lost[i];
+
+        a->looks += t->looks;
+        a->looks_dstate += t->looks_dstate;
+        a->looks_swapin += t->looks_swapin;
+        *v = *a;
+        v->tid = (unsigned)t->tid;
+        v->run_delay_ns = t->has_schedstat ? t->run_delay_ns : SG_POLICY_NONE;
+        v->swapin_delay_ns = t->has_taskstats ? t->ts.swapin_delay_ns : SG_POLICY_NONE;
+        v->blkio_delay_ns = t->has_taskstats ? t->ts.blkio_delay_ns : SG_POLICY_NONE;
+        v->cpu_delay_ns = t->has_taskstats ? t->ts.cpu_delay_ns : SG_POLICY_NONE;
+        v->freepages_delay_ns = t->has_taskstats ? t->ts.freepages_delay_ns : SG_POLICY_NONE;
+        v->thrashing_delay_ns = t->has_taskstats ? t->ts.thrashing_delay_ns : SG_POLICY_NONE;
+    }
+    out->lost.n_vcpu_lost = n;
 }
 
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
@@ -206,29 +242,30 @@ static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
         return;
     }
-    out->vcpu_threads = l.n_vcpus;
+    out->lost.vcpu_threads = l.n_vcpus;
+    collect_vcpus(w, &l, out);
     w->looks += l.looks;
     w->looks_dstate += l.looks_dstate;
     w->looks_swapin += l.looks_swapin;
-    out->vcpu_looks = w->looks;
-    out->vcpu_looks_dstate = w->looks_dstate;
-    out->vcpu_looks_swapin = w->looks_swapin;
+    out->lost.vcpu_looks = w->looks;
+    out->lost.vcpu_looks_dstate = w->looks_dstate;
+    out->lost.vcpu_looks_swapin = w->looks_swapin;
     if (l.has_schedstat)
-        out->run_delay_ns = l.run_delay_ns;
-    out->delayacct_available = l.has_taskstats;
+        out->lost.run_delay_ns = l.run_delay_ns;
+    out->lost.delayacct_available = l.has_taskstats;
     if (!l.has_taskstats) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "%s",
                  !w->taskstats && w->taskstats_missing[0] ? w->taskstats_missing : l.taskstats_missing);
         return;
     }
     out->delayacct_missing[0] = '\0';
-    out->swapin_delay_ns = l.vcpus.swapin_delay_ns;
-    out->blkio_delay_ns = l.vcpus.blkio_delay_ns;
-    out->cpu_delay_ns = l.vcpus.cpu_delay_ns;
-    out->freepages_delay_ns = l.vcpus.freepages_delay_ns;
-    out->thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
-    out->qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
-    out->qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
+    out->lost.swapin_delay_ns = l.vcpus.swapin_delay_ns;
+    out->lost.blkio_delay_ns = l.vcpus.blkio_delay_ns;
+    out->lost.cpu_delay_ns = l.vcpus.cpu_delay_ns;
+    out->lost.freepages_delay_ns = l.vcpus.freepages_delay_ns;
+    out->lost.thrashing_delay_ns = l.vcpus.thrashing_delay_ns;
+    out->lost.qemu_swapin_delay_ns = l.qemu.swapin_delay_ns;
+    out->lost.qemu_blkio_delay_ns = l.qemu.blkio_delay_ns;
 }
 
 /*
@@ -275,17 +312,17 @@ static void collect_console(struct sg_dom *w, struct sg_dom_facts *out)
         free(rep);
         return;
     }
-    out->console_ok = true;
+    out->lost.console_ok = true;
     out->console_missing[0] = '\0';
-    out->console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
+    out->lost.console_stall_msgs = rep->signs[GP_SIGN_SOFT_LOCKUP] + rep->signs[GP_SIGN_RCU_STALL] +
                               rep->signs[GP_SIGN_CLOCKSOURCE] + rep->signs[GP_SIGN_HRTIMER];
-    out->console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
+    out->lost.console_oom_kills = rep->signs[GP_SIGN_OOM_KILL];
     for (size_t i = 0; i < rep->n; i++) {
         switch (rep->v[i].cls) {
-        case GP_CLASS_ASYNC_PF: out->console_hung_async_pf++; break;
-        case GP_CLASS_IO: out->console_hung_io++; break;
-        case GP_CLASS_LOCK: out->console_hung_lock++; break;
-        case GP_CLASS_RECLAIM: out->console_hung_reclaim++; break;
+        case GP_CLASS_ASYNC_PF: out->lost.console_hung_async_pf++; break;
+        case GP_CLASS_IO: out->lost.console_hung_io++; break;
+        case GP_CLASS_LOCK: out->lost.console_hung_lock++; break;
+        case GP_CLASS_RECLAIM: out->lost.console_hung_reclaim++; break;
         default: break;
         }
     }
@@ -310,15 +347,10 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;
     out->psi_full_total_us = SG_POLICY_NONE;
-    out->io_psi_some_avg10 = out->io_psi_full_avg10 = out->cpu_psi_some_avg10 = NAN;
-    out->swapin_delay_ns = out->blkio_delay_ns = out->cpu_delay_ns = SG_POLICY_NONE;
-    out->freepages_delay_ns = out->thrashing_delay_ns = SG_POLICY_NONE;
-    out->qemu_swapin_delay_ns = out->qemu_blkio_delay_ns = out->run_delay_ns = SG_POLICY_NONE;
-    out->blk_rd_reqs = out->blk_wr_reqs = out->blk_fl_reqs = SG_POLICY_NONE;
-    out->blk_rd_times_ns = out->blk_wr_times_ns = out->blk_fl_times_ns = SG_POLICY_NONE;
-    out->vcpu_looks = w->looks;
-    out->vcpu_looks_dstate = w->looks_dstate;
-    out->vcpu_looks_swapin = w->looks_swapin;
+    sg_dom_lost_none(&out->lost);
+    out->lost.vcpu_looks = w->looks;
+    out->lost.vcpu_looks_dstate = w->looks_dstate;
+    out->lost.vcpu_looks_swapin = w->looks_swapin;
     snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
     snprintf(out->console_missing, sizeof(out->console_missing), "domain not running");
     snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
@@ -523,6 +555,18 @@ void sg_collect_guest(struct sg_dom *w, int timeout_s, double max_age_s,
 
 /* ---- JSON ------------------------------------------------------------------ */
 
+static json_object *to_json(const void *base, enum sg_schema_scope scope);
+
+/* The vCPU threads of domain facts d: an array of objects of the SG_SCOPE_VCPU record rows. */
+static json_object *vcpus_to_json(const struct sg_dom_facts *d)
+{
+    json_object *a = json_object_new_array();
+
+    for (unsigned i = 0; i < d->lost.n_vcpu_lost && i < SG_VCPU_LOST_MAX; i++)
+        json_object_array_add(a, to_json(&d->vcpu_lost[i], SG_SCOPE_VCPU));
+    return a;
+}
+
 /* The recorded keys are the schema rows (agent/core/schema.c) with SG_OUT_RECORD of a scope. */
 static json_object *to_json(const void *base, enum sg_schema_scope scope)
 {
@@ -559,6 +603,9 @@ static json_object *to_json(const void *base, enum sg_schema_scope scope)
         case SG_TYPE_STR:
             v = json_object_new_string_len(p, (int)strnlen(p, f->size));
             break;
+        case SG_TYPE_VCPUS:
+            v = vcpus_to_json(base);
+            break;
         case SG_TYPE_NONE:
             continue;
         }
@@ -575,6 +622,39 @@ static json_object *to_json(const void *base, enum sg_schema_scope scope)
  * by legacy_scale) and rows marked SG_ROW_OPTIONAL (recordings written before
  * the figure existed: null).
  */
+static int from_json(json_object *o, void *base, enum sg_schema_scope scope, char *why,
+                     size_t why_size);
+
+/* The "vcpus" array v (NULL: none, a recording from before) into domain facts d. */
+static int vcpus_from_json(json_object *v, struct sg_dom_facts *d, char *why, size_t why_size)
+{
+    size_t n;
+
+    d->lost.n_vcpu_lost = 0;
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_array)) {
+        WHY("key 'vcpus': not an array");
+        return -EINVAL;
+    }
+    n = json_object_array_length(v);
+    if (n > SG_VCPU_LOST_MAX) {
+        WHY("key 'vcpus': %zu entries, at most %d", n, SG_VCPU_LOST_MAX);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char inner[192];
+        int r = from_json(json_object_array_get_idx(v, i), &d->vcpu_lost[i], SG_SCOPE_VCPU, inner,
+                          sizeof(inner));
+        if (r < 0) {
+            WHY("key 'vcpus'[%zu]: %s", i, inner);
+            return r;
+        }
+    }
+    d->lost.n_vcpu_lost = (unsigned)n;
+    return 0;
+}
+
 static int from_json(json_object *o, void *base, enum sg_schema_scope scope, char *why,
                      size_t why_size)
 {
@@ -602,6 +682,12 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
                 WHY("key '%s' missing", key);
                 return -EINVAL;
             }
+        }
+        if (f->type == SG_TYPE_VCPUS) {
+            int r = vcpus_from_json(v, base, why, why_size);
+            if (r < 0)
+                return r;
+            continue;
         }
         null = v == NULL;
         if (null && (f->flags & SG_ROW_OPTIONAL) &&
@@ -662,6 +748,7 @@ static int from_json(json_object *o, void *base, enum sg_schema_scope scope, cha
                 goto bad;
             memcpy(p, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
             break;
+        case SG_TYPE_VCPUS:
         case SG_TYPE_NONE:
             break;
         }

@@ -15,6 +15,22 @@ struct sg_diag_opts {
     unsigned count;      /* ticks */
     bool probe_guests;   /* ask each guest's agent at every tick */
     FILE *record;        /* append each tick's facts as JSON Lines, or NULL */
+    bool neighbours;     /* name what competes for the host CPUs of a host-cpu-contention
+                            domain's vCPUs (a scan of every thread before and after the ticks) */
+};
+
+#define SG_DIAG_NEIGHBOURS_MAX 5
+
+/* The threads that competed for one domain's vCPU host CPUs over the diagnosis. */
+struct sg_diag_neighbours {
+    bool looked;                 /* the domain's verdict asked for it */
+    char missing[160];           /* when looked and nothing could be named: why */
+    char cpus[128];              /* the vCPU threads' allowed CPUs (Cpus_allowed_list, joined) */
+    double window_s;             /* seconds between the two scans */
+    size_t n;
+    struct sg_cpu_neighbour v[SG_DIAG_NEIGHBOURS_MAX]; /* the most CPU time first */
+    char domain[SG_DIAG_NEIGHBOURS_MAX][256];          /* v[k]'s domain name when its process is a
+                                                          domain's QEMU, "" for a host process */
 };
 
 struct sg_diag {
@@ -23,6 +39,10 @@ struct sg_diag {
     size_t n;
     struct sg_sampler s;
     struct sg_verdict *v; /* v[i]: verdict of w[i] */
+    struct sg_diag_neighbours *nb; /* nb[i]: of w[i] (opts.neighbours) */
+    struct sg_thread_cpu *scan0;   /* the scan before the first tick */
+    ssize_t n_scan0;               /* its length, -errno when it failed */
+    double t_scan0;
 };
 
 /* Loads --config (or the default path, which may be absent). Logs and returns -errno. */
@@ -50,4 +70,8 @@ int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct
                      struct sg_error *err);
 
 json_object *sg_verdict_to_json(const struct sg_dom *w, const struct sg_verdict *v);
+/* g->nb[i] as [{pid, tid, comm, domain, vcpu, cpu, cpu_ms_per_s}], NULL when not looked. */
+json_object *sg_diag_neighbours_to_json(const struct sg_diag *g, size_t i);
+/* g->nb[i] as text (nothing when not looked); comm and names escaped. */
+void sg_diag_neighbours_print(FILE *f, const struct sg_diag *g, size_t i);
 void sg_verdict_print(FILE *f, const struct sg_dom *w, const struct sg_verdict *v);

@@ -20,6 +20,7 @@ void sg_dom_clear(struct sg_dom *x)
     sg_tp_close(x->apf);
     free(x->meta);
     free(x->vcpu_tids);
+    free(x->vcpu_acc);
     sg_dom_reader_close(&x->rd);
     sg_cgroup_clear(&x->cg);
     memset(x, 0, sizeof(*x));

@@ -36,6 +36,8 @@ struct sg_dom {
     char taskstats_missing[160];   /* why */
     pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
     size_t n_vcpu_tids;
+    struct sg_vcpu_lost *vcpu_acc; /* min(n_vcpu_tids, SG_VCPU_LOST_MAX): each followed thread's
+                                      vCPU number, TID and looks so far (policies/facts.h) */
     uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
     char console_log[512];         /* the serial console log file of the domain XML, "" none */
     char console_missing[160];     /* why there is none */

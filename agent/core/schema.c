@@ -18,6 +18,9 @@ static uint64_t derive_guest_ram_in_host_swap_kib(const void *facts)
 #define DOM(field, t) \
     .type = t, .offset = offsetof(struct sg_dom_facts, field), \
     .size = sizeof(((struct sg_dom_facts *)0)->field)
+#define VCPU(field, t) \
+    .type = t, .offset = offsetof(struct sg_vcpu_lost, field), \
+    .size = sizeof(((struct sg_vcpu_lost *)0)->field)
 #define HOST(field, t) \
     .type = t, .offset = offsetof(struct sg_host_facts, field), \
     .size = sizeof(((struct sg_host_facts *)0)->field)
@@ -298,7 +301,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "vCPU threads of the domain's QEMU process that the lost-time figures sum over.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(vcpu_threads, SG_TYPE_U32),
+        DOM(lost.vcpu_threads, SG_TYPE_U32),
     },
     [SG_F_DELAYACCT_AVAILABLE] = {
         .key = "delayacct_available", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -306,7 +309,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Delay accounting of the vCPU threads was read.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(delayacct_available, SG_TYPE_BOOL),
+        DOM(lost.delayacct_available, SG_TYPE_BOOL),
     },
     [SG_F_DELAYACCT_MISSING] = {
         .key = "delayacct_missing", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -324,7 +327,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(swapin_delay_ns, SG_TYPE_U64),
+        DOM(lost.swapin_delay_ns, SG_TYPE_U64),
     },
     [SG_F_BLKIO_DELAY_NS] = {
         .key = "blkio_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -334,7 +337,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(blkio_delay_ns, SG_TYPE_U64),
+        DOM(lost.blkio_delay_ns, SG_TYPE_U64),
     },
     [SG_F_CPU_DELAY_NS] = {
         .key = "cpu_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -344,7 +347,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(cpu_delay_ns, SG_TYPE_U64),
+        DOM(lost.cpu_delay_ns, SG_TYPE_U64),
     },
     [SG_F_FREEPAGES_DELAY_NS] = {
         .key = "freepages_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -354,7 +357,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(freepages_delay_ns, SG_TYPE_U64),
+        DOM(lost.freepages_delay_ns, SG_TYPE_U64),
     },
     [SG_F_THRASHING_DELAY_NS] = {
         .key = "thrashing_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -364,7 +367,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(thrashing_delay_ns, SG_TYPE_U64),
+        DOM(lost.thrashing_delay_ns, SG_TYPE_U64),
     },
     [SG_F_QEMU_SWAPIN_DELAY_NS] = {
         .key = "qemu_swapin_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -373,7 +376,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_qemu_delay_seconds_total", .prom_scale = 1e-9, .prom_label = "kind=\"swapin\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(qemu_swapin_delay_ns, SG_TYPE_U64),
+        DOM(lost.qemu_swapin_delay_ns, SG_TYPE_U64),
     },
     [SG_F_QEMU_BLKIO_DELAY_NS] = {
         .key = "qemu_blkio_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -382,7 +385,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_qemu_delay_seconds_total", .prom_scale = 1e-9, .prom_label = "kind=\"blkio\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(qemu_blkio_delay_ns, SG_TYPE_U64),
+        DOM(lost.qemu_blkio_delay_ns, SG_TYPE_U64),
     },
     [SG_F_RUN_DELAY_NS] = {
         .key = "run_delay_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -392,7 +395,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(run_delay_ns, SG_TYPE_U64),
+        DOM(lost.run_delay_ns, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS] = {
         .key = "vcpu_looks", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -402,7 +405,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks, SG_TYPE_U64),
+        DOM(lost.vcpu_looks, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS_DSTATE] = {
         .key = "vcpu_looks_dstate", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -412,7 +415,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks_dstate, SG_TYPE_U64),
+        DOM(lost.vcpu_looks_dstate, SG_TYPE_U64),
     },
     [SG_F_VCPU_LOOKS_SWAPIN] = {
         .key = "vcpu_looks_swapin", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -422,7 +425,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .outputs = SG_OUT_RECORD | SG_OUT_METADATA | SG_OUT_JOURNALD | SG_OUT_TEXTFILE | SG_OUT_HISTORY,
         .flags = SG_ROW_OPTIONAL,
         .xml_element = "lost",
-        DOM(vcpu_looks_swapin, SG_TYPE_U64),
+        DOM(lost.vcpu_looks_swapin, SG_TYPE_U64),
     },
     [SG_F_BLK_RD_REQS] = {
         .key = "blk_rd_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -431,7 +434,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"rd\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_rd_reqs, SG_TYPE_U64),
+        DOM(lost.blk_rd_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_WR_REQS] = {
         .key = "blk_wr_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -440,7 +443,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"wr\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_wr_reqs, SG_TYPE_U64),
+        DOM(lost.blk_wr_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_FL_REQS] = {
         .key = "blk_fl_reqs", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -449,7 +452,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_requests_total", .prom_scale = 1, .prom_label = "op=\"fl\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_fl_reqs, SG_TYPE_U64),
+        DOM(lost.blk_fl_reqs, SG_TYPE_U64),
     },
     [SG_F_BLK_RD_TIMES_NS] = {
         .key = "blk_rd_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -458,7 +461,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"rd\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_rd_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_rd_times_ns, SG_TYPE_U64),
     },
     [SG_F_BLK_WR_TIMES_NS] = {
         .key = "blk_wr_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -467,7 +470,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"wr\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_wr_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_wr_times_ns, SG_TYPE_U64),
     },
     [SG_F_BLK_FL_TIMES_NS] = {
         .key = "blk_fl_times_ns", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
@@ -476,7 +479,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_block_time_seconds_total", .prom_scale = 1e-9, .prom_label = "op=\"fl\"",
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(blk_fl_times_ns, SG_TYPE_U64),
+        DOM(lost.blk_fl_times_ns, SG_TYPE_U64),
     },
     [SG_F_IO_PSI_SOME_AVG10] = {
         .key = "io_psi_some_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -485,7 +488,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_io_psi_some_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(io_psi_some_avg10, SG_TYPE_DBL),
+        DOM(lost.io_psi_some_avg10, SG_TYPE_DBL),
     },
     [SG_F_IO_PSI_FULL_AVG10] = {
         .key = "io_psi_full_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -494,7 +497,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_io_psi_full_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(io_psi_full_avg10, SG_TYPE_DBL),
+        DOM(lost.io_psi_full_avg10, SG_TYPE_DBL),
     },
     [SG_F_CPU_PSI_SOME_AVG10] = {
         .key = "cpu_psi_some_avg10", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PERCENT,
@@ -503,7 +506,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .prom_name = "swapguard_domain_cpu_psi_some_avg10_ratio", .prom_scale = 0.01,
         .outputs = SG_OUT_RECORD | SG_OUT_TEXTFILE,
         .flags = SG_ROW_OPTIONAL,
-        DOM(cpu_psi_some_avg10, SG_TYPE_DBL),
+        DOM(lost.cpu_psi_some_avg10, SG_TYPE_DBL),
     },
     [SG_F_GUEST_DSTATE_IO_TASKS] = {
         .key = "guest_dstate_io_tasks", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_COUNT,
@@ -575,7 +578,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "The guest's serial console log was read this tick.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_ok, SG_TYPE_BOOL),
+        DOM(lost.console_ok, SG_TYPE_BOOL),
     },
     [SG_F_CONSOLE_MISSING] = {
         .key = "console_missing", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -591,7 +594,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Soft-lockup, RCU-stall, clocksource-watchdog and hrtimer messages on the guest's serial console.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_stall_msgs, SG_TYPE_U32),
+        DOM(lost.console_stall_msgs, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_OOM_KILLS] = {
         .key = "console_oom_kills", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -599,7 +602,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Guest OOM kills on the serial console.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_oom_kills, SG_TYPE_U32),
+        DOM(lost.console_oom_kills, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_ASYNC_PF] = {
         .key = "console_hung_async_pf", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -607,7 +610,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows async-pf.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_async_pf, SG_TYPE_U32),
+        DOM(lost.console_hung_async_pf, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_IO] = {
         .key = "console_hung_io", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -615,7 +618,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows io.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_io, SG_TYPE_U32),
+        DOM(lost.console_hung_io, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_LOCK] = {
         .key = "console_hung_lock", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -623,7 +626,7 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows lock.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_lock, SG_TYPE_U32),
+        DOM(lost.console_hung_lock, SG_TYPE_U32),
     },
     [SG_F_CONSOLE_HUNG_RECLAIM] = {
         .key = "console_hung_reclaim", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
@@ -631,7 +634,16 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .label = "Hung-task reports on the guest's serial console whose trace shows reclaim.",
         .outputs = SG_OUT_RECORD,
         .flags = SG_ROW_OPTIONAL,
-        DOM(console_hung_reclaim, SG_TYPE_U32),
+        DOM(lost.console_hung_reclaim, SG_TYPE_U32),
+    },
+    [SG_F_VCPUS] = {
+        .key = "vcpus", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "the same per-thread reads as the sums (taskstats, schedstat, state/wchan looks), one object per vCPU thread, the first 32 in vCPU order",
+        .label = "Each vCPU thread's lost-time counters (the vCPU-scope rows).",
+        .outputs = SG_OUT_RECORD,
+        .flags = SG_ROW_OPTIONAL,
+        .type = SG_TYPE_VCPUS, .offset = offsetof(struct sg_dom_facts, vcpu_lost),
+        .size = sizeof(((struct sg_dom_facts *)0)->vcpu_lost),
     },
     [SG_F_LIBVIRT_STALE] = {
         .key = "libvirt_stale", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_NONE,
@@ -893,13 +905,15 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "vcpu", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "vCPU number from the thread name CPU n/KVM or CPU n/TCG",
         .label = "vCPU thread: vCPU number from the thread name CPU n/KVM or CPU n/TCG.",
-        .outputs = SG_OUT_DOMSWAP,
+        .outputs = SG_OUT_DOMSWAP | SG_OUT_RECORD,
+        VCPU(vcpu, SG_TYPE_U32),
     },
     [SG_F_VCPU_TID] = {
         .key = "tid", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "/proc/PID/task/TID",
         .label = "vCPU thread: /proc/PID/task/TID.",
-        .outputs = SG_OUT_DOMSWAP,
+        .outputs = SG_OUT_DOMSWAP | SG_OUT_RECORD,
+        VCPU(tid, SG_TYPE_U32),
     },
     [SG_F_VCPU_COMM] = {
         .key = "comm", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
@@ -935,6 +949,111 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .key = "majflt_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
         .source_v1 = "/proc/PID/task/TID/stat field 12, two samples",
         .label = "vCPU thread: /proc/PID/task/TID/stat field 12, two samples.",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_SWAPIN_DELAY_NS] = {
+        .key = "swapin_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats swapin_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting for swap-in of guest RAM (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(swapin_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_BLKIO_DELAY_NS] = {
+        .key = "blkio_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats blkio_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting for synchronous block I/O (its faults' reads) (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(blkio_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_CPU_DELAY_NS] = {
+        .key = "cpu_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats cpu_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent waiting on a host run queue (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(cpu_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_FREEPAGES_DELAY_NS] = {
+        .key = "freepages_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats freepages_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent in host direct reclaim (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(freepages_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_THRASHING_DELAY_NS] = {
+        .key = "thrashing_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "taskstats thrashing_delay_total of this vCPU thread (TASKSTATS_CMD_ATTR_PID = TID; needs kernel.task_delayacct = 1)",
+        .label = "Time this vCPU thread spent refaulting workingset pages (taskstats), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(thrashing_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_RUN_DELAY_NS] = {
+        .key = "run_delay_ns", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_NS,
+        .source_v1 = "/proc/PID/task/TID/schedstat field 2 (run-queue wait) of this vCPU thread",
+        .label = "Time this vCPU thread waited on a host run queue (schedstat), ns.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(run_delay_ns, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS] = {
+        .key = "looks", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: every look",
+        .label = "Looks at this vCPU thread's state and wchan since collecting began.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS_DSTATE] = {
+        .key = "looks_dstate", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: the thread in D state",
+        .label = "Looks that found this vCPU thread in D state.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks_dstate, SG_TYPE_U64),
+    },
+    [SG_F_VT_LOOKS_SWAPIN] = {
+        .key = "looks_swapin", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_COUNTER, .unit = SG_UNIT_COUNT,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, 3 looks per tick: in D state with wchan in the swap-in path (folio_wait_bit_common, swap_read_folio, __lock_folio, ...)",
+        .label = "Looks that found this vCPU thread in D state in the host's swap-in path.",
+        .outputs = SG_OUT_RECORD,
+        VCPU(looks_swapin, SG_TYPE_U64),
+    },
+    [SG_F_VT_SWAPIN_DELAY_MS_PER_S] = {
+        .key = "swapin_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats swapin_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to swapin delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_BLKIO_DELAY_MS_PER_S] = {
+        .key = "blkio_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats blkio_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to blkio delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_CPU_DELAY_MS_PER_S] = {
+        .key = "cpu_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats cpu_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to cpu delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_FREEPAGES_DELAY_MS_PER_S] = {
+        .key = "freepages_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats freepages_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to freepages delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_THRASHING_DELAY_MS_PER_S] = {
+        .key = "thrashing_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "taskstats thrashing_delay_total of this vCPU thread, two samples (needs kernel.task_delayacct = 1)",
+        .label = "Milliseconds per second this vCPU thread lost to thrashing delay (taskstats).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_RUN_DELAY_MS_PER_S] = {
+        .key = "run_delay_ms_per_s", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_PER_S,
+        .source_v1 = "/proc/PID/task/TID/schedstat field 2 of this vCPU thread, two samples",
+        .label = "Milliseconds per second this vCPU thread waited on a host run queue (schedstat).",
+        .outputs = SG_OUT_DOMSWAP,
+    },
+    [SG_F_VT_SWAPIN_LOOK_SHARE] = {
+        .key = "swapin_look_share", .scope = SG_SCOPE_VCPU, .kind = SG_KIND_GAUGE, .unit = SG_UNIT_RATIO,
+        .source_v1 = "/proc/PID/task/TID/stat state and wchan, one look per sample: looks in D state in the swap-in path / looks",
+        .label = "Share of the looks that found this vCPU thread in D state in the host's swap-in path (0..1).",
         .outputs = SG_OUT_DOMSWAP,
     },
     [SG_F_HOST_T_S] = {

@@ -67,6 +67,8 @@ enum sg_schema_type {
     SG_TYPE_DBL,  /* double, NAN: null */
     SG_TYPE_BOOL,
     SG_TYPE_STR,  /* char[size] */
+    SG_TYPE_VCPUS, /* struct sg_vcpu_lost[lost.n_vcpu_lost] of struct sg_dom_facts: an array of
+                      objects whose keys are the SG_SCOPE_VCPU rows with SG_OUT_RECORD */
 };
 
 /* Outputs (bits of sg_schema_row.outputs). */
@@ -161,6 +163,7 @@ enum sg_fig_id {
     SG_F_CONSOLE_HUNG_RECLAIM,
     SG_F_LIBVIRT_STALE,
     SG_F_LIBVIRT_MISSING,
+    SG_F_VCPUS,
     /* per-domain figures of the O(1) sample (list, domswap) */
     SG_F_NAME,
     SG_F_UUID,
@@ -210,6 +213,24 @@ enum sg_fig_id {
     SG_F_VCPU_MINFLT,
     SG_F_VCPU_MAJFLT,
     SG_F_VCPU_MAJFLT_PER_S,
+    /* per vCPU thread: recorded (the facts' vcpus[]) */
+    SG_F_VT_SWAPIN_DELAY_NS,
+    SG_F_VT_BLKIO_DELAY_NS,
+    SG_F_VT_CPU_DELAY_NS,
+    SG_F_VT_FREEPAGES_DELAY_NS,
+    SG_F_VT_THRASHING_DELAY_NS,
+    SG_F_VT_RUN_DELAY_NS,
+    SG_F_VT_LOOKS,
+    SG_F_VT_LOOKS_DSTATE,
+    SG_F_VT_LOOKS_SWAPIN,
+    /* per vCPU thread: domswap's rates over its two samples */
+    SG_F_VT_SWAPIN_DELAY_MS_PER_S,
+    SG_F_VT_BLKIO_DELAY_MS_PER_S,
+    SG_F_VT_CPU_DELAY_MS_PER_S,
+    SG_F_VT_FREEPAGES_DELAY_MS_PER_S,
+    SG_F_VT_THRASHING_DELAY_MS_PER_S,
+    SG_F_VT_RUN_DELAY_MS_PER_S,
+    SG_F_VT_SWAPIN_LOOK_SHARE,
     /* host facts (record, textfile) */
     SG_F_HOST_T_S,
     SG_F_HOST_MEM_TOTAL_KIB,

@@ -19,8 +19,19 @@
 #      blkio.throttle.read_bps_device; v2 io.max rbps); the guest rereads its
 #      data: the vCPU thread's swap-in delay is > 0 and rising and diagnose, with
 #      the guest probe switched off (host-side evidence only), says
-#      host-swap-stall at confidence >= 0.8.
+#      host-swap-stall at confidence >= 0.8; vCPU 0's own lost time is > 0 and
+#      diagnose prints its swap-in share; domswap shows vCPU 0's delay rates.
+#      kernel.watchdog_thresh = 1 inside the guest (soft-lockup threshold 2 s)
+#      before the stall, and the swap reads slowed to 1 KiB/s for 6 s after the
+#      diagnosis: the vCPU frozen in host swap-in for more than 2 s makes the
+#      guest kernel print a soft lockup on its serial console when it resumes.
+# In the CPU-contention case, diagnose names the host CPU hog (its pid) among
+# the threads that competed for the vCPU's host CPU.
 # Emits TAP.
+#
+# SG_STALL_KEEP=DIR keeps the recordings (`diagnose --record`) of the CPU-contention
+# and the host-swap cases as DIR/cpu-contention.jsonl and DIR/sync-swap.jsonl (the
+# fixtures tests/data/scenarios/ holds; tests/data/README.md).
 #
 # Usage: test-stall.sh SWAPGUARD_BINARY
 set -uo pipefail
@@ -64,7 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plan 14
+plan 19
 
 if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build; } 2>&1 | diag; then
     not_ok "harness brings up libvirtd and the guest image" "see the harness output above"
@@ -90,15 +101,17 @@ show() { jq -c '.domains[] | {name, verdict, confidence, lost_ms_per_s, causes, 
 # ---- 1. CPU contention --------------------------------------------------------------
 stamp "CPU contention"
 if ! want cpu; then
-    for t in verdict run-delay cause; do skip "$cpu: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+    for t in verdict run-delay cause neighbour; do skip "$cpu: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
 elif "$harness" start "$cpu" 256 >/dev/null 2>"$err"; then
     gexec_bg "$cpu" 'while :; do :; done' 2>&1 | diag
     virsh -q vcpupin "$cpu" 0 0 --live 2>&1 | diag
     taskset -c 0 sh -c 'while :; do :; done' &
     hog_pid=$!
     sleep 2
-    js=$("$SG" diagnose "$cpu" --json --count 3 --interval 2 2>"$err")
+    js=$("$SG" diagnose "$cpu" --json --count 3 --interval 2 --record "$tmp/cpu.jsonl" 2>"$err")
     show
+    jq -c --arg d "$cpu" '.domains[] | select(.name == $d) | .neighbours' <<<"$js" | diag
+    hog=$hog_pid
     kill "$hog_pid" 2>/dev/null
     hog_pid=
     check "$cpu: a busy vCPU pinned with a host CPU hog on the same CPU is host-cpu-contention" \
@@ -107,10 +120,13 @@ elif "$harness" start "$cpu" 256 >/dev/null 2>"$err"; then
         awk -v v="$(ev "$cpu" cpu_delay_ms_per_s)" 'BEGIN { exit !(v + 0 >= 300) }'
     check "$cpu: the cause table lists host-cpu" \
         grep -qx host-cpu <<<"$(field "$cpu" '.causes[].cause')"
+    check "$cpu: the host CPU hog (pid $hog, comm sh) is named among the neighbours on the vCPU's CPU" \
+        test "$(field "$cpu" "[.neighbours[]? | select(.pid == $hog and .comm == \"sh\" and .domain == null)] | length")" -ge 1
+    [[ -n ${SG_STALL_KEEP:-} ]] && cp "$tmp/cpu.jsonl" "$SG_STALL_KEEP/cpu-contention.jsonl"
     "$harness" stop "$cpu" 2>&1 | diag
 else
     diag <"$err"
-    for t in verdict run-delay cause; do not_ok "$cpu: $t" "the guest did not start"; done
+    for t in verdict run-delay cause neighbour; do not_ok "$cpu: $t" "the guest did not start"; done
 fi
 
 # ---- 2. Guest I/O stall ---------------------------------------------------------------
@@ -161,28 +177,36 @@ setup_swap() {
         swapon -p 32767 "$loopdev"
 }
 if ! want swap; then
-    for t in delayacct stall rising verdict console; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do skip "$sw: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
 elif [[ ! -w /proc/sys/kernel/task_delayacct ]]; then
-    for t in delayacct stall rising verdict console; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do skip "$sw: $t" "no kernel.task_delayacct sysctl (kernel < 5.14)"; done
 elif ! setup_swap >"$tmp/setup.log" 2>&1 || [[ -z $loopdev ]]; then
     diag <"$tmp/setup.log"
-    for t in delayacct stall rising verdict console; do not_ok "$sw: $t" "delay accounting or the loop swap could not be set up"; done
+    for t in delayacct rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do not_ok "$sw: $t" "delay accounting or the loop swap could not be set up"; done
 else
     diag <"$tmp/setup.log"
     ok "$sw: delay accounting on for the test, a 256 MiB swap on $loopdev at priority 32767"
-    if "$harness" start "$sw" 256 >/dev/null 2>"$err" && "$harness" fill "$sw" 140 2>&1 | diag &&
-       "$harness" squeeze "$sw" 120 2>&1 | diag; then
+    # A soft-lockup threshold of 2 s (watchdog_thresh x 2) inside the guest, set before the
+    # stall: its vCPU frozen in host swap-in longer than that is a soft lockup on resume.
+    if "$harness" start "$sw" 256 >/dev/null 2>"$err" &&
+       "$harness" exec "$sw" 'sysctl -w kernel.watchdog_thresh=1' 2>&1 | diag &&
+       "$harness" fill "$sw" 140 2>&1 | diag && "$harness" squeeze "$sw" 120 2>&1 | diag; then
         pid=$("$harness" pid "$sw")
         majmin=$(lsblk -dno MAJ:MIN "$loopdev" | tr -d ' ')
+        # What the console holds before the stall: only what the guest prints after counts.
+        console=$(serial_log "$sw")
+        console_at=$(stat -c %s "$console" 2>/dev/null || echo 0)
+        # The reread starts before the throttle: once reads crawl, qemu-ga cannot start it.
+        "$harness" reread-bg "$sw" 2>&1 | diag
         if [[ -d /sys/fs/cgroup/blkio ]]; then
             throttle_file="/sys/fs/cgroup/blkio$(awk -F: '$2 ~ /(^|,)blkio(,|$)/ { print $3 }' "/proc/$pid/cgroup")/blkio.throttle.read_bps_device"
-            echo "$majmin 131072" > "$throttle_file"
+            read_bps() { echo "$majmin $1" > "$throttle_file"; }
         else
             throttle_file="/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup")/io.max"
-            echo "$majmin rbps=131072" > "$throttle_file"
+            read_bps() { echo "$majmin rbps=$1" > "$throttle_file"; }
         fi
+        read_bps 131072
         diag <<<"throttled reads of $majmin to 128 KiB/s in $throttle_file"
-        "$harness" reread-bg "$sw" 2>&1 | diag
         stamp "rereading"
         sleep 3
         printf '[guestprobe]\nenabled = no\n' > "$tmp/noprobe.conf"
@@ -197,31 +221,58 @@ else
         check "$sw: host-swap-stall from host-side evidence alone (guest probe off)" \
             test "$(field "$sw" .verdict)" = host-swap-stall
         check "$sw: confidence >= 0.8" awk -v v="$(field "$sw" .confidence)" 'BEGIN { exit !(v >= 0.8) }'
+        # vCPU 0's own lost time (its thread's taskstats), and its swap-in share in the text.
+        v0=$(field "$sw" '.vcpus[] | select(.vcpu == 0) | .lost_ms_per_s')
+        v0swap=$(field "$sw" '.vcpus[] | select(.vcpu == 0) | .causes[] | select(.cause == "host-swap") | .share')
+        diag <<<"vCPU 0: lost $v0 ms/s, host-swap share $v0swap"
+        check "$sw: vCPU 0's own lost time is > 0 ms/s, with a host-swap share" \
+            awk -v v="$v0" -v s="$v0swap" 'BEGIN { exit !(v + 0 > 0 && s + 0 > 0) }'
+        txt=$("$SG" diagnose "$sw" --count 2 --interval 2 --config "$tmp/noprobe.conf" 2>"$err")
+        grep -E "per vCPU|of vCPU" -A2 <<<"$txt" | diag
+        check "$sw: diagnose prints vCPU 0's swap-in share (\"N % of vCPU 0's lost time is swap-in\")" \
+            grep -qE "^ +[0-9]+ % of vCPU 0's lost time is swap-in" <<<"$txt"
+        dsw=$("$SG" domswap "$sw" --json --no-smaps 2>"$err")
+        jq -c '.vcpus[0] | {vcpu, tid, swapin_delay_ms_per_s, blkio_delay_ms_per_s, cpu_delay_ms_per_s, run_delay_ms_per_s, swapin_look_share}' <<<"$dsw" | diag
+        check "$sw: domswap's vcpus[0] shows its swap-in wait (swapin + blkio delay) > 0 ms/s" \
+            test "$(jq '.vcpus[] | select(.vcpu == 0) | ((.swapin_delay_ms_per_s // 0) + (.blkio_delay_ms_per_s // 0)) > 0' <<<"$dsw")" = true
+        [[ -n ${SG_STALL_KEEP:-} ]] && cp "$tmp/rec.jsonl" "$SG_STALL_KEEP/sync-swap.jsonl"
         # The guest kernel notices the lost time (hrtimer, clocksource watchdog, soft lockup,
         # RCU stall) on its serial console, which needs no guest agent: wait for it, bounded.
         stamp "diagnosed"
-        console=$(serial_log "$sw")
+        # At 128 KiB/s the vCPU runs in short bursts between swap-ins, which the guest's
+        # watchdogs may not see as one lockup. The device stalls harder for 6 s: reads at
+        # 1 KiB/s freeze the vCPU on its next swap-in for at least 4 s (one 4 KiB page), twice
+        # the guest's soft-lockup threshold; back at 128 KiB/s it resumes and reports.
+        read_bps 1024
+        sleep 1
+        if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+            ga_silent=
+            diag <<<"qemu-ga answered a ping during the stall"
+        else
+            ga_silent=1
+            diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
+        fi
+        sleep 2
+        read_bps 131072
+        stamp "6 s at 1 KiB/s, back to 128 KiB/s"
         pat='hrtimer: interrupt took|clocksource: timekeeping watchdog|soft lockup|detected stall'
-        for _ in $(seq 1 15); do grep -qE "$pat" "$console" 2>/dev/null && break; sleep 2; done
-        if grep -qE "$pat" "$console" 2>/dev/null; then
-            grep -E "$pat" "$console" | head -3 | diag
+        since_stall() { tail -c +$((console_at + 1)) "$console" 2>/dev/null; }
+        for _ in $(seq 1 15); do grep -qE "$pat" <(since_stall) && break; sleep 2; done
+        if grep -qE "$pat" <(since_stall); then
+            grep -E "$pat" <(since_stall) | head -3 | diag
             stamp "console message seen"
-            if virsh -q qemu-agent-command "$sw" --timeout 3 '{"execute":"guest-ping"}' >/dev/null 2>&1; then
-                diag <<<"qemu-ga answered a ping during the stall"
-            else
-                diag <<<"qemu-ga did not answer a ping within 3 s during the stall"
-            fi
             js=$("$SG" diagnose "$sw" --json --count 2 --interval 2 --config "$tmp/noprobe.conf" 2>"$err")
             stamp "diagnosed again"
             show
             check "$sw: the console's stall messages are evidence, with the console named as their source" \
                 grep -q "on the serial console" <<<"$(field "$sw" '.evidence[] | select(.key == "guest_stall_msgs") | .text')"
         else
-            skip "$sw: the console's stall messages as evidence" \
-                "the guest printed no hrtimer/clocksource/soft-lockup/RCU message within 30 s on this run"
+            not_ok "$sw: the console's stall messages are evidence" \
+                "the guest printed no hrtimer/clocksource/soft-lockup/RCU message after the throttle within 30 s"
         fi
+        check "$sw: qemu-ga was silent during the stall (the console needed no guest agent)" test -n "$ga_silent"
     else
         diag <"$err"
-        for t in rising verdict confidence console; do not_ok "$sw: $t" "the guest could not be squeezed"; done
+        for t in rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do not_ok "$sw: $t" "the guest could not be squeezed"; done
     fi
 fi

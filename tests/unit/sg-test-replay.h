@@ -120,20 +120,27 @@ static inline void sg_test_hand_tick(struct sg_dom_facts *hand)
     hand->apf[SG_APF_NOT_PRESENT] = 17;
     hand->cgroup_swap_events_max = 3;
     hand->cgroup_swap_events_fail = 5;
-    hand->vcpu_threads = 1;
-    hand->delayacct_available = true;
-    hand->swapin_delay_ns = 1000000;
-    hand->blkio_delay_ns = 2000000;
-    hand->cpu_delay_ns = 3000000;
-    hand->freepages_delay_ns = 4000000;
-    hand->thrashing_delay_ns = 5000000;
-    hand->qemu_swapin_delay_ns = 6000000;
-    hand->qemu_blkio_delay_ns = 7000000;
-    hand->run_delay_ns = 8000000;
-    hand->vcpu_looks = 30;
-    hand->vcpu_looks_dstate = 20;
-    hand->vcpu_looks_swapin = 10;
-    hand->blk_rd_reqs = hand->blk_wr_reqs = hand->blk_fl_reqs = 9;
-    hand->blk_rd_times_ns = hand->blk_wr_times_ns = hand->blk_fl_times_ns = 9000000;
-    hand->io_psi_some_avg10 = hand->io_psi_full_avg10 = hand->cpu_psi_some_avg10 = 1.5;
+    hand->lost.vcpu_threads = 1;
+    hand->lost.delayacct_available = true;
+    hand->lost.swapin_delay_ns = 1000000;
+    hand->lost.blkio_delay_ns = 2000000;
+    hand->lost.cpu_delay_ns = 3000000;
+    hand->lost.freepages_delay_ns = 4000000;
+    hand->lost.thrashing_delay_ns = 5000000;
+    hand->lost.qemu_swapin_delay_ns = 6000000;
+    hand->lost.qemu_blkio_delay_ns = 7000000;
+    hand->lost.run_delay_ns = 8000000;
+    hand->lost.vcpu_looks = 30;
+    hand->lost.vcpu_looks_dstate = 20;
+    hand->lost.vcpu_looks_swapin = 10;
+    hand->lost.blk_rd_reqs = hand->lost.blk_wr_reqs = hand->lost.blk_fl_reqs = 9;
+    hand->lost.blk_rd_times_ns = hand->lost.blk_wr_times_ns = hand->lost.blk_fl_times_ns = 9000000;
+    hand->lost.io_psi_some_avg10 = hand->lost.io_psi_full_avg10 = hand->lost.cpu_psi_some_avg10 = 1.5;
+    hand->lost.n_vcpu_lost = 2;
+    for (unsigned i = 0; i < 2; i++)
+        hand->vcpu_lost[i] = (struct sg_vcpu_lost){
+            .vcpu = i, .tid = 4000 + i, .swapin_delay_ns = 100000 * (i + 1), .blkio_delay_ns = 2000000,
+            .cpu_delay_ns = 3000000, .freepages_delay_ns = 0, .thrashing_delay_ns = 0,
+            .run_delay_ns = 8000000 / 2, .looks = 15, .looks_dstate = 10, .looks_swapin = 5 + i,
+        };
 }

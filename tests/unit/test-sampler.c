@@ -194,16 +194,21 @@ Test(ring, older_ticks_keep_their_lost_time_numbers)
         d.vm_swap_kib = d.cgroup_swap_bytes = d.cgroup_pgmajfault = 0;
         d.psi_some_avg10 = d.psi_full_avg10 = NAN;
         d.psi_full_total_us = 1000u * (unsigned)i;
-        d.vcpu_threads = 1;
-        d.delayacct_available = true;
-        d.swapin_delay_ns = 1000000u * (unsigned)i;
-        d.blkio_delay_ns = 500000000u * (unsigned)i;
-        d.run_delay_ns = 7u * (unsigned)i;
-        d.vcpu_looks = 3u * (unsigned)i;
-        d.vcpu_looks_swapin = 2u * (unsigned)i;
-        d.console_ok = true;
-        d.console_stall_msgs = (unsigned)i;
-        d.io_psi_some_avg10 = d.io_psi_full_avg10 = d.cpu_psi_some_avg10 = 0.5 * i;
+        d.lost.vcpu_threads = 1;
+        d.lost.delayacct_available = true;
+        d.lost.swapin_delay_ns = 1000000u * (unsigned)i;
+        d.lost.blkio_delay_ns = 500000000u * (unsigned)i;
+        d.lost.run_delay_ns = 7u * (unsigned)i;
+        d.lost.vcpu_looks = 3u * (unsigned)i;
+        d.lost.vcpu_looks_swapin = 2u * (unsigned)i;
+        d.lost.console_ok = true;
+        d.lost.console_stall_msgs = (unsigned)i;
+        d.lost.io_psi_some_avg10 = d.lost.io_psi_full_avg10 = d.lost.cpu_psi_some_avg10 = 0.5 * i;
+        /* one vCPU thread, then two: the ring makes room and keeps the older ticks' one */
+        d.lost.n_vcpu_lost = i == 2 ? 2 : 1;
+        for (unsigned k = 0; k < d.lost.n_vcpu_lost; k++)
+            d.vcpu_lost[k] = (struct sg_vcpu_lost){ .vcpu = k, .tid = 40 + k, .swapin_delay_ns = 11u * (unsigned)i + k,
+                                                    .run_delay_ns = 13u * (unsigned)i, .looks = 3u * (unsigned)i };
         sg_sampler_push_host(&s, &h);
         cr_assert_eq(sg_sampler_push_dom(&s, uuid, "d", &d), 0);
     }
@@ -213,16 +218,26 @@ Test(ring, older_ticks_keep_their_lost_time_numbers)
     for (size_t i = 0; i < 3; i++) {
         memset(&back, 0xa5, sizeof(back)); /* nothing may stay from before */
         sg_sampler_tick(&s, r, i, &back);
-        cr_expect_eq(back.swapin_delay_ns, 1000000u * i, "tick %zu", i);
-        cr_expect_eq(back.blkio_delay_ns, 500000000u * i, "tick %zu", i);
-        cr_expect_eq(back.run_delay_ns, 7u * i, "tick %zu", i);
-        cr_expect_eq(back.vcpu_looks, 3u * i, "tick %zu", i);
-        cr_expect_eq(back.vcpu_looks_swapin, 2u * i, "tick %zu", i);
+        cr_expect_eq(back.lost.swapin_delay_ns, 1000000u * i, "tick %zu", i);
+        cr_expect_eq(back.lost.blkio_delay_ns, 500000000u * i, "tick %zu", i);
+        cr_expect_eq(back.lost.run_delay_ns, 7u * i, "tick %zu", i);
+        cr_expect_eq(back.lost.vcpu_looks, 3u * i, "tick %zu", i);
+        cr_expect_eq(back.lost.vcpu_looks_swapin, 2u * i, "tick %zu", i);
         cr_expect_eq(back.psi_full_total_us, 1000u * i, "tick %zu", i);
-        cr_expect_eq(back.console_stall_msgs, i, "tick %zu", i);
-        cr_expect_eq(back.vcpu_threads, 1);
-        cr_expect(back.delayacct_available && back.console_ok);
-        cr_expect_float_eq(back.io_psi_some_avg10, 0.5 * (double)i, 1e-6);
+        cr_expect_eq(back.lost.console_stall_msgs, i, "tick %zu", i);
+        cr_expect_eq(back.lost.vcpu_threads, 1);
+        cr_expect(back.lost.delayacct_available && back.lost.console_ok);
+        cr_expect_float_eq(back.lost.io_psi_some_avg10, 0.5 * (double)i, 1e-6);
+        cr_assert_eq(back.lost.n_vcpu_lost, i == 2 ? 2 : 1, "tick %zu", i);
+        for (unsigned k = 0; k < back.lost.n_vcpu_lost; k++) {
+            cr_expect_eq(back.vcpu_lost[k].tid, 40 + k);
+            cr_expect_eq(back.vcpu_lost[k].vcpu, k);
+            cr_expect_eq(back.vcpu_lost[k].swapin_delay_ns, 11u * i + k, "tick %zu vCPU %u", i, k);
+            cr_expect_eq(back.vcpu_lost[k].run_delay_ns, 13u * i);
+            cr_expect_eq(back.vcpu_lost[k].looks, 3u * i);
+        }
     }
+    d.lost.n_vcpu_lost = SG_VCPU_LOST_MAX + 1;
+    cr_expect_eq(sg_sampler_push_dom(&s, uuid, "d", &d), -EINVAL, "more vCPU entries than the facts hold");
     sg_sampler_clear(&s);
 }

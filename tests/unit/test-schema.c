@@ -388,6 +388,14 @@ Test(schema, record_keys_are_schema_rows_and_legacy_keys_read_once)
     load("squeezed.jsonl", &r);
     o = sg_dom_facts_to_json(&r.hand);
     check_record(o, SG_SCOPE_DOMAIN);
+    {
+        /* The vCPU threads' objects: the vCPU-scope record rows, every one, round trip. */
+        json_object *vc = json_object_object_get(o, "vcpus");
+        cr_assert(json_object_is_type(vc, json_type_array));
+        cr_assert_eq(json_object_array_length(vc), r.hand.lost.n_vcpu_lost);
+        for (size_t i = 0; i < json_object_array_length(vc); i++)
+            check_record(json_object_array_get_idx(vc, i), SG_SCOPE_VCPU);
+    }
     cr_expect(!json_object_object_get_ex(o, "cgroup_swap_kib", NULL), "the legacy key is not written");
     cr_assert(json_object_object_get_ex(o, "cgroup_swap_bytes", &v));
     /* The recording holds cgroup_swap_kib; the facts hold bytes: x 1024 once, at read. */
@@ -395,6 +403,10 @@ Test(schema, record_keys_are_schema_rows_and_legacy_keys_read_once)
     cr_assert_eq(sg_dom_facts_from_json(o, &back, why, sizeof(why)), 0, "%s", why);
     cr_expect_eq(back.cgroup_swap_bytes, r.hand.cgroup_swap_bytes, "round trip in bytes");
     cr_expect_eq(back.cgroup_swap_events_fail, 5);
+    cr_assert_eq(back.lost.n_vcpu_lost, r.hand.lost.n_vcpu_lost);
+    cr_expect_eq(back.vcpu_lost[1].tid, r.hand.vcpu_lost[1].tid);
+    cr_expect_eq(back.vcpu_lost[1].swapin_delay_ns, r.hand.vcpu_lost[1].swapin_delay_ns);
+    cr_expect_eq(back.vcpu_lost[1].looks_swapin, r.hand.vcpu_lost[1].looks_swapin);
     json_object_put(o);
     o = sg_host_facts_to_json(&r.r.host);
     check_record(o, SG_SCOPE_HOST);

@@ -35,23 +35,23 @@
 #define NO_PSI .psi_some_avg10 = NAN, .psi_full_avg10 = NAN
 /* Delay accounting read: n vCPU threads, swap-in and run-queue delay in ns. */
 #define MS 1000000ull
-#define LOST(n, swapin, cpu) .vcpu_threads = (n), .delayacct_available = true, \
-    .swapin_delay_ns = (swapin), .cpu_delay_ns = (cpu), .blkio_delay_ns = 0, .freepages_delay_ns = 0, \
-    .thrashing_delay_ns = 0, .run_delay_ns = (cpu)
+#define LOST(n, swapin, cpu) .lost.vcpu_threads = (n), .lost.delayacct_available = true, \
+    .lost.swapin_delay_ns = (swapin), .lost.cpu_delay_ns = (cpu), .lost.blkio_delay_ns = 0, .lost.freepages_delay_ns = 0, \
+    .lost.thrashing_delay_ns = 0, .lost.run_delay_ns = (cpu)
 /* The same with a block I/O delay. */
-#define LOST_IO(n, swapin, blkio) .vcpu_threads = (n), .delayacct_available = true, \
-    .swapin_delay_ns = (swapin), .cpu_delay_ns = 0, .blkio_delay_ns = (blkio), .freepages_delay_ns = 0, \
-    .thrashing_delay_ns = 0, .run_delay_ns = 0
+#define LOST_IO(n, swapin, blkio) .lost.vcpu_threads = (n), .lost.delayacct_available = true, \
+    .lost.swapin_delay_ns = (swapin), .lost.cpu_delay_ns = 0, .lost.blkio_delay_ns = (blkio), .lost.freepages_delay_ns = 0, \
+    .lost.thrashing_delay_ns = 0, .lost.run_delay_ns = 0
 /* Delay accounting off (the sysctl at 0). */
-#define NO_DELAYACCT(n) .vcpu_threads = (n), .delayacct_missing = "delay accounting off (sysctl kernel.task_delayacct = 0)", \
-    .swapin_delay_ns = SG_POLICY_NONE, .cpu_delay_ns = SG_POLICY_NONE
+#define NO_DELAYACCT(n) .lost.vcpu_threads = (n), .delayacct_missing = "delay accounting off (sysctl kernel.task_delayacct = 0)", \
+    .lost.swapin_delay_ns = SG_POLICY_NONE, .lost.cpu_delay_ns = SG_POLICY_NONE
 /* Looks at the vCPU threads so far: all, in the swap-in path. */
-#define LOOKS(all, swapin) .vcpu_looks = (all), .vcpu_looks_dstate = (swapin), .vcpu_looks_swapin = (swapin)
+#define LOOKS(all, swapin) .lost.vcpu_looks = (all), .lost.vcpu_looks_dstate = (swapin), .lost.vcpu_looks_swapin = (swapin)
 /* Block stats: requests (reads) and their time in ns. */
-#define BLK(reqs, ns) .blk_rd_reqs = (reqs), .blk_rd_times_ns = (ns), .blk_wr_reqs = SG_POLICY_NONE, \
-    .blk_fl_reqs = SG_POLICY_NONE
+#define BLK(reqs, ns) .lost.blk_rd_reqs = (reqs), .lost.blk_rd_times_ns = (ns), .lost.blk_wr_reqs = SG_POLICY_NONE, \
+    .lost.blk_fl_reqs = SG_POLICY_NONE
 /* The serial console log read. */
-#define CONSOLE(...) .console_ok = true, __VA_ARGS__
+#define CONSOLE(...) .lost.console_ok = true, __VA_ARGS__
 #define HOST(t, ...) { .t_s = (t), .mem_total_kib = GIB(8), .mem_available_kib = GIB(4), __VA_ARGS__ }
 
 #define MAX_TICKS 4
@@ -219,7 +219,7 @@ static const struct vcase cases[] = {
         .n = 2,
         .dom = {
             TICK(0, TCG, CONSOLE()),
-            TICK(10, TCG, CONSOLE(.console_hung_io = 1), GUEST_DOWN),
+            TICK(10, TCG, CONSOLE(.lost.console_hung_io = 1), GUEST_DOWN),
         },
         .kind = SG_VERDICT_GUEST_IO_STALL, .conf_min = 0.8, .conf_max = 0.8,
         .keys = { "guest_hung_io" },
@@ -272,8 +272,8 @@ static const struct vcase cases[] = {
         .name = "host-cpu-contention from schedstat without delay accounting: 0.8",
         .n = 2,
         .dom = {
-            TICK(0, TCG, NO_DELAYACCT(1), .run_delay_ns = 0, GUEST_OK()),
-            TICK(10, TCG, NO_DELAYACCT(1), .run_delay_ns = 4000 * MS, GUEST_OK()),
+            TICK(0, TCG, NO_DELAYACCT(1), .lost.run_delay_ns = 0, GUEST_OK()),
+            TICK(10, TCG, NO_DELAYACCT(1), .lost.run_delay_ns = 4000 * MS, GUEST_OK()),
         },
         .kind = SG_VERDICT_HOST_CPU_CONTENTION, .conf_min = 0.8, .conf_max = 0.8,
         .keys = { "cpu_delay_ms_per_s" },
@@ -346,7 +346,7 @@ static const struct vcase cases[] = {
         .n = 2,
         .dom = {
             TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), CONSOLE()),
-            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 9000 * MS, 0), CONSOLE(.console_stall_msgs = 2)),
+            TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 9000 * MS, 0), CONSOLE(.lost.console_stall_msgs = 2)),
         },
         .kind = SG_VERDICT_HOST_SWAP_STALL, .conf_min = 0.95, .conf_max = 0.95,
         .keys = { "guest_stall_msgs", "swapin_delay_ms_per_s" },
@@ -1240,4 +1240,111 @@ Test(verdict, no_lost_time_figures_no_causes)
     cr_expect_eq(v.n_causes, 0);
     cr_expect(isnan(v.lost_ms_per_s));
     cr_expect(strstr(v.missing, "delay accounting") == NULL, "%s", v.missing);
+}
+
+/* vCPU thread i (vCPU number i, TID 100 + i) with taskstats swap-in, blkio and run-queue delay (ns). */
+#define VCPU_TS(i, swapin, blkio, cpu) { .vcpu = (i), .tid = 100 + (i), .swapin_delay_ns = (swapin), \
+    .blkio_delay_ns = (blkio), .cpu_delay_ns = (cpu), .freepages_delay_ns = 0, .thrashing_delay_ns = 0, \
+    .run_delay_ns = (cpu), .looks = 0, .looks_dstate = 0, .looks_swapin = 0 }
+
+Test(verdict, per_vcpu_cause_shares)
+{
+    /* Two vCPUs: vCPU 0 loses 810 ms/s to swap-in and 190 to the run queue (81 % swap-in);
+     * vCPU 1 only waits for a CPU (200 ms/s, 100 %). The domain's causes are their sums. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(2, 0, 0), GUEST_OK());
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(2, 8100 * MS, 3900 * MS), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 2;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 0, 0, 0);
+    a.vcpu_lost[1] = (struct sg_vcpu_lost)VCPU_TS(1, 0, 0, 0);
+    b.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 8100 * MS, 0, 1900 * MS);
+    b.vcpu_lost[1] = (struct sg_vcpu_lost)VCPU_TS(1, 0, 0, 2000 * MS);
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL);
+    cr_assert_eq(v.n_vcpus, 2);
+    cr_expect_eq(v.vcpus[0].vcpu, 0);
+    cr_expect_eq(v.vcpus[0].tid, 100);
+    cr_expect_float_eq(v.vcpus[0].lost_ms_per_s, 1000, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 810, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 0.81, 1e-9);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_CPU], 0.19, 1e-9);
+    cr_expect(!v.vcpus[0].swap_estimated);
+    cr_expect_float_eq(v.vcpus[1].lost_ms_per_s, 200, 1e-6);
+    cr_expect_float_eq(v.vcpus[1].share[SG_VCPU_CAUSE_HOST_CPU], 1, 1e-9);
+    cr_expect_float_eq(v.vcpus[1].share[SG_VCPU_CAUSE_HOST_SWAP], 0, 1e-9);
+    cr_expect_float_eq(v.lost_ms_per_s, v.vcpus[0].lost_ms_per_s + v.vcpus[1].lost_ms_per_s, 1e-6,
+                       "the domain's lost time is the sum of its vCPUs'");
+    cr_expect_str_eq(sg_vcpu_cause_name(SG_VCPU_CAUSE_HOST_SWAP), v.causes[0].name);
+}
+
+Test(verdict, per_vcpu_blkio_counts_as_swapin_when_the_domain_swaps)
+{
+    /* Linux 6.1 accounts a synchronous swap-in wait as blkio: with host swap the vCPU's blkio
+     * is swap-in, as for the domain; without host swap it stays host-io. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST_IO(1, 0, 0), GUEST_OK());
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST_IO(1, 1000 * MS, 5000 * MS), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 1;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 0, 0, 0);
+    b.vcpu_lost[0] = (struct sg_vcpu_lost)VCPU_TS(0, 1000 * MS, 5000 * MS, 0);
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.n_vcpus, 1);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 600, 1e-6);
+    cr_expect(isnan(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_IO]));
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 1, 1e-9);
+
+    a.vm_swap_kib = b.vm_swap_kib = 0;
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 100, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_IO], 500, 1e-6);
+}
+
+Test(verdict, per_vcpu_swapin_estimated_from_looks_without_delay_accounting)
+{
+    /* No delay accounting: schedstat run delay and the looks: vCPU 0 in the swap-in path in
+     * 27 of 30 looks is estimated at 900 ms/s of swap-in; a vCPU whose thread changed TID
+     * (re-created) counts its newest tick's looks only and has no rate. */
+    struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, NO_DELAYACCT(2), .lost.run_delay_ns = 0,
+                                 LOOKS(0, 0), GUEST_DOWN);
+    struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, NO_DELAYACCT(2), .lost.run_delay_ns = 100 * MS,
+                                 LOOKS(30, 27), GUEST_DOWN);
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    a.lost.n_vcpu_lost = b.lost.n_vcpu_lost = 2;
+    a.vcpu_lost[0] = (struct sg_vcpu_lost){ .vcpu = 0, .tid = 100, .swapin_delay_ns = SG_POLICY_NONE,
+                                            .run_delay_ns = 0 };
+    b.vcpu_lost[0] = (struct sg_vcpu_lost){ .vcpu = 0, .tid = 100, .swapin_delay_ns = SG_POLICY_NONE,
+                                            .run_delay_ns = 100 * MS, .looks = 30, .looks_dstate = 27,
+                                            .looks_swapin = 27 };
+    a.vcpu_lost[1] = (struct sg_vcpu_lost){ .vcpu = 1, .tid = 101, .looks = 5 };
+    b.vcpu_lost[1] = (struct sg_vcpu_lost){ .vcpu = 1, .tid = 201, .looks = 3, .run_delay_ns = 5 * MS };
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_assert_eq(v.kind, SG_VERDICT_HOST_SWAP_STALL);
+    cr_assert_eq(v.n_vcpus, 2);
+    cr_expect(v.vcpus[0].swap_estimated);
+    cr_expect_float_eq(v.vcpus[0].swapin_look_share, 0.9, 1e-9);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_SWAP], 900, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].ms[SG_VCPU_CAUSE_HOST_CPU], 10, 1e-6);
+    cr_expect_float_eq(v.vcpus[0].share[SG_VCPU_CAUSE_HOST_SWAP], 900.0 / 910.0, 1e-9);
+    cr_expect_eq(v.vcpus[1].tid, 201);
+    cr_expect_eq(v.vcpus[1].looks, 3, "a new thread: its own looks only");
+    cr_expect(isnan(v.vcpus[1].lost_ms_per_s), "no earlier tick of that TID: no rate");
+}
+
+Test(verdict, per_vcpu_none_without_vcpu_figures)
+{
+    /* Recordings from before the per-vCPU figures: the domain's causes, no vCPU entries. */
+    const struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), TCG, LOST(1, 0, 0), GUEST_OK());
+    const struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), TCG, LOST(1, 8100 * MS, 0), GUEST_OK());
+    const struct sg_dom_facts *dom[2] = { &a, &b };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, dom, 2, NULL, 0, &v);
+    cr_expect_gt(v.n_causes, 0);
+    cr_expect_eq(v.n_vcpus, 0);
 }
