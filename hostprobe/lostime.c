@@ -370,6 +370,18 @@ static void ts_add(struct sg_taskstats *sum, const struct sg_taskstats *t)
         s[i] = (s[i] == SG_NONE || v[i] == SG_NONE) ? SG_NONE : s[i] + v[i];
 }
 
+int sg_thread_look_class(const struct sg_fs *fs, pid_t pid, pid_t tid)
+{
+    struct sg_thread_look l;
+    int r = sg_thread_look(fs, pid, tid, &l);
+
+    if (r < 0)
+        return r;
+    if (l.state != 'D')
+        return SG_LOOK_OTHER;
+    return sg_wchan_is_swapin(l.wchan) ? SG_LOOK_SWAPIN : SG_LOOK_DSTATE;
+}
+
 int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid_t pid,
                         const pid_t *tids, size_t n, unsigned n_looks, unsigned look_gap_ms,
                         struct sg_lost_sample *out)
@@ -442,24 +454,18 @@ int sg_lost_sample_read(const struct sg_fs *fs, struct sg_taskstats_conn *c, pid
                 ;
         }
         for (size_t i = 0; i < n; i++) {
-            struct sg_thread_look l;
-
-            if (sg_thread_look(fs, pid, tids[i], &l) < 0)
-                continue;
             struct sg_lost_thread *th = i < out->n_threads ? &out->thread[i] : NULL;
+            int cls = sg_thread_look_class(fs, pid, tids[i]);
 
+            if (cls < 0)
+                continue;
             out->looks++;
-            if (th)
+            out->looks_dstate += cls != SG_LOOK_OTHER;
+            out->looks_swapin += cls == SG_LOOK_SWAPIN;
+            if (th) {
                 th->looks++;
-            if (l.state == 'D') {
-                out->looks_dstate++;
-                if (th)
-                    th->looks_dstate++;
-                if (sg_wchan_is_swapin(l.wchan)) {
-                    out->looks_swapin++;
-                    if (th)
-                        th->looks_swapin++;
-                }
+                th->looks_dstate += cls != SG_LOOK_OTHER;
+                th->looks_swapin += cls == SG_LOOK_SWAPIN;
             }
         }
     }

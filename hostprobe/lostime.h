@@ -110,6 +110,16 @@ struct sg_thread_look {
 /* Reads /proc/PID/task/TID/stat and wchan (two small reads). -ESRCH gone, -errno. */
 int sg_thread_look(const struct sg_fs *fs, pid_t pid, pid_t tid, struct sg_thread_look *out);
 
+/* What one look saw, for the look counters (looks, looks_dstate, looks_swapin). */
+enum sg_look_class {
+    SG_LOOK_OTHER,        /* not in D state */
+    SG_LOOK_DSTATE,       /* D state, elsewhere than a swap-in path */
+    SG_LOOK_SWAPIN,       /* D state in a swap-in path (sg_wchan_is_swapin) */
+};
+
+/* One look (sg_thread_look) classified: an enum sg_look_class, or -errno (-ESRCH gone). */
+int sg_thread_look_class(const struct sg_fs *fs, pid_t pid, pid_t tid);
+
 /* Block stats of a domain, summed over its disks (libvirt "block.N.*"); SG_NONE when absent. */
 struct sg_block_stats {
     unsigned n_disks;

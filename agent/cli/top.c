@@ -227,6 +227,13 @@ static void build_row(struct sg_top *t, struct sg_top_dom *x, struct sg_top_row 
                                           &row->lost_from);
 }
 
+static struct sg_dom *top_dom_at(void *opaque, size_t i)
+{
+    struct sg_top *t = opaque;
+
+    return &t->d[i]->w;
+}
+
 int sg_top_tick(struct sg_top *t)
 {
     struct sg_error err = { 0 };
@@ -267,6 +274,7 @@ int sg_top_tick(struct sg_top *t)
             n_pick = sg_daemon_pick_probes(last, elig, t->n, t->cfg.probes_per_tick, pick);
         }
     }
+    sg_collect_looks(&t->ctx->fs, top_dom_at, t, t->n); /* one pause per tick, not per domain */
     for (size_t i = 0, p = 0; i < t->n; i++) {
         struct sg_top_dom *x = t->d[i];
         const char *no_probe = t->no_probe;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "agent/core/collect.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostprobe/domxml.h"
 #include "hostprobe/hostmem.h"
@@ -231,14 +233,67 @@ static void collect_vcpus(struct sg_dom *w, const struct sg_lost_sample *l, stru
     out->lost.n_vcpu_lost = n;
 }
 
+static double mono_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque, size_t i),
+                      void *opaque, size_t n)
+{
+    double start = 0;
+
+    for (unsigned k = 0; k < SG_LOST_LOOKS; k++) {
+        if (k > 0) {
+            double left = SG_LOST_LOOK_GAP_MS - (mono_ms() - start);
+
+            if (left > 0) {
+                struct timespec gap = { .tv_sec = 0, .tv_nsec = (long)(left * 1e6) };
+
+                while (nanosleep(&gap, &gap) < 0 && errno == EINTR)
+                    ;
+            }
+        }
+        start = mono_ms();
+        for (size_t i = 0; i < n; i++) {
+            struct sg_dom *w = at(opaque, i);
+
+            if (!w || !w->located || w->d.pid <= 0 || !w->n_vcpu_tids)
+                continue;
+            w->looks_taken = true;
+            for (size_t j = 0; j < w->n_vcpu_tids; j++) {
+                struct sg_vcpu_lost *a = w->vcpu_acc && j < SG_VCPU_LOST_MAX ? &w->vcpu_acc[j] : NULL;
+                int c = sg_thread_look_class(fs, w->d.pid, w->vcpu_tids[j]);
+
+                if (c < 0)
+                    continue;
+                w->looks++;
+                w->looks_dstate += c != SG_LOOK_OTHER;
+                w->looks_swapin += c == SG_LOOK_SWAPIN;
+                if (a) {
+                    a->looks++;
+                    a->looks_dstate += c != SG_LOOK_OTHER;
+                    a->looks_swapin += c == SG_LOOK_SWAPIN;
+                }
+            }
+        }
+    }
+}
+
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */
 static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out)
 {
     struct sg_lost_sample l;
 
     collect_block(w, out);
+    unsigned n_looks = w->looks_taken ? 0 : SG_LOST_LOOKS;
+
+    w->looks_taken = false;
     if (sg_lost_sample_read(fs, w->taskstats, w->d.pid, w->vcpu_tids, w->n_vcpu_tids,
-                            SG_LOST_LOOKS, SG_LOST_LOOK_GAP_MS, &l) < 0) {
+                            n_looks, SG_LOST_LOOK_GAP_MS, &l) < 0) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
         return;
     }

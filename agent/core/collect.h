@@ -39,7 +39,8 @@ int sg_collect_host(const struct sg_fs *fs, struct sg_host_facts *out, struct sg
 struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
 
 /* Looks at each vCPU thread's state and wchan per tick, and the gap between them (ms):
- * 3 x 2 small reads per vCPU and 10 ms per domain and tick. */
+ * 3 x 2 small reads per vCPU, and 10 ms of pause per tick (sg_collect_looks: for every
+ * domain at once; a domain collected alone pauses that long itself). */
 #define SG_LOST_LOOKS 3
 #define SG_LOST_LOOK_GAP_MS 5
 /* The serial console log: bytes read at most per tick, and how far back the first read counts. */
@@ -56,6 +57,20 @@ struct sg_rec_hugepool *sg_collect_hugepools(const struct sg_host_sample *hs);
  */
 int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts *out,
                    struct sg_error *err);
+
+/*
+ * This tick's looks at the state and wchan of the vCPU threads of n domains,
+ * at(opaque, i) for i < n (hostprobe/lostime.h sg_thread_look: /proc/PID/task/TID/stat
+ * field 3 and .../wchan): SG_LOST_LOOKS passes over all of them, started
+ * SG_LOST_LOOK_GAP_MS apart (a pass that took longer is followed at once), so a
+ * tick pauses at most (SG_LOST_LOOKS - 1) x the gap whatever the number of
+ * domains. The counts go to each located domain's look counters (w->looks...,
+ * w->vcpu_acc[]), and its next sg_collect_dom takes no looks of its own. A domain
+ * not located, or without vCPU threads, is passed over. Cost: SG_LOST_LOOKS x 2
+ * small reads per vCPU thread. Never fails: a thread gone is not counted.
+ */
+void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque, size_t i),
+                      void *opaque, size_t n);
 
 /*
  * Probes the guest (gp_probe, bounded by timeout_s) and fills out->guest.

@@ -264,6 +264,13 @@ static int find_neighbours(struct sg_ctx *ctx, struct sg_diag *g)
     return 0;
 }
 
+static struct sg_dom *diag_dom_at(void *opaque, size_t i)
+{
+    struct sg_diag *g = opaque;
+
+    return &g->w[i];
+}
+
 int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag *g)
 {
     struct sg_error err = {0};
@@ -311,6 +318,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
         sg_sampler_push_host(&g->s, &h);
         if (o->record)
             record_line(o->record, "host", NULL, sg_host_facts_to_json(&h));
+        sg_collect_looks(&ctx->fs, diag_dom_at, g, g->n); /* one pause per tick, not per domain */
         for (size_t i = 0; i < g->n; i++) {
             struct sg_dom *w = &g->w[i];
             struct sg_dom_facts d;

@@ -39,6 +39,7 @@ struct sg_dom {
     struct sg_vcpu_lost *vcpu_acc; /* min(n_vcpu_tids, SG_VCPU_LOST_MAX): each followed thread's
                                       vCPU number, TID and looks so far (policies/facts.h) */
     uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
+    bool looks_taken;              /* this tick's looks already taken by sg_collect_looks */
     char console_log[512];         /* the serial console log file of the domain XML, "" none */
     char console_missing[160];     /* why there is none */
     uint64_t console_offset;       /* bytes of it already read */

@@ -829,6 +829,13 @@ static void log_stuck(struct ag_dom *x)
  * the tick). The host-side part reads a few small files per domain:
  * /proc/PID/status, the cgroup's memory files, its PSI, the perf counters.
  */
+static struct sg_dom *ag_dom_at(void *opaque, size_t i)
+{
+    struct agent *a = opaque;
+
+    return &a->d[i]->w;
+}
+
 static void on_tick(int timer, void *opaque)
 {
     struct agent *a = opaque;
@@ -865,6 +872,7 @@ static void on_tick(int timer, void *opaque)
             n_pick = sg_daemon_pick_probes(last, elig, a->n, cfg->probes_per_tick, pick);
         }
     }
+    sg_collect_looks(&a->ctx->fs, ag_dom_at, a, a->n); /* one pause per tick, not per domain */
     for (size_t i = 0, p = 0; i < a->n; i++) {
         struct ag_dom *x = a->d[i];
         const char *no_probe = NULL;
