@@ -246,7 +246,7 @@ int sg_cgroup_locate_in(const struct sg_fs *fs, enum sg_cgroup_layout layout, pi
     } else {
         out->has_psi = true;
     }
-    if (out->has_psi) {
+    if (out->has_psi && v2_root) { /* has_psi implies v2_root (said for the analyzer) */
         out->psi_dir = join(v2_root, found);
         if (!out->psi_dir)
             return -ENOMEM;
