@@ -201,7 +201,15 @@ auth_unix_ro = "none"
 auth_unix_rw = "none"
 EOF
     log "starting libvirtd"
-    LIBVIRT_LOG_OUTPUTS="3:file:$STATE/libvirtd.log" libvirtd -d -f "$STATE/libvirtd.conf"
+    # The daemon gets no descriptor of ours beyond 0-2: a lock held around the harness
+    # (`flock /tmp/sg-libvirt.lock harness.sh ...`) would otherwise stay held by libvirtd.
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [[ $fd -gt 2 ]]; then eval "exec $fd>&-"; fi 2>/dev/null
+        done
+        LIBVIRT_LOG_OUTPUTS="3:file:$STATE/libvirtd.log" exec libvirtd -d -f "$STATE/libvirtd.conf"
+    )
     local i pid=""
     for ((i = 0; i < 300; i++)); do
         if libvirtd_answers; then break; fi
