@@ -49,15 +49,10 @@ static int read_pools_in(const struct sg_fs *fs, const char *dir, int node,
 {
     _cleanup_closedir_ DIR *d = NULL;
     struct dirent *de;
-    int fd = openat(fs->sys_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-    if (fd < 0)
+    d = sg_opendir_at(fs->sys_fd, dir);
+    if (!d)
         return errno == ENOENT ? 0 : -errno;
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
     while ((de = readdir(d))) {
         char rel[PATH_MAX];
         unsigned long long size;

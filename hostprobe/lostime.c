@@ -628,17 +628,11 @@ static int scan_process(const struct sg_fs *fs, pid_t pid, struct sg_thread_cpu 
     _cleanup_closedir_ DIR *d = NULL;
     struct dirent *de;
     char rel[64];
-    int fd;
 
     snprintf(rel, sizeof(rel), "%d/task", (int)pid);
-    fd = openat(fs->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    d = sg_opendir_at(fs->proc_fd, rel);
+    if (!d)
         return 0;
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return 0;
-    }
     while ((de = readdir(d))) {
         char path[96], buf[1024];
         uint64_t tid;
@@ -675,18 +669,11 @@ ssize_t sg_thread_cpu_scan(const struct sg_fs *fs, struct sg_thread_cpu **out)
     struct sg_thread_cpu *v = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
-    int fd;
 
     *out = NULL;
-    fd = openat(fs->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    d = sg_opendir_at(fs->proc_fd, ".");
+    if (!d)
         return -errno;
-    d = fdopendir(fd);
-    if (!d) {
-        int r = -errno;
-        close(fd);
-        return r;
-    }
     while ((de = readdir(d))) {
         uint64_t pid;
 

@@ -99,17 +99,10 @@ int sg_oom_scan(const struct sg_fs *fs, struct sg_oom_proc **out)
     _cleanup_free_ struct sg_oom_proc *v = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
-    int fd;
 
-    fd = openat(fs->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    d = sg_opendir_at(fs->proc_fd, ".");
+    if (!d)
         return -errno;
-    d = fdopendir(fd);
-    if (!d) {
-        int r = -errno;
-        close(fd);
-        return r;
-    }
     while ((de = readdir(d))) {
         struct sg_oom_proc p;
         uint64_t pid;

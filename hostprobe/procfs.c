@@ -157,19 +157,13 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
     size_t n = 0, cap = 0;
     char rel[64];
     struct dirent *de;
-    int fd;
 
     snprintf(rel, sizeof(rel), "%d/task", (int)pid);
-    fd = openat(fs->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    d = sg_opendir_at(fs->proc_fd, rel);
+    if (!d) {
         int r = -errno;
         sg_error_set(err, fs->proc_path, rel, 0, "%s", strerror(-r));
         return sg_proc_gone(r);
-    }
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
     }
     while ((de = readdir(d))) {
         char path[96], comm[64];
@@ -372,7 +366,6 @@ int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n
     _cleanup_free_ char *cmd = NULL;
     size_t nslots = 16, left = 0, cap = 64 * 1024;
     struct dirent *de;
-    int fd;
 
     for (size_t i = 0; i < n; i++) {
         pids[i] = 0;
@@ -404,14 +397,9 @@ int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n
             k = (k + 1) & (nslots - 1);
         slot[k] = i;
     }
-    fd = openat(fs->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    d = sg_opendir_at(fs->proc_fd, ".");
+    if (!d)
         return -errno;
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
     while (left > 0 && (de = readdir(d))) {
         char rel[64];
         const char *u;

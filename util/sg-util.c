@@ -112,6 +112,23 @@ static ssize_t read_full(int fd, char *buf, size_t size)
     return (ssize_t)len;
 }
 
+DIR *sg_opendir_at(int dirfd, const char *rel)
+{
+    int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0)
+        return NULL;
+    d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+    }
+    return d;
+}
+
 ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size)
 {
     _cleanup_close_ int fd = -1;

@@ -104,6 +104,12 @@ void sg_fs_close(struct sg_fs *fs);
  */
 ssize_t sg_read_at(int dirfd, const char *rel, char *buf, size_t size);
 
+/*
+ * Opens the directory rel (relative to dirfd) for readdir(3), close-on-exec.
+ * NULL with errno set (from openat(2) or fdopendir(3)) when it cannot.
+ */
+DIR *sg_opendir_at(int dirfd, const char *rel);
+
 /* sg_read_at that also fills err with base/rel and the reason when it fails. */
 ssize_t sg_read_file(int dirfd, const char *base, const char *rel, char *buf, size_t size,
                      struct sg_error *err);
