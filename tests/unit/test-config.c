@@ -116,7 +116,25 @@ Test(config, defaults_come_from_policies)
     sg_config_default(&c);
     sg_verdict_thresholds_default(&t);
     sg_recommend_config_default(&r);
-    cr_assert_eq(memcmp(&c.verdict, &t, sizeof(t)), 0);
+    /* Field by field: the struct has padding, which memcmp would compare too. */
+#define SAME(f) cr_assert_eq(c.verdict.f, t.f, "[verdict] " #f)
+    SAME(host_swap_min_kib);
+    SAME(swapin_rate_min);
+    SAME(apf_rate_min);
+    SAME(psi_some_min);
+    SAME(psi_full_min);
+    SAME(refault_rate_min);
+    SAME(guest_swap_min_kib);
+    SAME(guest_swapout_rate_min);
+    SAME(swapin_delay_min_ms);
+    SAME(swapin_look_share_min);
+    SAME(swapin_looks_min);
+    SAME(cpu_delay_min_ms);
+    SAME(disk_ms_per_req_min);
+    SAME(hung_reports_min);
+    SAME(dstate_io_tasks_min);
+#undef SAME
+    _Static_assert(sizeof(t) == 14 * 8, /* 12 eight-byte fields, 3 unsigned and their padding */ "a field was added to sg_verdict_thresholds: compare it above");
     cr_assert_eq(c.rec.host_reserve_kib, r.host_reserve_kib);
     cr_assert_eq(c.rec.qemu_overhead_kib, r.qemu_overhead_kib);
     cr_assert_eq(c.rec.swappiness_target, r.swappiness_target);
