@@ -36,6 +36,7 @@ static void ring_free(const struct sg_sampler *s, struct sg_dom_ring *r)
     free(r->apf);
     free(r->lost);
     free(r->vcpu);
+    free(r->last);
     free(r->v);
     free(r->name);
 }
@@ -61,6 +62,9 @@ size_t sg_sampler_bytes(const struct sg_sampler *s)
         return 0;
     b = s->cap * (sizeof(*s->host) + sizeof(*s->win_dom) + sizeof(*s->win_host));
     b += s->n_doms * (sizeof(*s->doms) + s->cap * sizeof(*s->doms[0].v));
+    for (size_t i = 0; i < s->n_doms; i++)
+        if (s->doms[i].last)
+            b += SG_DOM_FACTS_SIZE(s->doms[i].last_room);
     return b;
 }
 
@@ -239,6 +243,14 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         return -EINVAL;
     if (vcpu_room(s, r, d->lost.n_vcpu_lost) < 0)
         return -ENOMEM;
+    if (!r->last || d->lost.n_vcpu_lost > r->last_room) {
+        struct sg_dom_facts *l = realloc(r->last, SG_DOM_FACTS_SIZE(d->lost.n_vcpu_lost));
+
+        if (!l)
+            return -ENOMEM;
+        r->last = l;
+        r->last_room = d->lost.n_vcpu_lost;
+    }
     if (d->guest_probed && !r->guest) {
         r->guest = calloc(s->cap, sizeof(*r->guest));
         if (!r->guest)
@@ -279,7 +291,7 @@ int sg_sampler_push_dom(struct sg_sampler *s, const char *uuid, const char *name
         r->lost[at] = d->lost;
     if (r->vcpu && d->lost.n_vcpu_lost)
         memcpy(&r->vcpu[at * r->vcpu_stride], d->vcpu_lost, d->lost.n_vcpu_lost * sizeof(*r->vcpu));
-    r->last = *d;
+    memcpy(r->last, d, SG_DOM_FACTS_SIZE(d->lost.n_vcpu_lost));
     r->seen = true;
     return 0;
 }
@@ -291,13 +303,13 @@ void sg_sampler_tick(const struct sg_sampler *s, const struct sg_dom_ring *r, si
     const struct sg_dom_tick *t = &r->v[at];
 
     if (i + 1 == r->n) {
-        *out = r->last;
+        memcpy(out, r->last, SG_DOM_FACTS_SIZE(r->last->lost.n_vcpu_lost));
         return;
     }
     /* Field by field: a memset of the whole struct per tick would cost more than the rest. */
     out->t_s = t->t_s;
     out->running = t->running;
-    out->guest_ram_kib = r->last.guest_ram_kib;
+    out->guest_ram_kib = r->last->guest_ram_kib;
     out->vm_swap_kib = t->vm_swap_kib;
     out->cgroup_swap_bytes = t->cgroup_swap_bytes;
     out->cgroup_pgmajfault = t->cgroup_pgmajfault;
@@ -382,14 +394,14 @@ int sg_sampler_verdict(const struct sg_sampler *s, const char *uuid, double wind
 
     if (!r || r->n == 0 || !s->win_dom || !s->win_host || !s->win_facts)
         return -ENOENT;
-    hi = r->last.t_s;
+    hi = r->last->t_s;
     lo = window_s > 0 ? hi - window_s : -INFINITY;
     for (size_t i = 0; i < r->n; i++) {
         double ts = r->v[(r->head + i) % s->cap].t_s;
 
         if (ts >= lo && ts <= hi) {
             if (i + 1 == r->n) {
-                s->win_dom[n] = &r->last; /* the newest, whole, from the ring itself */
+                s->win_dom[n] = r->last; /* the newest, whole, from the ring itself */
             } else {
                 sg_sampler_tick(s, r, i, &s->win_facts[n]);
                 s->win_dom[n] = &s->win_facts[n];
@@ -398,7 +410,7 @@ int sg_sampler_verdict(const struct sg_sampler *s, const char *uuid, double wind
         }
     }
     if (n == 0) /* the newest tick's own t_s is NAN: take it alone */
-        s->win_dom[n++] = &r->last;
+        s->win_dom[n++] = r->last;
     lo = s->win_dom[0]->t_s;
     for (size_t i = 0; i < s->host_n; i++) {
         const struct sg_host_facts *h = &s->host[(s->host_head + i) % s->cap];

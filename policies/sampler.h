@@ -44,7 +44,11 @@ struct sg_dom_ring {
     unsigned vcpu_stride;
     struct sg_guest_facts **guest;  /* cap pointers, allocated with the first probed tick; each
                                        entry set for the probed ticks only */
-    struct sg_dom_facts last;       /* the newest tick, whole (text included) */
+    struct sg_dom_facts *last;      /* the newest tick, whole (text included), NULL before the
+                                       first: allocated to SG_DOM_FACTS_SIZE(last_room), its
+                                       vcpu_lost[] valid below lost.n_vcpu_lost only; read it in
+                                       place, never copy it whole (sg_sampler_tick copies it) */
+    unsigned last_room;             /* vcpu_lost[] entries last has room for */
     size_t head, n;
     bool seen;                      /* pushed to since the last sg_sampler_sweep */
 };
@@ -97,7 +101,7 @@ size_t sg_sampler_bytes(const struct sg_sampler *s);
 void sg_sampler_sweep(struct sg_sampler *s);
 
 /* The ring of domain uuid (a hash lookup, case-insensitive), NULL when unknown. Tick i
- * (0 = oldest) is v[(head + i) % cap]; the newest, whole, is last. */
+ * (0 = oldest) is v[(head + i) % cap]; the newest, whole, is *last (set once n > 0). */
 const struct sg_dom_ring *sg_sampler_dom(const struct sg_sampler *s, const char *uuid);
 
 /*

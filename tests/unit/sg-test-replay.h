@@ -79,7 +79,7 @@ static inline void sg_test_rec_load(const char *name, struct sg_test_rec *r)
         r->w[i].d.id = (int)i + 1;
         cr_assert_eq(sg_sampler_verdict(&r->s, ring->uuid, 0, &t, &r->v[i]), 0);
         r->d[i] = (struct sg_report_dom){ .w = &r->w[i], .v = &r->v[i],
-                                          .last = &ring->last,
+                                          .last = ring->last,
                                           .changed = true };
     }
 }
