@@ -952,7 +952,7 @@ static struct fam row_fam(FILE *f, const struct sg_schema_row *r)
  */
 static char *info_labels(const struct sg_dom *w)
 {
-    const struct sg_domxml *m = w->meta;
+    const struct sg_dom_meta *m = w->meta;
     const char *val[] = { w->d.uuid, m ? m->nova_name : "", m ? m->nova_project_uuid : "",
                           m ? m->nova_project_name : "", m ? m->nova_flavor : "" };
     const char *names = sg_schema_get(SG_F_REPORT_DOMAIN_INFO)->prom_label, *p = names;
