@@ -155,10 +155,14 @@ void sg_dom_reader_close(struct sg_dom_reader *rd)
 int sg_dom_reader_limits(const struct sg_fs *fs, const struct sg_cgroup *cg,
                          struct sg_dom_reader *rd, struct sg_error *err)
 {
+    struct sg_cgroup_stats st;
     int r;
 
-    sg_cgroup_stats_init(&rd->limits);
-    r = sg_cgroup_read_files(fs, cg, SG_CGF_LIMITS, &rd->limits, err);
+    sg_cgroup_stats_init(&st);
+    r = sg_cgroup_read_files(fs, cg, SG_CGF_LIMITS, &st, err);
+    rd->limits.limit_bytes = st.limit_bytes;
+    rd->limits.swap_max_bytes = st.swap_max_bytes;
+    rd->limits.memsw_limit_bytes = st.memsw_limit_bytes;
     return r == -ENOENT ? -ESRCH : r;
 }
 
@@ -234,7 +238,7 @@ int sg_dom_reader_open(const struct sg_fs *fs, pid_t pid, const struct sg_cgroup
         return i < SG_RD_CG_FD ? sg_proc_gone(r) : r == -ENOENT ? -ESRCH : r;
     }
     if (flags & SG_RD_SWAP_ONLY) {
-        sg_cgroup_stats_init(&rd->limits);
+        rd->limits.limit_bytes = rd->limits.swap_max_bytes = rd->limits.memsw_limit_bytes = SG_NONE;
         return 0;
     }
     r = sg_dom_reader_limits(fs, cg, rd, err);
@@ -265,10 +269,10 @@ int sg_dom_reader_read(const struct sg_fs *fs, const struct sg_cgroup *cg,
 
     memset(out, 0, sizeof(*out));
     clock_gettime(CLOCK_MONOTONIC, &out->t);
-    out->cg = rd->limits;
-    out->cg.swap_bytes = out->cg.pgmajfault = out->cg.usage_bytes = SG_NONE;
-    out->cg.swap_events_max = out->cg.swap_events_fail = SG_NONE;
-    out->cg.has_psi = out->cg.has_io_psi = out->cg.has_cpu_psi = false;
+    sg_cgroup_stats_init(&out->cg);
+    out->cg.limit_bytes = rd->limits.limit_bytes;
+    out->cg.swap_max_bytes = rd->limits.swap_max_bytes;
+    out->cg.memsw_limit_bytes = rd->limits.memsw_limit_bytes;
     for (unsigned i = 0; i < SG_RD__MAX; i++) {
         char rel[PATH_MAX + 64];
         const char *base = NULL, *p;

@@ -60,7 +60,9 @@ struct sg_dom_reader {
     unsigned flags;
     unsigned files;          /* the cgroup files read per sample (1u << enum sg_cgroup_file) */
     int fd[SG_RD__MAX];      /* >= 0 kept; -1 read by path; -2 absent (SG_NONE) */
-    struct sg_cgroup_stats limits; /* limit_bytes, swap_max_bytes, memsw_limit_bytes */
+    struct {                 /* the limit files' figures (struct sg_cgroup_stats), SG_NONE unread */
+        uint64_t limit_bytes, swap_max_bytes, memsw_limit_bytes;
+    } limits;
 };
 
 /*

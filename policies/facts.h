@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policies/rates.h"
@@ -150,7 +151,6 @@ struct sg_dom_facts {
     /* Time the vCPU threads lose on the host, the disks' latency and what the serial console
      * log showed: the numbers, one assignment each way for the sampler's ring. */
     struct sg_dom_lost lost;
-    struct sg_vcpu_lost vcpu_lost[SG_VCPU_LOST_MAX]; /* per vCPU thread, lost.n_vcpu_lost of them */
     char delayacct_missing[160];   /* when lost.delayacct_available is false: why */
     char console_missing[160];     /* when lost.console_ok is false: why (no file console, unreadable) */
 
@@ -161,7 +161,17 @@ struct sg_dom_facts {
     bool libvirt_stale;            /* a call for the domain outlived the deadline and has not returned:
                                       its libvirt figures (block stats, guest probe) are left out */
     char libvirt_missing[160];     /* why the libvirt figures are missing this tick, "" when read */
+
+    /* Per vCPU thread, lost.n_vcpu_lost of them. The last member: the sampler keeps its
+     * newest tick (sg_dom_ring.last) allocated to SG_DOM_FACTS_SIZE(lost.n_vcpu_lost) bytes,
+     * so a domain without vCPU threads holds none of the 32 entries (2.5 KiB). */
+    struct sg_vcpu_lost vcpu_lost[SG_VCPU_LOST_MAX];
 };
+
+/* The bytes of a struct sg_dom_facts with room for n (<= SG_VCPU_LOST_MAX) vcpu_lost[]
+ * entries: what a copy of one with lost.n_vcpu_lost = n must cover. */
+#define SG_DOM_FACTS_SIZE(n) \
+    (offsetof(struct sg_dom_facts, vcpu_lost) + (size_t)(n) * sizeof(struct sg_vcpu_lost))
 
 /* Thresholds of the verdict rules ([verdict] in swapguard.conf). */
 struct sg_verdict_thresholds {

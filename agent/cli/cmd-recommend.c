@@ -145,7 +145,7 @@ static int domain_context(struct sg_ctx *ctx, struct sg_diag *g, struct rec_inpu
         struct sg_guest_ram gr;
 
         if (ring && ring->n)
-            last = &ring->last;
+            last = ring->last;
         d->name = w->d.name;
         d->uuid = w->d.uuid;
         d->guest_ram_kib = w->d.max_memory_kib;

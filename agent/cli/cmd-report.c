@@ -148,7 +148,7 @@ static int sg_cmd_report(struct sg_ctx *ctx, const struct sg_cmd_args *a)
         d[i] = (struct sg_report_dom){
             .w = &g.w[i],
             .v = &g.v[i],
-            .last = ring && ring->n ? &ring->last : NULL,
+            .last = ring && ring->n ? ring->last : NULL,
             .prev_verdict = NULL,
             .changed = true,
         };

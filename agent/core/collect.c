@@ -26,15 +26,13 @@ static void locate_console(struct sg_dom *w)
 {
     struct sg_error err = {0};
 
-    w->console_log[0] = '\0';
+    w->console_log = NULL;
     if (sg_dom_read_meta(w, &err) < 0)
-        snprintf(w->console_missing, sizeof(w->console_missing), "domain XML: %.140s",
-                 err.msg[0] ? err.msg : "unreadable");
+        sg_dom_set_why(&w->console_missing, "domain XML: %.140s", err.msg[0] ? err.msg : "unreadable");
     else if (!w->meta->console_log[0])
-        snprintf(w->console_missing, sizeof(w->console_missing),
-                 "no <serial type='file'> or <console type='file'> in the domain XML");
-    else if (strcmp(w->meta->console_log, w->console_log) != 0) {
-        snprintf(w->console_log, sizeof(w->console_log), "%s", w->meta->console_log);
+        sg_dom_set_why(&w->console_missing, "no <serial type='file'> or <console type='file'> in the domain XML");
+    else {
+        w->console_log = w->meta->console_log;
         w->console_offset = 0;
         w->console_seen = false;
     }
@@ -52,7 +50,7 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
 
     w->located = false;
     w->apf = NULL;
-    snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+    sg_dom_set_why(&w->apf_missing, "domain not running");
     if (w->d.id < 0 || w->d.pid <= 0)
         return 0;
     r = sg_cgroup_locate(fs, w->d.pid, &w->cg, err);
@@ -91,16 +89,22 @@ int sg_collect_open(const struct sg_fs *fs, struct sg_dom *w, struct sg_error *e
         w->vcpu_acc[i].tid = (unsigned)vcpus[i].tid;
     }
     if (!shared_taskstats) {
-        w->taskstats_missing[0] = '\0';
-        if (sg_taskstats_open(&shared_taskstats, w->taskstats_missing, sizeof(w->taskstats_missing)) < 0)
+        char why[160] = "";
+
+        if (sg_taskstats_open(&shared_taskstats, why, sizeof(why)) < 0)
             shared_taskstats = NULL; /* the reason stays in taskstats_missing: never fails the sample */
+        sg_dom_set_why(&w->taskstats_missing, "%s", why);
     }
     w->taskstats = shared_taskstats;
     locate_console(w);
-    w->apf_missing[0] = '\0';
-    r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, w->apf_missing, sizeof(w->apf_missing));
-    if (r < 0)
-        w->apf = NULL; /* unavailable, with the reason in apf_missing: never fails the sample */
+    {
+        char why[160] = "";
+
+        r = sg_apf_open(fs, vcpus, (size_t)n, &w->apf, why, sizeof(why));
+        if (r < 0)
+            w->apf = NULL; /* unavailable, with the reason in apf_missing: never fails the sample */
+        sg_dom_set_why(&w->apf_missing, "%s", why);
+    }
     return 0;
 }
 
@@ -310,7 +314,7 @@ static void collect_lost(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom
     out->lost.delayacct_available = l.has_taskstats;
     if (!l.has_taskstats) {
         snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "%s",
-                 !w->taskstats && w->taskstats_missing[0] ? w->taskstats_missing : l.taskstats_missing);
+                 !w->taskstats && sg_dom_why(w->taskstats_missing)[0] ? w->taskstats_missing : l.taskstats_missing);
         return;
     }
     out->delayacct_missing[0] = '\0';
@@ -337,9 +341,9 @@ static void collect_console(struct sg_dom *w, struct sg_dom_facts *out)
     char why[128] = "";
     ssize_t n;
 
-    if (!w->console_log[0]) {
+    if (!w->console_log || !w->console_log[0]) {
         snprintf(out->console_missing, sizeof(out->console_missing), "%s",
-                 w->console_missing[0] ? w->console_missing : "no serial console log");
+                 sg_dom_why(w->console_missing)[0] ? w->console_missing : "no serial console log");
         return;
     }
     n = sg_console_read(w->console_log, &w->console_offset, SG_CONSOLE_MAX, &buf, &skipped);
@@ -408,7 +412,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     out->lost.vcpu_looks_swapin = w->looks_swapin;
     snprintf(out->delayacct_missing, sizeof(out->delayacct_missing), "domain not running");
     snprintf(out->console_missing, sizeof(out->console_missing), "domain not running");
-    snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", w->apf_missing);
+    snprintf(out->apf_missing, sizeof(out->apf_missing), "%s", sg_dom_why(w->apf_missing));
     snprintf(out->guest.missing, sizeof(out->guest.missing), "no guest probe");
     out->guest.steal_ms_per_s = NAN;
     if (sg_lv_slot_poll(&w->lv))
@@ -425,7 +429,7 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     if (r == -ESRCH) {
         w->located = false;
         sg_dom_reader_close(&w->rd);
-        snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+        sg_dom_set_why(&w->apf_missing, "domain not running");
         snprintf(out->apf_missing, sizeof(out->apf_missing), "domain not running");
         return 0;
     }

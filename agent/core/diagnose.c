@@ -142,7 +142,7 @@ int sg_diag_tick_dom(const struct sg_fs *fs, const struct sg_config *cfg, struct
         /* QEMU exited mid-read (a zombie's status lacks the memory lines, its cmdline is
          * empty): the domain is gone, not an error; its facts say "not running". */
         w->located = false;
-        snprintf(w->apf_missing, sizeof(w->apf_missing), "domain not running");
+        sg_dom_set_why(&w->apf_missing, "domain not running");
         r = sg_collect_dom(fs, w, out, err);
     }
     if (r < 0)

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One domain, its QEMU process and memory cgroup (domain.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libvirt/virterror.h>
 
 #include "agent/core/domain.h"
 #include "util/fmt.h"
+#include "util/sg-util.h"
 
 void sg_dom_clear(struct sg_dom *x)
 {
@@ -19,6 +22,9 @@ void sg_dom_clear(struct sg_dom *x)
     free(x->vcpus);
     sg_tp_close(x->apf);
     free(x->meta);
+    free(x->apf_missing);
+    free(x->taskstats_missing);
+    free(x->console_missing);
     free(x->vcpu_tids);
     free(x->vcpu_acc);
     sg_dom_reader_close(&x->rd);
@@ -43,15 +49,64 @@ int sg_dom_read_meta(struct sg_dom *x, struct sg_error *err)
         sg_error_set(err, NULL, NULL, 0, "virDomainGetXMLDesc: %s", virGetLastErrorMessage());
         return -EIO;
     }
-    m = calloc(1, sizeof(*m));
+    m = calloc(1, sizeof(*m)); /* parsed whole, kept as its strings (sg_dom_meta_new) */
     r = m ? sg_domxml_parse_nova(xml, m, why, sizeof(why)) : -ENOMEM;
     free(xml);
     if (r < 0) {
         sg_error_set(err, NULL, NULL, 0, "domain XML: %s", m ? why : strerror(ENOMEM));
         return r;
     }
-    x->meta = TAKE_PTR(m);
+    x->meta = sg_dom_meta_new(m);
+    if (!x->meta) {
+        sg_error_set(err, NULL, NULL, 0, "domain XML: %s", strerror(ENOMEM));
+        return -ENOMEM;
+    }
     return 0;
+}
+
+struct sg_dom_meta *sg_dom_meta_new(const struct sg_domxml *m)
+{
+    const char *src[] = { m->nova ? m->nova_name : "", m->nova ? m->nova_project_uuid : "",
+                          m->nova ? m->nova_project_name : "", m->nova ? m->nova_flavor : "",
+                          m->console_log };
+    const char **dst[SG_ELEMENTSOF(src)];
+    size_t len[SG_ELEMENTSOF(src)], size = sizeof(struct sg_dom_meta);
+    struct sg_dom_meta *out;
+    char *p;
+
+    for (size_t k = 0; k < SG_ELEMENTSOF(src); k++) {
+        len[k] = strlen(src[k]);
+        size += len[k] + 1;
+    }
+    out = malloc(size);
+    if (!out)
+        return NULL;
+    *out = (struct sg_dom_meta){ .nova = m->nova };
+    dst[0] = &out->nova_name;
+    dst[1] = &out->nova_project_uuid;
+    dst[2] = &out->nova_project_name;
+    dst[3] = &out->nova_flavor;
+    dst[4] = &out->console_log;
+    p = (char *)(out + 1);
+    for (size_t k = 0; k < SG_ELEMENTSOF(src); k++) {
+        memcpy(p, src[k], len[k] + 1);
+        *dst[k] = p;
+        p += len[k] + 1;
+    }
+    return out;
+}
+
+void sg_dom_set_why(char **why, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    free(*why);
+    *why = s;
 }
 
 int sg_dom_read_vcpus(const struct sg_fs *fs, struct sg_dom *x, struct sg_error *err)

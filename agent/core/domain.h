@@ -20,6 +20,31 @@
 #include "hostprobe/procfs.h"
 #include "hostprobe/sample.h"
 
+/*
+ * What watching keeps of a domain's XML (hostprobe/domxml.h struct sg_domxml, of which it is
+ * a copy sized to its strings): the Nova labels and the serial console log path. The strings
+ * are never NULL ("" when absent), raw UTF-8 from the tenant's XML (escape them on output).
+ * One allocation: free() releases it.
+ */
+struct sg_dom_meta {
+    bool nova;                     /* not a Nova domain: the strings below are "" */
+    const char *nova_name, *nova_project_uuid, *nova_project_name, *nova_flavor;
+    const char *console_log;       /* absolute path, "" none */
+};
+
+/* A struct sg_dom_meta of m, in one allocation (free() it); NULL on ENOMEM. */
+struct sg_dom_meta *sg_dom_meta_new(const struct sg_domxml *m);
+
+/* *why replaced by the formatted text, allocated to its length; on ENOMEM *why is NULL
+ * (read as ""): a reason is never worth failing for. */
+void sg_dom_set_why(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* s, or "" for NULL: the reasons of struct sg_dom. */
+static inline const char *sg_dom_why(const char *s)
+{
+    return s ? s : "";
+}
+
 struct sg_dom {
     virDomainPtr dom;              /* libvirt's handle, owned (virDomainFree); NULL until looked up */
     struct sg_domain d;            /* name, UUID, id (-1 inactive), state, memory (KiB), QEMU PID (0: none) */
@@ -30,18 +55,18 @@ struct sg_dom {
     size_t n_vcpus;
     /* What collecting over time keeps (agent/core/collect.h sg_collect_open): */
     struct sg_tp_counters *apf;    /* async-PF counters of the vCPU threads; NULL when unavailable */
-    char apf_missing[160];         /* why they are unavailable */
+    char *apf_missing;             /* why they are unavailable; owned, sized to its length (sg_dom_why) */
     struct sg_taskstats_conn *taskstats; /* delay accounting, shared by every domain (not owned:
                                             sg_collect_open's); NULL when it could not be opened */
-    char taskstats_missing[160];   /* why */
+    char *taskstats_missing;       /* why; owned, sized to its length */
     pid_t *vcpu_tids;              /* the vCPU threads collecting follows (sg_collect_open) */
     size_t n_vcpu_tids;
     struct sg_vcpu_lost *vcpu_acc; /* min(n_vcpu_tids, SG_VCPU_LOST_MAX): each followed thread's
                                       vCPU number, TID and looks so far (policies/facts.h) */
     uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
     bool looks_taken;              /* this tick's looks already taken by sg_collect_looks */
-    char console_log[512];         /* the serial console log file of the domain XML, "" none */
-    char console_missing[160];     /* why there is none */
+    const char *console_log;       /* the serial console log file of the domain XML (in meta), NULL none */
+    char *console_missing;         /* why there is none; owned, sized to its length */
     uint64_t console_offset;       /* bytes of it already read */
     uint64_t console_cursor_us;    /* newest console timestamp seen */
     bool console_seen;             /* read once: later reads count what was appended */
@@ -49,7 +74,7 @@ struct sg_dom {
     /* The Nova metadata of its XML (meta->nova, nova_name, nova_project_*, nova_flavor), for
        the labels of swapguard_domain_info: read once (sg_dom_read_meta), not per tick. NULL
        until read, or when it could not be; owned. */
-    struct sg_domxml *meta;
+    struct sg_dom_meta *meta;
     struct sg_lv_slot lv;          /* its libvirt calls with a deadline (lvcall.h): one outstanding at most */
 };
 

@@ -751,7 +751,7 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
         rep[m] = (struct sg_report_dom){
             .w = &x->w,
             .nums = x->v,
-            .last = &ring->last,
+            .last = ring->last,
             .prev_verdict = st.prev,
             .changed = st.report,
             .sample_unix = x->sample_unix,

@@ -952,7 +952,7 @@ static struct fam row_fam(FILE *f, const struct sg_schema_row *r)
  */
 static char *info_labels(const struct sg_dom *w)
 {
-    const struct sg_domxml *m = w->meta;
+    const struct sg_dom_meta *m = w->meta;
     const char *val[] = { w->d.uuid, m ? m->nova_name : "", m ? m->nova_project_uuid : "",
                           m ? m->nova_project_name : "", m ? m->nova_flavor : "" };
     const char *names = sg_schema_get(SG_F_REPORT_DOMAIN_INFO)->prom_label, *p = names;
@@ -1104,24 +1104,14 @@ int sg_report_textfile_up(const char *path, const struct sg_host_facts *host,
                           const struct sg_report_dom *d, size_t n, double now, int up, char *why,
                           size_t why_size)
 {
-    _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *tmp = NULL, *buf = NULL;
-    size_t len = 0;
+    _cleanup_free_ char *spath = safe_dup(path), *dir = dir_of(path), *tmp = NULL;
+    char buf[65536];
     struct stat st;
-    FILE *m;
+    FILE *f;
     int fd, r;
 
     if (!spath || !dir)
         return -ENOMEM;
-    m = open_memstream(&buf, &len);
-    if (!m)
-        return -ENOMEM;
-    r = sg_report_textfile_format_up(m, host, d, n, now, up);
-    if (fclose(m) != 0 && r == 0)
-        r = -ENOMEM;
-    if (r < 0) {
-        sg_why(why, why_size, "%s: cannot format: %s", spath, strerror(-r));
-        return r;
-    }
     r = stat(dir, &st) < 0 ? -errno : 0;
     if (r < 0 || !S_ISDIR(st.st_mode)) {
         _cleanup_free_ char *sdir = safe_dup(dir);
@@ -1147,10 +1137,21 @@ int sg_report_textfile_up(const char *path, const struct sg_host_facts *host,
         return r;
     }
     r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
-    if (r == 0)
-        r = write_all(fd, buf, len);
-    if (close(fd) < 0 && r == 0)
+    /* Formatted straight into the file through a stack buffer: the text of every domain is
+     * never held in memory at once (about 3 KiB a domain). */
+    f = r == 0 ? fdopen(fd, "w") : NULL;
+    if (r == 0 && !f)
         r = -errno;
+    if (!f)
+        close(fd);
+    if (f) {
+        setvbuf(f, buf, _IOFBF, sizeof(buf));
+        r = sg_report_textfile_format_up(f, host, d, n, now, up);
+        if (r == 0 && fflush(f) != 0)
+            r = -errno;
+        if (fclose(f) != 0 && r == 0)
+            r = -errno;
+    }
     if (r == 0 && rename(tmp, path) < 0)
         r = -errno;
     if (r < 0) {

@@ -79,7 +79,7 @@ static inline void sg_test_rec_load(const char *name, struct sg_test_rec *r)
         r->w[i].d.id = (int)i + 1;
         cr_assert_eq(sg_sampler_verdict(&r->s, ring->uuid, 0, &t, &r->v[i]), 0);
         r->d[i] = (struct sg_report_dom){ .w = &r->w[i], .v = &r->v[i],
-                                          .last = &ring->last,
+                                          .last = ring->last,
                                           .changed = true };
     }
 }
@@ -102,10 +102,14 @@ static inline void sg_test_rec_meta(struct sg_test_rec *r, size_t i, const char 
 {
     char *xml = sg_test_slurp(rel, NULL), why[256] = "";
 
+    struct sg_domxml *m = calloc(1, sizeof(*m));
+
+    cr_assert_not_null(m);
+    cr_assert_eq(sg_domxml_parse_nova(xml, m, why, sizeof(why)), 0, "%s: %s", rel, why);
     free(r->w[i].meta);
-    r->w[i].meta = calloc(1, sizeof(*r->w[i].meta));
+    r->w[i].meta = sg_dom_meta_new(m);
     cr_assert_not_null(r->w[i].meta);
-    cr_assert_eq(sg_domxml_parse_nova(xml, r->w[i].meta, why, sizeof(why)), 0, "%s: %s", rel, why);
+    free(m);
     free(xml);
 }
 

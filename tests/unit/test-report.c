@@ -292,9 +292,9 @@ Test(report, hostile_nova_labels, .init = mk_tmpdir, .fini = rm_tmpdir)
 
     load("squeezed.jsonl", &r);
     sg_test_rec_meta(&r, 0, "domxml/nova-instance-0000000e.xml");
-    snprintf(r.w[0].meta->nova_name, sizeof(r.w[0].meta->nova_name), "x\"}\nswapguard_fake 1\n#\\");
-    snprintf(r.w[0].meta->nova_project_name, sizeof(r.w[0].meta->nova_project_name), "bad\xff utf-8");
-    r.w[0].meta->nova_flavor[0] = '\0'; /* unknown: no label */
+    r.w[0].meta->nova_name = "x\"}\nswapguard_fake 1\n#\\";
+    r.w[0].meta->nova_project_name = "bad\xff utf-8";
+    r.w[0].meta->nova_flavor = ""; /* unknown: no label */
     text = textfile_string(&r, r.d, 1);
     cr_expect_null(strstr(text, "\nswapguard_fake"), "a label injected a sample:\n%s", text);
     cr_expect_not_null(strstr(text, "nova_instance_name=\"x\\\"}\\nswapguard_fake 1\\n#\\\\\""), "%s", text);

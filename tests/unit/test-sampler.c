@@ -241,3 +241,78 @@ Test(ring, older_ticks_keep_their_lost_time_numbers)
     cr_expect_eq(sg_sampler_push_dom(&s, uuid, "d", &d), -EINVAL, "more vCPU entries than the facts hold");
     sg_sampler_clear(&s);
 }
+
+/* The ticks captured from real guests fit the compact layout (32 bytes a tick): no ring of
+ * any scenario is widened. */
+Test(scenarios, captured_ticks_stay_compact)
+{
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_sampler s;
+
+        replay(cases[i].file, 60, &s);
+        for (size_t k = 0; k < s.n_doms; k++)
+            cr_expect(s.doms[k].c && !s.doms[k].v, "%s: ring %s widened", cases[i].file, s.doms[k].uuid);
+        sg_sampler_clear(&s);
+    }
+}
+
+/* Hand-written (not captured): figures at the edges of the compact layout read back exactly as
+ * pushed; a counter that goes back moves the base and stays compact, a figure the layout cannot
+ * hold exactly widens the ring, and the older ticks keep their figures through both. */
+Test(ring, ticks_read_back_exactly_compact_or_wide)
+{
+    static const struct {
+        uint64_t swap_kib, swap_bytes, pgmaj, psi_total, ev_max, ev_fail;
+        double some, full;
+        bool compact;
+    } t[] = {
+        { SG_POLICY_NONE, SG_POLICY_NONE, SG_POLICY_NONE, SG_POLICY_NONE, SG_POLICY_NONE, SG_POLICY_NONE, NAN, NAN, true },
+        { 0, 0, 5000000000ull, 7, 0, SG_POLICY_NONE, 0, 0, true },
+        { 4294967294ull, 4096ull * 1000000, 5000000001ull, 8, 65534, 3, 163.82, 0.01, true },
+        { 12, 1024, 4000000000ull, 9, 1, 4, 10.5, 2, true },       /* a counter went back: new base */
+        { 12, 1024, 4000000000ull, 9, 1, 4, 12.345, 2, false },    /* not hundredths: widened */
+        { 4294967295ull, 1000, 1ull << 62, 1, 1ull << 40, 0, 200, 0.001, false },
+    };
+    struct sg_sampler s;
+    struct sg_dom_facts d, back;
+    const char *uuid = "21111111-2222-3333-4444-555555555555";
+    const struct sg_dom_ring *r;
+
+    cr_assert_eq(sg_sampler_init(&s, 8), 0);
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        memset(&d, 0, sizeof(d));
+        sg_dom_lost_none(&d.lost);
+        d.t_s = 1e9 + 0.123456789 * (double)i;
+        d.running = i % 2;
+        d.apf_available = i % 3 == 1;
+        d.vm_swap_kib = t[i].swap_kib;
+        d.cgroup_swap_bytes = t[i].swap_bytes;
+        d.cgroup_pgmajfault = t[i].pgmaj;
+        d.psi_full_total_us = t[i].psi_total;
+        d.cgroup_swap_events_max = t[i].ev_max;
+        d.cgroup_swap_events_fail = t[i].ev_fail;
+        d.psi_some_avg10 = t[i].some;
+        d.psi_full_avg10 = t[i].full;
+        cr_assert_eq(sg_sampler_push_dom(&s, uuid, "d", &d), 0);
+        r = sg_sampler_dom(&s, uuid);
+        cr_expect_eq(r->c != NULL, t[i].compact, "tick %zu", i);
+        for (size_t k = 0; k + 1 < r->n; k++) { /* the older ticks, from the ring's layout */
+            memset(&back, 0xa5, sizeof(back));
+            sg_sampler_tick(&s, r, k, &back);
+            cr_expect_eq(back.t_s, 1e9 + 0.123456789 * (double)k, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.running, (bool)(k % 2));
+            cr_expect_eq(back.apf_available, k % 3 == 1);
+            cr_expect_eq(back.vm_swap_kib, t[k].swap_kib, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.cgroup_swap_bytes, t[k].swap_bytes, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.cgroup_pgmajfault, t[k].pgmaj, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.psi_full_total_us, t[k].psi_total, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.cgroup_swap_events_max, t[k].ev_max, "after %zu, tick %zu", i, k);
+            cr_expect_eq(back.cgroup_swap_events_fail, t[k].ev_fail, "after %zu, tick %zu", i, k);
+            cr_expect(isnan(t[k].some) ? isnan(back.psi_some_avg10) : back.psi_some_avg10 == t[k].some,
+                      "after %zu, tick %zu: %g", i, k, back.psi_some_avg10);
+            cr_expect(isnan(t[k].full) ? isnan(back.psi_full_avg10) : back.psi_full_avg10 == t[k].full,
+                      "after %zu, tick %zu: %g", i, k, back.psi_full_avg10);
+        }
+    }
+    sg_sampler_clear(&s);
+}

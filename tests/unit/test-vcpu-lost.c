@@ -40,7 +40,7 @@ Test(vcpu_lost, sync_swap_stall_per_vcpu)
     sg_test_rec_load("sync-swap.jsonl", &r);
     cr_assert_eq(r.n, 1);
     v = &r.v[0];
-    last = &r.s.doms[0].last;
+    last = r.s.doms[0].last;
     cr_expect_eq(v->kind, SG_VERDICT_HOST_SWAP_STALL, "%s", sg_verdict_name(v->kind));
     cr_assert_geq(last->lost.n_vcpu_lost, 1);
     cr_expect_eq(last->lost.n_vcpu_lost, last->lost.vcpu_threads, "every vCPU thread has its figures");
