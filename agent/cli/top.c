@@ -274,7 +274,7 @@ int sg_top_tick(struct sg_top *t)
             n_pick = sg_daemon_pick_probes(last, elig, t->n, t->cfg.probes_per_tick, pick);
         }
     }
-    sg_collect_tick(&t->ctx->fs, top_dom_at, t, t->n); /* block stats started, looks taken: for all at once */
+    sg_collect_looks(&t->ctx->fs, top_dom_at, t, t->n); /* one pause per tick, not per domain */
     for (size_t i = 0, p = 0; i < t->n; i++) {
         struct sg_top_dom *x = t->d[i];
         const char *no_probe = t->no_probe;

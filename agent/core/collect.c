@@ -189,10 +189,7 @@ static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "no libvirt connection");
         return;
     }
-    r = sg_lv_finish(&w->lv, &c, sizeof(c)); /* started by sg_collect_tick */
-    if (r == -ENOENT)
-        r = sg_lv_call(&w->lv, "block stats", blk_fn, NULL, NULL, w->dom, &c, sizeof(c),
-                       sg_lv_timeout_ms());
+    r = sg_lv_call(&w->lv, "block stats", blk_fn, NULL, NULL, w->dom, &c, sizeof(c), sg_lv_timeout_ms());
     if (r < 0) {
         lv_stale(w, r, out);
         return;
@@ -288,20 +285,6 @@ void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque,
             }
         }
     }
-}
-
-void sg_collect_tick(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque, size_t i),
-                     void *opaque, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct sg_dom *w = at(opaque, i);
-        struct blk_call c = { .r = -EIO };
-
-        if (w && w->dom && w->located)
-            sg_lv_start(&w->lv, "block stats", blk_fn, NULL, NULL, w->dom, &c, sizeof(c),
-                        sg_lv_timeout_ms()); /* refused: collect_block says why */
-    }
-    sg_collect_looks(fs, at, opaque, n);
 }
 
 /* The lost time of w's vCPU threads (hostprobe/lostime.h) and its disks' block stats. */

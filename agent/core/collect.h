@@ -73,17 +73,6 @@ void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque,
                       void *opaque, size_t n);
 
 /*
- * The work of a tick over n domains, at(opaque, i) for i < n, before each one's
- * sg_collect_dom: starts every located domain's block stats call on the
- * libvirt workers (lvcall.h sg_lv_start; its sg_collect_dom takes the result,
- * within the same deadline as a call of its own), then takes the looks
- * (sg_collect_looks), while the workers answer. One hand-over per domain and
- * no wait per domain: the tick costs what the calls cost.
- */
-void sg_collect_tick(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque, size_t i),
-                     void *opaque, size_t n);
-
-/*
  * Probes the guest (gp_probe, bounded by timeout_s) and fills out->guest.
  * Hung-task reports count once: those newer than w->hung_cursor_us (which
  * then advances) and younger than max_age_s by the guest's own clock

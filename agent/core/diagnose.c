@@ -318,7 +318,7 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
         sg_sampler_push_host(&g->s, &h);
         if (o->record)
             record_line(o->record, "host", NULL, sg_host_facts_to_json(&h));
-        sg_collect_tick(&ctx->fs, diag_dom_at, g, g->n); /* block stats started, looks taken: for all at once */
+        sg_collect_looks(&ctx->fs, diag_dom_at, g, g->n); /* one pause per tick, not per domain */
         for (size_t i = 0; i < g->n; i++) {
             struct sg_dom *w = &g->w[i];
             struct sg_dom_facts d;

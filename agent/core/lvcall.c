@@ -122,8 +122,8 @@ static bool poll_locked(struct sg_lv_slot *slot)
 
     if (!c)
         return false;
-    if (!c->done || slot->started)
-        return true; /* running, or started and done: sg_lv_finish takes its results */
+    if (!c->done)
+        return true;
     slot->returned_after_s = mono_s() - slot->since;
     slot->pending = NULL;
     call_free(c);
@@ -135,58 +135,42 @@ bool sg_lv_slot_poll(struct sg_lv_slot *slot)
     bool busy;
 
     pthread_mutex_lock(&pool.lock);
-    /* a started call awaits sg_lv_finish: not an earlier tick's call past its deadline */
-    busy = !slot->started && poll_locked(slot);
+    busy = poll_locked(slot);
     pthread_mutex_unlock(&pool.lock);
     return busy;
 }
 
-/*
- * With pool.lock held: a new call of fn on a copy of arg, queued for a worker
- * (one started when none is idle and fewer than SG_LV_WORKERS exist; else a
- * busy one takes it next). NULL with *r: -EBUSY slot's call outstanding,
- * -EAGAIN every worker held by a call past its deadline, -ENOMEM.
- */
-static struct sg_lv_call *queue_locked(struct sg_lv_slot *slot, sg_lv_fn fn, sg_lv_clear_fn clear,
-                                       virConnectPtr conn, virDomainPtr dom, const void *arg,
-                                       size_t arg_size, int *r)
+int sg_lv_call(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_clear_fn clear,
+               virConnectPtr conn, virDomainPtr dom, void *arg, size_t arg_size, int timeout_ms)
 {
     struct sg_lv_call *c;
+    struct timespec until;
+    double t0 = mono_s(), t_end;
+    int r = 0;
 
-    if (slot->started) {
-        /* started and never finished (the caller did not get to it) */
-        c = slot->pending;
-        slot->started = false;
-        if (c->done) {
-            slot->pending = NULL;
-            call_free(c);
-        } else {
-            c->late = true;
-            pool.late++;
-        }
-    }
+    pthread_mutex_lock(&pool.lock);
     if (poll_locked(slot)) {
-        *r = -EBUSY;
-        return NULL;
+        pthread_mutex_unlock(&pool.lock);
+        return -EBUSY;
     }
     if (pool_init_locked() < 0) {
-        *r = -ENOMEM;
-        return NULL;
+        pthread_mutex_unlock(&pool.lock);
+        return -ENOMEM;
     }
-    if (pool.late >= SG_LV_WORKERS) {
-        *r = -EAGAIN;
-        return NULL;
+    if (pool.idle == 0 && pool.threads >= SG_LV_WORKERS) {
+        pthread_mutex_unlock(&pool.lock);
+        return -EAGAIN;
     }
     c = calloc(1, sizeof(*c));
     if (c)
         c->arg = malloc(arg_size ? arg_size : 1);
     if (!c || !c->arg) {
+        pthread_mutex_unlock(&pool.lock);
         if (c)
             free(c);
-        *r = -ENOMEM;
-        return NULL;
+        return -ENOMEM;
     }
-    if (pool.idle == 0 && pool.threads < SG_LV_WORKERS) {
+    if (pool.idle == 0) {
         pthread_attr_t at;
         pthread_t t;
         int e;
@@ -195,14 +179,13 @@ static struct sg_lv_call *queue_locked(struct sg_lv_slot *slot, sg_lv_fn fn, sg_
         pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
         e = pthread_create(&t, &at, worker, NULL);
         pthread_attr_destroy(&at);
-        if (e == 0)
-            pool.threads++;
-        else if (pool.threads == 0) {
+        if (e != 0) {
+            pthread_mutex_unlock(&pool.lock);
             free(c->arg);
             free(c);
-            *r = -EAGAIN;
-            return NULL;
+            return -EAGAIN;
         }
+        pool.threads++;
     }
     memcpy(c->arg, arg, arg_size);
     c->fn = fn;
@@ -217,20 +200,8 @@ static struct sg_lv_call *queue_locked(struct sg_lv_slot *slot, sg_lv_fn fn, sg_
         pool.head = c;
     pool.tail = c;
     pthread_cond_signal(&pool.work);
-    return c;
-}
 
-/*
- * With pool.lock held: waits for c (started at t0) until t0 + timeout_ms. Done: its
- * results into arg, c freed, 0. Else the slot keeps it as late, -ETIMEDOUT.
- */
-static int wait_locked(struct sg_lv_slot *slot, const char *what, struct sg_lv_call *c, double t0,
-                       int timeout_ms, void *arg, size_t arg_size)
-{
-    struct timespec until;
-    double t_end = t0 + timeout_ms / 1000.0;
-    int r = 0;
-
+    t_end = t0 + timeout_ms / 1000.0;
     until.tv_sec = (time_t)t_end;
     until.tv_nsec = (long)((t_end - (double)until.tv_sec) * 1e9);
     while (!c->done && r != ETIMEDOUT)
@@ -239,69 +210,18 @@ static int wait_locked(struct sg_lv_slot *slot, const char *what, struct sg_lv_c
         memcpy(arg, c->arg, arg_size);
         c->clear = NULL; /* what fn left belongs to the caller now */
         call_free(c);
-        slot->pending = NULL;
-        slot->started = false;
+        pthread_mutex_unlock(&pool.lock);
         return 0;
     }
     c->late = true;
     pool.late++;
     slot->pending = c;
-    slot->started = false;
     slot->since = t0;
     slot->timeout_ms = timeout_ms;
     slot->returned_after_s = 0;
-    if (what != slot->what)
-        snprintf(slot->what, sizeof(slot->what), "%s", what);
+    snprintf(slot->what, sizeof(slot->what), "%s", what);
+    pthread_mutex_unlock(&pool.lock);
     return -ETIMEDOUT;
-}
-
-int sg_lv_call(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_clear_fn clear,
-               virConnectPtr conn, virDomainPtr dom, void *arg, size_t arg_size, int timeout_ms)
-{
-    struct sg_lv_call *c;
-    double t0 = mono_s();
-    int r = 0;
-
-    pthread_mutex_lock(&pool.lock);
-    c = queue_locked(slot, fn, clear, conn, dom, arg, arg_size, &r);
-    if (c)
-        r = wait_locked(slot, what, c, t0, timeout_ms, arg, arg_size);
-    pthread_mutex_unlock(&pool.lock);
-    return r;
-}
-
-int sg_lv_start(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_clear_fn clear,
-                virConnectPtr conn, virDomainPtr dom, const void *arg, size_t arg_size,
-                int timeout_ms)
-{
-    struct sg_lv_call *c;
-    int r = 0;
-
-    pthread_mutex_lock(&pool.lock);
-    c = queue_locked(slot, fn, clear, conn, dom, arg, arg_size, &r);
-    if (c) {
-        slot->pending = c;
-        slot->started = true;
-        slot->since = mono_s();
-        slot->timeout_ms = timeout_ms;
-        snprintf(slot->what, sizeof(slot->what), "%s", what);
-    }
-    pthread_mutex_unlock(&pool.lock);
-    return c ? 0 : r;
-}
-
-int sg_lv_finish(struct sg_lv_slot *slot, void *arg, size_t arg_size)
-{
-    int r;
-
-    pthread_mutex_lock(&pool.lock);
-    if (!slot->pending || !slot->started) {
-        pthread_mutex_unlock(&pool.lock);
-        return -ENOENT;
-    }
-    r = wait_locked(slot, slot->what, slot->pending, slot->since, slot->timeout_ms, arg, arg_size);
-    pthread_mutex_unlock(&pool.lock);
-    return r;
 }
 
 void sg_lv_why(const struct sg_lv_slot *slot, int r, char *why, size_t size)
@@ -342,7 +262,6 @@ void sg_lv_slot_release(struct sg_lv_slot *slot)
             slot->pending->abandoned = true;
         slot->pending = NULL;
     }
-    slot->started = false;
     pthread_mutex_unlock(&pool.lock);
 }
 

@@ -54,8 +54,6 @@ struct sg_lv_slot {
     int timeout_ms;             /* the deadline it missed */
     double since;               /* CLOCK_MONOTONIC seconds it was issued */
     double returned_after_s;    /* the last pending call that returned: after how long; 0: none */
-    bool started;               /* pending was started by sg_lv_start and awaits sg_lv_finish
-                                   (since: when it started; timeout_ms: its deadline) */
 };
 
 /* Runs on a worker: the call itself. conn and dom as given to sg_lv_call (may be NULL). */
@@ -77,20 +75,6 @@ typedef void (*sg_lv_clear_fn)(void *arg);
  */
 int sg_lv_call(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_clear_fn clear,
                virConnectPtr conn, virDomainPtr dom, void *arg, size_t arg_size, int timeout_ms);
-
-/*
- * sg_lv_call in two halves, so that the calls of many domains run while the
- * caller goes on (one tick starts every domain's call, then takes each result):
- * sg_lv_start queues fn(conn, dom, copy of arg) and returns at once (0; or
- * -EBUSY, -EAGAIN, -ENOMEM as sg_lv_call, nothing started); the slot holds the
- * call, so no other is made on it. sg_lv_finish waits for it until timeout_ms
- * after it started and returns as sg_lv_call does (0 with arg filled, or
- * -ETIMEDOUT: the slot keeps it as late); -ENOENT when no started call awaits it.
- */
-int sg_lv_start(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_clear_fn clear,
-                virConnectPtr conn, virDomainPtr dom, const void *arg, size_t arg_size,
-                int timeout_ms);
-int sg_lv_finish(struct sg_lv_slot *slot, void *arg, size_t arg_size);
 
 /*
  * Releases slot's pending call if it returned. Returns true while a call is

@@ -872,7 +872,7 @@ static void on_tick(int timer, void *opaque)
             n_pick = sg_daemon_pick_probes(last, elig, a->n, cfg->probes_per_tick, pick);
         }
     }
-    sg_collect_tick(&a->ctx->fs, ag_dom_at, a, a->n); /* block stats started, looks taken: for all at once */
+    sg_collect_looks(&a->ctx->fs, ag_dom_at, a, a->n); /* one pause per tick, not per domain */
     for (size_t i = 0, p = 0; i < a->n; i++) {
         struct ag_dom *x = a->d[i];
         const char *no_probe = NULL;

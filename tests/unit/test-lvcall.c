@@ -152,55 +152,6 @@ Test(lvcall, given_up_while_running)
     sg_lv_slot_release(NULL);
 }
 
-Test(lvcall, started_for_many_then_finished)
-{
-    /* A tick: every domain's call started, then each result taken; one domain stuck. */
-    enum { N = 40, STUCK = 7 };
-    static struct sg_lv_slot s[N];
-    struct arg a;
-    char why[200];
-
-    memset(s, 0, sizeof(s));
-    for (int i = 0; i < N; i++) {
-        a = (struct arg){ .in = i, .block = i == STUCK };
-        cr_assert_eq(sg_lv_start(&s[i], "block stats", fn, clear, NULL, NULL, &a, sizeof(a), 300), 0,
-                     "domain %d", i);
-        cr_assert(!sg_lv_slot_poll(&s[i]), "a started call is not stale (domain %d)", i);
-    }
-    for (int i = 0; i < N; i++) {
-        a = (struct arg){ 0 };
-        if (i == STUCK) {
-            cr_assert_eq(sg_lv_finish(&s[i], &a, sizeof(a)), -ETIMEDOUT);
-            cr_assert_eq(a.out, 0, "the caller's argument is untouched");
-            cr_assert(sg_lv_slot_poll(&s[i]), "late: stale until it returns");
-            sg_lv_why(&s[i], -EBUSY, why, sizeof(why));
-            cr_assert(strstr(why, "libvirt call (block stats) timed out after 300 ms"), "%s", why);
-            continue;
-        }
-        cr_assert_eq(sg_lv_finish(&s[i], &a, sizeof(a)), 0, "domain %d", i);
-        cr_assert_eq(a.out, 2 * i, "domain %d's own result", i);
-        cr_assert_str_eq(a.heap, "result");
-        free(a.heap);
-        cr_assert_eq(sg_lv_finish(&s[i], &a, sizeof(a)), -ENOENT, "taken once");
-    }
-    cr_assert_eq(sg_lv_outstanding(), 1);
-    /* the next tick: no second call on the stuck slot, the others start again */
-    a = (struct arg){ .in = 1 };
-    cr_assert_eq(sg_lv_start(&s[STUCK], "block stats", fn, clear, NULL, NULL, &a, sizeof(a), 300), -EBUSY);
-    cr_assert_eq(sg_lv_start(&s[0], "block stats", fn, clear, NULL, NULL, &a, sizeof(a), 300), 0);
-    /* started but never finished (its domain was not collected): the next start replaces it */
-    cr_assert_eq(sg_lv_start(&s[0], "block stats", fn, clear, NULL, NULL, &a, sizeof(a), 300) == 0 ||
-                 sg_lv_slot_poll(&s[0]), 1);
-    sem_post(&gate);
-    cr_assert(wait_returned(&s[STUCK]));
-    cr_assert(wait_returned(&s[0]));
-    sg_lv_slot_release(&s[0]);
-    cr_assert_eq(sg_lv_outstanding(), 0);
-    for (int i = 0; i < 1000 && atomic_load(&cleared) < 1; i++)
-        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-    cr_assert_geq(atomic_load(&cleared), 1, "the stuck call's late result was freed");
-}
-
 Test(lvcall, timeout_setting)
 {
     cr_assert_eq(sg_lv_timeout_ms(), SG_LV_TIMEOUT_MS_DEFAULT);
