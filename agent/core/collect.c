@@ -179,11 +179,43 @@ static void blk_fn(virConnectPtr conn, virDomainPtr dom, void *p)
     virResetLastError();
 }
 
-/* The disks' block stats of w: one libvirt call (it reaches QEMU's monitor) with a deadline. */
+static double mono_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static double block_every_s; /* sg_collect_set_block_interval; 0: every call */
+
+void sg_collect_set_block_interval(double s)
+{
+    block_every_s = s > 0 ? s : 0;
+}
+
+static void block_out(const struct sg_block_stats *b, struct sg_dom_facts *out)
+{
+    out->lost.blk_rd_reqs = b->rd_reqs;
+    out->lost.blk_wr_reqs = b->wr_reqs;
+    out->lost.blk_fl_reqs = b->fl_reqs;
+    out->lost.blk_rd_times_ns = b->rd_times_ns;
+    out->lost.blk_wr_times_ns = b->wr_times_ns;
+    out->lost.blk_fl_times_ns = b->fl_times_ns;
+}
+
+/* The disks' block stats of w: one libvirt call (it reaches QEMU's monitor) with a deadline,
+ * at most every block_every_s seconds (the last figures between). */
 static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
 {
     struct blk_call c = { .r = -EIO };
+    double now = mono_ms() / 1e3;
     int r;
+
+    if (block_every_s > 0 && w->blk_read && w->dom && now - w->blk_t < block_every_s) {
+        block_out(&w->blk, out);
+        return;
+    }
 
     if (!w->dom) {
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "no libvirt connection");
@@ -201,12 +233,12 @@ static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
     if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE)
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing),
                  "no block stats: another call holds the domain's job (NOWAIT does not wait)");
-    out->lost.blk_rd_reqs = c.b.rd_reqs;
-    out->lost.blk_wr_reqs = c.b.wr_reqs;
-    out->lost.blk_fl_reqs = c.b.fl_reqs;
-    out->lost.blk_rd_times_ns = c.b.rd_times_ns;
-    out->lost.blk_wr_times_ns = c.b.wr_times_ns;
-    out->lost.blk_fl_times_ns = c.b.fl_times_ns;
+    block_out(&c.b, out);
+    if (c.b.rd_reqs != SG_NONE || c.b.wr_reqs != SG_NONE) {
+        w->blk = c.b;
+        w->blk_t = now;
+        w->blk_read = true;
+    }
 }
 
 /* Each followed vCPU thread's figures of l (hostprobe/lostime.h) into out->vcpu_lost[]. */
@@ -235,14 +267,6 @@ static void collect_vcpus(struct sg_dom *w, const struct sg_lost_sample *l, stru
         v->thrashing_delay_ns = t->has_taskstats ? t->ts.thrashing_delay_ns : SG_POLICY_NONE;
     }
     out->lost.n_vcpu_lost = n;
-}
-
-static double mono_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque, size_t i),

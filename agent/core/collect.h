@@ -73,6 +73,15 @@ void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque,
                       void *opaque, size_t n);
 
 /*
+ * How often the collection reads a domain's libvirt block stats: at most
+ * every s seconds (between reads sg_collect_dom repeats the last figures:
+ * counters, so a rate over the window stays right); 0, the default: every
+ * call. The agent sets [sampler] block_stats_interval (config.h
+ * SG_BLOCK_STATS_INTERVAL_S by default); diagnose and top keep 0.
+ */
+void sg_collect_set_block_interval(double s);
+
+/*
  * Probes the guest (gp_probe, bounded by timeout_s) and fills out->guest.
  * Hung-task reports count once: those newer than w->hung_cursor_us (which
  * then advances) and younger than max_age_s by the guest's own clock

@@ -69,6 +69,11 @@ static const struct key_def keys[] = {
     { "sampler", "libvirt_timeout_ms", K_INT, F(libvirt_timeout_ms), 50, 600000, "milliseconds",
       "Milliseconds a tick waits for one libvirt call (stats, guest probe, metadata, listing); a "
       "domain whose call outlives it is stale until that call returns." },
+    { "sampler", "block_stats_interval", K_DOUBLE, F(block_stats_interval_s), 0, 3600,
+      "seconds (0: every tick)",
+      "Seconds between two reads of a domain's libvirt block stats by the agent (the host-side "
+      "disk latency of guest-io-stall); 0: every tick. Each read is a libvirt call on a worker "
+      "thread, the costliest part of a tick; between reads the last figures stand." },
     { "guestprobe", "enabled", K_BOOL, F(guest_probe), 0, 0, NULL,
       "Ask each guest's qemu-ga for evidence (D-state tasks, hung-task reports, guest swap)." },
     { "guestprobe", "timeout", K_INT, F(guest_timeout_s), 1, 60, "seconds",
@@ -672,6 +677,7 @@ void sg_config_default(struct sg_config *c)
     c->ring_length = 60;
     c->window_s = 60;
     c->libvirt_timeout_ms = SG_LV_TIMEOUT_MS_DEFAULT;
+    c->block_stats_interval_s = SG_BLOCK_STATS_INTERVAL_S;
     c->guest_probe = true;
     c->guest_timeout_s = 5;
     c->hung_max_age_s = 600;

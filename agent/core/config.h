@@ -18,11 +18,16 @@
 #define SG_CONFIG_PATH_MAX 200 /* libinih's lines are at most 198 bytes anyway */
 #define SG_STATE_DIR_DEFAULT "/var/lib/swapguard"
 
+/* [sampler] block_stats_interval by default: seconds between the agent's reads of a domain's
+ * libvirt block stats (agent/core/collect.h sg_collect_set_block_interval). */
+#define SG_BLOCK_STATS_INTERVAL_S 10.0
+
 struct sg_config {
     /* [sampler] */
     double interval_s;          /* interval = 5 (seconds between ticks; 0.1 .. 3600) */
     unsigned ring_length;       /* ring_length = 60 (ticks kept per domain; 2 .. 100000) */
     double window_s;            /* window = 60 (seconds a verdict looks back; 0: the whole ring) */
+    double block_stats_interval_s; /* block_stats_interval = 10 (the agent's reads of libvirt block stats; 0: every tick) */
     int libvirt_timeout_ms;     /* libvirt_timeout_ms = 2000 (deadline of one libvirt call; 50 .. 600000) */
     /* [guestprobe] */
     bool guest_probe;           /* enabled = yes */

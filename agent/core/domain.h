@@ -64,6 +64,9 @@ struct sg_dom {
     struct sg_vcpu_lost *vcpu_acc; /* min(n_vcpu_tids, SG_VCPU_LOST_MAX): each followed thread's
                                       vCPU number, TID and looks so far (policies/facts.h) */
     uint64_t looks, looks_dstate, looks_swapin; /* state/wchan looks so far, counters */
+    struct sg_block_stats blk;     /* the last block stats read (collect_block), when blk_read */
+    double blk_t;                  /* CLOCK_MONOTONIC seconds of that read */
+    bool blk_read;
     bool looks_taken;              /* this tick's looks already taken by sg_collect_looks */
     const char *console_log;       /* the serial console log file of the domain XML (in meta), NULL none */
     char *console_missing;         /* why there is none; owned, sized to its length */

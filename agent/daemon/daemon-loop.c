@@ -987,6 +987,7 @@ static void reload(struct agent *a)
     free(a->cfg);
     a->cfg = c;
     sg_lv_set_timeout_ms(c->libvirt_timeout_ms);
+    sg_collect_set_block_interval(c->block_stats_interval_s);
     sg_log_info("SIGHUP: reloaded %s: interval %g s, window %g s, probes_per_tick %u, guest "
                 "probes %s, auto_apply %s", cfg_path(a, c), c->interval_s, c->window_s,
                 c->probes_per_tick, c->guest_probe ? "on" : "off", c->auto_apply ? "on" : "off");
@@ -1104,9 +1105,11 @@ int sg_daemon_run(struct sg_ctx *ctx, const struct sg_daemon_opts *o)
         sg_log_error("cannot register with libvirt's event loop: %s", virGetLastErrorMessage());
         goto done;
     }
+    sg_collect_set_block_interval(a.cfg->block_stats_interval_s);
     sg_log_info("agent started: pid %d, libvirt %s, interval %g s, window %g s, libvirt calls %d ms, "
-                "probes_per_tick %u, config %s, lock %s%s%s%s", (int)getpid(), a.uri, a.cfg->interval_s,
-                a.cfg->window_s, a.cfg->libvirt_timeout_ms, a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
+                "block stats every %g s, probes_per_tick %u, config %s, lock %s%s%s%s", (int)getpid(),
+                a.uri, a.cfg->interval_s, a.cfg->window_s, a.cfg->libvirt_timeout_ms,
+                a.cfg->block_stats_interval_s, a.cfg->probes_per_tick, cfg_path(&a, a.cfg), safe(a.cfg->lock_file, p, sizeof(p)),
                 a.match ? ", domains matching " : "",
                 a.match ? safe(a.match, match, sizeof(match)) : "",
                 observing(&a, a.cfg) ? ", observe-only (no remedies)" : "");

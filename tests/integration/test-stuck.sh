@@ -91,6 +91,7 @@ cat >"$conf" <<EOF
 interval = 0.5
 window = 10
 libvirt_timeout_ms = 300
+block_stats_interval = 0
 [guestprobe]
 timeout = 2
 [report]

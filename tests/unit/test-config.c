@@ -193,7 +193,7 @@ Test(config, shipped_documented_defaults_are_the_defaults)
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(n_keys, 42, "keys documented in %s: %u", SHIPPED, n_keys);
+    cr_assert_eq(n_keys, 43, "keys documented in %s: %u", SHIPPED, n_keys);
     cr_assert_eq(sg_config_load(&c, path, false, msg, sizeof(msg)), 0, "%s", msg);
     assert_defaults(&c);
     sg_config_clear(&c);
@@ -447,7 +447,7 @@ static void expect_error(const char *text, size_t len, unsigned line, ...)
 Test(config, unknown_key)
 {
     EXPECT_ERROR(GOOD "[sampler]\nintervall = 5\n", 6, "[sampler] intervall: unknown key",
-                 "expected interval, ring_length, window or libvirt_timeout_ms");
+                 "expected interval, ring_length, window, libvirt_timeout_ms or block_stats_interval");
 }
 
 Test(config, unknown_section)
