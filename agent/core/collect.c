@@ -230,15 +230,15 @@ static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing), "%s", c.why);
         return;
     }
-    if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE)
+    block_out(&c.b, out);
+    if (c.b.n_disks > 0 && c.b.rd_reqs == SG_NONE && c.b.wr_reqs == SG_NONE) {
         snprintf(out->libvirt_missing, sizeof(out->libvirt_missing),
                  "no block stats: another call holds the domain's job (NOWAIT does not wait)");
-    block_out(&c.b, out);
-    if (c.b.rd_reqs != SG_NONE || c.b.wr_reqs != SG_NONE) {
-        w->blk = c.b;
-        w->blk_t = now;
-        w->blk_read = true;
+        return; /* asked again next tick */
     }
+    w->blk = c.b; /* no disk: nothing, until the next read */
+    w->blk_t = now;
+    w->blk_read = true;
 }
 
 /* Each followed vCPU thread's figures of l (hostprobe/lostime.h) into out->vcpu_lost[]. */
