@@ -6,6 +6,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -33,6 +34,15 @@ static inline void sg_closedirp(DIR **d) { if (*d) closedir(*d); }
 #define _cleanup_close_ _cleanup_(sg_closep)
 #define _cleanup_fclose_ _cleanup_(sg_fclosep)
 #define _cleanup_closedir_ _cleanup_(sg_closedirp)
+
+/* CLOCK_MONOTONIC now, in seconds. */
+static inline double sg_mono_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static inline void *sg_take_ptr(void *pp)
 {

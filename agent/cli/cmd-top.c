@@ -29,14 +29,6 @@ static const struct sg_opt_def top_opts[] = {
 #define KEYS_LIST "q quit  Up/Down select  Enter detail  sort: s f l p v n  r reverse"
 #define KEYS_DETAIL "Esc/q back  Up/Down/PgUp/PgDn scroll"
 
-static double now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void title_line(const struct sg_top *t, char *buf, size_t size, bool date)
 {
     char when[64];
@@ -78,9 +70,9 @@ static int run_batch(struct sg_top *t, unsigned count)
     /* A first tick without a frame: every frame has its rates. */
     if (sg_top_tick(t) < 0)
         return 1;
-    t0 = now_s();
+    t0 = sg_mono_s();
     for (unsigned i = 0; i < count; i++) {
-        double wait = t0 + t->interval_s * (i + 1) - now_s();
+        double wait = t0 + t->interval_s * (i + 1) - sg_mono_s();
 
         if (wait > 0)
             sg_sleep_s(wait);
@@ -376,17 +368,17 @@ static int run_screen(struct sg_top *t, unsigned count)
         rc = 1;
         goto out;
     }
-    next = now_s() + t->interval_s;
+    next = sg_mono_s() + t->interval_s;
     for (;;) {
         double wait;
         int c;
 
         draw(&u);
-        wait = next - now_s();
+        wait = next - sg_mono_s();
         timeout(wait > 0 ? (int)ceil(wait * 1000) : 0);
         c = getch();
-        if (c == ERR || now_s() >= next) {
-            if (now_s() < next)
+        if (c == ERR || sg_mono_s() >= next) {
+            if (sg_mono_s() < next)
                 continue;
             if (count && ++refreshes >= count)
                 break;
@@ -395,8 +387,8 @@ static int run_screen(struct sg_top *t, unsigned count)
                 break;
             }
             next += t->interval_s;
-            if (next < now_s())
-                next = now_s() + t->interval_s; /* a slow tick (guest probes): no catching up */
+            if (next < sg_mono_s())
+                next = sg_mono_s() + t->interval_s; /* a slow tick (guest probes): no catching up */
             if (c == ERR)
                 continue;
         }

@@ -179,14 +179,6 @@ static void blk_fn(virConnectPtr conn, virDomainPtr dom, void *p)
     virResetLastError();
 }
 
-static double mono_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 static double block_every_s; /* sg_collect_set_block_interval; 0: every call */
 
 void sg_collect_set_block_interval(double s)
@@ -209,7 +201,7 @@ static void block_out(const struct sg_block_stats *b, struct sg_dom_facts *out)
 static void collect_block(struct sg_dom *w, struct sg_dom_facts *out)
 {
     struct blk_call c = { .r = -EIO };
-    double now = mono_ms() / 1e3;
+    double now = sg_mono_s();
     int r;
 
     if (block_every_s > 0 && w->blk_read && w->dom && now - w->blk_t < block_every_s) {
@@ -276,7 +268,7 @@ void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque,
 
     for (unsigned k = 0; k < SG_LOST_LOOKS; k++) {
         if (k > 0) {
-            double left = SG_LOST_LOOK_GAP_MS - (mono_ms() - start);
+            double left = SG_LOST_LOOK_GAP_MS - (sg_mono_s() - start) * 1e3;
 
             if (left > 0) {
                 struct timespec gap = { .tv_sec = 0, .tv_nsec = (long)(left * 1e6) };
@@ -285,7 +277,7 @@ void sg_collect_looks(const struct sg_fs *fs, struct sg_dom *(*at)(void *opaque,
                     ;
             }
         }
-        start = mono_ms();
+        start = sg_mono_s();
         for (size_t i = 0; i < n; i++) {
             struct sg_dom *w = at(opaque, i);
 

@@ -17,17 +17,9 @@
 #include "util/log.h"
 #include "policies/sampler.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
-    double d = t - now_s();
+    double d = t - sg_mono_s();
     struct timespec ts;
 
     if (d <= 0)
@@ -234,7 +226,7 @@ static int find_neighbours(struct sg_ctx *ctx, struct sg_diag *g)
         }
         if (n1 == -ENODATA) {
             n1 = sg_thread_cpu_scan(&ctx->fs, &scan1);
-            t1 = now_s();
+            t1 = sg_mono_s();
         }
         if (n1 < 0) {
             snprintf(nb->missing, sizeof(nb->missing), "the thread scan of /proc failed: %s", strerror((int)-n1));
@@ -302,11 +294,11 @@ int sg_diag_run(struct sg_ctx *ctx, const struct sg_diag_opts *o, struct sg_diag
 
     if (o->neighbours && o->count >= 2) {
         g->n_scan0 = sg_thread_cpu_scan(&ctx->fs, &g->scan0);
-        g->t_scan0 = now_s();
+        g->t_scan0 = sg_mono_s();
     } else {
         g->n_scan0 = -ENODATA;
     }
-    t0 = now_s();
+    t0 = sg_mono_s();
     for (unsigned tick = 0; tick < o->count; tick++) {
         struct sg_host_facts h;
 

@@ -44,14 +44,6 @@ void sg_lv_set_timeout_ms(int ms)
     call_timeout_ms = ms > 0 ? ms : SG_LV_TIMEOUT_MS_DEFAULT;
 }
 
-static double mono_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void call_free(struct sg_lv_call *c)
 {
     if (c->clear)
@@ -124,7 +116,7 @@ static bool poll_locked(struct sg_lv_slot *slot)
         return false;
     if (!c->done)
         return true;
-    slot->returned_after_s = mono_s() - slot->since;
+    slot->returned_after_s = sg_mono_s() - slot->since;
     slot->pending = NULL;
     call_free(c);
     return false;
@@ -145,7 +137,7 @@ int sg_lv_call(struct sg_lv_slot *slot, const char *what, sg_lv_fn fn, sg_lv_cle
 {
     struct sg_lv_call *c;
     struct timespec until;
-    double t0 = mono_s(), t_end;
+    double t0 = sg_mono_s(), t_end;
     int r = 0;
 
     pthread_mutex_lock(&pool.lock);
@@ -245,7 +237,7 @@ void sg_lv_why(const struct sg_lv_slot *slot, int r, char *why, size_t size)
         snprintf(why, size, "no libvirt call made: out of memory");
     else if (pending)
         snprintf(why, size, "libvirt call (%s) timed out after %d ms; no answer for %.0f s",
-                 what, timeout_ms, mono_s() - since);
+                 what, timeout_ms, sg_mono_s() - since);
     else
         snprintf(why, size, "libvirt call failed: %s", strerror(r < 0 ? -r : EIO));
 }

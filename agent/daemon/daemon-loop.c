@@ -647,14 +647,6 @@ static double now_unix_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static double now_mono_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void log_verdict(const struct ag_dom *x, const struct sg_verdict *v, const char *prev)
 {
     char name[512], keys[SG_MAX_EVIDENCE * 34] = "";
@@ -775,10 +767,10 @@ static void report_tick(struct agent *a, const struct sg_host_facts *host, bool 
      */
     if (cfg->textfile[0] &&
         (changed || a->textfile_dirty || a->textfile_up != decide || a->textfile_at == 0 ||
-         now_mono_s() - a->textfile_at >= cfg->textfile_interval_s - 0.05)) {
+         sg_mono_s() - a->textfile_at >= cfg->textfile_interval_s - 0.05)) {
         char why[512] = "";
 
-        a->textfile_at = now_mono_s();
+        a->textfile_at = sg_mono_s();
         a->textfile_dirty = false;
         a->textfile_up = decide;
         r = sg_report_textfile_up(cfg->textfile, host, rep, m, now, decide, why, sizeof(why));
