@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lostime.h"
+#include "procfs.h"
 #include "sysctl.h"
 
 #include <errno.h>
@@ -635,12 +636,12 @@ static int scan_process(const struct sg_fs *fs, pid_t pid, struct sg_thread_cpu 
         return 0;
     while ((de = readdir(d))) {
         char path[96], buf[1024];
-        uint64_t tid;
+        pid_t tid = sg_dirent_pid(de);
         ssize_t len;
 
-        if (sg_parse_u64(de->d_name, strlen(de->d_name), &tid) < 0 || tid == 0 || tid > INT32_MAX)
+        if (!tid)
             continue;
-        snprintf(path, sizeof(path), "%d/task/%s/stat", (int)pid, de->d_name);
+        snprintf(path, sizeof(path), "%d/task/%d/stat", (int)pid, (int)tid);
         len = sg_read_at(fs->proc_fd, path, buf, sizeof(buf));
         if (len <= 0)
             continue;
@@ -675,11 +676,11 @@ ssize_t sg_thread_cpu_scan(const struct sg_fs *fs, struct sg_thread_cpu **out)
     if (!d)
         return -errno;
     while ((de = readdir(d))) {
-        uint64_t pid;
+        pid_t pid = sg_dirent_pid(de);
 
-        if (sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid == 0 || pid > INT32_MAX)
+        if (!pid)
             continue;
-        if (scan_process(fs, (pid_t)pid, &v, &n, &cap) < 0) {
+        if (scan_process(fs, pid, &v, &n, &cap) < 0) {
             free(v);
             return -ENOMEM;
         }

@@ -105,12 +105,11 @@ int sg_oom_scan(const struct sg_fs *fs, struct sg_oom_proc **out)
         return -errno;
     while ((de = readdir(d))) {
         struct sg_oom_proc p;
-        uint64_t pid;
+        pid_t pid = sg_dirent_pid(de);
 
-        if (sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid == 0 ||
-            pid > INT32_MAX)
+        if (!pid)
             continue;
-        if (read_one(fs, (pid_t)pid, &p) < 0)
+        if (read_one(fs, pid, &p) < 0)
             continue; /* exited, denied, kernel thread */
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 256;

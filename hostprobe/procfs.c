@@ -168,13 +168,13 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
     while ((de = readdir(d))) {
         char path[96], comm[64];
         struct sg_vcpu_thread t = {0};
-        uint64_t tid;
+        pid_t tid = sg_dirent_pid(de);
         ssize_t len;
         int r;
 
-        if (sg_parse_u64(de->d_name, strlen(de->d_name), &tid) < 0 || tid == 0 || tid > INT32_MAX)
+        if (!tid)
             continue;
-        snprintf(path, sizeof(path), "%d/task/%s/comm", (int)pid, de->d_name);
+        snprintf(path, sizeof(path), "%d/task/%d/comm", (int)pid, (int)tid);
         len = sg_read_file(fs->proc_fd, fs->proc_path, path, comm, sizeof(comm), err);
         if (len < 0) {
             if (sg_proc_gone((int)len) == -ESRCH)
@@ -185,7 +185,7 @@ int sg_vcpu_threads_read(const struct sg_fs *fs, pid_t pid, struct sg_vcpu_threa
             comm[len - 1] = '\0';
         if (!sg_parse_vcpu_comm(comm, &t.vcpu, t.accel))
             continue;
-        snprintf(path, sizeof(path), "%d/task/%s/stat", (int)pid, de->d_name);
+        snprintf(path, sizeof(path), "%d/task/%d/stat", (int)pid, (int)tid);
         {
             char buf[4096];
             len = sg_read_file(fs->proc_fd, fs->proc_path, path, buf, sizeof(buf), err);
@@ -408,8 +408,8 @@ int sg_find_qemu_pids(const struct sg_fs *fs, const char *const *uuids, size_t n
         ssize_t got;
         int cfd;
 
-        if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-            sg_parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid > INT32_MAX)
+        pid = sg_dirent_pid(de);
+        if (!pid)
             continue;
         snprintf(rel, sizeof(rel), "%s/cmdline", de->d_name);
         cfd = openat(fs->proc_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "util/procfmt.h"
@@ -12,6 +14,17 @@
 
 /* procfs answers ENOENT for a pid that is gone and ESRCH for one that went mid-read:
  * both mean the process (a domain's QEMU) has exited. */
+/* The PID (or TID) a /proc (or /proc/PID/task) directory entry names; 0 for any other entry. */
+static inline pid_t sg_dirent_pid(const struct dirent *de)
+{
+    uint64_t v;
+
+    if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+        sg_parse_u64(de->d_name, strlen(de->d_name), &v) < 0 || v > INT32_MAX)
+        return 0;
+    return (pid_t)v;
+}
+
 static inline int sg_proc_gone(int r)
 {
     return r == -ENOENT || r == -ESRCH ? -ESRCH : r;
