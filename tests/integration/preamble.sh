@@ -55,6 +55,22 @@ harness_cleanup() {
     rm -rf "$tmp"
 }
 
+# Wall-clock timing of a command: t0=$(now); ...; t1=$(now); elapsed T0 T1 (seconds, one
+# decimal); le A B: A <= B (numbers).
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+# wait_cmd SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (status 1 after SECONDS).
+wait_cmd() {
+    local i t=$1
+    shift
+    for ((i = 0; i < t * 10; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # agent_conf FILE DIR [SECTION.KEY=VALUE...]: writes an agent configuration whose outputs go
 # into DIR: [report] textfile DIR/swapguard.prom, history DIR/history.jsonl, no journald;
 # [apply] state_dir DIR/state; [agent] lock_file DIR/agent.lock; ticks of 0.2 s over a window

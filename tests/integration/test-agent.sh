@@ -71,16 +71,6 @@ wait_for() {
     done
     return 1
 }
-# wait_cmd SECONDS COMMAND...: until COMMAND succeeds.
-wait_cmd() {
-    local i t=$1
-    shift
-    for ((i = 0; i < t * 10; i++)); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
 hist_lines() { jq -c --arg d "$dom" 'select(.domain == $d) | [.verdict, .previous]' "$hist" 2>/dev/null; }
 hist_count() { hist_lines | wc -l; }
 has_hist() { hist_lines | grep -qxF -- "$1"; }

@@ -52,9 +52,6 @@ cleanup() {
 trap cleanup EXIT
 
 v() { virsh -q -c "$uri" "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 # the guest runs SHELL_CMD in the background through guest-exec (no output captured)
 guest_bg() {
     v qemu-agent-command --domain "$1" --timeout 10 \

@@ -52,19 +52,9 @@ cleanup() {
 trap cleanup EXIT
 
 v() { virsh -q -c "$uri" "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 # prom_val FAMILY DOMAIN: the value of FAMILY{domain="DOMAIN",...} in the textfile ("" none)
 prom_val() { awk -v f="$1" -v d="domain=\"$2\"" 'index($0, f "{") == 1 && index($0, d) { print $NF }' "$prom" 2>/dev/null | tail -1; }
 report_ts() { awk '/^swapguard_report_timestamp_seconds / { print $2 }' "$prom" 2>/dev/null; }
-# wait_for SECONDS CMD...: polls CMD every 0.1 s
-wait_for() {
-    local end=$((SECONDS + $1))
-    shift
-    while ((SECONDS < end)); do "$@" && return 0; sleep 0.1; done
-    "$@"
-}
 stale_is() { [[ $(prom_val swapguard_domain_libvirt_stale "$1") == "$2" ]]; }
 last_sample() { prom_val swapguard_domain_last_sample_timestamp_seconds "$1"; }
 # log_count ERE: lines of the agent's log matching ERE
@@ -139,12 +129,12 @@ sleep 1
 # ---- 1. the agent ticks on while one QEMU is stopped ---------------------------------------------
 "$SG" agent --config "$conf" >"$log" 2>&1 &
 agent_pid=$!
-wait_for 30 eval '[[ -n $(last_sample "$a") && -n $(last_sample "$b") ]]'
+wait_cmd 30 eval '[[ -n $(last_sample "$a") && -n $(last_sample "$b") ]]'
 check "agent: both domains sampled, none stale before the stop" \
     eval '[[ -n $(last_sample "$b") ]] && stale_is "$a" 0 && stale_is "$b" 0'
 kill -STOP "$qa"
 stopped+=("$qa")
-wait_for 10 eval '[[ $(log_count "$stuck_re") -ge 1 ]]'
+wait_cmd 10 eval '[[ $(log_count "$stuck_re") -ge 1 ]]'
 b0=$(last_sample "$b")
 ticks=$(count_ticks 6)
 b1=$(last_sample "$b")
@@ -194,14 +184,14 @@ check "diagnose --all: a verdict for both, $b's libvirt figures never stale or m
 # ---- 3. continued: it answers again -----------------------------------------------------------------
 kill -CONT "$qa"
 stopped=()
-wait_for 15 eval '[[ $(log_count "$back_re") -ge 1 ]] && stale_is "$a" 0'
+wait_cmd 15 eval '[[ $(log_count "$back_re") -ge 1 ]] && stale_is "$a" 0'
 check "agent: after SIGCONT $a answers again: logged once, stale 0" \
     eval '[[ $(log_count "$back_re") -eq 1 ]] && stale_is "$a" 0'
 
 # ---- 4. stopped again, destroyed while the call is outstanding -------------------------------------
 kill -STOP "$qa"
 stopped+=("$qa")
-wait_for 10 eval '[[ $(log_count "$stuck_re") -ge 2 ]] && stale_is "$a" 1'
+wait_cmd 10 eval '[[ $(log_count "$stuck_re") -ge 2 ]] && stale_is "$a" 1'
 check "agent: stopped again, $a is stale again (logged again)" \
     eval '[[ $(log_count "$stuck_re") -eq 2 ]] && stale_is "$a" 1'
 t0=$(now)
@@ -209,7 +199,7 @@ v destroy "$a" >/dev/null 2>&1
 t1=$(now)
 stopped=()
 diag <<<"virsh destroy of the stopped QEMU took $(elapsed "$t0" "$t1") s"
-wait_for 15 grep -q "'$a' .* removed" "$log"
+wait_cmd 15 grep -q "'$a' .* removed" "$log"
 b0=$(last_sample "$b")
 sleep 2
 b1=$(last_sample "$b")
