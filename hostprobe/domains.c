@@ -148,6 +148,38 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
     return n != -ENOTSUP ? n : sg_domains_list_nojob(conn, all, out, err);
 }
 
+/*
+ * As sg_domain_from_ptr, with calls that take the domain's lock but never a
+ * job: virDomainGetState and virDomainGetMaxMemory. virDomainGetInfo is not
+ * one of them: for a running domain it may ask QEMU for the balloon size, and
+ * a QEMU that does not answer holds it. memory_kib is SG_NONE (unknown).
+ */
+static int from_ptr_nojob(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
+{
+    const char *name;
+    unsigned long max_kib;
+    unsigned int id;
+    int state, reason;
+
+    memset(out, 0, sizeof(*out));
+    name = virDomainGetName(dom);
+    if (!name || virDomainGetUUIDString(dom, out->uuid) < 0 ||
+        virDomainGetState(dom, &state, &reason, 0) < 0)
+        return libvirt_error(err, "cannot read domain information");
+    max_kib = virDomainGetMaxMemory(dom);
+    if (max_kib == 0)
+        return libvirt_error(err, "cannot read the domain's maximum memory");
+    out->name = strdup(name);
+    if (!out->name)
+        return -ENOMEM;
+    id = virDomainGetID(dom);
+    out->id = id == (unsigned int)-1 ? -1 : (int)id;
+    out->state = state;
+    out->memory_kib = SG_NONE;
+    out->max_memory_kib = max_kib;
+    return 0;
+}
+
 int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
 {
     virDomainPtr *list = NULL;
@@ -162,7 +194,7 @@ int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, 
         r = -ENOMEM;
     for (int i = 0; i < n; i++) {
         if (r == 0)
-            r = sg_domain_from_ptr(list[i], &v[i], err);
+            r = from_ptr_nojob(list[i], &v[i], err);
         virDomainFree(list[i]);
     }
     free(list);

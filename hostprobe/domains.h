@@ -26,7 +26,7 @@ const char *sg_domain_state_name(int state);
  * inactive by name: one virConnectGetAllDomainStats(STATE | BALLOON, NOWAIT)
  * call (a domain busy in a job is not waited for), virDomainGetInfo only for
  * a record that lacks the state or balloon figures; drivers without the call
- * get virConnectListAllDomains and virDomainGetInfo per domain. Memory from
+ * get sg_domains_list_nojob (memory_kib unknown). Memory from
  * balloon.current and balloon.maximum (KiB), as virDomainGetInfo gives it.
  * Returns the count, or -EIO with err->msg holding libvirt's message, -ENOMEM.
  */
@@ -34,9 +34,10 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
 
 /*
  * The same list with calls that need no domain job and never reach a QEMU
- * monitor: virConnectListAllDomains, then virDomainGetInfo per domain (state
- * and memory from the domain's definition). One call per domain: the fall
- * back when the stats call does not answer. Same returns.
+ * monitor: virConnectListAllDomains, then virDomainGetState and
+ * virDomainGetMaxMemory per domain (max_memory_kib from the definition).
+ * memory_kib is SG_NONE: the current balloon size can need the monitor. The
+ * fall back when the stats call does not answer. Same returns.
  */
 int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err);
 

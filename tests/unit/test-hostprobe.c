@@ -760,3 +760,36 @@ Test(sysctl, malformed_and_out_of_range)
     snprintf(path, sizeof(path), "rm -rf '%s'", root);
     cr_expect_eq(system(path), 0);
 }
+
+/*
+ * The listing without jobs against the listing from the stats call, on libvirt's
+ * test driver (test:///default: one running domain, "test"): the same names,
+ * UUIDs, ids, states and maximum memory; the current memory unknown (it can
+ * need the QEMU monitor). The stuck QEMU it exists for is
+ * tests/integration/test-stuck.sh.
+ */
+Test(domains, listing_without_jobs_matches_the_stats_listing)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    struct sg_domain *a = NULL, *b = NULL;
+    struct sg_error lerr = {0};
+    int na, nb;
+
+    cr_assert_not_null(conn);
+    na = sg_domains_list(conn, true, &a, &lerr);
+    cr_assert_gt(na, 0, "%s", lerr.msg);
+    nb = sg_domains_list_nojob(conn, true, &b, &lerr);
+    cr_assert_eq(nb, na, "%s", lerr.msg);
+    for (int i = 0; i < na; i++) {
+        cr_expect_str_eq(b[i].name, a[i].name);
+        cr_expect_str_eq(b[i].uuid, a[i].uuid);
+        cr_expect_eq(b[i].id, a[i].id);
+        cr_expect_eq(b[i].state, a[i].state, "%s: state %d, %d", a[i].name, b[i].state, a[i].state);
+        cr_expect_eq(b[i].max_memory_kib, a[i].max_memory_kib);
+        cr_expect_gt(a[i].max_memory_kib, 0);
+        cr_expect_eq(b[i].memory_kib, SG_NONE, "%s: current memory unknown without a job", a[i].name);
+    }
+    sg_domains_free(a, (size_t)na);
+    sg_domains_free(b, (size_t)nb);
+    virConnectClose(conn);
+}
