@@ -110,8 +110,9 @@ unsigned sg_lv_outstanding(void);
  * virConnectGetAllDomainStats(STATE | BALLOON, NOWAIT) call first; when that
  * does not answer within timeout_ms (a domain whose QEMU does not answer holds
  * it in its monitor) or is still outstanding from an earlier listing, the
- * listing that needs no domain job (virConnectListAllDomains, virDomainGetInfo
- * per domain), with the same deadline. *fell_back says the second was used.
+ * listing that needs no domain job (sg_domains_list_nojob: memory_kib
+ * unknown) over a connection of its own to the same URI, with the same
+ * deadline. *fell_back says the second was used.
  * Returns the count, the errors of sg_domains_list, or -ETIMEDOUT when neither
  * answered in time (err says so).
  */
