@@ -59,6 +59,25 @@ count() {
     echo "$((pass - skip)) $fail $skip"
 }
 
+# Names each failed and skipped check of a build's test log, with its test
+# program, so that the last lines of a run say what to look at.
+name_results() {
+    python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    r = json.loads(line)
+    out = r.get("stdout") or ""
+    fails = [l for l in out.splitlines() if l.startswith("not ok ")]
+    skips = [l for l in out.splitlines() if re.match(r"ok .*# SKIP", l)]
+    for l in fails:
+        print(f"  FAILED  {r['name']}: {l[:200]}")
+    if not fails and r["result"] in ("FAIL", "ERROR", "TIMEOUT"):
+        print(f"  FAILED  {r['name']}: {r['result']}, exit {r.get('returncode')}")
+    for l in skips:
+        print(f"  skipped {r['name']}: {l[:200]}")
+PY
+}
+
 install_deps
 mount_tracefs
 
@@ -98,6 +117,11 @@ p4=$(($(grep -cE '^ok ' <<<"$static" || true) - s4))
 f4=$(grep -cE '^not ok ' <<<"$static" || true)
 
 echo
+echo "== failed and skipped checks =="
+for b in build-test build-asan build-fuzz; do
+    [[ -f $b/meson-logs/testlog.json ]] && { name_results "$b" || echo "  (could not read $b/meson-logs/testlog.json)"; }
+done
+grep -E '^(not ok |ok .*# SKIP)' <<<"$static" | sed 's/^/  static: /' || true
 echo "plain build: $p1 passed, $f1 failed, $s1 skipped; sanitizer build (unit): $p2 passed, $f2 failed, $s2 skipped"
 echo "fuzz targets: $p3 passed, $f3 failed, $s3 skipped; static checks: $p4 passed, $f4 failed, $s4 skipped"
 echo "summary: $((p1 + p2 + p3 + p4)) passed, $((f1 + f2 + f3 + f4)) failed, $((s1 + s2 + s3 + s4)) skipped"
