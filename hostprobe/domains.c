@@ -29,25 +29,34 @@ static int libvirt_error(struct sg_error *err, const char *what)
     return -EIO;
 }
 
-int sg_domain_from_ptr(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
+/* name, UUID and id of the handle into out (virDomainGetName, GetUUIDString, GetID: no call
+ * reaches libvirtd); the other fields as they are. */
+static int from_ptr_ident(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
 {
-    virDomainInfo info;
-    const char *name;
+    const char *name = virDomainGetName(dom);
     unsigned int id;
 
-    memset(out, 0, sizeof(*out));
-    name = virDomainGetName(dom);
-    if (!name || virDomainGetUUIDString(dom, out->uuid) < 0 || virDomainGetInfo(dom, &info) < 0)
+    if (!name || virDomainGetUUIDString(dom, out->uuid) < 0)
         return libvirt_error(err, "cannot read domain information");
     out->name = strdup(name);
     if (!out->name)
         return -ENOMEM;
     id = virDomainGetID(dom);
     out->id = id == (unsigned int)-1 ? -1 : (int)id;
+    return 0;
+}
+
+int sg_domain_from_ptr(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
+{
+    virDomainInfo info;
+
+    memset(out, 0, sizeof(*out));
+    if (virDomainGetInfo(dom, &info) < 0)
+        return libvirt_error(err, "cannot read domain information");
     out->state = info.state;
     out->memory_kib = info.memory;
     out->max_memory_kib = info.maxMem;
-    return 0;
+    return from_ptr_ident(dom, out, err);
 }
 
 static int dom_cmp(const void *a, const void *b)
@@ -112,25 +121,9 @@ static int list_by_stats(virConnectPtr conn, bool all, struct sg_domain **out, s
     v = calloc((size_t)n + 1, sizeof(*v));
     if (!v)
         r = -ENOMEM;
-    for (int i = 0; r == 0 && i < n; i++) {
-        virDomainPtr dom = recs[i]->dom;
-        const char *name = virDomainGetName(dom);
-        unsigned int id;
-
-        if (!from_stats(recs[i], &v[i])) {
-            r = sg_domain_from_ptr(dom, &v[i], err);
-            continue;
-        }
-        if (!name || virDomainGetUUIDString(dom, v[i].uuid) < 0) {
-            r = libvirt_error(err, "cannot read domain information");
-            break;
-        }
-        v[i].name = strdup(name);
-        if (!v[i].name)
-            r = -ENOMEM;
-        id = virDomainGetID(dom);
-        v[i].id = id == (unsigned int)-1 ? -1 : (int)id;
-    }
+    for (int i = 0; r == 0 && i < n; i++)
+        r = from_stats(recs[i], &v[i]) ? from_ptr_ident(recs[i]->dom, &v[i], err)
+                                       : sg_domain_from_ptr(recs[i]->dom, &v[i], err);
     virDomainStatsRecordListFree(recs);
     if (r < 0) {
         sg_domains_free(v, (size_t)n);
@@ -156,28 +149,19 @@ int sg_domains_list(virConnectPtr conn, bool all, struct sg_domain **out, struct
  */
 static int from_ptr_nojob(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
 {
-    const char *name;
     unsigned long max_kib;
-    unsigned int id;
     int state, reason;
 
     memset(out, 0, sizeof(*out));
-    name = virDomainGetName(dom);
-    if (!name || virDomainGetUUIDString(dom, out->uuid) < 0 ||
-        virDomainGetState(dom, &state, &reason, 0) < 0)
+    if (virDomainGetState(dom, &state, &reason, 0) < 0)
         return libvirt_error(err, "cannot read domain information");
     max_kib = virDomainGetMaxMemory(dom);
     if (max_kib == 0)
         return libvirt_error(err, "cannot read the domain's maximum memory");
-    out->name = strdup(name);
-    if (!out->name)
-        return -ENOMEM;
-    id = virDomainGetID(dom);
-    out->id = id == (unsigned int)-1 ? -1 : (int)id;
     out->state = state;
     out->memory_kib = SG_NONE;
     out->max_memory_kib = max_kib;
-    return 0;
+    return from_ptr_ident(dom, out, err);
 }
 
 int sg_domains_list_nojob(virConnectPtr conn, bool all, struct sg_domain **out, struct sg_error *err)
