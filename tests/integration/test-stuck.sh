@@ -110,14 +110,20 @@ fi
 ok "harness brings up libvirtd and two real guests"
 qa=$("$harness" pid "$a")
 
+# timed COMMAND...: runs COMMAND with stdout in $out and stderr in $err (shown as diagnostics);
+# sets rc to its status and t0, t1 to the times around it (elapsed "$t0" "$t1" in checks).
+timed() {
+    t0=$(now)
+    "$@" >"$out" 2>"$err"
+    rc=$?
+    t1=$(now)
+    diag <"$err"
+}
+
 # ---- 0. list with a freshly stopped QEMU: its stats listing takes the free job and hangs ---------
 kill -STOP "$qa"
 stopped+=("$qa")
-t0=$(now)
-"$SG" --json list >"$out" 2>"$err"
-rc=$?
-t1=$(now)
-diag <"$err"
+timed "$SG" --json list
 check "list: a freshly stopped QEMU: exit 0 within 8 s ($(elapsed "$t0" "$t1") s), both domains, listed without the stats call" \
     eval '[[ $rc -eq 0 ]] && le "$(elapsed "$t0" "$t1")" 8 &&
           [[ $(jq -r "[.domains[].name] | sort | join(\",\")" "$out") == "$b,$a" ]] &&
@@ -148,28 +154,15 @@ check "agent: $a's /proc and cgroup sampling goes on (its last sample is at most
     advanced "$(($(date +%s) - 3))" "$(last_sample "$a")" 0
 
 # ---- 2. list and diagnose meanwhile ---------------------------------------------------------------
-t0=$(now)
-"$SG" --json list >"$out" 2>"$err"
-rc=$?
-t1=$(now)
-diag <"$err"
+timed "$SG" --json list
 check "list: exit 0 within 8 s while $a is stopped ($(elapsed "$t0" "$t1") s), both domains listed" \
     eval '[[ $rc -eq 0 ]] && le "$(elapsed "$t0" "$t1")" 8 &&
           [[ $(jq -r "[.domains[].name] | sort | join(\",\")" "$out") == "$b,$a" ]]'
-t0=$(now)
-"$SG" --json diagnose "$b" --count 2 --interval 0.5 --config "$conf" >"$out" 2>"$err"
-rc=$?
-t1=$(now)
-diag <"$err"
+timed "$SG" --json diagnose "$b" --count 2 --interval 0.5 --config "$conf"
 check "diagnose $b: exit 0 within 10 s while $a is stopped ($(elapsed "$t0" "$t1") s), a verdict" \
     eval '[[ $rc -eq 0 ]] && le "$(elapsed "$t0" "$t1")" 10 &&
           [[ $(jq -r ".domains[0].verdict // empty" "$out") =~ ^[a-z-]+$ ]]'
-t0=$(now)
-"$SG" --json diagnose --all --count 2 --interval 0.5 --config "$conf" --record "$tmp/rec.jsonl" \
-    >"$out" 2>"$err"
-rc=$?
-t1=$(now)
-diag <"$err"
+timed "$SG" --json diagnose --all --count 2 --interval 0.5 --config "$conf" --record "$tmp/rec.jsonl"
 jq -c 'select(.name) | [.name, .facts.libvirt_stale, .facts.libvirt_missing, .facts.guest_missing]' \
     "$tmp/rec.jsonl" 2>&1 | diag
 check "diagnose --all: exit 0 within 20 s while $a is stopped ($(elapsed "$t0" "$t1") s)" \
