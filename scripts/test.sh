@@ -66,11 +66,17 @@ name_results() {
 import json, re, sys
 for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
     r = json.loads(line)
-    out = r.get("stdout") or ""
-    fails = [l for l in out.splitlines() if l.startswith("not ok ")]
-    skips = [l for l in out.splitlines() if re.match(r"ok .*# SKIP", l)]
-    for l in fails:
-        print(f"  FAILED  {r['name']}: {l[:200]}")
+    lines = (r.get("stdout") or "").splitlines()
+    fails = [i for i, l in enumerate(lines) if l.startswith("not ok ")]
+    skips = [l for l in lines if re.match(r"ok .*# SKIP", l)]
+    for n, i in enumerate(fails):
+        print(f"  FAILED  {r['name']}: {lines[i][:200]}")
+        # The diagnostics right after the first failures (a CI log keeps only its tail).
+        if n < 3:
+            for l in lines[i + 1:i + 9]:
+                if not l.startswith("#"):
+                    break
+                print(f"          {l[:200]}")
     if not fails and r["result"] in ("FAIL", "ERROR", "TIMEOUT"):
         print(f"  FAILED  {r['name']}: {r['result']}, exit {r.get('returncode')}")
     for l in skips:

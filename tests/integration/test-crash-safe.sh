@@ -83,18 +83,28 @@ kill_at() {
     run SWAPGUARD_TEST_HOOKS=1 SWAPGUARD_TEST_STOP_AFTER_STEP="$k" -- "$@"
 }
 # pause_at K ARGS...: swapguard ARGS in the background ($bg), stopped by the hook (SIGSTOP) right
-# after step K; false when it did not stop within 60 s. resume: SIGCONT, wait, $rc, output shown.
+# after step K; false when it exited first or did not stop within SG_PAUSE_TIMEOUT seconds (300:
+# a prefetch chunk of 128 MiB read back from a slow disk takes its time); $paused_why says which.
+# resume: SIGCONT, wait, $rc, output shown.
 pause_at() {
-    local k=$1 i st
+    local k=$1 st t0=$SECONDS
     shift
+    paused_why=""
     env SWAPGUARD_TEST_HOOKS=1 SWAPGUARD_TEST_PAUSE_AFTER_STEP="$k" "$SG" "$@" --config "$conf" >"$out" 2>"$err" &
     bg=$!
-    for ((i = 0; i < 600; i++)); do
+    while ((SECONDS - t0 < ${SG_PAUSE_TIMEOUT:-300})); do
         st=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$bg/stat" 2>/dev/null)
-        [[ $st == T ]] && return 0
-        [[ -z $st || $st == Z ]] && return 1
+        if [[ $st == T ]]; then
+            paused_why="stopped after step $k, $((SECONDS - t0)) s after its start"
+            return 0
+        fi
+        if [[ -z $st || $st == Z ]]; then
+            paused_why="it exited before step $k, after $((SECONDS - t0)) s; its last words: $(tail -n 2 "$err" | tr '\n' ' ')"
+            return 1
+        fi
         sleep 0.1
     done
+    paused_why="still running after $((SECONDS - t0)) s, at $(grep -c '^swapguard: test hook: step ' "$err") step(s)"
     return 1
 }
 resume() {
@@ -453,12 +463,13 @@ else
                  $(last .after.vm_swap_kib) -lt $(last .before.vm_swap_kib) ]]'
 
     # ---- the domain destroyed in the middle of prefetch -----------------------------------
-    swap_out
-    if pause_at 2 apply prefetch "$live" --yes; then
+    if ! swap_out; then
+        not_ok "the guest's RAM pushed into host swap again" "see the harness output above"
+    elif pause_at 2 apply prefetch "$live" --yes; then
         v destroy "$live" 2>&1 | diag
-        ok "prefetch paused after its first chunk; $live destroyed meanwhile"
+        ok "prefetch paused after its first chunk ($paused_why); $live destroyed meanwhile"
     else
-        not_ok "prefetch paused after its first chunk" "it did not stop (exit or no swap?)"
+        not_ok "prefetch paused after its first chunk" "$paused_why"
     fi
     bgpid=$bg
     resume
