@@ -597,9 +597,15 @@ static void fill_causes(struct sg_verdict *out, const struct window_figs *w)
     if (w->async_pf_tasks > 0 || w->hung_kernel > 0 || at_least(w->apf_per_s, 1))
         add_cause(out, "async-pf", NAN, "%u guest tasks in async PF, %u kernel hung-task reports with async PF, "
                   "async PF %.1f/s", w->async_pf_tasks, w->hung_kernel, isnan(w->apf_per_s) ? 0.0 : w->apf_per_s);
-    if (w->hung_io + w->hung_io_console + w->dstate_io > 0)
+    if (w->hung_io + w->hung_io_console + w->dstate_io > 0) {
+        char lat[64] = "";
+
+        if (!isnan(w->disk_ms_per_req))
+            snprintf(lat, sizeof(lat), "; its disks %.0f ms per request on the host", w->disk_ms_per_req);
         add_cause(out, "guest-io", NAN, "%u hung-task reports on storage I/O (kmsg %u, console %u), %u D-state "
-                  "tasks on I/O", w->hung_io + w->hung_io_console, w->hung_io, w->hung_io_console, w->dstate_io);
+                  "tasks on I/O%s", w->hung_io + w->hung_io_console, w->hung_io, w->hung_io_console, w->dstate_io,
+                  lat);
+    }
     if (w->hung_lock + w->hung_lock_console + w->dstate_lock > 0)
         add_cause(out, "guest-lock", NAN, "%u hung-task reports on a lock (kmsg %u, console %u), %u D-state "
                   "tasks on a lock", w->hung_lock + w->hung_lock_console, w->hung_lock, w->hung_lock_console,

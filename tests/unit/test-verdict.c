@@ -1228,6 +1228,28 @@ Test(verdict, causes_with_their_share_of_lost_time)
     cr_expect_float_eq(v.lost_ms_per_s, 1000, 1e-6);
 }
 
+Test(verdict, the_guest_io_cause_names_the_host_disk_latency_when_known)
+{
+    /* Ten writes of 900 ms each on the host while a guest task hangs on its disk. */
+    const struct sg_dom_facts a = TICK(0, TCG, LOST(1, 0, 0), BLK(100, 100 * MS), GUEST_OK());
+    const struct sg_dom_facts b = TICK(10, TCG, LOST(1, 0, 0), BLK(110, 100 * MS + 10 * 900 * MS),
+                                       GUEST_OK(.dstate_tasks = 1, .dstate_io_tasks = 1, .hung_io_kernel = 1));
+    /* The same without a completed request: no latency to name. */
+    const struct sg_dom_facts c = TICK(10, TCG, LOST(1, 0, 0), BLK(100, 100 * MS),
+                                       GUEST_OK(.dstate_tasks = 1, .dstate_io_tasks = 1, .hung_io_kernel = 1));
+    const struct sg_dom_facts *with[2] = { &a, &b }, *without[2] = { &a, &c };
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, with, 2, NULL, 0, &v);
+    cr_assert_eq(v.n_causes, 1);
+    cr_expect_str_eq(v.causes[0].name, "guest-io");
+    cr_expect_not_null(strstr(v.causes[0].evidence, "; its disks 900 ms per request on the host"), "%s",
+                       v.causes[0].evidence);
+    sg_verdict_eval(NULL, without, 2, NULL, 0, &v);
+    cr_assert_eq(v.n_causes, 1);
+    cr_expect_null(strstr(v.causes[0].evidence, "ms per request"), "%s", v.causes[0].evidence);
+}
+
 Test(verdict, no_lost_time_figures_no_causes)
 {
     /* Recordings from before the lost-time figures (all zero): nothing invented. */
