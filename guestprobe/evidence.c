@@ -154,6 +154,8 @@ static const struct { const char *prefix; enum gp_stall_class cls; } frame_prefi
     { "bit_wait_io", GP_CLASS_IO }, { "__wait_on_buffer", GP_CLASS_IO }, { "wait_on_buffer", GP_CLASS_IO },
     { "__filemap_fdatawait", GP_CLASS_IO }, { "filemap_fdatawait", GP_CLASS_IO },
     { "blkdev_issue_flush", GP_CLASS_IO }, { "wait_for_completion_io", GP_CLASS_IO },
+    /* sync(2) and syncfs(2) waiting for the flusher's writeback of the dirty pages */
+    { "wb_wait_for_completion", GP_CLASS_IO }, { "sync_inodes_sb", GP_CLASS_IO },
     { "mutex_lock", GP_CLASS_LOCK }, { "__mutex_lock", GP_CLASS_LOCK }, { "rwsem_down_", GP_CLASS_LOCK },
     { "down_read", GP_CLASS_LOCK }, { "down_write", GP_CLASS_LOCK }, { "__down", GP_CLASS_LOCK },
     { "rt_mutex", GP_CLASS_LOCK }, { "percpu_rwsem_wait", GP_CLASS_LOCK },

@@ -456,16 +456,11 @@ else
     check "rollback of it: nothing to undo, the entry marked failed (interrupted) on opening the journal" \
         eval '[[ $rc -eq 1 && $(last .status) == failed && $(last .note) == interrupted* ]] &&
               grep -q "is failed: nothing to roll back" "$err"'
-    swap_out
-    run SWAPGUARD_TEST_HOOKS=1 -- apply prefetch "$live" --yes
-    check "an unstopped prefetch: exit 0, 4 steps (entry, 2 chunks, applied), VmSwap $(last .before.vm_swap_kib) -> $(last .after.vm_swap_kib) KiB" \
-        eval '[[ $rc -eq 0 && $(steps) -eq 4 && $(last .status) == applied &&
-                 $(last .after.vm_swap_kib) -lt $(last .before.vm_swap_kib) ]]'
 
     # ---- the domain destroyed in the middle of prefetch -----------------------------------
-    if ! swap_out; then
-        not_ok "the guest's RAM pushed into host swap again" "see the harness output above"
-    elif pause_at 2 apply prefetch "$live" --yes; then
+    # The killed prefetches read back only the first chunk: what the squeeze pushed out of the
+    # second half of the guest's RAM is still in host swap, so no second squeeze is needed here.
+    if pause_at 2 apply prefetch "$live" --yes; then
         v destroy "$live" 2>&1 | diag
         ok "prefetch paused after its first chunk ($paused_why); $live destroyed meanwhile"
     else
@@ -482,6 +477,22 @@ else
     run -- history
     check "history reads the journal afterwards (exit 0, the entry still failed)" \
         eval '[[ $rc -eq 0 && $(last .status) == failed ]]'
+
+    # ---- an unstopped prefetch, on the guest booted again ---------------------------------
+    # A guest squeezed again right after a prefetch read its RAM back had its QEMU killed by the
+    # memory cgroup's OOM killer at the 96 MiB step (Linux 6.18, cgroup v1: 81 of its 96 MiB
+    # swap-cached, all of it on the active list); a freshly booted guest squeezes reliably.
+    if ! "$harness" start "$live" 256 >/dev/null 2>"$tmp/start.err"; then
+        diag <"$tmp/start.err"
+        not_ok "$live booted again for the unstopped prefetch" "see the harness output above"
+    elif pid=$("$harness" pid "$live") && ! swap_out; then
+        not_ok "the guest's RAM pushed into host swap after the new boot" "see the harness output above"
+    else
+        run SWAPGUARD_TEST_HOOKS=1 -- apply prefetch "$live" --yes
+        check "an unstopped prefetch: exit 0, 4 steps (entry, 2 chunks, applied), VmSwap $(last .before.vm_swap_kib) -> $(last .after.vm_swap_kib) KiB" \
+            eval '[[ $rc -eq 0 && $(steps) -eq 4 && $(last .status) == applied && $(last .before.pid) == "$pid" &&
+                     $(last .after.vm_swap_kib) -lt $(last .before.vm_swap_kib) ]]'
+    fi
 fi
 
 plan "$n"

@@ -360,6 +360,44 @@ Test(evidence, captured_io_dstate_task)
     free(buf);
 }
 
+/* tests/data/stall/io64-*: the same guest at 64 KiB/s with 4 KiB requests (capture-stall-logs.sh
+ * merged, as test-stall.sh throttles it): the flusher hangs in io_schedule under wbt_wait, and
+ * `sync` waits for it in wb_wait_for_completion: both are storage I/O. */
+Test(evidence, captured_merged_io_hung_tasks_on_the_serial_console)
+{
+    size_t len;
+    char *buf = sg_test_slurp("stall/io64-console.log", &len), why[128] = "";
+    struct gp_hung_reports *r = calloc(1, sizeof(*r));
+    bool sync_seen = false;
+
+    cr_assert_eq(gp_parse_console(buf, len, 0, r, why, sizeof(why)), 0, "%s", why);
+    cr_assert_geq(r->n, 2);
+    for (size_t i = 0; i < r->n; i++) {
+        cr_expect_eq(r->v[i].cls, GP_CLASS_IO, "report %zu (%s): %s", i, r->v[i].comm,
+                     gp_stall_class_name(r->v[i].cls));
+        sync_seen |= strcmp(r->v[i].comm, "sync") == 0;
+    }
+    cr_expect(sync_seen, "the hung sync is among the reports");
+    free(r);
+    free(buf);
+}
+
+Test(evidence, captured_merged_io_dstate_tasks)
+{
+    size_t len;
+    char *buf = sg_test_slurp("stall/io64-tasks.txt", &len), why[128] = "";
+    const char *body = strchr(buf, '\n');
+    struct gp_tasks t;
+
+    cr_assert_not_null(body, "the @tasks header line");
+    body++;
+    cr_assert_eq(gp_parse_tasks(body, len - (size_t)(body - buf), &t, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(t.n_dstate, 2, "the flusher and sync");
+    cr_expect_eq(t.n_class[GP_CLASS_IO], 2, "both wait on storage I/O");
+    gp_tasks_clear(&t);
+    free(buf);
+}
+
 Test(evidence, frame_classes)
 {
     /* Frame lines as the kernel prints them: " sym+off/len", "[<0>] sym+off/len" (/proc/PID/stack),
@@ -370,6 +408,7 @@ Test(evidence, frame_classes)
         { " jbd2_log_wait_commit+0xb1/0x120", GP_CLASS_IO },
         { " nfs_wait_bit_killable+0x1e/0x90 [nfs]", GP_CLASS_IO },
         { " blk_mq_get_tag+0x11d/0x2c0", GP_CLASS_IO },
+        { " wb_wait_for_completion+0x82/0xb0", GP_CLASS_IO },
         { " __mutex_lock.constprop.0+0x11b/0x4d0", GP_CLASS_LOCK },
         { " [<ffffffff81510725>] rwsem_down_write_slowpath+0x95/0x1d0", GP_CLASS_LOCK },
         { " try_to_free_pages+0xd2/0x1d0", GP_CLASS_RECLAIM },
