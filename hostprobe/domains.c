@@ -23,6 +23,44 @@ const char *sg_domain_state_name(int state)
     return names[state];
 }
 
+const char *sg_domain_paused_reason_name(int reason)
+{
+    static const char *const names[] = {
+        [VIR_DOMAIN_PAUSED_UNKNOWN] = "unknown",
+        [VIR_DOMAIN_PAUSED_USER] = "user",
+        [VIR_DOMAIN_PAUSED_MIGRATION] = "migrating",
+        [VIR_DOMAIN_PAUSED_SAVE] = "saving",
+        [VIR_DOMAIN_PAUSED_DUMP] = "dumping",
+        [VIR_DOMAIN_PAUSED_IOERROR] = "I/O error",
+        [VIR_DOMAIN_PAUSED_WATCHDOG] = "watchdog",
+        [VIR_DOMAIN_PAUSED_FROM_SNAPSHOT] = "from snapshot",
+        [VIR_DOMAIN_PAUSED_SHUTTING_DOWN] = "shutting down",
+        [VIR_DOMAIN_PAUSED_SNAPSHOT] = "creating snapshot",
+        [VIR_DOMAIN_PAUSED_CRASHED] = "crashed",
+        [VIR_DOMAIN_PAUSED_STARTING_UP] = "starting up",
+        [VIR_DOMAIN_PAUSED_POSTCOPY] = "post-copy",
+        [VIR_DOMAIN_PAUSED_POSTCOPY_FAILED] = "post-copy failed",
+    };
+    if (reason < 0 || (size_t)reason >= SG_ELEMENTSOF(names) || !names[reason])
+        return "unknown";
+    return names[reason];
+}
+
+int sg_domain_suspended_reason(int detail)
+{
+    switch (detail) {
+    case VIR_DOMAIN_EVENT_SUSPENDED_PAUSED: return VIR_DOMAIN_PAUSED_USER;
+    case VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED: return VIR_DOMAIN_PAUSED_MIGRATION;
+    case VIR_DOMAIN_EVENT_SUSPENDED_IOERROR: return VIR_DOMAIN_PAUSED_IOERROR;
+    case VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG: return VIR_DOMAIN_PAUSED_WATCHDOG;
+    case VIR_DOMAIN_EVENT_SUSPENDED_RESTORED: return VIR_DOMAIN_PAUSED_SAVE;
+    case VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT: return VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
+    case VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY: return VIR_DOMAIN_PAUSED_POSTCOPY;
+    case VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED: return VIR_DOMAIN_PAUSED_POSTCOPY_FAILED;
+    default: return VIR_DOMAIN_PAUSED_UNKNOWN;
+    }
+}
+
 static int libvirt_error(struct sg_error *err, const char *what)
 {
     sg_error_set(err, NULL, NULL, 0, "%s: %s", what, virGetLastErrorMessage());
@@ -49,11 +87,15 @@ static int from_ptr_ident(virDomainPtr dom, struct sg_domain *out, struct sg_err
 int sg_domain_from_ptr(virDomainPtr dom, struct sg_domain *out, struct sg_error *err)
 {
     virDomainInfo info;
+    int state, reason;
 
     memset(out, 0, sizeof(*out));
     if (virDomainGetInfo(dom, &info) < 0)
         return libvirt_error(err, "cannot read domain information");
     out->state = info.state;
+    /* The reason needs virDomainGetState (no job); unknown when it fails. */
+    out->reason = virDomainGetState(dom, &state, &reason, 0) == 0 && state == out->state ? reason : -1;
+    virResetLastError();
     out->memory_kib = info.memory;
     out->max_memory_kib = info.maxMem;
     return from_ptr_ident(dom, out, err);
@@ -74,12 +116,15 @@ static bool from_stats(virDomainStatsRecordPtr rec, struct sg_domain *out)
 {
     bool has_state = false, has_cur = false, has_max = false;
 
+    out->reason = -1;
     for (int k = 0; k < rec->nparams; k++) {
         const virTypedParameter *p = &rec->params[k];
 
         if (strcmp(p->field, "state.state") == 0 && p->type == VIR_TYPED_PARAM_INT) {
             out->state = p->value.i;
             has_state = true;
+        } else if (strcmp(p->field, "state.reason") == 0 && p->type == VIR_TYPED_PARAM_INT) {
+            out->reason = p->value.i;
         } else if (strcmp(p->field, "balloon.current") == 0 && p->type == VIR_TYPED_PARAM_ULLONG) {
             out->memory_kib = p->value.ul;
             has_cur = true;
@@ -159,6 +204,7 @@ static int from_ptr_nojob(virDomainPtr dom, struct sg_domain *out, struct sg_err
     if (max_kib == 0)
         return libvirt_error(err, "cannot read the domain's maximum memory");
     out->state = state;
+    out->reason = reason;
     out->memory_kib = SG_NONE;
     out->max_memory_kib = max_kib;
     return from_ptr_ident(dom, out, err);

@@ -12,6 +12,8 @@ struct sg_domain {
     char uuid[VIR_UUID_STRING_BUFLEN];
     int id;                  /* -1 when inactive (virDomainGetID) */
     int state;               /* virDomainState (virDomainGetInfo) */
+    int reason;              /* the state's reason (virDomainGetState; stats state.reason), as
+                                virDomainPausedReason etc.; -1 unknown */
     uint64_t memory_kib;     /* current memory, KiB (virDomainGetInfo memory) */
     uint64_t max_memory_kib; /* maximum memory = guest RAM size, KiB (virDomainGetInfo maxMem) */
     pid_t pid;               /* QEMU pid, 0 when not running or not found */
@@ -20,6 +22,14 @@ struct sg_domain {
 
 /* "running", "shut off", ... as virsh prints them. */
 const char *sg_domain_state_name(int state);
+
+/* Why a domain is paused (a virDomainPausedReason), as `virsh domstate --reason` prints it:
+ * "user", "I/O error", "migrating", ...; "unknown" for -1 and reasons it does not know. */
+const char *sg_domain_paused_reason_name(int reason);
+
+/* The virDomainPausedReason of a VIR_DOMAIN_EVENT_SUSPENDED event's detail
+ * (virDomainEventSuspendedDetailType); VIR_DOMAIN_PAUSED_UNKNOWN for one it does not know. */
+int sg_domain_suspended_reason(int detail);
 
 /*
  * Lists domains (active only unless all), sorted active first by id, then

@@ -133,6 +133,9 @@ static inline void sg_dom_lost_none(struct sg_dom_lost *l)
 struct sg_dom_facts {
     double t_s;                    /* CLOCK_MONOTONIC seconds of the host reading */
     bool running;                  /* a QEMU process was read */
+    char paused[24];               /* libvirt holds the domain paused (state VIR_DOMAIN_PAUSED): why, as
+                                      `virsh domstate --reason` says it ("I/O error", "user", ...);
+                                      "" when it is not paused or its state is unknown */
     uint64_t guest_ram_kib;        /* virDomainGetInfo maxMem */
     uint64_t vm_swap_kib;          /* /proc/PID/status VmSwap */
     uint64_t cgroup_swap_bytes;    /* memory.swap.current (v2), memory.stat total_swap (v1), bytes */

@@ -43,6 +43,7 @@ const char *sg_verdict_name(enum sg_verdict_kind v)
         [SG_VERDICT_GUEST_IO_STALL] = "guest-io-stall",
         [SG_VERDICT_HOST_CPU_CONTENTION] = "host-cpu-contention",
         [SG_VERDICT_GUEST_LOCK_STALL] = "guest-lock-stall",
+        [SG_VERDICT_DOMAIN_PAUSED] = "domain-paused",
     };
 
     if ((unsigned)v >= sizeof(names) / sizeof(names[0]) || !names[v])
@@ -484,6 +485,25 @@ static void add_evidence(struct sg_verdict *out, const struct sg_verdict_thresho
         add_ev(out, "steal_ms_per_s", w->steal_ms_per_s, "guest vCPU steal up to %.0f ms/s", w->steal_ms_per_s);
 }
 
+/* What to look at for a domain paused for reason (the names of sg_domain_paused_reason_name). */
+static const char *paused_advice(const char *reason)
+{
+    static const struct { const char *reason, *advice; } a[] = {
+        { "I/O error", "QEMU stopped it on a disk error (error_policy stop/enospace: host disk full or "
+                       "failing); virsh domblkerror, then virsh resume" },
+        { "user", "a client paused it (virsh suspend, virDomainSuspend); virsh resume" },
+        { "migrating", "paused for migration; it runs again on the destination or here when it ends" },
+        { "post-copy failed", "post-copy migration failed: its memory is split between two hosts" },
+        { "watchdog", "its watchdog fired with action pause: the guest hung before" },
+        { "crashed", "the guest crashed (on_crash preserve or a panic device)" },
+    };
+
+    for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+        if (strcmp(reason, a[i].reason) == 0)
+            return a[i].advice;
+    return "its vCPUs do not run until it is resumed (virsh domstate --reason)";
+}
+
 static void add_lost_evidence(struct sg_verdict *out, const struct sg_verdict_thresholds *t,
                               const struct window_figs *w, bool sync_looks, bool agent_silent)
 {
@@ -815,7 +835,11 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     cpu_hit = at_least(cpu_per_vcpu, t->cpu_delay_min_ms) || at_least(w.steal_ms_per_s, t->cpu_delay_min_ms);
     agent_silent = (sync_delay || sync_looks) && w.newest_probe && !w.newest_probe->guest.agent_ok;
 
-    if (sync_delay || sync_looks) {
+    if (dom[n - 1]->paused[0]) {
+        /* libvirt holds it paused: no vCPU runs, whatever else the figures say. */
+        out->kind = SG_VERDICT_DOMAIN_PAUSED;
+        out->confidence = 0.95;
+    } else if (sync_delay || sync_looks) {
         /* Synchronous: the vCPU thread itself waits for the page (guest kernel-mode faults,
          * no async PF, TCG); measured on the host, no guest help needed. */
         out->kind = SG_VERDICT_HOST_SWAP_STALL;
@@ -870,6 +894,9 @@ void sg_verdict_eval(const struct sg_verdict_thresholds *t, const struct sg_dom_
     }
 
     fill_missing(out, &w);
+    if (dom[n - 1]->paused[0])
+        add_ev(out, "domain_paused", NAN, "paused by libvirt (%.24s): %s", dom[n - 1]->paused,
+               paused_advice(dom[n - 1]->paused));
     add_evidence(out, t, &w, host_hit);
     add_lost_evidence(out, t, &w, sync_looks, agent_silent);
     fill_causes(out, &w);

@@ -136,11 +136,13 @@ enum sg_verdict_kind {
     SG_VERDICT_GUEST_IO_STALL,
     SG_VERDICT_HOST_CPU_CONTENTION,
     SG_VERDICT_GUEST_LOCK_STALL,
+    SG_VERDICT_DOMAIN_PAUSED,
     SG_VERDICT__MAX,
 };
 
 /* "unknown", "ok", "host-memory-pressure", "guest-internal-swap", "host-swap-risk",
- * "host-swap-stall", "guest-io-stall", "host-cpu-contention", "guest-lock-stall" */
+ * "host-swap-stall", "guest-io-stall", "host-cpu-contention", "guest-lock-stall",
+ * "domain-paused" */
 const char *sg_verdict_name(enum sg_verdict_kind v);
 
 #define SG_MAX_EVIDENCE 32

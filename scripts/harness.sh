@@ -44,6 +44,8 @@
 #   SG_KEEP_LOGS=1   cleanup keeps the per-domain serial logs
 #   SG_GUEST_SWAP_MIB  start: size of the guest's swap disk in MiB (default:
 #                    none; the file lives in the state dir, removed at stop)
+#   SG_GUEST_DISK_DIR  start: the directory of that file instead (a small
+#                    filesystem fills up: QEMU pauses the guest on ENOSPC)
 #   SG_SQUEEZE_TIMEOUT  squeeze: seconds to get the hard limit down, busy
 #                    writes retried included (default 30)
 #
@@ -513,7 +515,7 @@ qemu_pid() {
 
 serial_log() { printf '%s/%s.serial.log' "$LOG_DIR" "$(dom_key "$1")"; }
 
-swap_disk() { printf '%s/%s.swap.raw' "$DOM_DIR" "$(dom_key "$1")"; }
+swap_disk() { printf '%s/%s.swap.raw' "${SG_GUEST_DISK_DIR:-$DOM_DIR}" "$(dom_key "$1")"; }
 
 show_logs() {
     local name=$1 f

@@ -487,6 +487,7 @@ static uint32_t verdict_color(enum sg_verdict_kind v)
     case SG_VERDICT_GUEST_IO_STALL: return 0xe377c2;
     case SG_VERDICT_HOST_CPU_CONTENTION: return 0xbcbd22;
     case SG_VERDICT_GUEST_LOCK_STALL: return 0x8c564b;
+    case SG_VERDICT_DOMAIN_PAUSED: return 0x1f77b4;
     case SG_VERDICT_OK: return 0x2ca02c;
     case SG_VERDICT_UNKNOWN:
     case SG_VERDICT__MAX: break;

@@ -106,6 +106,7 @@ static int verdict_pair(const struct sg_top_row *r)
     case SG_VERDICT_HOST_SWAP_STALL:
         return PAIR_STALL;
     case SG_VERDICT_HOST_SWAP_RISK:
+    case SG_VERDICT_DOMAIN_PAUSED: /* stuck, with nothing of swapguard's to apply: as a risk */
         return PAIR_RISK;
     case SG_VERDICT_HOST_MEMORY_PRESSURE:
         return PAIR_PRESSURE;

@@ -418,6 +418,8 @@ int sg_collect_dom(const struct sg_fs *fs, struct sg_dom *w, struct sg_dom_facts
     clock_gettime(CLOCK_MONOTONIC, &now);
     out->t_s = ts_s(&now);
     out->guest_ram_kib = w->d.max_memory_kib;
+    if (w->d.state == VIR_DOMAIN_PAUSED)
+        snprintf(out->paused, sizeof(out->paused), "%s", sg_domain_paused_reason_name(w->d.reason));
     out->vm_swap_kib = out->cgroup_swap_bytes = out->cgroup_pgmajfault = SG_POLICY_NONE;
     out->cgroup_swap_events_max = out->cgroup_swap_events_fail = SG_POLICY_NONE;
     out->psi_some_avg10 = out->psi_full_avg10 = NAN;

@@ -662,6 +662,14 @@ const struct sg_schema_row sg_schema[SG_F__MAX] = {
         .flags = SG_ROW_OPTIONAL,
         DOM(libvirt_missing, SG_TYPE_STR),
     },
+    [SG_F_PAUSED] = {
+        .key = "paused", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
+        .source_v1 = "the domain's state and reason when it was listed (virConnectGetAllDomainStats state.state, state.reason), then the lifecycle events SUSPENDED (its detail) and RESUMED",
+        .label = "Why libvirt holds the domain paused, as virsh domstate --reason says it (I/O error, user, migrating, ...); empty when it runs.",
+        .outputs = SG_OUT_RECORD,
+        .flags = SG_ROW_OPTIONAL,
+        DOM(paused, SG_TYPE_STR),
+    },
     [SG_F_NAME] = {
         .key = "name", .scope = SG_SCOPE_DOMAIN, .kind = SG_KIND_INFO, .unit = SG_UNIT_NONE,
         .source_v1 = "virDomainGetName",

@@ -163,6 +163,7 @@ enum sg_fig_id {
     SG_F_CONSOLE_HUNG_RECLAIM,
     SG_F_LIBVIRT_STALE,
     SG_F_LIBVIRT_MISSING,
+    SG_F_PAUSED,
     SG_F_VCPUS,
     /* per-domain figures of the O(1) sample (list, domswap) */
     SG_F_NAME,

@@ -461,10 +461,29 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         return 0;
     x = find_dom(a, uuid, &i);
     switch (event) {
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+        /* Its vCPUs stop until it resumes: the verdict says so (no libvirt call here). */
+        if (x) {
+            char name[256];
+
+            x->w.d.state = VIR_DOMAIN_PAUSED;
+            x->w.d.reason = sg_domain_suspended_reason(detail);
+            sg_log_info("domain '%s' paused (%s)", safe(x->w.d.name, name, sizeof(name)),
+                        sg_domain_paused_reason_name(x->w.d.reason));
+        }
+        break;
     case VIR_DOMAIN_EVENT_STARTED:
     case VIR_DOMAIN_EVENT_RESUMED:
-        if (x)
+        if (x) {
+            if (event == VIR_DOMAIN_EVENT_RESUMED && x->w.d.state == VIR_DOMAIN_PAUSED) {
+                char name[256];
+
+                x->w.d.state = VIR_DOMAIN_RUNNING;
+                x->w.d.reason = -1;
+                sg_log_info("domain '%s' resumed", safe(x->w.d.name, name, sizeof(name)));
+            }
             return 0;
+        }
         if (sg_domain_from_ptr(dom, &d, &err) < 0) {
             sg_log_warning("domain %s %s: %s", uuid, event_name(event),
                            sg_error_format(&err, msg, sizeof(msg)));

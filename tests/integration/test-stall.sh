@@ -30,6 +30,12 @@
 #      before the stall, and the swap reads slowed to 1 KiB/s for 6 s after the
 #      diagnosis: the vCPU frozen in host swap-in for more than 2 s makes the
 #      guest kernel print a soft lockup on its serial console when it resumes.
+#   4. A domain paused on a full host disk: its virtio disk a sparse 64 MiB file
+#      on a 1 MiB tmpfs; the guest writes 4 MiB to it and QEMU, on ENOSPC
+#      (werror=enospc, QEMU's default), stops the guest: libvirt says "paused
+#      (I/O error)", the agent (running meanwhile) logs the SUSPENDED event and
+#      reports domain-paused in its textfile, and diagnose says domain-paused
+#      with the reason and what to do.
 # In the CPU-contention case, diagnose names the host CPU hog (its pid) among
 # the threads that competed for the vCPU's host CPU.
 # Emits TAP.
@@ -48,9 +54,11 @@ export SG_HARNESS_DIR=${SG_HARNESS_DIR:-/var/tmp/sg-stall-it}
 cpu=sgst-cpu
 io=sgst-io
 sw=sgst-swap
+pz=sgst-paused
 tmp=$(mktemp -d)
 err="$tmp/err"
 hog_pid=
+agent_pid=
 loopdev=
 loopimg="$tmp/loop-swap.img"
 delayacct_saved=
@@ -69,7 +77,9 @@ cleanup() {
         virsh -q destroy "$sw" >/dev/null 2>&1
         stamp "swap guest destroyed"
     fi
+    [[ -n $agent_pid ]] && kill -KILL "$agent_pid" 2>/dev/null
     "$harness" cleanup 2>&1 | diag
+    mountpoint -q "$tmp/tiny" && umount "$tmp/tiny"
     if [[ -n $loopdev ]]; then
         swapoff "$loopdev" 2>/dev/null
         losetup -d "$loopdev" 2>/dev/null
@@ -80,7 +90,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plan 19
+plan 25
 
 if ! { "$harness" deps && "$harness" libvirtd-up && "$harness" build; } 2>&1 | diag; then
     not_ok "harness brings up libvirtd and the guest image" "see the harness output above"
@@ -96,7 +106,7 @@ gexec_bg() {
 }
 # The serial console log file of a domain (<serial type='file'>).
 serial_log() { virsh -q dumpxml "$1" | sed -n "/<serial type='file'>/,/<\/serial>/ s/.*<source path='\([^']*\)'.*/\1/p" | head -1; }
-# SG_STALL_ONLY=cpu|io|swap runs one scenario (a debugging aid; the others are skipped).
+# SG_STALL_ONLY=cpu|io|swap|pause runs one scenario (a debugging aid; the others are skipped).
 want() { [[ -z ${SG_STALL_ONLY:-} || ${SG_STALL_ONLY} == "$1" ]]; }
 stamp() { diag <<<"[$SECONDS s] $1"; }
 ev() { jq -r --arg d "$1" --arg k "$2" '.domains[] | select(.name == $d) | .evidence[] | select(.key == $k) | .value' <<<"$js"; }
@@ -277,4 +287,53 @@ else
         diag <"$err"
         for t in rising verdict confidence vcpu0 vcpu0-share domswap console agent-silent; do not_ok "$sw: $t" "the guest could not be squeezed"; done
     fi
+fi
+
+# ---- 4. A domain paused on a full host disk -------------------------------------------------
+stamp "domain paused on a full host disk"
+pzprom="$tmp/paused.prom"
+# prom_val FAMILY LABELS: the value of the textfile's line FAMILY{...LABELS...} ("" none)
+prom_val() { awk -v f="$1" -v l="$2" 'index($0, f "{") == 1 && index($0, l) { print $NF }' "$pzprom" 2>/dev/null | tail -1; }
+wait_for() { # wait_for SECONDS CMD...: true as soon as CMD is
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS >= end)) && return 1
+        sleep 0.5
+    done
+}
+if ! want pause; then
+    for t in disk ioerror diagnose evidence agent-log agent-verdict; do skip "$pz: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
+elif mkdir -p "$tmp/tiny" && mount -t tmpfs -o size=1m sgst-tiny "$tmp/tiny" &&
+    SG_GUEST_SWAP_MIB=64 SG_GUEST_DISK_DIR="$tmp/tiny" "$harness" start "$pz" 256 >/dev/null 2>"$err" &&
+    "$harness" exec "$pz" 'swapoff /dev/vda' 2>&1 | diag; then
+    ok "$pz: its virtio disk a sparse 64 MiB file on a 1 MiB tmpfs"
+    printf '[sampler]\ninterval = 0.5\nwindow = 10\n[guestprobe]\nenabled = no\n[report]\ntextfile = %s\ntextfile_interval = 0\nhistory = %s/paused.jsonl\njournal = no\ndomain_log = no\n[apply]\nstate_dir = %s/state\n[agent]\nlock_file = %s/agent.lock\nprobes_per_tick = 0\n' \
+        "$pzprom" "$tmp" "$tmp" "$tmp" >"$tmp/paused.conf"
+    "$SG" agent --config "$tmp/paused.conf" --match "$pz" >"$tmp/paused.log" 2>&1 &
+    agent_pid=$!
+    wait_for 30 test -n "$(prom_val swapguard_domain_verdict "domain=\"$pz\"")" || diag <"$tmp/paused.log"
+    gexec_bg "$pz" 'dd if=/dev/zero of=/dev/vda bs=64k count=64 oflag=direct' 2>&1 | diag
+    state() { virsh -q domstate --reason "$pz" 2>/dev/null; }
+    wait_for 60 eval '[[ $(state) == "paused (I/O error)" ]]'
+    check "$pz: QEMU stopped it on ENOSPC: libvirt says '$(state)'" test "$(state)" = "paused (I/O error)"
+    js=$("$SG" diagnose "$pz" --json --count 2 --interval 1 2>"$err")
+    show
+    check "$pz: diagnose says domain-paused ($(field "$pz" .verdict))" test "$(field "$pz" .verdict)" = domain-paused
+    pztext=$(jq -r --arg d "$pz" '.domains[] | select(.name == $d) | .evidence[] | select(.key == "domain_paused") | .text' <<<"$js")
+    check "$pz: its evidence names the reason and the disk error ($pztext)" \
+        eval '[[ $pztext == "paused by libvirt (I/O error): QEMU stopped it on a disk error"*"virsh domblkerror"* ]]'
+    wait_for 10 eval '[[ $(prom_val swapguard_domain_verdict "verdict=\"domain-paused\"") == 1 ]]'
+    check "$pz: the agent logged the SUSPENDED event with its reason" grep -q "domain '$pz' paused (I/O error)" "$tmp/paused.log"
+    check "$pz: the agent's textfile says domain-paused" \
+        test "$(prom_val swapguard_domain_verdict "verdict=\"domain-paused\"")" = 1
+    kill -TERM "$agent_pid" 2>/dev/null
+    wait "$agent_pid" 2>/dev/null
+    agent_pid=
+    diag <"$tmp/paused.log"
+    virsh -q destroy "$pz" 2>&1 | diag
+else
+    diag <"$err"
+    not_ok "$pz: its virtio disk a sparse 64 MiB file on a 1 MiB tmpfs" "mount or guest failed"
+    for t in ioerror diagnose evidence agent-log agent-verdict; do not_ok "$pz: $t" "no guest"; done
 fi

@@ -788,8 +788,50 @@ Test(domains, listing_without_jobs_matches_the_stats_listing)
         cr_expect_eq(b[i].max_memory_kib, a[i].max_memory_kib);
         cr_expect_gt(a[i].max_memory_kib, 0);
         cr_expect_eq(b[i].memory_kib, SG_NONE, "%s: current memory unknown without a job", a[i].name);
+        cr_expect_eq(b[i].reason, a[i].reason, "%s: reason %d, %d", a[i].name, b[i].reason, a[i].reason);
     }
     sg_domains_free(a, (size_t)na);
     sg_domains_free(b, (size_t)nb);
     virConnectClose(conn);
+}
+
+Test(domains, a_paused_domain_is_listed_paused_with_its_reason)
+{
+    /* The test driver's running domain "test", paused by a client (virDomainSuspend). */
+    virConnectPtr conn = virConnectOpen("test:///default");
+    virDomainPtr dom;
+    struct sg_domain *a = NULL, *b = NULL, one;
+    struct sg_error lerr = {0};
+    int na, nb;
+
+    cr_assert_not_null(conn);
+    dom = virDomainLookupByName(conn, "test");
+    cr_assert_not_null(dom);
+    cr_assert_eq(virDomainSuspend(dom), 0);
+    na = sg_domains_list(conn, false, &a, &lerr);
+    nb = sg_domains_list_nojob(conn, false, &b, &lerr);
+    cr_assert_eq(na, 1, "%s", lerr.msg);
+    cr_assert_eq(nb, 1, "%s", lerr.msg);
+    cr_assert_eq(sg_domain_from_ptr(dom, &one, &lerr), 0, "%s", lerr.msg);
+    cr_expect_eq(a[0].state, VIR_DOMAIN_PAUSED);
+    cr_expect_str_eq(sg_domain_paused_reason_name(a[0].reason), "user", "the stats listing");
+    cr_expect_str_eq(sg_domain_paused_reason_name(b[0].reason), "user", "the listing without jobs");
+    cr_expect_str_eq(sg_domain_paused_reason_name(one.reason), "user", "one domain (virDomainGetInfo + GetState)");
+    sg_domain_clear(&one);
+    sg_domains_free(a, (size_t)na);
+    sg_domains_free(b, (size_t)nb);
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+
+Test(domains, paused_reasons_as_virsh_names_them)
+{
+    cr_expect_str_eq(sg_domain_paused_reason_name(VIR_DOMAIN_PAUSED_IOERROR), "I/O error");
+    cr_expect_str_eq(sg_domain_paused_reason_name(VIR_DOMAIN_PAUSED_MIGRATION), "migrating");
+    cr_expect_str_eq(sg_domain_paused_reason_name(-1), "unknown");
+    cr_expect_str_eq(sg_domain_paused_reason_name(1000), "unknown");
+    /* An event's detail is not a state reason: SUSPENDED_IOERROR is 2, PAUSED_IOERROR 5. */
+    cr_expect_eq(sg_domain_suspended_reason(VIR_DOMAIN_EVENT_SUSPENDED_IOERROR), VIR_DOMAIN_PAUSED_IOERROR);
+    cr_expect_eq(sg_domain_suspended_reason(VIR_DOMAIN_EVENT_SUSPENDED_PAUSED), VIR_DOMAIN_PAUSED_USER);
+    cr_expect_eq(sg_domain_suspended_reason(1000), VIR_DOMAIN_PAUSED_UNKNOWN);
 }

@@ -1250,6 +1250,36 @@ Test(verdict, the_guest_io_cause_names_the_host_disk_latency_when_known)
     cr_expect_null(strstr(v.causes[0].evidence, "ms per request"), "%s", v.causes[0].evidence);
 }
 
+Test(verdict, a_paused_domain_is_domain_paused_whatever_else_the_figures_say)
+{
+    /* Hand-written facts: libvirt's state "paused (I/O error)" of a guest with 128 MiB in host
+     * swap and rising swap-ins, the guest agent not answering (a paused guest cannot). */
+    const struct sg_dom_facts a = TICK(0, .vm_swap_kib = MIB(128), .cgroup_pgmajfault = 0, TCG,
+                                       .paused = "I/O error", GUEST_DOWN);
+    const struct sg_dom_facts b = TICK(10, .vm_swap_kib = MIB(128), .cgroup_pgmajfault = 500, TCG,
+                                       .paused = "I/O error", GUEST_DOWN);
+    /* Resumed in the newest tick: the swap figures decide again. */
+    const struct sg_dom_facts c = TICK(20, .vm_swap_kib = MIB(128), .cgroup_pgmajfault = 1000, TCG, GUEST_DOWN);
+    const struct sg_dom_facts *paused[2] = { &a, &b }, *resumed[3] = { &a, &b, &c };
+    const struct sg_evidence *e;
+    struct sg_verdict v;
+
+    sg_verdict_eval(NULL, paused, 2, NULL, 0, &v);
+    cr_expect_eq(v.kind, SG_VERDICT_DOMAIN_PAUSED, "%s", sg_verdict_name(v.kind));
+    cr_expect_str_eq(sg_verdict_name(v.kind), "domain-paused");
+    cr_expect_float_eq(v.confidence, 0.95, 1e-9);
+    e = find_ev(&v, "domain_paused");
+    cr_assert_not_null(e);
+    cr_expect_not_null(strstr(e->text, "paused by libvirt (I/O error): QEMU stopped it on a disk error"), "%s",
+                       e->text);
+    cr_expect_not_null(strstr(e->text, "virsh domblkerror"), "%s", e->text);
+    cr_expect_not_null(find_ev(&v, "host_swap_kib"), "the other evidence is still listed");
+
+    sg_verdict_eval(NULL, resumed, 3, NULL, 0, &v);
+    cr_expect_neq(v.kind, SG_VERDICT_DOMAIN_PAUSED, "%s", sg_verdict_name(v.kind));
+    cr_expect_null(find_ev(&v, "domain_paused"));
+}
+
 Test(verdict, no_lost_time_figures_no_causes)
 {
     /* Recordings from before the lost-time figures (all zero): nothing invented. */
