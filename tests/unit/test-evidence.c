@@ -342,22 +342,29 @@ Test(evidence, captured_io_hung_task_on_the_serial_console)
     free(buf);
 }
 
-Test(evidence, captured_io_dstate_task)
+/* The task list of a captured @tasks section (tests/data/PATH) into t. */
+static void parse_captured_tasks(const char *path, struct gp_tasks *t)
 {
     size_t len;
-    char *buf = sg_test_slurp("stall/io-tasks.txt", &len), why[128] = "";
+    char *buf = sg_test_slurp(path, &len), why[128] = "";
     const char *body = strchr(buf, '\n');
+
+    cr_assert_not_null(body, "%s: the @tasks header line", path);
+    body++;
+    cr_assert_eq(gp_parse_tasks(body, len - (size_t)(body - buf), t, why, sizeof(why)), 0, "%s: %s", path, why);
+    free(buf);
+}
+
+Test(evidence, captured_io_dstate_task)
+{
     struct gp_tasks t;
 
-    cr_assert_not_null(body, "the @tasks header line");
-    body++;
-    cr_assert_eq(gp_parse_tasks(body, len - (size_t)(body - buf), &t, why, sizeof(why)), 0, "%s", why);
+    parse_captured_tasks("stall/io-tasks.txt", &t);
     cr_expect_eq(t.n_dstate, 1);
     cr_expect_eq(t.n_class[GP_CLASS_IO], 1);
     cr_expect_eq(t.n_async_pf, 0);
     cr_expect_str_eq(t.v[0].comm, "sync");
     gp_tasks_clear(&t);
-    free(buf);
 }
 
 /* tests/data/stall/io64-*: the same guest at 64 KiB/s with 4 KiB requests (capture-stall-logs.sh
@@ -384,18 +391,12 @@ Test(evidence, captured_merged_io_hung_tasks_on_the_serial_console)
 
 Test(evidence, captured_merged_io_dstate_tasks)
 {
-    size_t len;
-    char *buf = sg_test_slurp("stall/io64-tasks.txt", &len), why[128] = "";
-    const char *body = strchr(buf, '\n');
     struct gp_tasks t;
 
-    cr_assert_not_null(body, "the @tasks header line");
-    body++;
-    cr_assert_eq(gp_parse_tasks(body, len - (size_t)(body - buf), &t, why, sizeof(why)), 0, "%s", why);
+    parse_captured_tasks("stall/io64-tasks.txt", &t);
     cr_expect_eq(t.n_dstate, 2, "the flusher and sync");
     cr_expect_eq(t.n_class[GP_CLASS_IO], 2, "both wait on storage I/O");
     gp_tasks_clear(&t);
-    free(buf);
 }
 
 Test(evidence, frame_classes)
