@@ -19,10 +19,10 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
 {
     FILE *o = ctx->out;
 
-    fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", "Id", "Name", "PID", "Memory",
-            "RSS", "Swapped (host)", "MajFlt/s", "PSI full avg10", "Lost ms/s");
+    fprintf(o, " %-4s %-20s %-11s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", "Id", "Name", "State", "PID",
+            "Memory", "RSS", "Swapped (host)", "MajFlt/s", "PSI full avg10", "Lost ms/s");
     fprintf(o, "%s\n", "--------------------------------------------------------------------"
-                       "----------------------------------");
+                       "----------------------------------------------");
     for (size_t i = 0; i < n; i++) {
         const struct sg_dom_entry *x = &e[i];
         const struct sg_dom_sample *s = sg_latest(x);
@@ -55,8 +55,9 @@ static void print_list_table(const struct sg_ctx *ctx, struct sg_dom_entry *e, s
             snprintf(psi, sizeof(psi), "%.2f", s->cg.psi.full.avg10);
         else
             snprintf(psi, sizeof(psi), "-");
-        fprintf(o, " %-4s %-20s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", id,
-                sg_fmt_safe(x->dom.d.name, name, sizeof(name)), pid,
+        /* virsh list's State column (virDomainState as virsh prints it) */
+        fprintf(o, " %-4s %-20s %-11s %-8s %-10s %-10s %-15s %-9s %-14s %s\n", id,
+                sg_fmt_safe(x->dom.d.name, name, sizeof(name)), sg_domain_state_name(x->dom.d.state), pid,
                 sg_fmt_kib(x->dom.d.memory_kib, mem, sizeof(mem)),
                 sg_fmt_kib(x->running ? s->status.vm_rss_kib : SG_NONE, rss, sizeof(rss)),
                 sg_fmt_kib(swapped, swp, sizeof(swp)), sg_fmt_rate(rate, flt, sizeof(flt)), psi, lost);

@@ -103,20 +103,26 @@ else
 fi
 for d in SQ ODD; do
     name=$(fact hybrid "${d}_NAME")
-    got=$(list_col "$table" "$name" 28-35)
+    got=$(list_col "$table" "$name" 40-47)
     if [ "$got" = "$(fact hybrid "${d}_PID")" ]; then
         ok "list: '$name' has the QEMU pid of the capture ($got)"
     else
         not_ok "list: '$name' has the QEMU pid of the capture" "got '$got'" "$table"
     fi
+    got=$(list_col "$table" "$name" 28-38)
+    if [ "$got" = running ]; then
+        ok "list: '$name' is running in the State column, as virsh list says it"
+    else
+        not_ok "list: '$name' is running in the State column" "got '$got'" "$table"
+    fi
 done
-got=$(list_col "$table" "$SQ_NAME" 59-73)
+got=$(list_col "$table" "$SQ_NAME" 71-85)
 if [ -n "$got" ] && [ "$got" != "0 KiB" ] && [ "$got" != "-" ]; then
     ok "list: the squeezed domain's Swapped column is non-zero ($got)"
 else
     not_ok "list: the squeezed domain's Swapped column is non-zero" "got '$got'" "$table"
 fi
-got=$(list_col "$table" "$ODD_NAME" 59-73)
+got=$(list_col "$table" "$ODD_NAME" 71-85)
 if [ "$got" = "0 KiB" ]; then
     ok "list: the untouched domain's Swapped column is zero"
 else
