@@ -71,6 +71,10 @@ wait_cmd() {
     return 1
 }
 
+# textfile_val FILE FAMILY LABEL: the value of the last line FAMILY{...} of the Prometheus
+# textfile FILE whose labels hold LABEL (domain="NAME", verdict="..."), "" when none.
+textfile_val() { awk -v f="$2" -v l="$3" 'index($0, f "{") == 1 && index($0, l) { print $NF }' "$1" 2>/dev/null | tail -1; }
+
 # agent_conf FILE DIR [SECTION.KEY=VALUE...]: writes an agent configuration whose outputs go
 # into DIR: [report] textfile DIR/swapguard.prom, history DIR/history.jsonl, no journald;
 # [apply] state_dir DIR/state; [agent] lock_file DIR/agent.lock; ticks of 0.2 s over a window

@@ -12,7 +12,8 @@
 #      throttled with `virsh blkdeviotune` to 64 KiB/s writes, and
 #      kernel.hung_task_timeout_secs = 5 inside the guest; a buffered write of
 #      4 MiB and `sync` (a minute of writeback) make the guest kernel itself
-#      print a hung-task report (folio_wait_writeback): the verdict is
+#      print hung-task reports (the flusher in io_schedule, `sync` in
+#      wb_wait_for_completion, both storage I/O): the verdict is
 #      guest-io-stall, not a swap verdict, and the host-side disk latency (block
 #      stats: write time per request) is slow. QEMU's virtio-blk merges the
 #      queued 4 KiB requests into one of up to 128 KiB, which the throttle lets
@@ -291,31 +292,23 @@ fi
 
 # ---- 4. A domain paused on a full host disk -------------------------------------------------
 stamp "domain paused on a full host disk"
-pzprom="$tmp/paused.prom"
-# prom_val FAMILY LABELS: the value of the textfile's line FAMILY{...LABELS...} ("" none)
-prom_val() { awk -v f="$1" -v l="$2" 'index($0, f "{") == 1 && index($0, l) { print $NF }' "$pzprom" 2>/dev/null | tail -1; }
-wait_for() { # wait_for SECONDS CMD...: true as soon as CMD is
-    local end=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS >= end)) && return 1
-        sleep 0.5
-    done
-}
+pzprom="$tmp/paused/swapguard.prom"
 if ! want pause; then
     for t in disk ioerror diagnose evidence agent-log agent-verdict; do skip "$pz: $t" "SG_STALL_ONLY=$SG_STALL_ONLY"; done
 elif mkdir -p "$tmp/tiny" && mount -t tmpfs -o size=1m sgst-tiny "$tmp/tiny" &&
     SG_GUEST_SWAP_MIB=64 SG_GUEST_DISK_DIR="$tmp/tiny" "$harness" start "$pz" 256 >/dev/null 2>"$err" &&
     "$harness" exec "$pz" 'swapoff /dev/vda' 2>&1 | diag; then
     ok "$pz: its virtio disk a sparse 64 MiB file on a 1 MiB tmpfs"
-    printf '[sampler]\ninterval = 0.5\nwindow = 10\n[guestprobe]\nenabled = no\n[report]\ntextfile = %s\ntextfile_interval = 0\nhistory = %s/paused.jsonl\njournal = no\ndomain_log = no\n[apply]\nstate_dir = %s/state\n[agent]\nlock_file = %s/agent.lock\nprobes_per_tick = 0\n' \
-        "$pzprom" "$tmp" "$tmp" "$tmp" >"$tmp/paused.conf"
+    mkdir -p "$tmp/paused"
+    agent_conf "$tmp/paused.conf" "$tmp/paused" sampler.interval=0.5 guestprobe.enabled=no \
+        report.textfile_interval=0 report.domain_log=no agent.probes_per_tick=0
     "$SG" agent --config "$tmp/paused.conf" --match "$pz" >"$tmp/paused.log" 2>&1 &
     agent_pid=$!
-    wait_for 30 test -n "$(prom_val swapguard_domain_verdict "domain=\"$pz\"")" || diag <"$tmp/paused.log"
+    wait_cmd 30 eval '[[ -n $(textfile_val "$pzprom" swapguard_domain_verdict "domain=\"$pz\"") ]]' ||
+        diag <"$tmp/paused.log"
     gexec_bg "$pz" 'dd if=/dev/zero of=/dev/vda bs=64k count=64 oflag=direct' 2>&1 | diag
     state() { virsh -q domstate --reason "$pz" 2>/dev/null; }
-    wait_for 60 eval '[[ $(state) == "paused (I/O error)" ]]'
+    wait_cmd 60 eval '[[ $(state) == "paused (I/O error)" ]]'
     check "$pz: QEMU stopped it on ENOSPC: libvirt says '$(state)'" test "$(state)" = "paused (I/O error)"
     js=$("$SG" diagnose "$pz" --json --count 2 --interval 1 2>"$err")
     show
@@ -323,10 +316,10 @@ elif mkdir -p "$tmp/tiny" && mount -t tmpfs -o size=1m sgst-tiny "$tmp/tiny" &&
     pztext=$(jq -r --arg d "$pz" '.domains[] | select(.name == $d) | .evidence[] | select(.key == "domain_paused") | .text' <<<"$js")
     check "$pz: its evidence names the reason and the disk error ($pztext)" \
         eval '[[ $pztext == "paused by libvirt (I/O error): QEMU stopped it on a disk error"*"virsh domblkerror"* ]]'
-    wait_for 10 eval '[[ $(prom_val swapguard_domain_verdict "verdict=\"domain-paused\"") == 1 ]]'
+    paused_val() { textfile_val "$pzprom" swapguard_domain_verdict 'verdict="domain-paused"'; }
+    wait_cmd 10 eval '[[ $(paused_val) == 1 ]]'
     check "$pz: the agent logged the SUSPENDED event with its reason" grep -q "domain '$pz' paused (I/O error)" "$tmp/paused.log"
-    check "$pz: the agent's textfile says domain-paused" \
-        test "$(prom_val swapguard_domain_verdict "verdict=\"domain-paused\"")" = 1
+    check "$pz: the agent's textfile says domain-paused" test "$(paused_val)" = 1
     kill -TERM "$agent_pid" 2>/dev/null
     wait "$agent_pid" 2>/dev/null
     agent_pid=

@@ -53,7 +53,7 @@ trap cleanup EXIT
 
 v() { virsh -q -c "$uri" "$@"; }
 # prom_val FAMILY DOMAIN: the value of FAMILY{domain="DOMAIN",...} in the textfile ("" none)
-prom_val() { awk -v f="$1" -v d="domain=\"$2\"" 'index($0, f "{") == 1 && index($0, d) { print $NF }' "$prom" 2>/dev/null | tail -1; }
+prom_val() { textfile_val "$prom" "$1" "domain=\"$2\""; }
 report_ts() { awk '/^swapguard_report_timestamp_seconds / { print $2 }' "$prom" 2>/dev/null; }
 stale_is() { [[ $(prom_val swapguard_domain_libvirt_stale "$1") == "$2" ]]; }
 last_sample() { prom_val swapguard_domain_last_sample_timestamp_seconds "$1"; }
